@@ -1,0 +1,17 @@
+# One library per layer folder, its sources globbed so that adding a file needs no
+# CMake edit. A folder without sources yet becomes an INTERFACE library.
+function(autospace_layer_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCE_DIRS;PUBLIC_LIBS" ${ARGN})
+  set(sources "")
+  foreach(dir IN LISTS ARG_SOURCE_DIRS)
+    file(GLOB_RECURSE found CONFIGURE_DEPENDS ${dir}/*.cpp)
+    list(APPEND sources ${found})
+  endforeach()
+  if(sources)
+    add_library(${name} STATIC ${sources})
+    target_link_libraries(${name} PUBLIC ${ARG_PUBLIC_LIBS})
+  else()
+    add_library(${name} INTERFACE)
+    target_link_libraries(${name} INTERFACE ${ARG_PUBLIC_LIBS})
+  endif()
+endfunction()

@@ -1,0 +1,110 @@
+#include <atomic>
+#include <queue>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "engine/autograd/node.h"
+#include "engine/ops/add.h"
+#include "kernels/common/check.h"
+
+namespace autospace {
+
+namespace {
+std::atomic<std::uint64_t> next_sequence{0};
+thread_local bool grad_mode = true;
+}  // namespace
+
+Node::Node() : sequence(next_sequence.fetch_add(1)) {}
+
+bool grad_enabled() { return grad_mode; }
+
+NoGradGuard::NoGradGuard() : previous_(grad_mode) { grad_mode = false; }
+NoGradGuard::~NoGradGuard() { grad_mode = previous_; }
+
+bool needs_grad(std::initializer_list<const Tensor*> inputs) {
+  if (!grad_mode) return false;
+  for (const Tensor* t : inputs)
+    if (t && t->requires_grad()) return true;
+  return false;
+}
+
+void record(const std::shared_ptr<Node>& node, const Tensor& output, std::vector<Tensor> inputs) {
+  node->inputs = std::move(inputs);
+  output.set_grad_fn(node);
+  const_cast<Tensor&>(output).set_requires_grad(true);
+}
+
+namespace {
+
+// grads[i] += g, taking ownership of g when grads[i] is still empty.
+void accumulate_gradient(Tensor& slot, const Tensor& g) {
+  if (!slot.defined()) {
+    slot = g;
+    return;
+  }
+  AUTOSPACE_CHECK(slot.shape() == g.shape(), "gradient shape ", shape_str(g.shape()), " does not match ",
+                  shape_str(slot.shape()));
+  slot = ops::add(slot, g);
+}
+
+}  // namespace
+
+void Tensor::backward(const Tensor& grad_output) const {
+  AUTOSPACE_CHECK(requires_grad(), "backward() on a tensor that does not require a gradient");
+  Tensor seed = grad_output;
+  if (!seed.defined()) {
+    AUTOSPACE_CHECK(numel() == 1, "backward() without a gradient needs a one-element tensor, got shape ",
+                    shape_str(shape()));
+    seed = Tensor::ones(shape(), device());
+  }
+  AUTOSPACE_CHECK(seed.shape() == shape(), "backward(): gradient shape ", shape_str(seed.shape()), " for output ",
+                  shape_str(shape()));
+  NoGradGuard no_grad;  // the backward pass itself is not recorded
+
+  if (!grad_fn()) {
+    Tensor g = impl_->grad;
+    accumulate_gradient(g, seed.clone());
+    set_grad(g);
+    return;
+  }
+
+  // Tape order: a node runs only after every node created later (all its consumers).
+  auto later_first = [](Node* a, Node* b) { return a->sequence < b->sequence; };
+  std::priority_queue<Node*, std::vector<Node*>, decltype(later_first)> ready(later_first);
+  std::unordered_map<Node*, Tensor> pending;
+  std::unordered_set<Node*> queued;
+  std::vector<std::shared_ptr<Node>> keep_alive{grad_fn()};
+
+  pending[grad_fn().get()] = seed;
+  ready.push(grad_fn().get());
+  queued.insert(grad_fn().get());
+  while (!ready.empty()) {
+    Node* node = ready.top();
+    ready.pop();
+    Tensor g = std::move(pending[node]);
+    pending.erase(node);
+    std::vector<Tensor> input_grads = node->backward(g);
+    AUTOSPACE_CHECK(input_grads.size() == node->inputs.size(), node->name(), " returned ", input_grads.size(),
+                    " gradients for ", node->inputs.size(), " inputs");
+    for (std::size_t i = 0; i < input_grads.size(); ++i) {
+      const Tensor& input = node->inputs[i];
+      if (!input.requires_grad() || !input_grads[i].defined()) continue;
+      AUTOSPACE_CHECK(input_grads[i].shape() == input.shape(), node->name(), " gradient ", i, " has shape ",
+                      shape_str(input_grads[i].shape()), ", input has ", shape_str(input.shape()));
+      if (const auto& producer = input.grad_fn()) {
+        accumulate_gradient(pending[producer.get()], input_grads[i]);
+        if (queued.insert(producer.get()).second) {
+          keep_alive.push_back(producer);
+          ready.push(producer.get());
+        }
+      } else {
+        // A leaf owns its gradient (optimisers may scale it in place), so never alias
+        // a tensor that another input's gradient may share.
+        const Tensor& leaf_grad = input.grad();
+        input.set_grad(leaf_grad.defined() ? ops::add(leaf_grad, input_grads[i]) : input_grads[i].clone());
+      }
+    }
+  }
+}
+
+}  // namespace autospace

@@ -1,0 +1,48 @@
+#pragma once
+// Define-by-run autograd. Every differentiable op that sees an input requiring a gradient
+// records a Node: its inputs (the graph edges) and whatever it saved for the backward
+// pass. Nodes are numbered in creation order; Tensor::backward runs the reachable nodes
+// in reverse creation order (the tape), accumulating gradients. Leaves a pass never
+// reaches keep an undefined grad, which optimisers treat as "not touched this step".
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "engine/tensor.h"
+
+namespace autospace {
+
+class Node {
+ public:
+  Node();
+  virtual ~Node() = default;
+  virtual const char* name() const = 0;
+  // One gradient per input (undefined where an input needs none).
+  virtual std::vector<Tensor> backward(const Tensor& grad_output) = 0;
+
+  std::vector<Tensor> inputs;
+  std::uint64_t sequence;
+};
+
+// True unless a NoGradGuard is alive on this thread.
+bool grad_enabled();
+
+class NoGradGuard {
+ public:
+  NoGradGuard();
+  ~NoGradGuard();
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+// True when grad mode is on and one of the inputs requires a gradient.
+bool needs_grad(std::initializer_list<const Tensor*> inputs);
+
+// Makes `node` the producer of `output`: called by an op after computing its forward
+// result, when needs_grad() said so.
+void record(const std::shared_ptr<Node>& node, const Tensor& output, std::vector<Tensor> inputs);
+
+}  // namespace autospace

@@ -1,0 +1,128 @@
+#include "engine/core/allocator.h"
+
+#include <cstdlib>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "kernels/common/check.h"
+#ifdef AUTOSPACE_WITH_CUDA
+#include "kernels/cuda/runtime.h"
+#endif
+
+namespace autospace {
+
+std::size_t allocation_size_class(std::size_t bytes) {
+  if (bytes == 0) bytes = 1;
+  // Small requests: multiples of 512 B. Larger ones: four classes per power of two,
+  // which bounds the waste at 25% while keeping the number of classes small.
+  if (bytes <= 64 * 1024) return (bytes + 511) & ~std::size_t{511};
+  std::size_t pow2 = 1;
+  while (pow2 * 2 <= bytes) pow2 *= 2;
+  const std::size_t step = pow2 / 4;
+  return (bytes + step - 1) / step * step;
+}
+
+namespace {
+
+class CachingPool {
+ public:
+  explicit CachingPool(Device device) : device_(device) {}
+  ~CachingPool() { release_all(); }
+
+  void* allocate(std::size_t cls) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& list = free_[cls];
+    void* p = nullptr;
+    if (!list.empty()) {
+      p = list.back();
+      list.pop_back();
+      stats_.cached_bytes -= cls;
+      ++stats_.reuses;
+    } else {
+      p = system_allocate(cls);
+      ++stats_.system_allocations;
+    }
+    stats_.current_bytes += cls;
+    if (stats_.current_bytes > stats_.peak_bytes) stats_.peak_bytes = stats_.current_bytes;
+    return p;
+  }
+
+  void release(void* p, std::size_t cls) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    free_[cls].push_back(p);
+    stats_.current_bytes -= cls;
+    stats_.cached_bytes += cls;
+  }
+
+  void release_all() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [cls, list] : free_)
+      for (void* p : list) system_free(p);
+    free_.clear();
+    stats_.cached_bytes = 0;
+  }
+
+  AllocatorStats stats() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return stats_;
+  }
+
+ private:
+  void* system_allocate(std::size_t bytes) {
+    if (device_.is_cpu()) {
+      void* p = std::aligned_alloc(64, bytes);  // size classes are multiples of 512
+      if (!p) AUTOSPACE_THROW("out of host memory allocating ", bytes, " bytes");
+      return p;
+    }
+#ifdef AUTOSPACE_WITH_CUDA
+    kernels::cuda::set_device(device_.index);
+    return kernels::cuda::malloc_device(bytes);
+#else
+    AUTOSPACE_THROW("cannot allocate on ", device_.str(), ": this build has no CUDA backend");
+#endif
+  }
+
+  void system_free(void* p) {
+    if (device_.is_cpu()) {
+      std::free(p);
+      return;
+    }
+#ifdef AUTOSPACE_WITH_CUDA
+    kernels::cuda::free_device(p);
+#endif
+  }
+
+  Device device_;
+  std::mutex mutex_;
+  std::unordered_map<std::size_t, std::vector<void*>> free_;
+  AllocatorStats stats_;
+};
+
+CachingPool& pool_for(Device device) {
+  // Pools live for the whole process: storages may be released during static destruction.
+  static std::mutex mutex;
+  static auto* pools = new std::unordered_map<int, CachingPool*>();
+  const int key = device.is_cpu() ? -1 : device.index;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = pools->find(key);
+  if (it == pools->end()) it = pools->emplace(key, new CachingPool(device)).first;
+  return *it->second;
+}
+
+}  // namespace
+
+Storage::~Storage() { pool_for(device_).release(data_, bytes_); }
+
+std::shared_ptr<Storage> allocate_storage(std::size_t bytes, Device device) {
+  if (device.is_cuda()) AUTOSPACE_CHECK(cuda_device_count() > device.index, "no such device: ", device.str());
+  const std::size_t cls = allocation_size_class(bytes);
+  void* p = pool_for(device).allocate(cls);
+  return std::make_shared<Storage>(p, cls, device);
+}
+
+AllocatorStats allocator_stats(Device device) { return pool_for(device).stats(); }
+
+void empty_cache(Device device) { pool_for(device).release_all(); }
+
+}  // namespace autospace

@@ -1,0 +1,46 @@
+#pragma once
+// Caching allocators: a freed block goes back to a per-size-class free list and is
+// reused by the next request of that class, so a training step allocates nothing from
+// the system after the first one. One pool per device (CPU: 64-byte aligned memory;
+// CUDA: cudaMalloc memory).
+#include <cstddef>
+#include <memory>
+
+#include "engine/core/device.h"
+
+namespace autospace {
+
+struct AllocatorStats {
+  std::size_t current_bytes = 0;  // in live blocks (size-class rounded)
+  std::size_t peak_bytes = 0;
+  std::size_t cached_bytes = 0;   // held in free lists
+  std::size_t system_allocations = 0;  // calls to the system allocator (malloc/cudaMalloc)
+  std::size_t reuses = 0;              // requests served from a free list
+};
+
+// A block of device memory owned by a caching allocator; returned to its pool on destruction.
+class Storage {
+ public:
+  Storage(void* data, std::size_t bytes, Device device) : data_(data), bytes_(bytes), device_(device) {}
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  void* data() const { return data_; }
+  std::size_t bytes() const { return bytes_; }
+  Device device() const { return device_; }
+
+ private:
+  void* data_;
+  std::size_t bytes_;
+  Device device_;
+};
+
+std::shared_ptr<Storage> allocate_storage(std::size_t bytes, Device device);
+AllocatorStats allocator_stats(Device device);
+// Returns every cached block of the device to the system.
+void empty_cache(Device device);
+
+// Size class a request is rounded up to (exposed for tests).
+std::size_t allocation_size_class(std::size_t bytes);
+
+}  // namespace autospace

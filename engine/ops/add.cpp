@@ -1,0 +1,28 @@
+#include "engine/ops/add.h"
+
+#include "engine/autograd/node.h"
+#include "engine/ops/op_support.h"
+#include "kernels/cpu/add.h"
+
+namespace autospace::ops {
+
+namespace {
+struct AddNode : Node {
+  const char* name() const override { return "add"; }
+  std::vector<Tensor> backward(const Tensor& g) override { return {g, g}; }
+};
+}  // namespace
+
+Tensor add(const Tensor& a, const Tensor& b) {
+  expect_f32(a, "add", "a");
+  expect_f32(b, "add", "b");
+  AUTOSPACE_CHECK(a.shape() == b.shape(), "add: shapes ", shape_str(a.shape()), " and ", shape_str(b.shape()));
+  const Device device = common_device({&a, &b}, "add");
+  Tensor out = Tensor::empty(a.shape(), DType::f32, device);
+  if (device.is_cpu()) kernels::cpu::add(a.numel(), a.data<float>(), b.data<float>(), out.data<float>());
+  else no_kernel("add", device);
+  if (needs_grad({&a, &b})) record(std::make_shared<AddNode>(), out, {a, b});
+  return out;
+}
+
+}  // namespace autospace::ops

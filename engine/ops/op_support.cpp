@@ -1,0 +1,27 @@
+#include "engine/ops/op_support.h"
+
+namespace autospace::ops {
+
+void expect_f32(const Tensor& t, const char* op, const char* arg) {
+  AUTOSPACE_CHECK(t.defined(), op, ": ", arg, " is undefined");
+  AUTOSPACE_CHECK(t.dtype() == DType::f32, op, ": ", arg, " must be f32, got ", dtype_name(t.dtype()));
+}
+
+Device common_device(std::initializer_list<const Tensor*> tensors, const char* op) {
+  const Device d = (*tensors.begin())->device();
+  for (const Tensor* t : tensors)
+    if (t && t->defined())
+      AUTOSPACE_CHECK(t->device() == d, op, ": inputs on ", d.str(), " and ", t->device().str(),
+                      " (move them explicitly with to())");
+  return d;
+}
+
+void no_kernel(const char* op, Device device) {
+  AUTOSPACE_THROW(op, ": no kernel for ", device.str(), " yet");
+}
+
+void expect_rank(const Tensor& t, int rank, const char* op, const char* arg) {
+  AUTOSPACE_CHECK(t.ndim() == rank, op, ": ", arg, " must have ", rank, " dimensions, got ", shape_str(t.shape()));
+}
+
+}  // namespace autospace::ops
