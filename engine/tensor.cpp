@@ -57,7 +57,7 @@ Tensor Tensor::from_vector(const std::vector<float>& values, const Shape& shape)
   return t;
 }
 
-Tensor Tensor::from_vector(const std::vector<std::int64_t>& values, const Shape& shape) {
+Tensor Tensor::from_int64(const std::vector<std::int64_t>& values, const Shape& shape) {
   AUTOSPACE_CHECK(static_cast<std::int64_t>(values.size()) == shape_numel(shape), values.size(),
                   " values for shape ", shape_str(shape));
   Tensor t = empty(shape, DType::i64);

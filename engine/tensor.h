@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/core/allocator.h"
@@ -31,7 +32,7 @@ class Tensor {
   static Tensor full(const Shape& shape, float value, Device device = Device::cpu());
   static Tensor ones(const Shape& shape, Device device = Device::cpu()) { return full(shape, 1.f, device); }
   static Tensor from_vector(const std::vector<float>& values, const Shape& shape);
-  static Tensor from_vector(const std::vector<std::int64_t>& values, const Shape& shape);
+  static Tensor from_int64(const std::vector<std::int64_t>& values, const Shape& shape);
 
   bool defined() const { return impl_ != nullptr; }
   const Shape& shape() const;
@@ -101,5 +102,7 @@ struct TensorImpl {
   std::shared_ptr<Node> grad_fn;
   std::string name;
 };
+
+using NamedTensor = std::pair<std::string, Tensor>;
 
 }  // namespace autospace

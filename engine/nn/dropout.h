@@ -1,0 +1,26 @@
+#pragma once
+#include "engine/nn/module.h"
+#include "engine/rng/rng.h"
+
+namespace autospace::nn {
+
+// Dropout whose mask is a function of (seed, epoch, step, element): the training loop
+// announces the step with set_rng_step(), so a resumed run draws the same masks.
+class Dropout : public Module {
+ public:
+  Dropout(float p, std::uint64_t seed) : p_(p), key_{seed, RngPurpose::dropout, 0, 0} {}
+  Tensor forward(const Tensor& x) override;
+  void set_step(std::uint32_t epoch, std::uint32_t step) {
+    key_.epoch = epoch;
+    key_.step = step;
+  }
+
+ private:
+  float p_;
+  RngKey key_;
+};
+
+// Sets the (epoch, step) of every Dropout inside `module`.
+void set_rng_step(Module& module, std::uint32_t epoch, std::uint32_t step);
+
+}  // namespace autospace::nn

@@ -1,0 +1,103 @@
+#include "engine/optim/optimizer.h"
+
+#include <map>
+
+#include "kernels/common/check.h"
+#include "kernels/cpu/optimizer_update.h"
+
+namespace autospace::optim {
+
+Optimizer::Optimizer(std::vector<ParamGroup> groups) {
+  for (auto& g : groups)
+    for (auto& [name, p] : g.params) {
+      AUTOSPACE_CHECK(p.dtype() == DType::f32 && p.requires_grad(), "optimiser parameter \"", name,
+                      "\" must be an f32 tensor that requires a gradient");
+      entries_.push_back({name, p, g.weight_decay, g.lr_scale, {}, 0});
+    }
+}
+
+void Optimizer::step(float lr) {
+  for (Entry& e : entries_) {
+    const Tensor& g = e.param.grad();
+    if (!g.defined()) continue;
+    AUTOSPACE_CHECK(e.param.device().is_cpu(), "optimiser: no update kernel for ", e.param.device().str(), " yet");
+    if (e.slots.empty())
+      for (std::size_t i = 0; i < slot_names().size(); ++i) e.slots.push_back(Tensor::zeros(e.param.shape()));
+    ++e.updates;
+    update(e, lr * e.lr_scale);
+  }
+}
+
+void Optimizer::zero_grad() {
+  for (Entry& e : entries_) e.param.clear_grad();
+}
+
+std::vector<Tensor> Optimizer::parameters() const {
+  std::vector<Tensor> out;
+  for (const Entry& e : entries_) out.push_back(e.param);
+  return out;
+}
+
+std::vector<NamedTensor> Optimizer::state() const {
+  std::vector<NamedTensor> out;
+  const auto names = slot_names();
+  for (const Entry& e : entries_) {
+    if (e.slots.empty()) continue;  // never updated: nothing to store
+    for (std::size_t i = 0; i < names.size(); ++i) out.emplace_back(e.name + "." + names[i], e.slots[i]);
+    out.emplace_back(e.name + ".updates", Tensor::from_int64(std::vector<std::int64_t>{e.updates}, {1}));
+  }
+  return out;
+}
+
+void Optimizer::load_state(const std::vector<NamedTensor>& state, const std::string& source) {
+  std::map<std::string, Tensor> given(state.begin(), state.end());
+  const auto names = slot_names();
+  for (Entry& e : entries_) {
+    auto counter = given.find(e.name + ".updates");
+    if (counter == given.end()) {
+      e.slots.clear();
+      e.updates = 0;
+      continue;
+    }
+    std::vector<Tensor> slots;
+    for (const auto& slot : names) {
+      auto it = given.find(e.name + "." + slot);
+      if (it == given.end()) AUTOSPACE_THROW(source, ": optimiser state for \"", e.name, "\" lacks ", slot);
+      if (it->second.shape() != e.param.shape())
+        AUTOSPACE_THROW(source, ": optimiser state ", it->first, " has shape ", shape_str(it->second.shape()),
+                        ", parameter has ", shape_str(e.param.shape()));
+      slots.push_back(it->second.clone());
+    }
+    e.slots = std::move(slots);
+    e.updates = counter->second.data<std::int64_t>()[0];
+  }
+}
+
+SGD::SGD(std::vector<ParamGroup> groups, SgdOptions options) : Optimizer(std::move(groups)), options_(options) {}
+
+std::vector<std::string> SGD::slot_names() const {
+  if (options_.momentum == 0.f) return {};
+  return {"momentum_buffer"};
+}
+
+void SGD::update(Entry& e, float lr) {
+  const Tensor& g = e.param.grad();
+  float* buf = e.slots.empty() ? nullptr : e.slots[0].data<float>();
+  kernels::cpu::sgd_update(e.param.numel(), e.param.data<float>(), g.data<float>(), buf, lr, options_.momentum,
+                           e.weight_decay, options_.nesterov, e.updates == 1);
+}
+
+Adam::Adam(std::vector<ParamGroup> groups, AdamOptions options) : Optimizer(std::move(groups)), options_(options) {
+  AUTOSPACE_CHECK(options.beta1 >= 0.f && options.beta1 < 1.f && options.beta2 >= 0.f && options.beta2 < 1.f,
+                  "Adam: betas must lie in [0, 1), got ", options.beta1, ", ", options.beta2);
+}
+
+std::vector<std::string> Adam::slot_names() const { return {"exp_avg", "exp_avg_sq"}; }
+
+void Adam::update(Entry& e, float lr) {
+  kernels::cpu::adam_update(e.param.numel(), e.param.data<float>(), e.param.grad().data<float>(), e.slots[0].data<float>(),
+                            e.slots[1].data<float>(), lr, options_.beta1, options_.beta2, options_.eps, e.weight_decay,
+                            e.updates);
+}
+
+}  // namespace autospace::optim

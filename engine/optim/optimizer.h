@@ -1,0 +1,78 @@
+#pragma once
+// Optimisers over named parameters. A parameter whose gradient is undefined was not
+// touched by the step (an unsampled supernet path): it and its optimiser state are left
+// bit-identical — no momentum, no weight decay drift.
+#include <string>
+#include <vector>
+
+#include "engine/tensor.h"
+
+namespace autospace::optim {
+
+struct ParamGroup {
+  std::vector<NamedTensor> params;
+  float weight_decay = 0.f;
+  float lr_scale = 1.f;
+};
+
+class Optimizer {
+ public:
+  explicit Optimizer(std::vector<ParamGroup> groups);
+  virtual ~Optimizer() = default;
+
+  // One update at learning rate lr (times each group's lr_scale).
+  void step(float lr);
+  // Back to "no gradient" for every parameter.
+  void zero_grad();
+  std::vector<Tensor> parameters() const;
+
+  // Optimiser state as named tensors ("<param>.<slot>") for checkpoints, and back.
+  std::vector<NamedTensor> state() const;
+  void load_state(const std::vector<NamedTensor>& state, const std::string& source);
+
+ protected:
+  struct Entry {
+    std::string name;
+    Tensor param;
+    float weight_decay;
+    float lr_scale;
+    std::vector<Tensor> slots;  // per-optimiser state, allocated at the first update
+    std::int64_t updates = 0;
+  };
+  virtual std::vector<std::string> slot_names() const = 0;
+  virtual void update(Entry& e, float lr) = 0;
+  std::vector<Entry> entries_;
+};
+
+struct SgdOptions {
+  float momentum = 0.9f;
+  bool nesterov = false;
+};
+
+class SGD : public Optimizer {
+ public:
+  SGD(std::vector<ParamGroup> groups, SgdOptions options);
+
+ private:
+  std::vector<std::string> slot_names() const override;
+  void update(Entry& e, float lr) override;
+  SgdOptions options_;
+};
+
+struct AdamOptions {
+  float beta1 = 0.9f;  // 0 is allowed (DEA score updates use beta1 = 0)
+  float beta2 = 0.999f;
+  float eps = 1e-8f;
+};
+
+class Adam : public Optimizer {
+ public:
+  Adam(std::vector<ParamGroup> groups, AdamOptions options);
+
+ private:
+  std::vector<std::string> slot_names() const override;
+  void update(Entry& e, float lr) override;
+  AdamOptions options_;
+};
+
+}  // namespace autospace::optim
