@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Side-by-side: the MobileNetV2 32x32 training step in AutoSpace and in PyTorch.
+
+Runs build/bench/bench_train_step (Google Benchmark) and the same step in PyTorch
+(torchvision's mobilenet_v2, stem stride 1, 10 classes, channels_last, SGD Nesterov
+momentum 0.9, label smoothing 0.1) with the same batch and thread count, in this one
+command, and prints both throughputs and the ratio.
+
+    /usr/bin/python3 bench/train_step_vs_pytorch.py [--batch 64] [--threads 2]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+
+def pytorch_images_per_second(batch, threads, seconds):
+    import torch
+    import torchvision
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    net = torchvision.models.mobilenet_v2(num_classes=10)
+    net.features[0][0].stride = (1, 1)
+    net = net.to(memory_format=torch.channels_last).train()
+    decay = [p for p in net.parameters() if p.ndim >= 2]
+    no_decay = [p for p in net.parameters() if p.ndim < 2]
+    opt = torch.optim.SGD([{"params": decay, "weight_decay": 4e-5}, {"params": no_decay, "weight_decay": 0}],
+                          lr=0.05, momentum=0.9, nesterov=True)
+    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.1)
+    x = torch.randn(batch, 3, 32, 32).to(memory_format=torch.channels_last)
+    y = torch.arange(batch) % 10
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(net(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    for _ in range(3):
+        step()
+    iters, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        step()
+        iters += 1
+    return iters * batch / (time.perf_counter() - start)
+
+
+def autospace_images_per_second(binary, batch, threads, seconds):
+    out = subprocess.run([binary, f"--benchmark_filter=BM_MobileNetV2TrainStep/{batch}/{threads}/",
+                          "--benchmark_format=json", f"--benchmark_min_time={seconds}"],
+                         check=True, capture_output=True, text=True).stdout
+    runs = json.loads(out)["benchmarks"]
+    if not runs:
+        sys.exit(f"{binary}: no benchmark matched batch {batch}, threads {threads}")
+    return runs[0]["items_per_second"]
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--binary", default=os.path.join(here, "..", "build", "bench", "bench_train_step"))
+    a = ap.parse_args()
+    ours = autospace_images_per_second(a.binary, a.batch, a.threads, a.seconds)
+    theirs = pytorch_images_per_second(a.batch, a.threads, a.seconds)
+    import torch
+    print(f"MobileNetV2 32x32 training step, batch {a.batch}, {a.threads} threads")
+    print(f"  AutoSpace          {ours:8.1f} images/s")
+    print(f"  PyTorch {torch.__version__:<10} {theirs:8.1f} images/s")
+    print(f"  ratio AutoSpace/PyTorch = {ours / theirs:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+#include "engine/ops/binary_gate.h"
+
+#include "engine/autograd/node.h"
+#include "engine/ops/op_support.h"
+#include "kernels/cpu/binary_gate.h"
+
+namespace autospace::ops {
+
+namespace {
+struct BinaryGateNode : Node {
+  Tensor inactive;
+  GatePair pair;
+  const char* name() const override { return "binary_gate"; }
+  std::vector<Tensor> backward(const Tensor& g) override {
+    const Tensor &active = inputs[0], &logits = inputs[1];
+    Tensor dlogits;
+    if (logits.requires_grad()) {
+      AUTOSPACE_CHECK(g.device().is_cpu(), "binary_gate: no kernel for ", g.device().str(), " yet");
+      const Tensor& out_first = pair.first_active ? active : inactive;
+      const Tensor& out_second = pair.first_active ? inactive : active;
+      const float* l = logits.data<float>();
+      const float pair_logits[2] = {l[pair.first], l[pair.second]};
+      float d[2];
+      kernels::cpu::binary_gate_backward(g.numel(), g.data<float>(), out_first.data<float>(), out_second.data<float>(),
+                                         pair_logits, d);
+      dlogits = Tensor::zeros(logits.shape());
+      dlogits.data<float>()[pair.first] = d[0];
+      dlogits.data<float>()[pair.second] = d[1];
+    }
+    return {g, dlogits};
+  }
+};
+}  // namespace
+
+Tensor binary_gate(const Tensor& active, const Tensor& inactive, const Tensor& logits, const GatePair& pair) {
+  expect_f32(active, "binary_gate", "active");
+  expect_f32(inactive, "binary_gate", "inactive");
+  expect_f32(logits, "binary_gate", "logits");
+  expect_rank(logits, 1, "binary_gate", "logits");
+  AUTOSPACE_CHECK(active.shape() == inactive.shape(), "binary_gate: candidate outputs ", shape_str(active.shape()),
+                  " and ", shape_str(inactive.shape()));
+  const std::int64_t m = logits.dim(0);
+  AUTOSPACE_CHECK(pair.first != pair.second && pair.first >= 0 && pair.second >= 0 && pair.first < m && pair.second < m,
+                  "binary_gate: pair (", pair.first, ", ", pair.second, ") invalid for ", m, " candidates");
+  const Device device = common_device({&active, &inactive, &logits}, "binary_gate");
+  if (!device.is_cpu()) no_kernel("binary_gate", device);
+  Tensor out = active.detach();
+  if (needs_grad({&active, &logits})) {
+    auto node = std::make_shared<BinaryGateNode>();
+    node->inactive = inactive.detach();
+    node->pair = pair;
+    record(node, out, {active, logits});
+  }
+  return out;
+}
+
+}  // namespace autospace::ops

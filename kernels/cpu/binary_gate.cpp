@@ -1,0 +1,25 @@
+#include "kernels/cpu/binary_gate.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace autospace::kernels::cpu {
+
+void binary_gate_backward(std::int64_t n, const float* dy, const float* out0, const float* out1, const float* logit,
+                          float* dlogit) {
+  double dg0 = 0, dg1 = 0;
+#pragma omp parallel for reduction(+ : dg0, dg1) schedule(static) if (n > 65536)
+  for (std::int64_t i = 0; i < n; ++i) {
+    dg0 += static_cast<double>(dy[i]) * out0[i];
+    dg1 += static_cast<double>(dy[i]) * out1[i];
+  }
+  const double m = std::max(logit[0], logit[1]);
+  const double e0 = std::exp(logit[0] - m), e1 = std::exp(logit[1] - m);
+  const double q0 = e0 / (e0 + e1), q1 = e1 / (e0 + e1);
+  // sum_j dg_j q_j (delta_ij - q_i) for the pair: both entries reduce to +-q0 q1 (dg0 - dg1).
+  const double d = q0 * q1 * (dg0 - dg1);
+  dlogit[0] = static_cast<float>(d);
+  dlogit[1] = static_cast<float>(-d);
+}
+
+}  // namespace autospace::kernels::cpu

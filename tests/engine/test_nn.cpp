@@ -1,0 +1,134 @@
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "engine/nn/batch_norm.h"
+#include "engine/nn/conv2d.h"
+#include "engine/nn/linear.h"
+#include "engine/nn/se_block.h"
+#include "engine/nn/sequential.h"
+#include "engine/ops/activation.h"
+#include "engine/ops/broadcast_mul.h"
+#include "engine/ops/pool.h"
+#include "tests/support/test_support.h"
+
+using namespace autospace;
+
+namespace {
+std::shared_ptr<nn::Sequential> small_net() {
+  auto net = std::make_shared<nn::Sequential>();
+  net->append("stem", std::make_shared<nn::Conv2d>(3, 8, 3, 1));
+  net->append("bn", std::make_shared<nn::BatchNorm2d>(8));
+  net->append("se", std::make_shared<nn::SEBlock>(8, 4));
+  return net;
+}
+}  // namespace
+
+TEST_CASE("parameters and buffers have stable dotted names", "[nn]") {
+  auto net = small_net();
+  std::vector<std::string> names;
+  for (auto& [n, t] : net->named_parameters()) names.push_back(n);
+  CHECK(names == std::vector<std::string>{"stem.weight", "bn.weight", "bn.bias", "se.fc1.weight", "se.fc1.bias",
+                                          "se.fc2.weight", "se.fc2.bias"});
+  std::vector<std::string> buffers;
+  for (auto& [n, t] : net->named_buffers()) buffers.push_back(n);
+  CHECK(buffers == std::vector<std::string>{"bn.running_mean", "bn.running_var"});
+  CHECK(net->named_parameters()[0].second.shape() == Shape{8, 3, 3, 3});  // OHWI
+
+  const auto groups = nn::split_weight_decay(net->named_parameters());
+  CHECK(groups.decay.size() == 3);     // the three conv weights
+  CHECK(groups.no_decay.size() == 4);  // BN affine and biases
+}
+
+TEST_CASE("initialisation depends on seed and parameter name, not construction order", "[nn]") {
+  auto a = small_net(), b = small_net();
+  a->initialize(7);
+  b->initialize(7);
+  CHECK(a->named_parameters()[0].second.to_vector() == b->named_parameters()[0].second.to_vector());
+  b->initialize(8);
+  CHECK(a->named_parameters()[0].second.to_vector() != b->named_parameters()[0].second.to_vector());
+  // Kaiming normal (fan-out): std = sqrt(2 / (Cout * k * k)).
+  nn::Conv2d wide(64, 256, 3);
+  wide.initialize(1);
+  double s2 = 0;
+  const auto w = wide.weight().to_vector();
+  for (float v : w) s2 += static_cast<double>(v) * v;
+  CHECK(std::sqrt(s2 / w.size()) == Approx(std::sqrt(2.0 / (256 * 9))).epsilon(0.02));
+  CHECK(a->named_parameters()[1].second.to_vector() == std::vector<float>(8, 1.f));  // BN gamma
+}
+
+TEST_CASE("load_state copies everything or nothing and names every mismatch", "[nn]") {
+  auto src = small_net(), dst = small_net();
+  src->initialize(1);
+  dst->initialize(2);
+  nn::load_state(*dst, nn::state_of(*src), "ckpt.safetensors");
+  CHECK(dst->named_parameters()[0].second.to_vector() == src->named_parameters()[0].second.to_vector());
+
+  auto bad = nn::state_of(*src);
+  bad.erase(bad.begin() + 1);
+  bad.emplace_back("extra.weight", Tensor::zeros({1}));
+  bad[0].second = Tensor::zeros({1, 2});
+  dst->initialize(3);
+  const auto before = dst->named_parameters()[2].second.to_vector();
+  CHECK_THROWS_WITH(nn::load_state(*dst, bad, "ckpt.safetensors"),
+                    Catch::Contains("ckpt.safetensors") && Catch::Contains("missing: bn.weight") &&
+                        Catch::Contains("unexpected: extra.weight") && Catch::Contains("stem.weight: file has [1, 2]"));
+  CHECK(dst->named_parameters()[2].second.to_vector() == before);
+}
+
+TEST_CASE("BN recalibration averages the statistics of N batches", "[nn][batch_norm]") {
+  nn::BatchNorm2d bn(3);
+  bn.train();
+  std::vector<Tensor> batches;
+  for (int i = 0; i < 4; ++i) batches.push_back(test::random_tensor({2, 3, 3, 3}, 10 + i, -1.f + i, 1.f + 2 * i));
+  nn::begin_bn_recalibration(bn);
+  for (const Tensor& b : batches) bn.forward(b);
+  nn::end_bn_recalibration(bn);
+  for (int c = 0; c < 3; ++c) {
+    double mean_of_means = 0, mean_of_vars = 0;
+    for (const Tensor& b : batches) {
+      const auto v = b.to_vector();
+      double m = 0, s2 = 0;
+      const int n = 18;
+      for (int i = 0; i < n; ++i) m += v[i * 3 + c];
+      m /= n;
+      for (int i = 0; i < n; ++i) s2 += (v[i * 3 + c] - m) * (v[i * 3 + c] - m);
+      mean_of_means += m / 4;
+      mean_of_vars += s2 / (n - 1) / 4;  // unbiased, as the running variance is
+    }
+    CHECK(bn.running_mean().to_vector()[c] == Approx(mean_of_means).epsilon(1e-5));
+    CHECK(bn.running_var().to_vector()[c] == Approx(mean_of_vars).epsilon(1e-5));
+  }
+}
+
+TEST_CASE("SE block forward matches its definition and passes the gradient check", "[nn][se]") {
+  nn::SEBlock se(5, 3);
+  se.initialize(4);
+  const auto params = se.named_parameters();
+  Tensor x = test::random_tensor({2, 3, 4, 5}, 3).set_requires_grad(true);
+  test::check_op(
+      {x}, [&](const std::vector<Tensor>& in) { return se.forward(in[0]); },
+      [&](const std::vector<std::vector<double>>& in) {
+        const auto w1 = test::to_double(params[0].second), b1 = test::to_double(params[1].second);
+        const auto w2 = test::to_double(params[2].second), b2 = test::to_double(params[3].second);
+        const auto& v = in[0];
+        std::vector<double> out(v.size());
+        for (int n = 0; n < 2; ++n) {
+          double pooled[5] = {0};
+          for (int p = 0; p < 12; ++p)
+            for (int c = 0; c < 5; ++c) pooled[c] += v[(n * 12 + p) * 5 + c] / 12;
+          double hidden[3];
+          for (int r = 0; r < 3; ++r) {
+            double z = b1[r];
+            for (int c = 0; c < 5; ++c) z += w1[r * 5 + c] * pooled[c];
+            hidden[r] = z / (1 + std::exp(-z));  // swish
+          }
+          for (int c = 0; c < 5; ++c) {
+            double z = b2[c];
+            for (int r = 0; r < 3; ++r) z += w2[c * 3 + r] * hidden[r];
+            const double gate = 1 / (1 + std::exp(-z));
+            for (int p = 0; p < 12; ++p) out[(n * 12 + p) * 5 + c] = v[(n * 12 + p) * 5 + c] * gate;
+          }
+        }
+        return out;
+      });
+}
