@@ -1,0 +1,82 @@
+#include "engine/ops/pool.h"
+
+#include "engine/autograd/node.h"
+#include "engine/ops/op_support.h"
+#include "kernels/cpu/pool.h"
+
+namespace autospace::ops {
+
+namespace {
+
+struct GlobalAvgPoolNode : Node {
+  Shape input_shape;
+  const char* name() const override { return "global_avg_pool"; }
+  std::vector<Tensor> backward(const Tensor& g) override {
+    if (!g.device().is_cpu()) no_kernel("global_avg_pool backward", g.device());
+    Tensor gx = Tensor::empty(input_shape);
+    kernels::cpu::global_avg_pool_backward(input_shape[0], input_shape[1] * input_shape[2], input_shape[3],
+                                           g.data<float>(), gx.data<float>());
+    return {gx};
+  }
+};
+
+struct AvgPool2dNode : Node {
+  kernels::Pool2dShape shape;
+  const char* name() const override { return "avg_pool2d"; }
+  std::vector<Tensor> backward(const Tensor& g) override {
+    if (!g.device().is_cpu()) no_kernel("avg_pool2d backward", g.device());
+    Tensor gx = Tensor::empty({shape.n, shape.in_h, shape.in_w, shape.c});
+    kernels::cpu::avg_pool2d_backward(shape, g.data<float>(), gx.data<float>());
+    return {gx};
+  }
+};
+
+void expect_nhwc(const Tensor& x, const char* op) {
+  expect_f32(x, op, "x");
+  expect_rank(x, 4, op, "x [N, H, W, C]");
+  AUTOSPACE_CHECK(x.numel() > 0, op, ": x ", shape_str(x.shape()), " is empty");
+}
+
+}  // namespace
+
+Tensor global_avg_pool(const Tensor& x) {
+  expect_nhwc(x, "global_avg_pool");
+  const Shape& s = x.shape();
+  Tensor out = Tensor::empty({s[0], 1, 1, s[3]}, DType::f32, x.device());
+  if (x.device().is_cpu())
+    kernels::cpu::global_avg_pool_forward(s[0], s[1] * s[2], s[3], x.data<float>(), out.data<float>());
+  else
+    no_kernel("global_avg_pool", x.device());
+  if (needs_grad({&x})) {
+    auto node = std::make_shared<GlobalAvgPoolNode>();
+    node->input_shape = s;
+    record(node, out, {x});
+  }
+  return out;
+}
+
+Tensor avg_pool2d(const Tensor& x, int kernel, int stride, int padding) {
+  expect_nhwc(x, "avg_pool2d");
+  // A window wholly inside the padding would average nothing, hence padding <= kernel / 2.
+  AUTOSPACE_CHECK(kernel >= 1 && stride >= 1 && padding >= 0 && padding <= kernel / 2, "avg_pool2d: x ",
+                  shape_str(x.shape()), ", kernel ", kernel, ", stride ", stride, ", padding ", padding,
+                  ": need kernel >= 1, stride >= 1 and 0 <= padding <= kernel / 2");
+  const kernels::Pool2dShape s{.n = x.dim(0), .in_h = x.dim(1), .in_w = x.dim(2), .c = x.dim(3), .kernel = kernel,
+                               .stride = stride, .pad = padding};
+  AUTOSPACE_CHECK(s.in_h + 2 * s.pad >= s.kernel && s.in_w + 2 * s.pad >= s.kernel, "avg_pool2d: x ",
+                  shape_str(x.shape()), ", kernel ", kernel, ", padding ", padding,
+                  ": the kernel is larger than the padded input");
+  Tensor out = Tensor::empty({s.n, s.out_h(), s.out_w(), s.c}, DType::f32, x.device());
+  if (x.device().is_cpu())
+    kernels::cpu::avg_pool2d_forward(s, x.data<float>(), out.data<float>());
+  else
+    no_kernel("avg_pool2d", x.device());
+  if (needs_grad({&x})) {
+    auto node = std::make_shared<AvgPool2dNode>();
+    node->shape = s;
+    record(node, out, {x});
+  }
+  return out;
+}
+
+}  // namespace autospace::ops

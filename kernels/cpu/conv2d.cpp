@@ -1,0 +1,133 @@
+#include "kernels/cpu/conv2d.h"
+
+#include <optional>
+#include <unordered_map>
+
+#include "kernels/cpu/onednn.h"
+
+namespace autospace::kernels::cpu {
+
+namespace {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using onednn::wrap;
+
+// Weights are declared with format_tag::any and reordered to and from OHWI on every call:
+// with plain OHWI weights oneDNN 2.6 finds no JIT kernel on AVX2 and runs its reference
+// convolution, 100-1000x slower on the MobileNetV2 shapes (bench/bench_conv2d.cpp).
+struct Key {
+  Conv2dShape shape;
+  bool bias;
+  auto operator<=>(const Key&) const = default;
+};
+
+struct Descs {
+  memory::desc src, dst, user_weights, any_weights, bias;
+  memory::dims strides, padding;
+};
+
+Descs descs(const Key& k) {
+  const Conv2dShape& s = k.shape;
+  const auto f32 = memory::data_type::f32;
+  Descs d;
+  d.src = memory::desc({s.n, s.in_c, s.in_h, s.in_w}, f32, tag::nhwc);
+  d.dst = memory::desc({s.n, s.out_c, s.out_h(), s.out_w()}, f32, tag::nhwc);
+  // OHWI [Cout, kh, kw, Cin/g] is, for groups > 1, exactly gohwi over {G, Cout/G, Cin/G, kh, kw}.
+  const std::int64_t g = s.groups;
+  const memory::dims wdims = g == 1 ? memory::dims{s.out_c, s.in_c, s.kernel_h, s.kernel_w}
+                                    : memory::dims{g, s.out_c / g, s.in_c / g, s.kernel_h, s.kernel_w};
+  d.user_weights = memory::desc(wdims, f32, g == 1 ? tag::ohwi : tag::gohwi);
+  d.any_weights = memory::desc(wdims, f32, tag::any);
+  if (k.bias) d.bias = memory::desc({s.out_c}, f32, tag::x);
+  d.strides = {s.stride, s.stride};
+  // Right padding = left padding: oneDNN rounds the output size down like PyTorch does.
+  d.padding = {s.pad, s.pad};
+  return d;
+}
+
+dnnl::convolution_forward::primitive_desc forward_pd(const Descs& d) {
+  return {{dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, d.src, d.any_weights, d.bias, d.dst,
+           d.strides, d.padding, d.padding},
+          onednn::engine()};
+}
+
+std::optional<dnnl::reorder> reorder_between(const memory::desc& from, const memory::desc& to) {
+  if (from == to) return std::nullopt;
+  return dnnl::reorder(dnnl::reorder::primitive_desc(onednn::engine(), from, onednn::engine(), to));
+}
+
+// A primitive with the weight layout it chose and the reorder that bridges OHWI and it
+// (absent when the layouts coincide).
+template <class Primitive> struct Entry {
+  Primitive prim;
+  memory::desc weights;
+  std::optional<dnnl::reorder> reorder;
+};
+
+// The user's OHWI weights in the layout the primitive of `e` wants.
+template <class Primitive> memory weights_for(const Entry<Primitive>& e, const Descs& d, const float* w) {
+  memory user = wrap(d.user_weights, w);
+  if (!e.reorder) return user;
+  memory out(e.weights, onednn::engine());
+  e.reorder->execute(onednn::stream(), user, out);
+  return out;
+}
+
+}  // namespace
+
+void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
+  static onednn::PrimitiveCache<Key, Entry<dnnl::convolution_forward>> cache;
+  const Key key{s, bias != nullptr};
+  const Descs d = descs(key);
+  const auto& e = cache.get(key, [&] {
+    const auto pd = forward_pd(d);
+    return Entry<dnnl::convolution_forward>{dnnl::convolution_forward(pd), pd.weights_desc(),
+                                            reorder_between(d.user_weights, pd.weights_desc())};
+  });
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC, wrap(d.src, x)}, {DNNL_ARG_WEIGHTS, weights_for(e, d, w)}, {DNNL_ARG_DST, wrap(d.dst, y)}};
+  if (bias) args.emplace(DNNL_ARG_BIAS, wrap(d.bias, bias));
+  e.prim.execute(onednn::stream(), args);
+  onednn::stream().wait();
+}
+
+void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+  static onednn::PrimitiveCache<Key, Entry<dnnl::convolution_backward_data>> cache;
+  const Key key{s, false};
+  const Descs d = descs(key);
+  const auto& e = cache.get(key, [&] {
+    const dnnl::convolution_backward_data::primitive_desc pd(
+        {dnnl::algorithm::convolution_direct, d.src, d.any_weights, d.dst, d.strides, d.padding, d.padding},
+        onednn::engine(), forward_pd(d));
+    return Entry<dnnl::convolution_backward_data>{dnnl::convolution_backward_data(pd), pd.weights_desc(),
+                                                  reorder_between(d.user_weights, pd.weights_desc())};
+  });
+  e.prim.execute(onednn::stream(), {{DNNL_ARG_DIFF_DST, wrap(d.dst, dy)},
+                                    {DNNL_ARG_WEIGHTS, weights_for(e, d, w)},
+                                    {DNNL_ARG_DIFF_SRC, wrap(d.src, dx)}});
+  onednn::stream().wait();
+}
+
+void conv2d_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias) {
+  static onednn::PrimitiveCache<Key, Entry<dnnl::convolution_backward_weights>> cache;
+  const Key key{s, dbias != nullptr};
+  const Descs d = descs(key);
+  const auto& e = cache.get(key, [&] {
+    const dnnl::convolution_backward_weights::primitive_desc pd(
+        {dnnl::algorithm::convolution_direct, d.src, d.any_weights, d.bias, d.dst, d.strides, d.padding, d.padding},
+        onednn::engine(), forward_pd(d));
+    return Entry<dnnl::convolution_backward_weights>{dnnl::convolution_backward_weights(pd), pd.diff_weights_desc(),
+                                                     reorder_between(pd.diff_weights_desc(), d.user_weights)};
+  });
+  memory user = wrap(d.user_weights, dw);
+  memory diff_w = e.reorder ? memory(e.weights, onednn::engine()) : user;
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC, wrap(d.src, x)}, {DNNL_ARG_DIFF_DST, wrap(d.dst, dy)}, {DNNL_ARG_DIFF_WEIGHTS, diff_w}};
+  if (dbias) args.emplace(DNNL_ARG_DIFF_BIAS, wrap(d.bias, dbias));
+  e.prim.execute(onednn::stream(), args);
+  if (e.reorder) e.reorder->execute(onednn::stream(), diff_w, user);
+  onednn::stream().wait();
+}
+
+}  // namespace autospace::kernels::cpu
