@@ -8,12 +8,15 @@
 namespace autospace::optim {
 
 Optimizer::Optimizer(std::vector<ParamGroup> groups) {
-  for (auto& g : groups)
-    for (auto& [name, p] : g.params) {
-      AUTOSPACE_CHECK(p.dtype() == DType::f32 && p.requires_grad(), "optimiser parameter \"", name,
-                      "\" must be an f32 tensor that requires a gradient");
-      entries_.push_back({name, p, g.weight_decay, g.lr_scale, {}, 0});
-    }
+  for (const auto& g : groups) add_parameters(g);
+}
+
+void Optimizer::add_parameters(const ParamGroup& group) {
+  for (const auto& [name, p] : group.params) {
+    AUTOSPACE_CHECK(p.dtype() == DType::f32 && p.requires_grad(), "optimiser parameter \"", name,
+                    "\" must be an f32 tensor that requires a gradient");
+    if (known_.insert(p.impl()).second) entries_.push_back({name, p, group.weight_decay, group.lr_scale, {}, 0});
+  }
 }
 
 void Optimizer::step(float lr) {

@@ -3,6 +3,7 @@
 // touched by the step (an unsampled supernet path): it and its optimiser state are left
 // bit-identical — no momentum, no weight decay drift.
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/tensor.h"
@@ -19,6 +20,10 @@ class Optimizer {
  public:
   explicit Optimizer(std::vector<ParamGroup> groups);
   virtual ~Optimizer() = default;
+
+  // Adds parameters created after construction (a weight bank grows a slot the first time
+  // a cell needs it); parameters already present are ignored.
+  void add_parameters(const ParamGroup& group);
 
   // One update at learning rate lr (times each group's lr_scale).
   void step(float lr);
@@ -42,6 +47,7 @@ class Optimizer {
   virtual std::vector<std::string> slot_names() const = 0;
   virtual void update(Entry& e, float lr) = 0;
   std::vector<Entry> entries_;
+  std::unordered_set<const TensorImpl*> known_;
 };
 
 struct SgdOptions {

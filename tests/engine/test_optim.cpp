@@ -133,3 +133,14 @@ TEST_CASE("gradient clipping and the non-finite guard", "[optim]") {
   CHECK_FALSE(guard.accept(nan, 1.0));
   CHECK_THROWS_WITH(guard.accept(nan, 1.0), Catch::Contains("3 steps in a row had a non-finite loss"));
 }
+
+TEST_CASE("parameters added later join the optimiser once", "[optim]") {
+  Tensor a = param({1.f}), b = param({2.f});
+  SGD sgd({{{{"a", a}}, 0.f, 1.f}}, {0.f, false});
+  sgd.add_parameters({{{"b", b}, {"a", a}}, 0.f, 1.f});
+  CHECK(sgd.parameters().size() == 2);
+  set_grad(b, {1.f});
+  sgd.step(0.5f);
+  CHECK(b.item() == 1.5f);
+  CHECK(a.item() == 1.f);
+}
