@@ -1,0 +1,138 @@
+#include "nas/supernet/gated_layer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/autograd/node.h"
+#include "engine/ops/add.h"
+#include "kernels/common/check.h"
+
+namespace autospace::nas {
+
+GatedLayer::GatedLayer(std::vector<std::shared_ptr<nn::Module>> candidates, bool residual,
+                       const std::vector<float>& logits)
+    : candidates_(std::move(candidates)), residual_(residual), sampled_(candidates_.size(), 0) {
+  AUTOSPACE_CHECK(!candidates_.empty(), "GatedLayer: no candidates");
+  AUTOSPACE_CHECK(logits.size() == candidates_.size(), "GatedLayer: ", logits.size(), " logits for ",
+                  candidates_.size(), " candidates");
+  int zeros = 0;
+  for (std::size_t k = 0; k < candidates_.size(); ++k) {
+    if (candidates_[k]) add_module("candidates." + std::to_string(k), candidates_[k]);
+    else ++zeros;
+  }
+  AUTOSPACE_CHECK(zeros == 0 || residual_, "GatedLayer: a zero candidate needs a residual layer (stride 1, Cin = Cout)");
+  logits_ = Tensor::from_vector(logits, {static_cast<std::int64_t>(logits.size())});
+  logits_.set_requires_grad(true).set_name("logits");
+}
+
+std::vector<double> GatedLayer::probabilities() const {
+  const float* a = logits_.data<float>();
+  const int m = candidates();
+  const double top = *std::max_element(a, a + m);
+  std::vector<double> p(m);
+  double sum = 0;
+  for (int k = 0; k < m; ++k) sum += p[k] = std::exp(a[k] - top);
+  for (double& v : p) v /= sum;
+  return p;
+}
+
+int GatedLayer::argmax() const {
+  const float* a = logits_.data<float>();
+  return static_cast<int>(std::max_element(a, a + candidates()) - a);
+}
+
+void GatedLayer::sample(Rng& rng) {
+  fixed_ = -1;
+  ++steps_;
+  const int m = candidates();
+  if (m == 1) {
+    pair_ = {0, 0, true};
+    sampled_once_ = true;
+    ++sampled_[0];
+    return;
+  }
+  std::vector<double> p = probabilities();
+  auto draw = [&](const std::vector<double>& w) {
+    double total = 0;
+    for (double v : w) total += v;
+    double u = rng.uniform_double() * total;
+    for (int k = 0; k < m; ++k) {
+      if (w[k] <= 0) continue;
+      if (u < w[k]) return k;
+      u -= w[k];
+    }
+    for (int k = m - 1; k >= 0; --k)  // rounding left u at the top end
+      if (w[k] > 0) return k;
+    return 0;
+  };
+  const int first = draw(p);
+  std::vector<double> rest = p;
+  rest[first] = 0;
+  const int second = draw(rest);
+  const bool first_active = rng.uniform_double() * (p[first] + p[second]) < p[first];
+  pair_ = {first, second, first_active};
+  sampled_once_ = true;
+  ++sampled_[first];
+  ++sampled_[second];
+}
+
+void GatedLayer::fix(int k) {
+  AUTOSPACE_CHECK(k >= 0 && k < candidates(), "GatedLayer::fix(", k, ") with ", candidates(), " candidates");
+  fixed_ = k;
+}
+
+Tensor GatedLayer::run(int k, const Tensor& x) {
+  return candidates_[k] ? candidates_[k]->forward(x) : Tensor();
+}
+
+Tensor GatedLayer::forward(const Tensor& x) {
+  Tensor branch;
+  if (fixed_ >= 0 || candidates() == 1) {
+    branch = run(fixed_ >= 0 ? fixed_ : 0, x);
+  } else {
+    AUTOSPACE_CHECK(sampled_once_, "GatedLayer: call sample() before a training forward");
+    const int active_k = active();
+    const int inactive_k = pair_.first_active ? pair_.second : pair_.first;
+    Tensor active_out = run(active_k, x);
+    Tensor inactive_out;
+    {
+      NoGradGuard no_grad;
+      inactive_out = run(inactive_k, x);
+    }
+    // A zero candidate's output is zero, shaped like its partner's (a zero block only exists
+    // where input and output shapes agree).
+    if (!active_out.defined()) active_out = Tensor::zeros(inactive_out.shape(), DType::f32, x.device());
+    if (!inactive_out.defined()) inactive_out = Tensor::zeros(active_out.shape(), DType::f32, x.device());
+    branch = ops::binary_gate(active_out, inactive_out, logits_, pair_);
+  }
+  if (!branch.defined()) return x;  // the zero block alone: the layer is skipped
+  return residual_ ? ops::add(x, branch) : branch;
+}
+
+float GatedLayer::compensation(int k, float s_max) const {
+  const double t = static_cast<double>(steps_);
+  const double tc = static_cast<double>(std::max<std::int64_t>(1, sampled_[k]));
+  return static_cast<float>(std::min<double>(s_max, t / tc));
+}
+
+std::array<float, 2> GatedLayer::pair_logits() const {
+  const float* a = logits_.data<float>();
+  return {a[pair_.first], a[pair_.second]};
+}
+
+void GatedLayer::finish_logit_update(const std::array<float, 2>& before, const std::array<float, 2>& scale) {
+  if (candidates() == 1) return;
+  float* a = logits_.data<float>();
+  const int idx[2] = {pair_.first, pair_.second};
+  double updated[2];
+  for (int i = 0; i < 2; ++i) updated[i] = before[i] + scale[i] * (static_cast<double>(a[idx[i]]) - before[i]);
+  // log(sum exp(new) / sum exp(old)), computed stably.
+  const double top_new = std::max(updated[0], updated[1]);
+  const double top_old = std::max<double>(before[0], before[1]);
+  const double lse_new = top_new + std::log(std::exp(updated[0] - top_new) + std::exp(updated[1] - top_new));
+  const double lse_old = top_old + std::log(std::exp(before[0] - top_old) + std::exp(before[1] - top_old));
+  const double offset = lse_new - lse_old;
+  for (int i = 0; i < 2; ++i) a[idx[i]] = static_cast<float>(updated[i] - offset);
+}
+
+}  // namespace autospace::nas
