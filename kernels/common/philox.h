@@ -39,12 +39,17 @@ AUTOSPACE_HOST_DEVICE inline PhiloxBlock philox4x32_10(std::uint32_t c0, std::ui
 struct PhiloxStream {
   std::uint32_t key0, key1, step, epoch, purpose;
 
-  AUTOSPACE_HOST_DEVICE std::uint32_t bits(std::uint64_t i) const {
-    return philox4x32_10(static_cast<std::uint32_t>(i >> 2), step, epoch, purpose, key0, key1).v[i & 3];
-  }
+  AUTOSPACE_HOST_DEVICE std::uint32_t bits(std::uint64_t i) const { return block(i >> 2).v[i & 3]; }
   // Uniform in [0, 1) with 24 random bits.
-  AUTOSPACE_HOST_DEVICE float uniform(std::uint64_t i) const {
-    return static_cast<float>(bits(i) >> 8) * (1.0f / 16777216.0f);
+  AUTOSPACE_HOST_DEVICE float uniform(std::uint64_t i) const { return to_uniform(bits(i)); }
+
+  // Elements 4b .. 4b+3 from a single Philox call, for kernels that consume a stream in
+  // order and would otherwise recompute each block four times.
+  AUTOSPACE_HOST_DEVICE PhiloxBlock block(std::uint64_t b) const {
+    return philox4x32_10(static_cast<std::uint32_t>(b), step, epoch, purpose, key0, key1);
+  }
+  AUTOSPACE_HOST_DEVICE static float to_uniform(std::uint32_t bits) {
+    return static_cast<float>(bits >> 8) * (1.0f / 16777216.0f);
   }
 };
 

@@ -1,0 +1,89 @@
+#include "engine/ops/activation.h"
+
+#include "engine/autograd/node.h"
+#include "engine/ops/op_support.h"
+#include "kernels/cpu/activation.h"
+
+namespace autospace::ops {
+
+namespace {
+
+kernels::ActivationKind kernel_kind(Activation a) {
+  switch (a) {
+    case Activation::identity: return kernels::ActivationKind::identity;
+    case Activation::relu: return kernels::ActivationKind::relu;
+    case Activation::relu6: return kernels::ActivationKind::relu6;
+    case Activation::swish: return kernels::ActivationKind::swish;
+    case Activation::hswish: return kernels::ActivationKind::hswish;
+    case Activation::sigmoid: return kernels::ActivationKind::sigmoid;
+    case Activation::hsigmoid: return kernels::ActivationKind::hsigmoid;
+  }
+  AUTOSPACE_THROW("activation: invalid kind ", static_cast<int>(a));
+}
+
+// The sigmoid's derivative is cheapest from its output, every other one needs the input.
+bool backward_uses_output(Activation a) { return a == Activation::sigmoid; }
+
+struct ActivationNode : Node {
+  Activation kind = Activation::identity;
+  Tensor output;  // sigmoid only; detached, as the output's grad_fn is this node
+
+  const char* name() const override { return activation_name(kind); }
+  std::vector<Tensor> backward(const Tensor& g) override {
+    Tensor dx = Tensor::empty(g.shape(), DType::f32, g.device());
+    if (g.device().is_cpu()) {
+      const bool from_output = backward_uses_output(kind);
+      const float* x = from_output ? nullptr : inputs[0].data<float>();
+      const float* y = from_output ? output.data<float>() : nullptr;
+      kernels::cpu::activation_backward(kernel_kind(kind), g.numel(), x, y, g.data<float>(), dx.data<float>());
+    } else {
+      no_kernel(name(), g.device());
+    }
+    return {dx};
+  }
+};
+
+}  // namespace
+
+Activation parse_activation(const std::string& name) {
+  if (name == "identity" || name == "none") return Activation::identity;
+  if (name == "relu") return Activation::relu;
+  if (name == "relu6") return Activation::relu6;
+  if (name == "swish" || name == "silu") return Activation::swish;
+  if (name == "hswish") return Activation::hswish;
+  if (name == "sigmoid") return Activation::sigmoid;
+  if (name == "hsigmoid") return Activation::hsigmoid;
+  AUTOSPACE_THROW("unknown activation \"", name,
+                  "\" (expected identity, none, relu, relu6, swish, silu, hswish, sigmoid or hsigmoid)");
+}
+
+const char* activation_name(Activation a) {
+  switch (a) {
+    case Activation::identity: return "identity";
+    case Activation::relu: return "relu";
+    case Activation::relu6: return "relu6";
+    case Activation::swish: return "swish";
+    case Activation::hswish: return "hswish";
+    case Activation::sigmoid: return "sigmoid";
+    case Activation::hsigmoid: return "hsigmoid";
+  }
+  return "invalid";
+}
+
+Tensor activation(const Tensor& x, Activation kind) {
+  const char* op = activation_name(kind);
+  expect_f32(x, op, "x");
+  if (kind == Activation::identity) return x;
+  Tensor out = Tensor::empty(x.shape(), DType::f32, x.device());
+  if (x.device().is_cpu()) kernels::cpu::activation(kernel_kind(kind), x.numel(), x.data<float>(), out.data<float>());
+  else no_kernel(op, x.device());
+  if (needs_grad({&x})) {
+    auto node = std::make_shared<ActivationNode>();
+    node->kind = kind;
+    if (backward_uses_output(kind)) node->output = out.detach();
+    record(node, out, {x});
+  }
+  return out;
+}
+
+}  // namespace autospace::ops

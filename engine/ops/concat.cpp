@@ -1,0 +1,84 @@
+#include "engine/ops/concat.h"
+
+#include <algorithm>
+#include <string>
+
+#include "engine/autograd/node.h"
+#include "engine/ops/op_support.h"
+#include "kernels/cpu/concat.h"
+
+namespace autospace::ops {
+
+namespace {
+
+struct ConcatNode : Node {
+  std::int64_t rows = 0;
+  std::vector<std::int64_t> widths;
+
+  const char* name() const override { return "concat_channels"; }
+  std::vector<Tensor> backward(const Tensor& g) override {
+    std::vector<Tensor> grads(inputs.size());
+    std::vector<float*> outs(inputs.size(), nullptr);
+    for (std::size_t k = 0; k < inputs.size(); ++k)
+      if (inputs[k].requires_grad()) {
+        grads[k] = Tensor::empty(inputs[k].shape(), DType::f32, g.device());
+        outs[k] = grads[k].data<float>();
+      }
+    if (g.device().is_cpu()) {
+      kernels::cpu::split_channels(rows, static_cast<std::int64_t>(widths.size()), g.data<float>(),
+                                   widths.data(), outs.data());
+    } else {
+      no_kernel(name(), g.device());
+    }
+    return grads;
+  }
+};
+
+}  // namespace
+
+Tensor concat_channels(const std::vector<Tensor>& xs) {
+  AUTOSPACE_CHECK(!xs.empty(), "concat_channels: no inputs");
+  const Tensor& first = xs[0];
+  for (std::size_t k = 0; k < xs.size(); ++k) {
+    const std::string arg = "input " + std::to_string(k);
+    expect_f32(xs[k], "concat_channels", arg.c_str());
+    AUTOSPACE_CHECK(xs[k].ndim() >= 1, "concat_channels: ", arg, " is a scalar");
+    const Shape& shape = xs[k].shape();
+    AUTOSPACE_CHECK(xs[k].ndim() == first.ndim() && std::equal(shape.begin(), shape.end() - 1, first.shape().begin()),
+                    "concat_channels: ", arg, " has shape ", shape_str(shape), ", input 0 has ",
+                    shape_str(first.shape()), " (all but the last dimension must agree)");
+    AUTOSPACE_CHECK(xs[k].device() == first.device(), "concat_channels: ", arg, " is on ", xs[k].device().str(),
+                    ", input 0 on ", first.device().str());
+  }
+  if (xs.size() == 1) return first;
+
+  const std::int64_t rows = shape_numel(Shape(first.shape().begin(), first.shape().end() - 1));
+  std::vector<std::int64_t> widths;
+  std::vector<const float*> srcs;
+  Shape out_shape = first.shape();
+  out_shape.back() = 0;
+  for (const Tensor& x : xs) {
+    widths.push_back(x.dim(-1));
+    out_shape.back() += x.dim(-1);
+  }
+  Tensor out = Tensor::empty(out_shape, DType::f32, first.device());
+  if (first.device().is_cpu()) {
+    for (const Tensor& x : xs) srcs.push_back(x.data<float>());
+    kernels::cpu::concat_channels(rows, static_cast<std::int64_t>(xs.size()), srcs.data(), widths.data(),
+                                  out.data<float>());
+  } else {
+    no_kernel("concat_channels", first.device());
+  }
+
+  bool any_grad = false;
+  for (const Tensor& x : xs) any_grad |= needs_grad({&x});
+  if (any_grad) {
+    auto node = std::make_shared<ConcatNode>();
+    node->rows = rows;
+    node->widths = std::move(widths);
+    record(node, out, xs);
+  }
+  return out;
+}
+
+}  // namespace autospace::ops

@@ -1,0 +1,45 @@
+#include "engine/ops/dropout.h"
+
+#include "engine/autograd/node.h"
+#include "engine/ops/op_support.h"
+#include "kernels/cpu/dropout.h"
+
+namespace autospace::ops {
+
+namespace {
+
+// The mask is recomputed from the stream rather than stored: dropout is linear in x, so
+// the backward pass is the same kernel applied to the output gradient.
+struct DropoutNode : Node {
+  kernels::PhiloxStream stream{};
+  float p = 0;
+
+  const char* name() const override { return "dropout"; }
+  std::vector<Tensor> backward(const Tensor& g) override {
+    Tensor dx = Tensor::empty(g.shape(), DType::f32, g.device());
+    if (g.device().is_cpu()) kernels::cpu::dropout(g.numel(), g.data<float>(), p, stream, dx.data<float>());
+    else no_kernel(name(), g.device());
+    return {dx};
+  }
+};
+
+}  // namespace
+
+Tensor dropout(const Tensor& x, float p, bool training, const RngKey& key) {
+  expect_f32(x, "dropout", "x");
+  AUTOSPACE_CHECK(p >= 0.f && p <= 1.f, "dropout: p = ", p, " outside [0, 1]");
+  if (!training || p == 0.f) return x;
+  const kernels::PhiloxStream stream = key.stream();
+  Tensor out = Tensor::empty(x.shape(), DType::f32, x.device());
+  if (x.device().is_cpu()) kernels::cpu::dropout(x.numel(), x.data<float>(), p, stream, out.data<float>());
+  else no_kernel("dropout", x.device());
+  if (needs_grad({&x})) {
+    auto node = std::make_shared<DropoutNode>();
+    node->stream = stream;
+    node->p = p;
+    record(node, out, {x});
+  }
+  return out;
+}
+
+}  // namespace autospace::ops
