@@ -1,0 +1,25 @@
+#pragma once
+// `--set a.b.c=value` overrides of a JSON run description (DESIGN 1). The value is read as
+// JSON when it parses (numbers, true/false, arrays, quoted strings), else as a plain string;
+// intermediate objects are created as needed. Validation of the result (unknown keys,
+// types, ranges) is the schema's job, so a misspelt override gets the same did-you-mean.
+#include <string>
+#include <vector>
+
+#include "nas/json_check.h"
+
+namespace autospace::apps {
+
+// Applies one "path=value" assignment; throws Error naming the assignment when malformed.
+void apply_override(nas::Json& document, const std::string& assignment);
+
+// Splits argv into the config path and the --set assignments; throws Error with usage
+// on anything else. `program` names the binary in messages.
+struct CommandLine {
+  std::string config;
+  std::vector<std::string> overrides;
+  std::vector<std::string> flags;  // other --flags, for the binary to interpret
+};
+CommandLine parse_command_line(int argc, char** argv, const std::string& usage);
+
+}  // namespace autospace::apps

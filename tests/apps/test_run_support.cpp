@@ -1,0 +1,63 @@
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "apps/common/overrides.h"
+#include "apps/common/progress.h"
+#include "apps/common/run_directory.h"
+
+using namespace autospace;
+using namespace autospace::apps;
+namespace fs = std::filesystem;
+
+TEST_CASE("--set overrides parse JSON values and create nested keys", "[apps]") {
+  nas::Json doc = nas::Json::parse(R"({"train": {"epochs": 3, "lr": 0.1}, "name": "x"})");
+  apply_override(doc, "train.epochs=5");
+  apply_override(doc, "train.schedule.kind=cosine");
+  apply_override(doc, "name=\"quoted\"");
+  apply_override(doc, "train.flags=[1,2]");
+  CHECK(doc["train"]["epochs"] == 5);
+  CHECK(doc["train"]["schedule"]["kind"] == "cosine");
+  CHECK(doc["name"] == "quoted");
+  CHECK(doc["train"]["flags"].size() == 2);
+  CHECK_THROWS_WITH(apply_override(doc, "noequals"), Catch::Contains("expected key.path=value"));
+  CHECK_THROWS_WITH(apply_override(doc, "train..x=1"), Catch::Contains("empty key"));
+  CHECK_THROWS_WITH(apply_override(doc, "name.x=1"), Catch::Contains("\"name\" is not an object"));
+
+  const char* argv[] = {"prog", "run.json", "--set", "a=1", "--set=b=2", "--dump"};
+  const CommandLine cl = parse_command_line(6, const_cast<char**>(argv), "usage: prog RUN.json");
+  CHECK(cl.config == "run.json");
+  CHECK(cl.overrides == std::vector<std::string>{"a=1", "b=2"});
+  CHECK(cl.flags == std::vector<std::string>{"--dump"});
+  const char* none[] = {"prog"};
+  CHECK_THROWS_WITH(parse_command_line(1, const_cast<char**>(none), "usage: prog RUN.json"),
+                    Catch::Contains("missing the run description"));
+}
+
+TEST_CASE("run directory keeps its description, refuses a different one and appends metrics", "[apps]") {
+  const fs::path dir = fs::temp_directory_path() / ("autospace-rundir-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const nas::Json config = nas::Json::parse(R"({"seed": 1, "train": {"epochs": 2}})");
+  {
+    RunDirectory run(dir, config);
+    run.log({{"step", 1}, {"loss", 2.5}});
+    run.log({{"step", 2}, {"loss", 2.0}});
+    CHECK_FALSE(run.has_checkpoint());
+  }
+  RunDirectory again(dir, config);  // same description: resumes
+  again.log({{"step", 3}});
+  std::ifstream in(dir / "metrics.jsonl");
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  CHECK(lines == 3);
+  nas::Json changed = config;
+  changed["train"]["epochs"] = 3;
+  CHECK_THROWS_WITH(RunDirectory(dir, changed), Catch::Contains("first difference at train.epochs"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("durations print compactly", "[apps]") {
+  CHECK(Progress::format_duration(12.2) == "12s");
+  CHECK(Progress::format_duration(245) == "4m05s");
+  CHECK(Progress::format_duration(3720) == "1h02m");
+}
