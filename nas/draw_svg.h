@@ -1,0 +1,12 @@
+#pragma once
+// A standalone SVG of a figure, laid out by our own code (no Graphviz needed): panels in
+// a grid, each cell DAG with its nodes on a line and skip edges as arcs.
+#include <string>
+
+#include "nas/drawing.h"
+
+namespace autospace::nas {
+
+std::string draw_svg(const Figure& figure);
+
+}  // namespace autospace::nas
