@@ -68,30 +68,31 @@ void Module::collect_inits(const std::string& prefix, std::vector<std::pair<std:
   for (const auto& [name, child] : children_) child->collect_inits(prefix + name + ".", out);
 }
 
+void initialize_parameter(const Tensor& t, Init init, std::uint64_t seed, const std::string& full_name) {
+  const RngKey key{seed, RngPurpose::weight_init, 0, name_hash(full_name)};
+  Tensor values;
+  switch (init) {
+    case Init::zeros: values = Tensor::zeros(t.shape()); break;
+    case Init::ones: values = Tensor::ones(t.shape()); break;
+    case Init::kaiming_normal_fan_out: {
+      const double fan_out = static_cast<double>(t.numel()) / static_cast<double>(t.dim(-1));
+      values = random_normal(t.shape(), key, 0.f, static_cast<float>(std::sqrt(2.0 / fan_out)));
+      break;
+    }
+    case Init::linear_uniform: {
+      const float bound = 1.f / std::sqrt(static_cast<float>(t.dim(-1)));
+      values = random_uniform(t.shape(), key, -bound, bound);
+      break;
+    }
+    case Init::normal_001: values = random_normal(t.shape(), key, 0.f, 0.01f); break;
+  }
+  t.copy_from(values.to(t.device()));
+}
+
 void Module::initialize(std::uint64_t seed) {
   std::vector<std::pair<std::string, const Param*>> all;
   collect_inits("", all);
-  for (const auto& [full_name, p] : all) {
-    const Tensor& t = p->tensor;
-    const RngKey key{seed, RngPurpose::weight_init, 0, name_hash(full_name)};
-    Tensor values;
-    switch (p->init) {
-      case Init::zeros: values = Tensor::zeros(t.shape()); break;
-      case Init::ones: values = Tensor::ones(t.shape()); break;
-      case Init::kaiming_normal_fan_out: {
-        const double fan_out = static_cast<double>(t.numel()) / static_cast<double>(t.dim(-1));
-        values = random_normal(t.shape(), key, 0.f, static_cast<float>(std::sqrt(2.0 / fan_out)));
-        break;
-      }
-      case Init::linear_uniform: {
-        const float bound = 1.f / std::sqrt(static_cast<float>(t.dim(-1)));
-        values = random_uniform(t.shape(), key, -bound, bound);
-        break;
-      }
-      case Init::normal_001: values = random_normal(t.shape(), key, 0.f, 0.01f); break;
-    }
-    t.copy_from(values.to(t.device()));
-  }
+  for (const auto& [full_name, p] : all) initialize_parameter(p->tensor, p->init, seed, full_name);
 }
 
 DecayGroups split_weight_decay(const std::vector<NamedTensor>& params) {

@@ -65,6 +65,11 @@ class Module {
   bool training_ = true;
 };
 
+// Fills `t` by `init` from the Philox stream keyed by (seed, hash of full_name): exactly the
+// values Module::initialize gives a parameter of that full name, so a parameter created
+// later (a weight bank's lazily grown slot) can be initialised on its own.
+void initialize_parameter(const Tensor& t, Init init, std::uint64_t seed, const std::string& full_name);
+
 // Parameters split for weight decay: conv/linear weights decay, BN affine and biases
 // (every parameter with fewer than two dimensions) do not.
 struct DecayGroups {

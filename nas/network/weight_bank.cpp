@@ -1,0 +1,82 @@
+#include "nas/network/weight_bank.h"
+
+#include <utility>
+
+#include "engine/ops/batch_norm.h"
+#include "engine/ops/channel_slice.h"
+#include "kernels/common/check.h"
+
+namespace autospace::nas {
+
+WeightBank::WeightBank(std::string path, std::uint64_t seed, int in_channels, int out_channels, int max_expansion)
+    : path_(std::move(path)),
+      seed_(seed),
+      in_channels_(in_channels),
+      out_channels_(out_channels),
+      max_expansion_(max_expansion) {
+  AUTOSPACE_CHECK(in_channels >= 1 && out_channels >= 1 && max_expansion >= 1, "weight bank ", path_, ": ", in_channels,
+                  " -> ", out_channels, " channels with max expansion ", max_expansion);
+}
+
+Tensor WeightBank::forward(const Tensor&) {
+  AUTOSPACE_THROW("weight bank ", path_, " holds parameters only; run a cell built over it");
+}
+
+Tensor WeightBank::existing(const std::string& name, const Shape& shape) const {
+  const auto it = slots_.find(name);
+  if (it == slots_.end()) return {};
+  AUTOSPACE_CHECK(it->second.shape() == shape, "weight bank ", path_, ": slot ", name, " has shape ",
+                  shape_str(it->second.shape()), " but a cell needs ", shape_str(shape));
+  return it->second;
+}
+
+Tensor WeightBank::parameter(const std::string& name, const Shape& shape, nn::Init init) {
+  if (Tensor t = existing(name, shape); t.defined()) return t;
+  Tensor t = register_parameter(name, shape, init);
+  const std::string full_name = path_.empty() ? name : path_ + "." + name;
+  nn::initialize_parameter(t, init, seed_, full_name);
+  slots_.emplace(name, t);
+  new_parameters_.emplace_back(full_name, t);
+  return t;
+}
+
+Tensor WeightBank::buffer(const std::string& name, const Shape& shape, float value) {
+  if (Tensor t = existing(name, shape); t.defined()) return t;
+  Tensor t = register_buffer(name, Tensor::full(shape, value));
+  slots_.emplace(name, t);
+  return t;
+}
+
+BankBatchNorm WeightBank::batch_norm(const std::string& name, std::int64_t channels) {
+  return {parameter(name + ".weight", {channels}, nn::Init::ones),
+          parameter(name + ".bias", {channels}, nn::Init::zeros), buffer(name + ".running_mean", {channels}, 0.f),
+          buffer(name + ".running_var", {channels}, 1.f)};
+}
+
+BankConvBn WeightBank::conv_bn(const std::string& name, const Shape& weight_shape) {
+  return {parameter(name + ".conv.weight", weight_shape, nn::Init::kaiming_normal_fan_out),
+          batch_norm(name + ".bn", weight_shape.at(0))};
+}
+
+std::vector<NamedTensor> WeightBank::take_new_parameters() { return std::exchange(new_parameters_, {}); }
+
+Tensor leading(const Tensor& t, int axis, std::int64_t count) {
+  return t.dim(axis) == count ? t : ops::channel_slice(t, axis, count);
+}
+
+Tensor leading_weight(const Tensor& weight, std::int64_t out, std::int64_t in) {
+  // Axis 0 first: that cut is a view, so the copy along axis 3 moves only what is kept.
+  return leading(leading(weight, 0, out), 3, in);
+}
+
+Tensor banked_batch_norm(const Tensor& x, const BankBatchNorm& bn, const BatchNormSettings& settings, bool training) {
+  const std::int64_t c = x.dim(-1);
+  ops::BatchNormOptions options;
+  options.training = training;
+  options.eps = static_cast<float>(settings.eps);
+  options.momentum = static_cast<float>(settings.momentum);
+  return ops::batch_norm(x, leading(bn.gamma, 0, c), leading(bn.beta, 0, c), leading(bn.running_mean, 0, c),
+                         leading(bn.running_var, 0, c), options);
+}
+
+}  // namespace autospace::nas
