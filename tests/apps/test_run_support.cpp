@@ -10,7 +10,7 @@ using namespace autospace;
 using namespace autospace::apps;
 namespace fs = std::filesystem;
 
-TEST_CASE("--set overrides parse JSON values and create nested keys", "[apps]") {
+TEST_CASE("overrides (--set) parse JSON values and create nested keys", "[apps]") {
   nas::Json doc = nas::Json::parse(R"({"train": {"epochs": 3, "lr": 0.1}, "name": "x"})");
   apply_override(doc, "train.epochs=5");
   apply_override(doc, "train.schedule.kind=cosine");
