@@ -1,0 +1,23 @@
+#include "engine/ops/normalize.h"
+
+#include "engine/ops/op_support.h"
+#include "kernels/cpu/normalize.h"
+
+namespace autospace::ops {
+
+Tensor normalize_image(const Tensor& images, const std::vector<float>& mean, const std::vector<float>& stddev) {
+  AUTOSPACE_CHECK(images.defined() && images.dtype() == DType::u8, "normalize_image: images must be u8");
+  expect_rank(images, 4, "normalize_image", "images");
+  const std::int64_t channels = images.dim(3);
+  AUTOSPACE_CHECK(static_cast<std::int64_t>(mean.size()) == channels && static_cast<std::int64_t>(stddev.size()) == channels,
+                  "normalize_image: ", mean.size(), " means and ", stddev.size(), " deviations for ", channels,
+                  " channels");
+  for (float s : stddev) AUTOSPACE_CHECK(s > 0.f, "normalize_image: standard deviations must be positive, got ", s);
+  Tensor out = Tensor::empty(images.shape(), DType::f32, images.device());
+  if (!images.device().is_cpu()) no_kernel("normalize_image", images.device());
+  kernels::cpu::normalize_image(images.numel() / channels, static_cast<int>(channels), images.data<std::uint8_t>(),
+                                mean.data(), stddev.data(), out.data<float>());
+  return out;
+}
+
+}  // namespace autospace::ops
