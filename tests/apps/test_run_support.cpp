@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "apps/common/evaluate.h"
 #include "apps/common/overrides.h"
 #include "apps/common/progress.h"
 #include "apps/common/run_directory.h"
@@ -60,4 +61,12 @@ TEST_CASE("durations print compactly", "[apps]") {
   CHECK(Progress::format_duration(12.2) == "12s");
   CHECK(Progress::format_duration(245) == "4m05s");
   CHECK(Progress::format_duration(3720) == "1h02m");
+}
+
+TEST_CASE("top-k counting ranks ties stably", "[apps]") {
+  const Tensor logits = Tensor::from_vector({0.1f, 0.9f, 0.5f, 0.3f, 0.3f, 0.3f}, {2, 3});
+  const Tensor labels = Tensor::from_int64({2, 2}, {2});
+  CHECK(count_topk_correct(logits, labels, 1) == 0);
+  CHECK(count_topk_correct(logits, labels, 2) == 1);  // row 1: label 2 ties with two earlier entries
+  CHECK(count_topk_correct(logits, labels, 3) == 2);
 }

@@ -1,0 +1,22 @@
+#pragma once
+// Top-1/top-5 accuracy and mean loss of a model over a whole loader epoch (eval mode,
+// no graph). Shared by every phase that reports accuracy.
+#include <cstdint>
+
+#include "apps/common/data_setup.h"
+#include "engine/nn/module.h"
+
+namespace autospace::apps {
+
+struct Evaluation {
+  double top1 = 0, top5 = 0, loss = 0;
+  std::int64_t images = 0;
+};
+
+// How many rows of logits [N, K] have their label among the k largest entries.
+std::int64_t count_topk_correct(const Tensor& logits, const Tensor& labels, int k);
+
+// Runs epoch 0 of `loader` through `model` in eval mode (restoring its previous mode).
+Evaluation evaluate(nn::Module& model, data::Loader& loader, const DataSettings& settings, Device device);
+
+}  // namespace autospace::apps
