@@ -109,6 +109,13 @@ Tensor GatedLayer::forward(const Tensor& x) {
   return residual_ ? ops::add(x, branch) : branch;
 }
 
+void GatedLayer::set_counts(std::int64_t steps, std::vector<std::int64_t> sampled) {
+  AUTOSPACE_CHECK(sampled.size() == candidates_.size(), "set_counts: ", sampled.size(), " counts for ",
+                  candidates_.size(), " candidates");
+  steps_ = steps;
+  sampled_ = std::move(sampled);
+}
+
 float GatedLayer::compensation(int k, float s_max) const {
   const double t = static_cast<double>(steps_);
   const double tc = static_cast<double>(std::max<std::int64_t>(1, sampled_[k]));

@@ -42,6 +42,8 @@ class GatedLayer : public nn::Module {
   // (Eq. 4's t and t_c).
   std::int64_t steps() const { return steps_; }
   std::int64_t sampled_count(int k) const { return sampled_[k]; }
+  // Restores the counters above (resuming from a checkpoint).
+  void set_counts(std::int64_t steps, std::vector<std::int64_t> sampled);
   // Eq. 4: s_c = min(s_max, t / max(1, t_c)).
   float compensation(int k, float s_max) const;
 

@@ -1,0 +1,288 @@
+#include "nas/dea/evolution.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "engine/nn/dropout.h"
+#include "engine/ops/cross_entropy.h"
+#include "engine/optim/grad_utils.h"
+#include "kernels/common/check.h"
+
+namespace autospace::nas {
+
+namespace {
+
+int max_expansion(const CellChoices& choices) {
+  return *std::max_element(choices.expansions.begin(), choices.expansions.end());
+}
+
+std::vector<optim::ParamGroup> weight_groups(const std::vector<NamedTensor>& params, float weight_decay) {
+  const auto split = nn::split_weight_decay(params);
+  return {{split.decay, weight_decay, 1.f}, {split.no_decay, 0.f, 1.f}};
+}
+
+void clear_grads(const std::vector<NamedTensor>& tensors) {
+  for (const auto& [name, t] : tensors) t.clear_grad();
+}
+
+}  // namespace
+
+Evolution::Evolution(const Backbone& backbone, const DeaSettings& settings, std::uint64_t seed,
+                     std::int64_t total_steps)
+    : backbone_(backbone), settings_(settings), seed_(seed), total_steps_(total_steps) {
+  settings_.choices.validate();
+  AUTOSPACE_CHECK(settings.population >= settings.supernet_cells && settings.supernet_cells >= 2,
+                  "DEA: need population (", settings.population, ") >= supernet_cells (", settings.supernet_cells,
+                  ") >= 2");
+  AUTOSPACE_CHECK(settings.children >= 0 && settings.children <= settings.supernet_cells, "DEA: children (",
+                  settings.children, ") must lie in [0, supernet_cells]");
+  AUTOSPACE_CHECK(settings.period >= 1 && total_steps >= 1, "DEA: period and total steps must be positive");
+  caps_ = madds_caps(settings.cap, backbone);
+  supernet_ = std::make_unique<Supernet>(backbone, max_expansion(settings.choices), seed);
+  for (std::size_t l = 0; l < supernet_->layers(); ++l) {
+    Rng rng({seed, RngPurpose::evolution, 0, static_cast<std::uint32_t>(l)});
+    populations_.push_back(Population::random(settings.population, settings.choices, constraint(l, true), rng));
+    members_.push_back(populations_[l].supernet_members({}, settings.supernet_cells, rng));
+    build_supernet_layer(l);
+  }
+  supernet_->take_new_parameters();  // all of them are in named_parameters() below
+  weights_ = std::make_unique<optim::SGD>(weight_groups(supernet_->named_parameters(), settings.weight_decay),
+                                          optim::SgdOptions{settings.momentum_sgd, true});
+  reset_score_optimizer();
+}
+
+CellConstraint Evolution::constraint(std::size_t layer, bool first_half) const {
+  CellConstraint c;
+  if (settings_.use_reference && first_half) {
+    c.reference = reference_genotype();
+    c.delta = settings_.delta;
+  }
+  if (settings_.cap.kind != CapRule::Kind::none)
+    c.madds_cap = MaddsCap{supernet_ ? supernet_->position(layer) : searchable_positions(backbone_)[layer], caps_[layer],
+                           backbone_.se_ratio};
+  return c;
+}
+
+void Evolution::build_supernet_layer(std::size_t layer) {
+  std::vector<Block> blocks;
+  std::vector<float> logits;
+  for (int m : members_[layer]) {
+    const Individual& ind = populations_[layer].members()[m];
+    blocks.emplace_back(CellBlock{ind.cell, 0, std::nullopt});
+    logits.push_back(static_cast<float>(ind.fitness));
+  }
+  supernet_->set_candidates(layer, blocks, logits);
+}
+
+void Evolution::reset_score_optimizer() {
+  scores_ = std::make_unique<optim::Adam>(std::vector<optim::ParamGroup>{{supernet_->logits(), 0.f, 1.f}},
+                                          optim::AdamOptions{settings_.score_beta1, settings_.score_beta2, 1e-8f});
+}
+
+StepResult Evolution::weight_step(const Tensor& x, const Tensor& labels, float lr) {
+  supernet_->train();
+  Rng rng({seed_, RngPurpose::architecture_sampling, 0, static_cast<std::uint32_t>(step_)});
+  supernet_->sample(rng);
+  nn::set_rng_step(*supernet_, 0, static_cast<std::uint32_t>(step_));
+  StepResult r;
+  r.logits = supernet_->forward(x);
+  Tensor loss = ops::softmax_cross_entropy(r.logits, labels);
+  loss.backward();
+  clear_grads(supernet_->logits());  // scores learn on held-out data only
+  r.loss = loss.item();
+  const double norm = settings_.grad_clip > 0 ? optim::clip_grad_norm(weights_->parameters(), settings_.grad_clip)
+                                               : optim::grad_norm(weights_->parameters());
+  r.applied = guard_.accept(r.loss, norm);
+  if (r.applied) weights_->step(lr);
+  weights_->zero_grad();
+  ++step_;
+  return r;
+}
+
+StepResult Evolution::score_step(const Tensor& x, const Tensor& labels) {
+  supernet_->train();
+  Rng rng({seed_, RngPurpose::architecture_sampling, 1, static_cast<std::uint32_t>(score_steps_)});
+  supernet_->sample(rng);
+  StepResult r;
+  r.logits = supernet_->forward(x);
+  Tensor loss = ops::softmax_cross_entropy(r.logits, labels);
+  loss.backward();
+  weights_->zero_grad();  // weights learn on the training split only
+  r.loss = loss.item();
+  std::vector<Tensor> logit_tensors;
+  for (const auto& [name, t] : supernet_->logits()) logit_tensors.push_back(t);
+  r.applied = guard_.accept(r.loss, optim::grad_norm(logit_tensors));
+  if (r.applied) {
+    std::vector<std::array<float, 2>> before;
+    for (std::size_t l = 0; l < supernet_->layers(); ++l) before.push_back(supernet_->gate(l).pair_logits());
+    scores_->step(settings_.score_lr);
+    for (std::size_t l = 0; l < supernet_->layers(); ++l) {
+      GatedLayer& g = supernet_->gate(l);
+      std::array<float, 2> scale{1.f, 1.f};
+      if (settings_.compensation)
+        scale = {g.compensation(g.pair().first, settings_.compensation_max),
+                 g.compensation(g.pair().second, settings_.compensation_max)};
+      g.finish_logit_update(before[l], scale);
+    }
+  }
+  scores_->zero_grad();
+  ++score_steps_;
+  return r;
+}
+
+void Evolution::finish() {
+  for (std::size_t l = 0; l < supernet_->layers(); ++l) {
+    const std::vector<float> a = supernet_->gate(l).logits().to_vector();
+    for (std::size_t k = 0; k < members_[l].size(); ++k) populations_[l].write_back(members_[l][k], a[k], settings_.momentum);
+  }
+}
+
+void Evolution::regenerate() {
+  finish();  // Eq. 5 for the cells of the supernet that ends here
+  ++round_;
+  const bool first_half = 2 * step_ < total_steps_;
+  for (std::size_t l = 0; l < supernet_->layers(); ++l) {
+    Population& pop = populations_[l];
+    Rng rng({seed_, RngPurpose::evolution, static_cast<std::uint32_t>(round_), static_cast<std::uint32_t>(l)});
+    std::vector<int> children;
+    for (int c = 0; c < settings_.children; ++c) {
+      const int parent = pop.tournament(settings_.tournament, rng);
+      Individual child;
+      try {
+        child = pop.make_child(parent, settings_.choices, constraint(l, first_half), round_, rng);
+      } catch (const Error&) {
+        continue;  // this parent has no admissible new child; the round simply has fewer
+      }
+      children.push_back(pop.replace(child, settings_.replacement, children));
+    }
+    members_[l] = pop.supernet_members(children, settings_.supernet_cells, rng);
+    build_supernet_layer(l);
+  }
+  for (const auto& group : weight_groups(supernet_->take_new_parameters(), settings_.weight_decay))
+    weights_->add_parameters(group);
+  reset_score_optimizer();
+}
+
+LearnedSpace Evolution::learned_space() const {
+  std::vector<std::vector<LearnedCell>> layers;
+  for (const Population& pop : populations_) {
+    std::vector<LearnedCell> cells;
+    for (int i : pop.top(settings_.top_k)) cells.push_back({pop.members()[i].cell, pop.members()[i].fitness});
+    layers.push_back(std::move(cells));
+  }
+  return LearnedSpace(backbone_, std::move(layers), true);
+}
+
+Evolution::Stats Evolution::stats() const {
+  Stats s;
+  std::set<std::uint64_t> distinct;
+  double members = 0;
+  s.best_fitness = -INFINITY;
+  for (std::size_t l = 0; l < populations_.size(); ++l) {
+    double h = 0;
+    for (double p : supernet_->gate(l).probabilities())
+      if (p > 0) h -= p * std::log(p);
+    s.entropy += h / static_cast<double>(populations_.size());
+    for (const Individual& ind : populations_[l].members()) {
+      s.best_fitness = std::max(s.best_fitness, ind.fitness);
+      s.mean_fitness += ind.fitness;
+      distinct.insert(cell_hash(ind.cell));
+      ++members;
+    }
+  }
+  if (members > 0) {
+    s.mean_fitness /= members;
+    s.diversity = static_cast<double>(distinct.size()) / members;
+  }
+  return s;
+}
+
+nas::Json Evolution::state() const {
+  nas::Json j;
+  j["step"] = step_;
+  j["score_steps"] = score_steps_;
+  j["round"] = round_;
+  j["total_steps"] = total_steps_;
+  j["populations"] = nas::Json::array();
+  for (std::size_t l = 0; l < populations_.size(); ++l) {
+    nas::Json pop = nas::Json::array();
+    for (const Individual& ind : populations_[l].members())
+      pop.push_back({{"cell", to_string(ind.cell)}, {"fitness", ind.fitness}, {"born", ind.born}, {"scored", ind.scored}});
+    GatedLayer& g = supernet_->gate(l);
+    std::vector<std::int64_t> sampled;
+    for (int k = 0; k < g.candidates(); ++k) sampled.push_back(g.sampled_count(k));
+    j["populations"].push_back({{"members", pop},
+                                {"supernet", members_[l]},
+                                {"logits", g.logits().to_vector()},
+                                {"gate_steps", g.steps()},
+                                {"gate_sampled", sampled}});
+  }
+  // Sorted: the order in which bank slots were grown is not part of the state.
+  std::set<std::string> params;
+  for (const auto& [name, t] : supernet_->named_parameters()) params.insert(name);
+  j["parameters"] = params;
+  return j;
+}
+
+std::vector<NamedTensor> Evolution::tensors() const { return nn::state_of(*supernet_); }
+
+std::vector<NamedTensor> Evolution::optimizer_tensors() const {
+  std::vector<NamedTensor> out;
+  for (auto& [name, t] : weights_->state()) out.emplace_back("weights/" + name, t);
+  for (auto& [name, t] : scores_->state()) out.emplace_back("scores/" + name, t);
+  return out;
+}
+
+void Evolution::restore(const nas::Json& state, const std::vector<NamedTensor>& tensors,
+                        const std::vector<NamedTensor>& optimizer_tensors, const std::string& source) {
+  AUTOSPACE_CHECK(state.at("total_steps").get<std::int64_t>() == total_steps_, source, ": checkpoint is for ",
+                  state.at("total_steps").get<std::int64_t>(), " steps, this run has ", total_steps_);
+  const auto& pops = state.at("populations");
+  AUTOSPACE_CHECK(pops.size() == populations_.size(), source, ": checkpoint has ", pops.size(), " layers, supernet ",
+                  populations_.size());
+  step_ = state.at("step").get<std::int64_t>();
+  score_steps_ = state.at("score_steps").get<std::int64_t>();
+  round_ = state.at("round").get<std::int64_t>();
+  supernet_ = std::make_unique<Supernet>(backbone_, max_expansion(settings_.choices), seed_);
+
+  // Recreate every bank slot the run had grown, so the saved state has a home.
+  std::set<std::string> parameter_names;
+  for (const auto& n : state.at("parameters")) parameter_names.insert(n.get<std::string>());
+  for (const auto& [name, t] : tensors) {
+    for (std::size_t l = 0; l < supernet_->layers(); ++l) {
+      const std::string prefix = "layers." + std::to_string(l) + ".bank.";
+      if (name.rfind(prefix, 0) != 0) continue;
+      const std::string slot = name.substr(prefix.size());
+      if (parameter_names.count(name)) supernet_->bank(l).parameter(slot, t.shape(), nn::Init::zeros);
+      else supernet_->bank(l).buffer(slot, t.shape(), 0.f);
+    }
+  }
+  for (std::size_t l = 0; l < populations_.size(); ++l) {
+    const auto& p = pops[l];
+    Population pop;
+    for (const auto& m : p.at("members"))
+      pop.members().push_back({parse_genotype(m.at("cell").get<std::string>()), m.at("fitness").get<double>(),
+                               m.at("born").get<std::int64_t>(), m.at("scored").get<std::int64_t>()});
+    populations_[l] = std::move(pop);
+    members_[l] = p.at("supernet").get<std::vector<int>>();
+    std::vector<Block> blocks;
+    for (int m : members_[l]) blocks.emplace_back(CellBlock{populations_[l].members().at(m).cell, 0, std::nullopt});
+    supernet_->set_candidates(l, blocks, p.at("logits").get<std::vector<float>>());
+    supernet_->gate(l).set_counts(p.at("gate_steps").get<std::int64_t>(), p.at("gate_sampled").get<std::vector<std::int64_t>>());
+  }
+  supernet_->take_new_parameters();
+  nn::load_state(*supernet_, tensors, source);
+  weights_ = std::make_unique<optim::SGD>(weight_groups(supernet_->named_parameters(), settings_.weight_decay),
+                                          optim::SgdOptions{settings_.momentum_sgd, true});
+  reset_score_optimizer();
+  std::vector<NamedTensor> sgd, adam;
+  for (const auto& [name, t] : optimizer_tensors) {
+    if (name.rfind("weights/", 0) == 0) sgd.emplace_back(name.substr(8), t);
+    else if (name.rfind("scores/", 0) == 0) adam.emplace_back(name.substr(7), t);
+  }
+  weights_->load_state(sgd, source);
+  scores_->load_state(adam, source);
+}
+
+}  // namespace autospace::nas

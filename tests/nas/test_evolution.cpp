@@ -1,0 +1,112 @@
+#include <catch2/catch.hpp>
+#include <cstring>
+
+#include "nas/dea/evolution.h"
+#include "tests/support/test_support.h"
+
+using namespace autospace;
+using namespace autospace::nas;
+
+namespace {
+
+Backbone tiny_backbone() {
+  Backbone b;
+  b.net.resolution = 8;
+  b.net.classes = 3;
+  b.net.stem = {8, 3, 1};
+  b.net.head = {16, 0.0};
+  b.fixed = {};
+  b.stages = {{8, 2, 1}, {12, 1, 2}};
+  return b;
+}
+
+DeaSettings tiny_settings() {
+  DeaSettings s;
+  s.population = 6;
+  s.supernet_cells = 3;
+  s.children = 2;
+  s.tournament = 3;
+  s.top_k = 2;
+  s.period = 3;
+  return s;
+}
+
+// Deterministic stand-ins for a loader: batch k of the training or held-out data.
+Tensor batch_images(std::uint32_t k, bool holdout) {
+  return random_normal({4, 8, 8, 3}, {holdout ? 2u : 1u, RngPurpose::test, 0, k});
+}
+Tensor batch_labels(std::uint32_t k) { return Tensor::from_int64({k % 3, (k + 1) % 3, (k + 2) % 3, k % 3}, {4}); }
+
+void run_steps(Evolution& evo, std::int64_t until) {
+  while (evo.step() < until) {
+    if (evo.regeneration_due()) evo.regenerate();
+    const auto k = static_cast<std::uint32_t>(evo.step());
+    evo.weight_step(batch_images(k, false), batch_labels(k), 0.05f);
+    if (evo.step() % 2 == 0) evo.score_step(batch_images(k, true), batch_labels(k + 1));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("DEA evolves populations and writes a learned space", "[dea][evolution]") {
+  Evolution evo(tiny_backbone(), tiny_settings(), 5, 12);
+  run_steps(evo, 12);
+  evo.finish();
+  CHECK(evo.round() == 3);  // regenerations at steps 3, 6, 9
+  for (std::size_t l = 0; l < 3; ++l) {
+    const Population& pop = evo.population(l);
+    CHECK(pop.size() == 6);
+    bool any_child = false;
+    for (const auto& m : pop.members()) {
+      CHECK(is_valid(m.cell));
+      any_child |= m.born > 0;
+      // Cells born in the first half (rounds 0 and 1: steps < 6) stay near the reference.
+      if (m.born <= 1) CHECK(hamming_distance(m.cell, reference_genotype()) <= 2);
+    }
+    CHECK(any_child);
+  }
+  const LearnedSpace space = evo.learned_space();
+  REQUIRE(space.layer_count() == 3);
+  for (std::size_t l = 0; l < 3; ++l) {
+    REQUIRE(space.cells(l).size() == 2);
+    CHECK(*space.cells(l)[0].fitness >= *space.cells(l)[1].fitness);
+  }
+  const auto stats = evo.stats();
+  CHECK(stats.entropy > 0);
+  CHECK(stats.diversity > 0);
+  CHECK(stats.best_fitness >= stats.mean_fitness);
+}
+
+TEST_CASE("DEA restored from its state continues bit-identically", "[dea][evolution]") {
+  Evolution straight(tiny_backbone(), tiny_settings(), 9, 10);
+  run_steps(straight, 10);
+
+  Evolution first(tiny_backbone(), tiny_settings(), 9, 10);
+  run_steps(first, 5);  // mid-period, after a regeneration
+  const nas::Json state = first.state();
+  const auto tensors = first.tensors();
+  const auto optimizer = first.optimizer_tensors();
+  std::vector<NamedTensor> saved, saved_opt;
+  for (const auto& [n, t] : tensors) saved.emplace_back(n, t.clone());
+  for (const auto& [n, t] : optimizer) saved_opt.emplace_back(n, t.clone());
+
+  Evolution resumed(tiny_backbone(), tiny_settings(), 9, 10);
+  resumed.restore(nas::Json::parse(state.dump()), saved, saved_opt, "test checkpoint");
+  run_steps(resumed, 10);
+
+  CHECK(resumed.state().dump() == straight.state().dump());
+  const auto a = straight.tensors(), b = resumed.tensors();
+  REQUIRE(a.size() == b.size());
+  std::map<std::string, Tensor> by_name(b.begin(), b.end());
+  for (const auto& [name, t] : a) {
+    INFO(name);
+    REQUIRE(by_name.count(name));
+    CHECK(std::memcmp(t.raw_data(), by_name[name].raw_data(), t.nbytes()) == 0);
+  }
+}
+
+TEST_CASE("DEA settings are checked", "[dea][evolution]") {
+  DeaSettings s = tiny_settings();
+  s.supernet_cells = 7;
+  CHECK_THROWS_WITH(Evolution(tiny_backbone(), s, 1, 10), Catch::Contains("population (6) >= supernet_cells (7)"));
+}
