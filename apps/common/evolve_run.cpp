@@ -1,0 +1,188 @@
+#include "apps/common/evolve_run.h"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include "apps/common/evaluate.h"
+#include "apps/common/progress.h"
+#include "apps/common/run_directory.h"
+#include "apps/common/stop_signal.h"
+#include "apps/common/svg_plot.h"
+#include "engine/io/atomic_file.h"
+#include "engine/io/checkpoint.h"
+#include "engine/optim/schedule.h"
+#include "kernels/common/check.h"
+#include "nas/draw_svg.h"
+#include "nas/drawing.h"
+#include "nas/space_json.h"
+
+namespace autospace::apps {
+
+namespace {
+
+// Batches of a loader by global position: batch `index` is step index % per_epoch of epoch
+// index / per_epoch, so a resumed run asks for exactly the batches it would have seen.
+class BatchStream {
+ public:
+  explicit BatchStream(std::unique_ptr<data::Loader> loader) : loader_(std::move(loader)) {}
+  data::Batch at(std::int64_t index) {
+    const std::int64_t per_epoch = loader_->steps_per_epoch();
+    AUTOSPACE_CHECK(per_epoch > 0, "the dataset has fewer samples than one batch");
+    const auto epoch = static_cast<std::uint32_t>(index / per_epoch);
+    if (index != next_ || epoch != epoch_ || !started_) {
+      loader_->start_epoch(epoch, index % per_epoch);
+      epoch_ = epoch;
+      started_ = true;
+    }
+    auto batch = loader_->next();
+    AUTOSPACE_CHECK(batch.has_value(), "loader ended early at batch ", index);
+    next_ = index + 1;
+    if (next_ % per_epoch == 0) started_ = false;
+    return std::move(*batch);
+  }
+  std::int64_t steps_per_epoch() const { return loader_->steps_per_epoch(); }
+
+ private:
+  std::unique_ptr<data::Loader> loader_;
+  std::int64_t next_ = 0;
+  std::uint32_t epoch_ = 0;
+  bool started_ = false;
+};
+
+void save(const RunDirectory& run, const nas::Evolution& evo, bool finished) {
+  io::Checkpoint ck;
+  ck.model = evo.tensors();
+  ck.optimizer = evo.optimizer_tensors();
+  ck.state = {{"evolution", evo.state()}, {"finished", finished}};
+  io::save_checkpoint(run.checkpoint(), ck);
+}
+
+// What the learned cells look like next to the reference DAG: Hamming distances and the
+// most frequent edge ops over all top-K cells.
+nas::Json describe_space(const nas::LearnedSpace& space) {
+  std::map<std::string, int> ops;
+  std::vector<int> distances;
+  nas::Json layers = nas::Json::array();
+  for (std::size_t l = 0; l < space.layer_count(); ++l) {
+    nas::Json cells = nas::Json::array();
+    for (const auto& c : space.cells(l)) {
+      const int d = nas::hamming_distance(c.genotype, nas::reference_genotype());
+      distances.push_back(d);
+      for (const auto& op : c.genotype.edges)
+        if (op.kind != nas::OpKind::zero) ++ops[nas::to_string(op)];
+      cells.push_back({{"cell", nas::to_string(c.genotype)}, {"fitness", c.fitness.value_or(0)}, {"hamming_to_reference", d}});
+    }
+    layers.push_back(cells);
+  }
+  double mean = 0;
+  for (int d : distances) mean += d;
+  if (!distances.empty()) mean /= static_cast<double>(distances.size());
+  return {{"reference", nas::to_string(nas::reference_genotype())},
+          {"mean_hamming_to_reference", mean},
+          {"edge_op_counts", ops},
+          {"layers", layers}};
+}
+
+void write_fitness_plot(const RunDirectory& run) {
+  PlotSeries best{"best fitness", {}, {}}, mean{"mean fitness", {}, {}}, entropy{"score entropy", {}, {}};
+  std::ifstream in(run.file("metrics.jsonl"));
+  for (std::string line; std::getline(in, line);) {
+    const nas::Json j = nas::Json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.contains("best_fitness")) continue;
+    const double step = j["step"].get<double>();
+    best.x.push_back(step), best.y.push_back(j["best_fitness"].get<double>());
+    mean.x.push_back(step), mean.y.push_back(j["mean_fitness"].get<double>());
+    entropy.x.push_back(step), entropy.y.push_back(j["entropy"].get<double>());
+  }
+  io::write_file_atomically(run.file("fitness.svg"),
+                            svg_line_plot("DEA fitness over time", "step", "fitness / entropy (nats)", {best, mean, entropy}));
+}
+
+}  // namespace
+
+EvolveOutcome run_evolve(const EvolveSettings& s, std::int64_t stop_after_steps) {
+  RunDirectory run(s.run_dir, to_json(s));
+  if (s.threads > 0) set_num_threads(s.threads);
+  const Device device = parse_device(s.device);
+  AUTOSPACE_CHECK(device.is_cpu(), "autospace-evolve: device ", device.str(), " is not supported yet (CPU only)");
+
+  const Datasets sets = open_datasets(s.data);
+  AUTOSPACE_CHECK(s.backbone.net.classes == sets.classes, "backbone.classes is ", s.backbone.net.classes,
+                  " but the data has ", sets.classes, " classes");
+  const TrainHoldout split = split_holdout(sets, s.data, s.seed);
+  BatchStream train(make_loader(split.train, s.data, s.batch_size, true, s.seed));
+  BatchStream holdout(make_loader(split.holdout, s.data, s.score_batch_size, true, s.seed + 1));
+  const std::int64_t total = static_cast<std::int64_t>(s.epochs) * train.steps_per_epoch();
+  optim::CosineSchedule schedule(s.lr, total, static_cast<std::int64_t>(s.warmup_epochs * train.steps_per_epoch()),
+                                 s.final_lr);
+
+  nas::Evolution evo(s.backbone, s.dea, s.seed, total);
+  bool finished = false;
+  if (run.has_checkpoint()) {
+    const io::Checkpoint ck = io::load_checkpoint(run.checkpoint());
+    evo.restore(ck.state.at("evolution"), ck.model, ck.optimizer, run.checkpoint().string());
+    finished = ck.state.value("finished", false);
+    std::printf("[evolve] resuming %s at step %lld of %lld\n", run.path().c_str(), static_cast<long long>(evo.step()),
+                static_cast<long long>(total));
+  }
+
+  install_stop_handlers();
+  Progress progress("evolve", total, evo.step());
+  double loss_sum = 0;
+  std::int64_t correct = 0, seen = 0;
+  while (!finished && evo.step() < total) {
+    if (stop_requested() || (stop_after_steps >= 0 && evo.step() >= stop_after_steps)) {
+      save(run, evo, false);
+      std::printf("[evolve] stopped at step %lld; run again to resume\n", static_cast<long long>(evo.step()));
+      return {false, evo.step()};
+    }
+    if (evo.regeneration_due()) {
+      evo.regenerate();
+      const auto st = evo.stats();
+      run.log({{"step", evo.step()}, {"event", "regenerate"}, {"round", evo.round()}, {"best_fitness", st.best_fitness},
+               {"mean_fitness", st.mean_fitness}, {"entropy", st.entropy}, {"diversity", st.diversity}});
+    }
+    const std::int64_t step = evo.step();
+    const data::Batch batch = train.at(step);
+    const nas::StepResult r = evo.weight_step(input_tensor(batch, s.data, device), batch.labels, schedule.lr(step));
+    loss_sum += r.loss * static_cast<double>(batch.size());
+    correct += count_topk_correct(r.logits, batch.labels, 1);
+    seen += batch.size();
+    if ((step + 1) % s.score_every == 0) {
+      const std::int64_t k = (step + 1) / s.score_every - 1;
+      const data::Batch held = holdout.at(k);
+      evo.score_step(input_tensor(held, s.data, device), held.labels);
+    }
+    char details[160];
+    std::snprintf(details, sizeof details, "loss %.3f  acc %.1f%%  round %lld", seen ? loss_sum / seen : 0.0,
+                  seen ? 100.0 * correct / seen : 0.0, static_cast<long long>(evo.round()));
+    progress.step(step, batch.size(), details);
+    if ((step + 1) % s.log_every == 0 || step + 1 == total) {
+      const auto st = evo.stats();
+      run.log({{"step", step + 1}, {"lr", schedule.lr(step)}, {"loss", seen ? loss_sum / seen : 0.0},
+               {"accuracy", seen ? static_cast<double>(correct) / seen : 0.0}, {"entropy", st.entropy},
+               {"best_fitness", st.best_fitness}, {"mean_fitness", st.mean_fitness}, {"diversity", st.diversity},
+               {"images_per_second", progress.items_per_second()}, {"round", evo.round()}});
+      loss_sum = 0, correct = 0, seen = 0;
+    }
+    if ((step + 1) % s.checkpoint_every == 0) save(run, evo, false);
+  }
+  if (!finished) {
+    evo.finish();
+    save(run, evo, true);
+  }
+
+  const nas::LearnedSpace space = evo.learned_space();
+  nas::save_space(run.file("space.json"), space);
+  io::write_file_atomically(run.file("space.svg"), nas::draw_svg(nas::space_figure(space)));
+  write_fitness_plot(run);
+  const nas::Json summary = describe_space(space);
+  nas::write_json_file(run.file("evolve-summary.json"), summary);
+  std::printf("[evolve] done: %s (mean Hamming distance of the top cells to the reference %.2f)\n",
+              run.file("space.json").c_str(), summary["mean_hamming_to_reference"].get<double>());
+  return {true, evo.step()};
+}
+
+}  // namespace autospace::apps
