@@ -5,7 +5,10 @@
 namespace autospace::apps {
 
 std::string first_difference(const nas::Json& a, const nas::Json& b, const std::string& path) {
-  if (a.type() != b.type()) return path.empty() ? "(document)" : path;
+  const std::string here = path.empty() ? "(document)" : path;
+  // Numbers compare by value: a written 3 reads back as unsigned, a computed one is signed.
+  if (a.is_number() && b.is_number()) return a == b ? "" : here;
+  if (a.type() != b.type()) return here;
   if (a.is_object()) {
     for (auto it = a.begin(); it != a.end(); ++it) {
       const std::string child = nas::json_child(path, it.key());
@@ -25,7 +28,7 @@ std::string first_difference(const nas::Json& a, const nas::Json& b, const std::
     }
     return "";
   }
-  return a == b ? "" : (path.empty() ? "(document)" : path);
+  return a == b ? "" : here;
 }
 
 RunDirectory::RunDirectory(std::filesystem::path path, const nas::Json& resolved) : path_(std::move(path)) {

@@ -1,0 +1,132 @@
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "apps/common/evolve_run.h"
+#include "engine/io/checkpoint.h"
+#include "tests/support/test_support.h"
+
+using namespace autospace;
+namespace fs = std::filesystem;
+
+namespace {
+
+nas::Json description(const fs::path& run_dir, const fs::path& data_dir) {
+  nas::Json d = nas::Json::parse(R"({
+    "seed": 3,
+    "threads": 1,
+    "data": {"kind": "synthetic", "synthetic": {"classes": 3, "train_per_class": 24, "val_per_class": 4},
+             "resolution": 16, "augment": "cifar", "threads": 2, "holdout_fraction": 0.25},
+    "backbone": {"classes": 3, "stem": {"channels": 8, "kernel": 3, "stride": 1}, "fixed": [],
+                 "stages": [{"width": 8, "depth": 1, "stride": 1}, {"width": 12, "depth": 1, "stride": 2}],
+                 "head": {"channels": 16, "dropout": 0.0}},
+    "evolve": {"epochs": 4, "batch_size": 8, "population": 5, "supernet_cells": 3, "children": 2, "tournament": 3,
+               "top_k": 2, "period": 4, "score_every": 2, "score_batch_size": 6, "checkpoint_every": 1, "log_every": 2}
+  })");
+  d["run_dir"] = run_dir.string();
+  d["data"]["synthetic"]["dir"] = data_dir.string();
+  return d;
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void require_same_outcome(const fs::path& a, const fs::path& b) {
+  CHECK(read_text(a / "space.json") == read_text(b / "space.json"));
+  const io::Checkpoint ca = io::load_checkpoint(a / "checkpoint.safetensors");
+  const io::Checkpoint cb = io::load_checkpoint(b / "checkpoint.safetensors");
+  CHECK(ca.state.dump() == cb.state.dump());
+  std::map<std::string, Tensor> theirs(cb.model.begin(), cb.model.end());
+  REQUIRE(ca.model.size() == cb.model.size());
+  for (const auto& [name, t] : ca.model) {
+    INFO(name);
+    REQUIRE(theirs.count(name));
+    CHECK(std::memcmp(t.raw_data(), theirs[name].raw_data(), t.nbytes()) == 0);
+  }
+}
+
+struct TempDir {
+  fs::path path = fs::temp_directory_path() / ("autospace-evolve-" + std::to_string(::getpid()));
+  TempDir() { fs::create_directories(path); }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+}  // namespace
+
+TEST_CASE("evolve: a stopped and resumed run equals an uninterrupted one", "[evolve]") {
+  TempDir tmp;
+  const auto straight = apps::run_evolve(apps::parse_evolve_settings(description(tmp.path / "a", tmp.path / "data")));
+  CHECK(straight.complete);
+  for (const char* f : {"space.json", "space.svg", "fitness.svg", "metrics.jsonl", "config.json", "evolve-summary.json"})
+    CHECK(fs::exists(tmp.path / "a" / f));
+
+  const auto settings = apps::parse_evolve_settings(description(tmp.path / "b", tmp.path / "data"));
+  const auto first = apps::run_evolve(settings, 5);  // stops at step 5, mid-period
+  CHECK_FALSE(first.complete);
+  CHECK(first.steps == 5);
+  CHECK(apps::run_evolve(settings).complete);
+  require_same_outcome(tmp.path / "a", tmp.path / "b");
+
+  nas::Json changed = description(tmp.path / "b", tmp.path / "data");
+  changed["evolve"]["period"] = 5;
+  CHECK_THROWS_WITH(apps::run_evolve(apps::parse_evolve_settings(changed)), Catch::Contains("evolve.period"));
+}
+
+TEST_CASE("evolve: a run killed with SIGKILL resumes bit-identically", "[evolve]") {
+  TempDir tmp;
+  CHECK(apps::run_evolve(apps::parse_evolve_settings(description(tmp.path / "a", tmp.path / "data"))).complete);
+
+  const fs::path run = tmp.path / "killed";
+  const fs::path config = tmp.path / "killed.json";
+  std::ofstream(config) << description(run, tmp.path / "data").dump();
+  const pid_t child = fork();
+  if (child == 0) {
+    const int null = ::open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    execl(AUTOSPACE_EVOLVE_BIN, AUTOSPACE_EVOLVE_BIN, config.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Kill it once it has checkpointed a few steps (at an arbitrary point of a later step).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream metrics(run / "metrics.jsonl");
+    int lines = 0;
+    for (std::string l; std::getline(metrics, l);) ++lines;
+    if (lines >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  REQUIRE(WIFSIGNALED(status));
+  REQUIRE(fs::exists(run / "checkpoint.safetensors"));
+  CHECK_FALSE(fs::exists(run / "space.json"));
+
+  CHECK(apps::run_evolve(apps::parse_evolve_settings(description(run, tmp.path / "data"))).complete);
+  require_same_outcome(tmp.path / "a", run);
+}
+
+TEST_CASE("evolve: description errors name the JSON path", "[evolve]") {
+  nas::Json d = description("r", "d");
+  d["evolve"]["populaton"] = 3;
+  CHECK_THROWS_WITH(apps::parse_evolve_settings(d), Catch::Contains("populaton") && Catch::Contains("population"));
+  d = description("r", "d");
+  d["evolve"]["supernet_cells"] = 9;
+  CHECK_THROWS_WITH(apps::parse_evolve_settings(d), Catch::Contains("evolve.supernet_cells"));
+  d = description("r", "d");
+  d["backbone"]["resolution"] = 32;
+  CHECK_THROWS_WITH(apps::parse_evolve_settings(d), Catch::Contains("differs from data.resolution 16"));
+  d = description("r", "d");
+  d["evolve"]["cap"] = {{"kind", "absolute"}};
+  CHECK_THROWS_WITH(apps::parse_evolve_settings(d), Catch::Contains("evolve.cap"));
+}
