@@ -1,0 +1,85 @@
+// Overhead of the DEA's gated supernet over the network it samples: one DEA weight step
+// (two candidates per layer, binary gates, bank slicing) against one training step of
+// the single network made of the active candidates, built standalone from its arch.json
+// description. CIFAR-size backbone of configs/evolve/cifar10-small.json, batch 64, 2 threads.
+#include <benchmark/benchmark.h>
+
+#include "engine/core/device.h"
+#include "engine/ops/cross_entropy.h"
+#include "engine/optim/optimizer.h"
+#include "nas/dea/evolution.h"
+#include "nas/network/build_network.h"
+
+using namespace autospace;
+
+namespace {
+
+nas::Backbone cifar_backbone() {
+  nas::Backbone b;
+  b.net.resolution = 32;
+  b.net.classes = 10;
+  b.net.stem = {16, 3, 1};
+  b.net.head = {256, 0.0};
+  b.fixed = {{16, 16, 1, nas::MbConvBlock{3, 1, 0, std::nullopt}}};
+  b.stages = {{24, 2, 2}, {32, 2, 2}, {64, 2, 2}, {96, 1, 1}};
+  return b;
+}
+
+nas::DeaSettings settings() {
+  nas::DeaSettings s;
+  s.population = 24;
+  s.supernet_cells = 6;
+  s.cap.kind = nas::CapRule::Kind::reference;
+  s.cap.factor = 2.0;
+  return s;
+}
+
+const Tensor& images() {
+  static const Tensor x = random_normal({64, 32, 32, 3}, {1, RngPurpose::test, 0, 0});
+  return x;
+}
+const Tensor& labels() {
+  static const Tensor y = [] {
+    std::vector<std::int64_t> v(64);
+    for (int i = 0; i < 64; ++i) v[i] = i % 10;
+    return Tensor::from_int64(v, {64});
+  }();
+  return y;
+}
+
+}  // namespace
+
+static void BM_DeaWeightStep(benchmark::State& state) {
+  set_num_threads(static_cast<int>(state.range(0)));
+  nas::Evolution evo(cifar_backbone(), settings(), 1, 1 << 30);
+  for (int i = 0; i < 2; ++i) evo.weight_step(images(), labels(), 0.05f);  // first use of each shape
+  for (auto _ : state) benchmark::DoNotOptimize(evo.weight_step(images(), labels(), 0.05f).loss);
+  state.SetItemsProcessed(state.iterations() * 64);
+}
+BENCHMARK(BM_DeaWeightStep)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+static void BM_SampledNetworkStep(benchmark::State& state) {
+  set_num_threads(static_cast<int>(state.range(0)));
+  nas::Evolution evo(cifar_backbone(), settings(), 1, 1 << 30);
+  evo.weight_step(images(), labels(), 0.05f);  // samples the pairs
+  std::vector<nas::Block> active;
+  for (std::size_t l = 0; l < evo.supernet().layers(); ++l)
+    active.push_back(evo.supernet().candidates(l)[evo.supernet().gate(l).active()]);
+  auto net = nas::build_network(nas::make_arch(cifar_backbone(), active, "sampled"), 1);
+  const auto groups = nn::split_weight_decay(net->named_parameters());
+  optim::SGD sgd({{groups.decay, 4e-5f, 1.f}, {groups.no_decay, 0.f, 1.f}}, {0.9f, true});
+  net->train();
+  auto step = [&] {
+    Tensor loss = ops::softmax_cross_entropy(net->forward(images()), labels());
+    loss.backward();
+    sgd.step(0.05f);
+    sgd.zero_grad();
+    return loss.item();
+  };
+  for (int i = 0; i < 2; ++i) step();
+  for (auto _ : state) benchmark::DoNotOptimize(step());
+  state.SetItemsProcessed(state.iterations() * 64);
+}
+BENCHMARK(BM_SampledNetworkStep)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+BENCHMARK_MAIN();
