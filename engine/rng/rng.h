@@ -19,6 +19,7 @@ enum class RngPurpose : std::uint32_t {
   architecture_sampling = 5,
   evolution = 6,
   data_split = 7,
+  synthetic_data = 8,
   test = 100,
 };
 
