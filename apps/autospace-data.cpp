@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/common/overrides.h"
 #include "data/image_folder.h"
 #include "data/tree_check.h"
 
@@ -19,13 +20,6 @@ namespace {
 constexpr const char* kUsage =
     "usage: autospace-data check DIR [--threads N] [--max-pixels N] [--all-files]\n"
     "       autospace-data info DIR [--no-cache] [--threads N]\n";
-
-long long parse_integer(const std::string& option, const char* text) {
-  char* end = nullptr;
-  const long long v = std::strtoll(text, &end, 10);
-  if (end == text || *end != '\0') throw std::invalid_argument(option + " expects an integer, got \"" + text + "\"");
-  return v;
-}
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -75,9 +69,9 @@ int main(int argc, char** argv) {
       } else if (arg == "--no-cache") {
         folder_options.use_cache = false;
       } else if (arg == "--threads" && i + 1 < argc) {
-        check_options.threads = folder_options.threads = static_cast<int>(parse_integer(arg, argv[++i]));
+        check_options.threads = folder_options.threads = static_cast<int>(apps::parse_integer_option(arg, argv[++i]));
       } else if (arg == "--max-pixels" && i + 1 < argc) {
-        check_options.limits.max_pixels = parse_integer(arg, argv[++i]);
+        check_options.limits.max_pixels = apps::parse_integer_option(arg, argv[++i]);
       } else {
         throw std::invalid_argument("unknown option or missing value: " + arg);
       }

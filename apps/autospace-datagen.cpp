@@ -7,6 +7,7 @@
 #include <exception>
 #include <string>
 
+#include "apps/common/overrides.h"
 #include "data/synthetic.h"
 
 namespace {
@@ -15,13 +16,6 @@ constexpr const char* kUsage =
     "usage: autospace-datagen --out DIR [--classes N] [--train-per-class N] [--val-per-class N]\n"
     "                         [--size PIXELS] [--seed N] [--quality 1-100] [--threads N]\n"
     "Writes DIR/train/<class>/*.jpg, DIR/val/<class>/*.jpg and DIR/synthetic.json.\n";
-
-long long parse_integer(const std::string& option, const char* text) {
-  char* end = nullptr;
-  const long long v = std::strtoll(text, &end, 10);
-  if (end == text || *end != '\0') throw std::invalid_argument(option + " expects an integer, got \"" + text + "\"");
-  return v;
-}
 
 }  // namespace
 
@@ -38,13 +32,13 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) throw std::invalid_argument("unknown option or missing value: " + arg);
       const char* value = argv[++i];
       if (arg == "--out") out = value;
-      else if (arg == "--classes") options.classes = static_cast<int>(parse_integer(arg, value));
-      else if (arg == "--train-per-class") options.train_per_class = static_cast<int>(parse_integer(arg, value));
-      else if (arg == "--val-per-class") options.val_per_class = static_cast<int>(parse_integer(arg, value));
-      else if (arg == "--size") options.size = static_cast<int>(parse_integer(arg, value));
-      else if (arg == "--seed") options.seed = static_cast<std::uint64_t>(parse_integer(arg, value));
-      else if (arg == "--quality") options.quality = static_cast<int>(parse_integer(arg, value));
-      else if (arg == "--threads") options.threads = static_cast<int>(parse_integer(arg, value));
+      else if (arg == "--classes") options.classes = static_cast<int>(apps::parse_integer_option(arg, value));
+      else if (arg == "--train-per-class") options.train_per_class = static_cast<int>(apps::parse_integer_option(arg, value));
+      else if (arg == "--val-per-class") options.val_per_class = static_cast<int>(apps::parse_integer_option(arg, value));
+      else if (arg == "--size") options.size = static_cast<int>(apps::parse_integer_option(arg, value));
+      else if (arg == "--seed") options.seed = static_cast<std::uint64_t>(apps::parse_integer_option(arg, value));
+      else if (arg == "--quality") options.quality = static_cast<int>(apps::parse_integer_option(arg, value));
+      else if (arg == "--threads") options.threads = static_cast<int>(apps::parse_integer_option(arg, value));
       else throw std::invalid_argument("unknown option " + arg);
     }
     if (out.empty()) throw std::invalid_argument("--out DIR is required");

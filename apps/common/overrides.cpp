@@ -1,5 +1,8 @@
 #include "apps/common/overrides.h"
 
+#include <cstdlib>
+#include <stdexcept>
+
 #include "kernels/common/check.h"
 
 namespace autospace::apps {
@@ -52,6 +55,14 @@ CommandLine parse_command_line(int argc, char** argv, const std::string& usage) 
   }
   if (cl.config.empty()) AUTOSPACE_THROW("missing the run description (a JSON file)\n", usage);
   return cl;
+}
+
+long long parse_integer_option(const std::string& option, const char* text) {
+  char* end = nullptr;
+  const long long v = std::strtoll(text, &end, 10);
+  // A usage error (std::invalid_argument), which the binaries answer with their usage text.
+  if (end == text || *end != '\0') throw std::invalid_argument(option + " expects an integer, got \"" + text + "\"");
+  return v;
 }
 
 }  // namespace autospace::apps
