@@ -38,15 +38,23 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
 }
 
 Tensor Tensor::zeros(const Shape& shape, DType dtype, Device device) {
-  Tensor t = empty(shape, dtype, Device::cpu());
-  std::memset(t.raw_data(), 0, t.nbytes());
-  return device.is_cpu() ? t : t.to(device);
+  Tensor t = empty(shape, dtype, device);
+  if (device.is_cpu()) {
+    std::memset(t.raw_data(), 0, t.nbytes());
+  } else {
+    // Only a CUDA build can allocate there: empty() has thrown otherwise.
+#ifdef AUTOSPACE_WITH_CUDA
+    kernels::cuda::set_device(device.index);
+    kernels::cuda::fill_bytes(t.raw_data(), 0, t.nbytes());
+#endif
+  }
+  return t;
 }
 
 Tensor Tensor::full(const Shape& shape, float value, Device device) {
-  Tensor t = empty(shape, DType::f32, Device::cpu());
+  Tensor t = empty(shape, DType::f32, device);
   t.fill(value);
-  return device.is_cpu() ? t : t.to(device);
+  return t;
 }
 
 Tensor Tensor::from_vector(const std::vector<float>& values, const Shape& shape) {
@@ -135,6 +143,14 @@ Tensor Tensor::to(Device device) const {
   return out;
 }
 
+void Tensor::move_to(Device device) const {
+  if (device == this->device()) return;
+  const Tensor moved = to(device);
+  impl_->storage = moved.impl_->storage;
+  impl_->offset = moved.impl_->offset;
+  impl_->grad = Tensor();
+}
+
 Tensor Tensor::to(DType target) const {
   if (target == dtype()) return *this;
   AUTOSPACE_CHECK(device().is_cpu(), "dtype conversion runs on the CPU; move the tensor first");
@@ -198,10 +214,16 @@ Tensor Tensor::narrow0(std::int64_t begin, std::int64_t end) const {
 }
 
 void Tensor::fill(float value) const {
-  AUTOSPACE_CHECK(device().is_cpu(), "fill() runs on the CPU");
   float* p = data<float>();
   const std::int64_t n = numel();
-  for (std::int64_t i = 0; i < n; ++i) p[i] = value;
+  if (device().is_cpu()) {
+    for (std::int64_t i = 0; i < n; ++i) p[i] = value;
+  } else {
+#ifdef AUTOSPACE_WITH_CUDA
+    kernels::cuda::set_device(device().index);
+    kernels::cuda::fill(p, n, value);
+#endif
+  }
 }
 
 bool Tensor::requires_grad() const { return defined() && impl_->requires_grad; }

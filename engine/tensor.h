@@ -66,6 +66,10 @@ class Tensor {
   // Rows [begin, end) of the leading dimension, sharing storage; no autograd.
   Tensor narrow0(std::int64_t begin, std::int64_t end) const;
   void copy_from(const Tensor& src) const;  // same shape/dtype, any devices
+  // Moves this tensor's data to `device` in place, so that every handle to it (a module's
+  // parameter held by its layers and its optimiser) follows; the gradient is dropped.
+  // Tensors that viewed the old storage keep it.
+  void move_to(Device device) const;
   void fill(float value) const;             // f32 only
 
   // Autograd.

@@ -3,8 +3,21 @@
 find_package(OpenMP REQUIRED)
 find_package(dnnl REQUIRED)               # libdnnl-dev (oneDNN 2.x)
 find_package(nlohmann_json 3.10 REQUIRED) # nlohmann-json3-dev
-find_package(PkgConfig REQUIRED)
-pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)  # libturbojpeg0-dev
+find_package(PkgConfig)
+if(PKG_CONFIG_FOUND)
+  pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)  # libturbojpeg0-dev
+else()
+  # Machines without pkg-config (the bare GPU image tools/gpu-check.sh builds on): the
+  # same target from a plain search.
+  find_path(AUTOSPACE_TURBOJPEG_INCLUDE_DIR turbojpeg.h)
+  find_library(AUTOSPACE_TURBOJPEG_LIBRARY turbojpeg)
+  if(NOT AUTOSPACE_TURBOJPEG_INCLUDE_DIR OR NOT AUTOSPACE_TURBOJPEG_LIBRARY)
+    message(FATAL_ERROR "libturbojpeg not found (no pkg-config; set AUTOSPACE_TURBOJPEG_INCLUDE_DIR and _LIBRARY)")
+  endif()
+  add_library(PkgConfig::TURBOJPEG UNKNOWN IMPORTED)
+  set_target_properties(PkgConfig::TURBOJPEG PROPERTIES IMPORTED_LOCATION ${AUTOSPACE_TURBOJPEG_LIBRARY}
+                        INTERFACE_INCLUDE_DIRECTORIES ${AUTOSPACE_TURBOJPEG_INCLUDE_DIR})
+endif()
 find_package(JPEG REQUIRED)               # libjpeg-dev (libjpeg-turbo's libjpeg API: scaled/cropped decode)
 find_package(Threads REQUIRED)
 if(AUTOSPACE_BUILD_TESTS)
@@ -27,12 +40,49 @@ if(NOT AUTOSPACE_CUDA STREQUAL "OFF")
     if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
       set(CMAKE_CUDA_ARCHITECTURES 90)
     endif()
-    # CMake 3.25 does not know that nvcc 13 accepts C++20; the CUDA sources need only C++17.
-    set(CMAKE_CUDA_STANDARD 17)
-    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
     enable_language(CUDA)
+    # The CUDA sources share kernels/common headers written in C++20, which nvcc 13
+    # accepts; CMake 3.25 only lacks the flag for it (later versions know it).
+    if(NOT DEFINED CMAKE_CUDA20_STANDARD_COMPILE_OPTION)
+      set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+      set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+    endif()
+    set(CMAKE_CUDA_STANDARD 20)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
     find_package(CUDAToolkit REQUIRED)
     set(AUTOSPACE_HAVE_CUDA ON)
+    # cuBLAS ships with the toolkit; on machines where it (or cuDNN) exists only inside
+    # PyTorch's pip packages, AUTOSPACE_CUDA_LIBRARY_ROOTS lists those folders (each with
+    # include/ and lib/), as tools/gpu-check.sh does.
+    set(AUTOSPACE_CUDA_LIBRARY_ROOTS "" CACHE STRING "Extra folders holding cuBLAS/cuDNN headers and libraries")
+    if(NOT TARGET CUDA::cublas)
+      find_path(AUTOSPACE_CUBLAS_INCLUDE_DIR cublas_v2.h HINTS ${AUTOSPACE_CUDA_LIBRARY_ROOTS} PATH_SUFFIXES include)
+      find_library(AUTOSPACE_CUBLAS_LIBRARY NAMES cublas libcublas.so.13
+                   HINTS ${AUTOSPACE_CUDA_LIBRARY_ROOTS} PATH_SUFFIXES lib lib64)
+      if(NOT AUTOSPACE_CUBLAS_INCLUDE_DIR OR NOT AUTOSPACE_CUBLAS_LIBRARY)
+        message(FATAL_ERROR "cuBLAS not found in the CUDA toolkit nor in AUTOSPACE_CUDA_LIBRARY_ROOTS")
+      endif()
+      add_library(CUDA::cublas SHARED IMPORTED)
+      set_target_properties(CUDA::cublas PROPERTIES IMPORTED_LOCATION ${AUTOSPACE_CUBLAS_LIBRARY}
+                            INTERFACE_INCLUDE_DIRECTORIES ${AUTOSPACE_CUBLAS_INCLUDE_DIR})
+    endif()
+    # cuDNN is optional: the baseline the hand-written convolutions are measured against.
+    set(AUTOSPACE_CUDNN AUTO CACHE STRING "Build the cuDNN convolution backend: AUTO (when found), OFF")
+    set_property(CACHE AUTOSPACE_CUDNN PROPERTY STRINGS AUTO OFF)
+    set(AUTOSPACE_HAVE_CUDNN OFF)
+    if(NOT AUTOSPACE_CUDNN STREQUAL "OFF")
+      find_path(AUTOSPACE_CUDNN_INCLUDE_DIR cudnn.h
+                HINTS ${CUDAToolkit_INCLUDE_DIRS} ${AUTOSPACE_CUDA_LIBRARY_ROOTS} PATH_SUFFIXES include)
+      find_library(AUTOSPACE_CUDNN_LIBRARY NAMES cudnn libcudnn.so.9
+                   HINTS ${CUDAToolkit_LIBRARY_DIR} ${AUTOSPACE_CUDA_LIBRARY_ROOTS} PATH_SUFFIXES lib lib64)
+      if(AUTOSPACE_CUDNN_INCLUDE_DIR AND AUTOSPACE_CUDNN_LIBRARY)
+        add_library(autospace::cudnn SHARED IMPORTED)
+        set_target_properties(autospace::cudnn PROPERTIES IMPORTED_LOCATION ${AUTOSPACE_CUDNN_LIBRARY}
+                              INTERFACE_INCLUDE_DIRECTORIES ${AUTOSPACE_CUDNN_INCLUDE_DIR})
+        set(AUTOSPACE_HAVE_CUDNN ON)
+      endif()
+    endif()
+    message(STATUS "AutoSpace cuDNN backend: ${AUTOSPACE_HAVE_CUDNN}")
   elseif(AUTOSPACE_CUDA STREQUAL "ON")
     message(FATAL_ERROR "AUTOSPACE_CUDA=ON but no CUDA compiler was found (set CMAKE_CUDA_COMPILER)")
   endif()

@@ -1,6 +1,8 @@
 #include "engine/core/allocator.h"
 
+#include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -99,6 +101,8 @@ class CachingPool {
   AllocatorStats stats_;
 };
 
+std::atomic<bool> poison{false};
+
 CachingPool& pool_for(Device device) {
   // Pools live for the whole process: storages may be released during static destruction.
   static std::mutex mutex;
@@ -118,8 +122,20 @@ std::shared_ptr<Storage> allocate_storage(std::size_t bytes, Device device) {
   if (device.is_cuda()) AUTOSPACE_CHECK(cuda_device_count() > device.index, "no such device: ", device.str());
   const std::size_t cls = allocation_size_class(bytes);
   void* p = pool_for(device).allocate(cls);
+  if (poison) {
+    if (device.is_cpu()) {
+      std::memset(p, 0xFF, cls);
+    } else {
+#ifdef AUTOSPACE_WITH_CUDA
+      kernels::cuda::set_device(device.index);
+      kernels::cuda::fill_bytes(p, 0xFF, cls);
+#endif
+    }
+  }
   return std::make_shared<Storage>(p, cls, device);
 }
+
+void set_poison_allocations(bool on) { poison = on; }
 
 AllocatorStats allocator_stats(Device device) { return pool_for(device).stats(); }
 

@@ -43,4 +43,9 @@ void empty_cache(Device device);
 // Size class a request is rounded up to (exposed for tests).
 std::size_t allocation_size_class(std::size_t bytes);
 
+// Test aid, off by default: while on, every block handed out (fresh or reused) is first
+// filled with 0xFF bytes, a NaN in every f32 element, so that a kernel leaving part of
+// its output unwritten produces NaN instead of stale plausible values.
+void set_poison_allocations(bool on);
+
 }  // namespace autospace

@@ -57,6 +57,10 @@ std::vector<Tensor> Module::parameters() const {
   return out;
 }
 
+void Module::to(Device device) {
+  for (const auto& [name, t] : state_of(*this)) t.move_to(device);
+}
+
 void Module::train(bool on) {
   training_ = on;
   on_train_changed();

@@ -31,6 +31,11 @@ class Module {
   std::vector<Tensor> parameters() const;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_children() const { return children_; }
 
+  // Moves every parameter and buffer to `device` in place (Tensor::move_to), so that the
+  // module and optimisers over its parameters run there. Move before the first optimiser
+  // step: optimiser state stays on the device it was created on.
+  void to(Device device);
+
   void train(bool on = true);
   void eval() { train(false); }
   bool is_training() const { return training_; }

@@ -3,6 +3,7 @@
 #include "engine/autograd/node.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/activation.h"
+#include "kernels/cuda/activation.h"
 
 namespace autospace::ops {
 
@@ -31,14 +32,15 @@ struct ActivationNode : Node {
   const char* name() const override { return activation_name(kind); }
   std::vector<Tensor> backward(const Tensor& g) override {
     Tensor dx = Tensor::empty(g.shape(), DType::f32, g.device());
-    if (g.device().is_cpu()) {
-      const bool from_output = backward_uses_output(kind);
-      const float* x = from_output ? nullptr : inputs[0].data<float>();
-      const float* y = from_output ? output.data<float>() : nullptr;
+    const bool from_output = backward_uses_output(kind);
+    const float* x = from_output ? nullptr : inputs[0].data<float>();
+    const float* y = from_output ? output.data<float>() : nullptr;
+    if (g.device().is_cpu())
       kernels::cpu::activation_backward(kernel_kind(kind), g.numel(), x, y, g.data<float>(), dx.data<float>());
-    } else {
-      no_kernel(name(), g.device());
-    }
+    else
+      AUTOSPACE_CUDA_OP(g.device(), name(),
+                        kernels::cuda::activation_backward(kernel_kind(kind), g.numel(), x, y, g.data<float>(),
+                                                           dx.data<float>()));
     return {dx};
   }
 };
@@ -75,8 +77,11 @@ Tensor activation(const Tensor& x, Activation kind) {
   expect_f32(x, op, "x");
   if (kind == Activation::identity) return x;
   Tensor out = Tensor::empty(x.shape(), DType::f32, x.device());
-  if (x.device().is_cpu()) kernels::cpu::activation(kernel_kind(kind), x.numel(), x.data<float>(), out.data<float>());
-  else no_kernel(op, x.device());
+  if (x.device().is_cpu())
+    kernels::cpu::activation(kernel_kind(kind), x.numel(), x.data<float>(), out.data<float>());
+  else
+    AUTOSPACE_CUDA_OP(x.device(), op,
+                      kernels::cuda::activation(kernel_kind(kind), x.numel(), x.data<float>(), out.data<float>()));
   if (needs_grad({&x})) {
     auto node = std::make_shared<ActivationNode>();
     node->kind = kind;

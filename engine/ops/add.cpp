@@ -3,6 +3,7 @@
 #include "engine/autograd/node.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/add.h"
+#include "kernels/cuda/add.h"
 
 namespace autospace::ops {
 
@@ -19,8 +20,11 @@ Tensor add(const Tensor& a, const Tensor& b) {
   AUTOSPACE_CHECK(a.shape() == b.shape(), "add: shapes ", shape_str(a.shape()), " and ", shape_str(b.shape()));
   const Device device = common_device({&a, &b}, "add");
   Tensor out = Tensor::empty(a.shape(), DType::f32, device);
-  if (device.is_cpu()) kernels::cpu::add(a.numel(), a.data<float>(), b.data<float>(), out.data<float>());
-  else no_kernel("add", device);
+  if (device.is_cpu())
+    kernels::cpu::add(a.numel(), a.data<float>(), b.data<float>(), out.data<float>());
+  else
+    AUTOSPACE_CUDA_OP(device, "add",
+                      kernels::cuda::add(a.numel(), a.data<float>(), b.data<float>(), out.data<float>()));
   if (needs_grad({&a, &b})) record(std::make_shared<AddNode>(), out, {a, b});
   return out;
 }

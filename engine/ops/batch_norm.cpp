@@ -3,6 +3,7 @@
 #include "engine/autograd/node.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/batch_norm.h"
+#include "kernels/cuda/batch_norm.h"
 
 namespace autospace::ops {
 
@@ -28,7 +29,12 @@ struct BatchNormNode : Node {
                                         dx.defined() ? dx.data<float>() : nullptr, dgamma.data<float>(),
                                         dbeta.data<float>());
     } else {
-      no_kernel("batch_norm", g.device());
+      AUTOSPACE_CUDA_OP(g.device(), "batch_norm",
+                        kernels::cuda::batch_norm_backward(x.numel() / channels, channels, x.data<float>(),
+                                                           g.data<float>(), mean.data<float>(), var.data<float>(),
+                                                           gamma.data<float>(), eps, batch_stats,
+                                                           dx.defined() ? dx.data<float>() : nullptr,
+                                                           dgamma.data<float>(), dbeta.data<float>()));
     }
     return {dx, gamma.requires_grad() ? dgamma : Tensor(), beta.requires_grad() ? dbeta : Tensor()};
   }
@@ -67,24 +73,42 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
   const Device device =
       common_device({&x, &gamma, &beta, uses_running ? &running_mean : nullptr, uses_running ? &running_var : nullptr},
                     "batch_norm");
-  if (!device.is_cpu()) no_kernel("batch_norm", device);
 
   const bool record_graph = needs_grad({&x, &gamma, &beta});
   Tensor mean, var;
   if (options.training) {
-    mean = Tensor::empty({channels});
-    var = Tensor::empty({channels});
-    kernels::cpu::batch_norm_stats(rows, channels, x.data<float>(), mean.data<float>(), var.data<float>());
-    if (options.update_running_stats)
-      kernels::cpu::batch_norm_update_running(channels, mean.data<float>(), var.data<float>(), rows, options.momentum,
-                                              running_mean.data<float>(), running_var.data<float>());
+    mean = Tensor::empty({channels}, DType::f32, device);
+    var = Tensor::empty({channels}, DType::f32, device);
+    if (device.is_cpu())
+      kernels::cpu::batch_norm_stats(rows, channels, x.data<float>(), mean.data<float>(), var.data<float>());
+    else
+      AUTOSPACE_CUDA_OP(device, "batch_norm",
+                        kernels::cuda::batch_norm_stats(rows, channels, x.data<float>(), mean.data<float>(),
+                                                        var.data<float>()));
+    if (options.update_running_stats) {
+      if (device.is_cpu())
+        kernels::cpu::batch_norm_update_running(channels, mean.data<float>(), var.data<float>(), rows,
+                                                options.momentum, running_mean.data<float>(),
+                                                running_var.data<float>());
+      else
+        AUTOSPACE_CUDA_OP(device, "batch_norm",
+                          kernels::cuda::batch_norm_update_running(channels, mean.data<float>(), var.data<float>(),
+                                                                   rows, options.momentum, running_mean.data<float>(),
+                                                                   running_var.data<float>()));
+    }
   } else {
     mean = record_graph ? running_mean.clone() : running_mean;
     var = record_graph ? running_var.clone() : running_var;
   }
-  Tensor out = Tensor::empty(x.shape());
-  kernels::cpu::batch_norm_forward(rows, channels, x.data<float>(), mean.data<float>(), var.data<float>(),
-                                   gamma.data<float>(), beta.data<float>(), options.eps, out.data<float>());
+  Tensor out = Tensor::empty(x.shape(), DType::f32, device);
+  if (device.is_cpu())
+    kernels::cpu::batch_norm_forward(rows, channels, x.data<float>(), mean.data<float>(), var.data<float>(),
+                                     gamma.data<float>(), beta.data<float>(), options.eps, out.data<float>());
+  else
+    AUTOSPACE_CUDA_OP(device, "batch_norm",
+                      kernels::cuda::batch_norm_forward(rows, channels, x.data<float>(), mean.data<float>(),
+                                                        var.data<float>(), gamma.data<float>(), beta.data<float>(),
+                                                        options.eps, out.data<float>()));
   if (record_graph) {
     auto node = std::make_shared<BatchNormNode>();
     node->mean = mean;

@@ -3,6 +3,7 @@
 #include "engine/autograd/node.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/binary_gate.h"
+#include "kernels/cuda/binary_gate.h"
 
 namespace autospace::ops {
 
@@ -15,17 +16,25 @@ struct BinaryGateNode : Node {
     const Tensor &active = inputs[0], &logits = inputs[1];
     Tensor dlogits;
     if (logits.requires_grad()) {
-      AUTOSPACE_CHECK(g.device().is_cpu(), "binary_gate: no kernel for ", g.device().str(), " yet");
       const Tensor& out_first = pair.first_active ? active : inactive;
       const Tensor& out_second = pair.first_active ? inactive : active;
-      const float* l = logits.data<float>();
-      const float pair_logits[2] = {l[pair.first], l[pair.second]};
-      float d[2];
-      kernels::cpu::binary_gate_backward(g.numel(), g.data<float>(), out_first.data<float>(), out_second.data<float>(),
-                                         pair_logits, d);
-      dlogits = Tensor::zeros(logits.shape());
-      dlogits.data<float>()[pair.first] = d[0];
-      dlogits.data<float>()[pair.second] = d[1];
+      if (g.device().is_cpu()) {
+        const float* l = logits.data<float>();
+        const float pair_logits[2] = {l[pair.first], l[pair.second]};
+        float d[2];
+        kernels::cpu::binary_gate_backward(g.numel(), g.data<float>(), out_first.data<float>(),
+                                           out_second.data<float>(), pair_logits, d);
+        dlogits = Tensor::zeros(logits.shape());
+        dlogits.data<float>()[pair.first] = d[0];
+        dlogits.data<float>()[pair.second] = d[1];
+      } else {
+        // The logits stay on the device: the kernel reads the pair's two and writes theirs.
+        dlogits = Tensor::zeros(logits.shape(), DType::f32, g.device());
+        AUTOSPACE_CUDA_OP(g.device(), name(),
+                          kernels::cuda::binary_gate_backward(g.numel(), g.data<float>(), out_first.data<float>(),
+                                                              out_second.data<float>(), logits.data<float>(),
+                                                              pair.first, pair.second, dlogits.data<float>()));
+      }
     }
     return {g, dlogits};
   }
@@ -42,8 +51,7 @@ Tensor binary_gate(const Tensor& active, const Tensor& inactive, const Tensor& l
   const std::int64_t m = logits.dim(0);
   AUTOSPACE_CHECK(pair.first != pair.second && pair.first >= 0 && pair.second >= 0 && pair.first < m && pair.second < m,
                   "binary_gate: pair (", pair.first, ", ", pair.second, ") invalid for ", m, " candidates");
-  const Device device = common_device({&active, &inactive, &logits}, "binary_gate");
-  if (!device.is_cpu()) no_kernel("binary_gate", device);
+  common_device({&active, &inactive, &logits}, "binary_gate");
   Tensor out = active.detach();
   if (needs_grad({&active, &logits})) {
     auto node = std::make_shared<BinaryGateNode>();

@@ -3,6 +3,7 @@
 #include "engine/autograd/node.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/broadcast_mul.h"
+#include "kernels/cuda/broadcast_mul.h"
 
 namespace autospace::ops {
 
@@ -19,7 +20,11 @@ struct BroadcastMulNode : Node {
                                            g.data<float>(), dx.defined() ? dx.data<float>() : nullptr,
                                            ds.defined() ? ds.data<float>() : nullptr);
     } else {
-      no_kernel(name(), g.device());
+      AUTOSPACE_CUDA_OP(g.device(), name(),
+                        kernels::cuda::broadcast_mul_backward(x.dim(0), x.dim(1) * x.dim(2), x.dim(3), x.data<float>(),
+                                                              s.data<float>(), g.data<float>(),
+                                                              dx.defined() ? dx.data<float>() : nullptr,
+                                                              ds.defined() ? ds.data<float>() : nullptr));
     }
     return {dx, ds};
   }
@@ -39,7 +44,10 @@ Tensor broadcast_mul(const Tensor& x, const Tensor& s) {
   if (device.is_cpu())
     kernels::cpu::broadcast_mul(x.dim(0), x.dim(1) * x.dim(2), x.dim(3), x.data<float>(), s.data<float>(),
                                 out.data<float>());
-  else no_kernel("broadcast_mul", device);
+  else
+    AUTOSPACE_CUDA_OP(device, "broadcast_mul",
+                      kernels::cuda::broadcast_mul(x.dim(0), x.dim(1) * x.dim(2), x.dim(3), x.data<float>(),
+                                                   s.data<float>(), out.data<float>()));
   if (needs_grad({&x, &s})) record(std::make_shared<BroadcastMulNode>(), out, {x, s});
   return out;
 }

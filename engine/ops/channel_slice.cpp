@@ -3,6 +3,7 @@
 #include "engine/autograd/node.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/channel_slice.h"
+#include "kernels/cuda/channel_slice.h"
 
 namespace autospace::ops {
 
@@ -14,8 +15,11 @@ struct ChannelSliceNode : Node {
   const char* name() const override { return "channel_slice"; }
   std::vector<Tensor> backward(const Tensor& g) override {
     Tensor dx = Tensor::empty(inputs[0].shape(), DType::f32, g.device());
-    if (g.device().is_cpu()) kernels::cpu::channel_slice_backward(slice, g.data<float>(), dx.data<float>());
-    else no_kernel(name(), g.device());
+    if (g.device().is_cpu())
+      kernels::cpu::channel_slice_backward(slice, g.data<float>(), dx.data<float>());
+    else
+      AUTOSPACE_CUDA_OP(g.device(), name(),
+                        kernels::cuda::channel_slice_backward(slice, g.data<float>(), dx.data<float>()));
     return {dx};
   }
 };
@@ -45,8 +49,11 @@ Tensor channel_slice(const Tensor& x, int axis, std::int64_t count) {
     Shape shape = x.shape();
     shape[static_cast<std::size_t>(a)] = count;
     out = Tensor::empty(shape, DType::f32, x.device());
-    if (x.device().is_cpu()) kernels::cpu::channel_slice(slice, x.data<float>(), out.data<float>());
-    else no_kernel("channel_slice", x.device());
+    if (x.device().is_cpu())
+      kernels::cpu::channel_slice(slice, x.data<float>(), out.data<float>());
+    else
+      AUTOSPACE_CUDA_OP(x.device(), "channel_slice",
+                        kernels::cuda::channel_slice(slice, x.data<float>(), out.data<float>()));
   }
   if (needs_grad({&x})) {
     auto node = std::make_shared<ChannelSliceNode>();

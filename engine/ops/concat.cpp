@@ -6,6 +6,7 @@
 #include "engine/autograd/node.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/concat.h"
+#include "kernels/cuda/concat.h"
 
 namespace autospace::ops {
 
@@ -28,7 +29,9 @@ struct ConcatNode : Node {
       kernels::cpu::split_channels(rows, static_cast<std::int64_t>(widths.size()), g.data<float>(),
                                    widths.data(), outs.data());
     } else {
-      no_kernel(name(), g.device());
+      AUTOSPACE_CUDA_OP(g.device(), name(),
+                        kernels::cuda::split_channels(rows, static_cast<std::int64_t>(widths.size()), g.data<float>(),
+                                                      widths.data(), outs.data()));
     }
     return grads;
   }
@@ -62,13 +65,14 @@ Tensor concat_channels(const std::vector<Tensor>& xs) {
     out_shape.back() += x.dim(-1);
   }
   Tensor out = Tensor::empty(out_shape, DType::f32, first.device());
-  if (first.device().is_cpu()) {
-    for (const Tensor& x : xs) srcs.push_back(x.data<float>());
+  for (const Tensor& x : xs) srcs.push_back(x.data<float>());
+  if (first.device().is_cpu())
     kernels::cpu::concat_channels(rows, static_cast<std::int64_t>(xs.size()), srcs.data(), widths.data(),
                                   out.data<float>());
-  } else {
-    no_kernel("concat_channels", first.device());
-  }
+  else
+    AUTOSPACE_CUDA_OP(first.device(), "concat_channels",
+                      kernels::cuda::concat_channels(rows, static_cast<std::int64_t>(xs.size()), srcs.data(),
+                                                     widths.data(), out.data<float>()));
 
   bool any_grad = false;
   for (const Tensor& x : xs) any_grad |= needs_grad({&x});

@@ -3,6 +3,7 @@
 #include "engine/autograd/node.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/conv2d.h"
+#include "kernels/cuda/conv2d.h"
 
 namespace autospace::ops {
 
@@ -15,19 +16,29 @@ struct Conv2dNode : Node {
   // inputs = {x, weight, bias (possibly undefined)}.
   std::vector<Tensor> backward(const Tensor& g) override {
     const Tensor &x = inputs[0], &w = inputs[1], &b = inputs[2];
-    if (!g.device().is_cpu()) no_kernel("conv2d backward", g.device());
+    const Device device = g.device();
     Tensor gx, gw, gb;
     if (x.requires_grad()) {
-      gx = Tensor::empty(x.shape());
-      kernels::cpu::conv2d_backward_data(shape, g.data<float>(), w.data<float>(), gx.data<float>());
+      gx = Tensor::empty(x.shape(), DType::f32, device);
+      if (device.is_cpu())
+        kernels::cpu::conv2d_backward_data(shape, g.data<float>(), w.data<float>(), gx.data<float>());
+      else
+        AUTOSPACE_CUDA_OP(device, "conv2d backward",
+                          kernels::cuda::conv2d_backward_data(shape, g.data<float>(), w.data<float>(),
+                                                              gx.data<float>()));
     }
     if (w.requires_grad() || b.requires_grad()) {
       // oneDNN computes the bias gradient in the same pass as the weight gradient; a
       // frozen weight with a trainable bias is rare enough to pay for the weight pass.
-      gw = Tensor::empty(w.shape());
-      if (b.requires_grad()) gb = Tensor::empty(b.shape());
-      kernels::cpu::conv2d_backward_weights(shape, x.data<float>(), g.data<float>(), gw.data<float>(),
-                                            gb.defined() ? gb.data<float>() : nullptr);
+      gw = Tensor::empty(w.shape(), DType::f32, device);
+      if (b.requires_grad()) gb = Tensor::empty(b.shape(), DType::f32, device);
+      float* dbias = gb.defined() ? gb.data<float>() : nullptr;
+      if (device.is_cpu())
+        kernels::cpu::conv2d_backward_weights(shape, x.data<float>(), g.data<float>(), gw.data<float>(), dbias);
+      else
+        AUTOSPACE_CUDA_OP(device, "conv2d backward",
+                          kernels::cuda::conv2d_backward_weights(shape, x.data<float>(), g.data<float>(),
+                                                                 gw.data<float>(), dbias));
       if (!w.requires_grad()) gw = Tensor();
     }
     return {gx, gw, gb};
@@ -74,7 +85,10 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
     kernels::cpu::conv2d_forward(s, x.data<float>(), weight.data<float>(),
                                  bias.defined() ? bias.data<float>() : nullptr, out.data<float>());
   else
-    no_kernel("conv2d", device);
+    AUTOSPACE_CUDA_OP(device, "conv2d",
+                      kernels::cuda::conv2d_forward(s, x.data<float>(), weight.data<float>(),
+                                                    bias.defined() ? bias.data<float>() : nullptr,
+                                                    out.data<float>()));
   if (needs_grad({&x, &weight, &bias})) {
     auto node = std::make_shared<Conv2dNode>();
     node->shape = s;

@@ -3,6 +3,7 @@
 #include "engine/autograd/node.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/cross_entropy.h"
+#include "kernels/cuda/cross_entropy.h"
 
 namespace autospace::ops {
 
@@ -17,13 +18,17 @@ struct CrossEntropyNode : Node {
   std::vector<Tensor> backward(const Tensor& g) override {
     const Tensor& logits = inputs[0];
     Tensor dlogits = Tensor::empty(logits.shape(), DType::f32, g.device());
+    const std::int64_t rows = logits.dim(0);
     if (g.device().is_cpu()) {
-      const std::int64_t rows = logits.dim(0);
       kernels::cpu::softmax_cross_entropy_backward(rows, logits.dim(1), logits.data<float>(),
                                                    labels.data<std::int64_t>(), log_sum_exp.data<float>(), smoothing,
                                                    g.item() / static_cast<float>(rows), dlogits.data<float>());
     } else {
-      no_kernel(name(), g.device());
+      // The loss gradient is read on the device: no synchronisation in the backward pass.
+      AUTOSPACE_CUDA_OP(g.device(), name(),
+                        kernels::cuda::softmax_cross_entropy_backward(
+                            rows, logits.dim(1), logits.data<float>(), labels.data<std::int64_t>(),
+                            log_sum_exp.data<float>(), smoothing, g.data<float>(), dlogits.data<float>()));
     }
     return {dlogits, Tensor()};
   }
@@ -45,18 +50,30 @@ Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& labels, float l
   AUTOSPACE_CHECK(label_smoothing >= 0.f && label_smoothing <= 1.f, "softmax_cross_entropy: label smoothing ",
                   label_smoothing, " outside [0, 1]");
   const Device device = common_device({&logits, &labels}, "softmax_cross_entropy");
-  if (!device.is_cpu()) no_kernel("softmax_cross_entropy", device);
 
-  const Tensor labels64 = labels.to(DType::i64);
-  const std::int64_t* y = labels64.data<std::int64_t>();
+  // Labels are validated on the host (for a GPU batch, a copy of N integers).
+  const Tensor host_labels = labels.to(Device::cpu()).to(DType::i64);
+  const std::int64_t* y = host_labels.data<std::int64_t>();
   for (std::int64_t r = 0; r < rows; ++r)
     AUTOSPACE_CHECK(y[r] >= 0 && y[r] < classes, "softmax_cross_entropy: label ", y[r], " of row ", r,
                     " outside [0, ", classes, ")");
 
-  Tensor log_sum_exp = Tensor::empty({rows});
-  const double loss = kernels::cpu::softmax_cross_entropy(rows, classes, logits.data<float>(), y, label_smoothing,
-                                                          log_sum_exp.data<float>());
-  Tensor out = Tensor::full({1}, static_cast<float>(loss));
+  Tensor labels64, log_sum_exp, out;
+  if (device.is_cpu()) {
+    labels64 = host_labels;
+    log_sum_exp = Tensor::empty({rows});
+    const double loss = kernels::cpu::softmax_cross_entropy(rows, classes, logits.data<float>(), y, label_smoothing,
+                                                            log_sum_exp.data<float>());
+    out = Tensor::full({1}, static_cast<float>(loss));
+  } else {
+    labels64 = labels.dtype() == DType::i64 ? labels : host_labels.to(device);
+    log_sum_exp = Tensor::empty({rows}, DType::f32, device);
+    out = Tensor::empty({1}, DType::f32, device);
+    AUTOSPACE_CUDA_OP(device, "softmax_cross_entropy",
+                      kernels::cuda::softmax_cross_entropy(rows, classes, logits.data<float>(),
+                                                           labels64.data<std::int64_t>(), label_smoothing,
+                                                           log_sum_exp.data<float>(), out.data<float>()));
+  }
   if (needs_grad({&logits})) {
     auto node = std::make_shared<CrossEntropyNode>();
     node->labels = labels64;

@@ -3,6 +3,7 @@
 #include "engine/autograd/node.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/dropout.h"
+#include "kernels/cuda/dropout.h"
 
 namespace autospace::ops {
 
@@ -17,8 +18,11 @@ struct DropoutNode : Node {
   const char* name() const override { return "dropout"; }
   std::vector<Tensor> backward(const Tensor& g) override {
     Tensor dx = Tensor::empty(g.shape(), DType::f32, g.device());
-    if (g.device().is_cpu()) kernels::cpu::dropout(g.numel(), g.data<float>(), p, stream, dx.data<float>());
-    else no_kernel(name(), g.device());
+    if (g.device().is_cpu())
+      kernels::cpu::dropout(g.numel(), g.data<float>(), p, stream, dx.data<float>());
+    else
+      AUTOSPACE_CUDA_OP(g.device(), name(),
+                        kernels::cuda::dropout(g.numel(), g.data<float>(), p, stream, dx.data<float>()));
     return {dx};
   }
 };
@@ -31,8 +35,11 @@ Tensor dropout(const Tensor& x, float p, bool training, const RngKey& key) {
   if (!training || p == 0.f) return x;
   const kernels::PhiloxStream stream = key.stream();
   Tensor out = Tensor::empty(x.shape(), DType::f32, x.device());
-  if (x.device().is_cpu()) kernels::cpu::dropout(x.numel(), x.data<float>(), p, stream, out.data<float>());
-  else no_kernel("dropout", x.device());
+  if (x.device().is_cpu())
+    kernels::cpu::dropout(x.numel(), x.data<float>(), p, stream, out.data<float>());
+  else
+    AUTOSPACE_CUDA_OP(x.device(), "dropout",
+                      kernels::cuda::dropout(x.numel(), x.data<float>(), p, stream, out.data<float>()));
   if (needs_grad({&x})) {
     auto node = std::make_shared<DropoutNode>();
     node->stream = stream;

@@ -3,6 +3,7 @@
 #include "engine/autograd/node.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/linear.h"
+#include "kernels/cuda/linear.h"
 
 namespace autospace::ops {
 
@@ -15,18 +16,28 @@ struct LinearNode : Node {
   // inputs = {x, weight, bias (possibly undefined)}.
   std::vector<Tensor> backward(const Tensor& g) override {
     const Tensor &x = inputs[0], &w = inputs[1], &b = inputs[2];
-    if (!g.device().is_cpu()) no_kernel("linear backward", g.device());
+    const Device device = g.device();
     Tensor gx, gw, gb;
     if (x.requires_grad()) {
-      gx = Tensor::empty(x.shape());
-      kernels::cpu::linear_backward_data(n, k, o, g.data<float>(), w.data<float>(), gx.data<float>());
+      gx = Tensor::empty(x.shape(), DType::f32, device);
+      if (device.is_cpu())
+        kernels::cpu::linear_backward_data(n, k, o, g.data<float>(), w.data<float>(), gx.data<float>());
+      else
+        AUTOSPACE_CUDA_OP(device, "linear backward",
+                          kernels::cuda::linear_backward_data(n, k, o, g.data<float>(), w.data<float>(),
+                                                              gx.data<float>()));
     }
     if (w.requires_grad() || b.requires_grad()) {
       // One oneDNN pass yields both; a frozen weight with a trainable bias is rare.
-      gw = Tensor::empty(w.shape());
-      if (b.requires_grad()) gb = Tensor::empty(b.shape());
-      kernels::cpu::linear_backward_weights(n, k, o, x.data<float>(), g.data<float>(), gw.data<float>(),
-                                            gb.defined() ? gb.data<float>() : nullptr);
+      gw = Tensor::empty(w.shape(), DType::f32, device);
+      if (b.requires_grad()) gb = Tensor::empty(b.shape(), DType::f32, device);
+      float* dbias = gb.defined() ? gb.data<float>() : nullptr;
+      if (device.is_cpu())
+        kernels::cpu::linear_backward_weights(n, k, o, x.data<float>(), g.data<float>(), gw.data<float>(), dbias);
+      else
+        AUTOSPACE_CUDA_OP(device, "linear backward",
+                          kernels::cuda::linear_backward_weights(n, k, o, x.data<float>(), g.data<float>(),
+                                                                 gw.data<float>(), dbias));
       if (!w.requires_grad()) gw = Tensor();
     }
     return {gx, gw, gb};
@@ -57,7 +68,10 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     kernels::cpu::linear_forward(n, k, o, x.data<float>(), weight.data<float>(),
                                  bias.defined() ? bias.data<float>() : nullptr, out.data<float>());
   else
-    no_kernel("linear", device);
+    AUTOSPACE_CUDA_OP(device, "linear",
+                      kernels::cuda::linear_forward(n, k, o, x.data<float>(), weight.data<float>(),
+                                                    bias.defined() ? bias.data<float>() : nullptr,
+                                                    out.data<float>()));
   if (needs_grad({&x, &weight, &bias})) {
     auto node = std::make_shared<LinearNode>();
     node->n = n;

@@ -3,6 +3,7 @@
 #include "engine/autograd/node.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/pool.h"
+#include "kernels/cuda/pool.h"
 
 namespace autospace::ops {
 
@@ -12,10 +13,13 @@ struct GlobalAvgPoolNode : Node {
   Shape input_shape;
   const char* name() const override { return "global_avg_pool"; }
   std::vector<Tensor> backward(const Tensor& g) override {
-    if (!g.device().is_cpu()) no_kernel("global_avg_pool backward", g.device());
-    Tensor gx = Tensor::empty(input_shape);
-    kernels::cpu::global_avg_pool_backward(input_shape[0], input_shape[1] * input_shape[2], input_shape[3],
-                                           g.data<float>(), gx.data<float>());
+    Tensor gx = Tensor::empty(input_shape, DType::f32, g.device());
+    const std::int64_t n = input_shape[0], hw = input_shape[1] * input_shape[2], c = input_shape[3];
+    if (g.device().is_cpu())
+      kernels::cpu::global_avg_pool_backward(n, hw, c, g.data<float>(), gx.data<float>());
+    else
+      AUTOSPACE_CUDA_OP(g.device(), "global_avg_pool backward",
+                        kernels::cuda::global_avg_pool_backward(n, hw, c, g.data<float>(), gx.data<float>()));
     return {gx};
   }
 };
@@ -24,9 +28,12 @@ struct AvgPool2dNode : Node {
   kernels::Pool2dShape shape;
   const char* name() const override { return "avg_pool2d"; }
   std::vector<Tensor> backward(const Tensor& g) override {
-    if (!g.device().is_cpu()) no_kernel("avg_pool2d backward", g.device());
-    Tensor gx = Tensor::empty({shape.n, shape.in_h, shape.in_w, shape.c});
-    kernels::cpu::avg_pool2d_backward(shape, g.data<float>(), gx.data<float>());
+    Tensor gx = Tensor::empty({shape.n, shape.in_h, shape.in_w, shape.c}, DType::f32, g.device());
+    if (g.device().is_cpu())
+      kernels::cpu::avg_pool2d_backward(shape, g.data<float>(), gx.data<float>());
+    else
+      AUTOSPACE_CUDA_OP(g.device(), "avg_pool2d backward",
+                        kernels::cuda::avg_pool2d_backward(shape, g.data<float>(), gx.data<float>()));
     return {gx};
   }
 };
@@ -46,7 +53,9 @@ Tensor global_avg_pool(const Tensor& x) {
   if (x.device().is_cpu())
     kernels::cpu::global_avg_pool_forward(s[0], s[1] * s[2], s[3], x.data<float>(), out.data<float>());
   else
-    no_kernel("global_avg_pool", x.device());
+    AUTOSPACE_CUDA_OP(x.device(), "global_avg_pool",
+                      kernels::cuda::global_avg_pool_forward(s[0], s[1] * s[2], s[3], x.data<float>(),
+                                                             out.data<float>()));
   if (needs_grad({&x})) {
     auto node = std::make_shared<GlobalAvgPoolNode>();
     node->input_shape = s;
@@ -70,7 +79,8 @@ Tensor avg_pool2d(const Tensor& x, int kernel, int stride, int padding) {
   if (x.device().is_cpu())
     kernels::cpu::avg_pool2d_forward(s, x.data<float>(), out.data<float>());
   else
-    no_kernel("avg_pool2d", x.device());
+    AUTOSPACE_CUDA_OP(x.device(), "avg_pool2d",
+                      kernels::cuda::avg_pool2d_forward(s, x.data<float>(), out.data<float>()));
   if (needs_grad({&x})) {
     auto node = std::make_shared<AvgPool2dNode>();
     node->shape = s;

@@ -2,8 +2,10 @@
 
 #include <map>
 
+#include "engine/ops/op_support.h"
 #include "kernels/common/check.h"
 #include "kernels/cpu/optimizer_update.h"
+#include "kernels/cuda/optimizer_update.h"
 
 namespace autospace::optim {
 
@@ -23,9 +25,9 @@ void Optimizer::step(float lr) {
   for (Entry& e : entries_) {
     const Tensor& g = e.param.grad();
     if (!g.defined()) continue;
-    AUTOSPACE_CHECK(e.param.device().is_cpu(), "optimiser: no update kernel for ", e.param.device().str(), " yet");
     if (e.slots.empty())
-      for (std::size_t i = 0; i < slot_names().size(); ++i) e.slots.push_back(Tensor::zeros(e.param.shape()));
+      for (std::size_t i = 0; i < slot_names().size(); ++i)
+        e.slots.push_back(Tensor::zeros(e.param.shape(), DType::f32, e.param.device()));
     ++e.updates;
     update(e, lr * e.lr_scale);
   }
@@ -69,7 +71,7 @@ void Optimizer::load_state(const std::vector<NamedTensor>& state, const std::str
       if (it->second.shape() != e.param.shape())
         AUTOSPACE_THROW(source, ": optimiser state ", it->first, " has shape ", shape_str(it->second.shape()),
                         ", parameter has ", shape_str(e.param.shape()));
-      slots.push_back(it->second.clone());
+      slots.push_back(it->second.clone().to(e.param.device()));
     }
     e.slots = std::move(slots);
     e.updates = counter->second.data<std::int64_t>()[0];
@@ -86,8 +88,14 @@ std::vector<std::string> SGD::slot_names() const {
 void SGD::update(Entry& e, float lr) {
   const Tensor& g = e.param.grad();
   float* buf = e.slots.empty() ? nullptr : e.slots[0].data<float>();
-  kernels::cpu::sgd_update(e.param.numel(), e.param.data<float>(), g.data<float>(), buf, lr, options_.momentum,
-                           e.weight_decay, options_.nesterov, e.updates == 1);
+  const Device device = e.param.device();
+  if (device.is_cpu())
+    kernels::cpu::sgd_update(e.param.numel(), e.param.data<float>(), g.data<float>(), buf, lr, options_.momentum,
+                             e.weight_decay, options_.nesterov, e.updates == 1);
+  else
+    AUTOSPACE_CUDA_OP(device, "SGD",
+                      kernels::cuda::sgd_update(e.param.numel(), e.param.data<float>(), g.data<float>(), buf, lr,
+                                                options_.momentum, e.weight_decay, options_.nesterov, e.updates == 1));
 }
 
 Adam::Adam(std::vector<ParamGroup> groups, AdamOptions options) : Optimizer(std::move(groups)), options_(options) {
@@ -98,9 +106,17 @@ Adam::Adam(std::vector<ParamGroup> groups, AdamOptions options) : Optimizer(std:
 std::vector<std::string> Adam::slot_names() const { return {"exp_avg", "exp_avg_sq"}; }
 
 void Adam::update(Entry& e, float lr) {
-  kernels::cpu::adam_update(e.param.numel(), e.param.data<float>(), e.param.grad().data<float>(), e.slots[0].data<float>(),
-                            e.slots[1].data<float>(), lr, options_.beta1, options_.beta2, options_.eps, e.weight_decay,
-                            e.updates);
+  const Device device = e.param.device();
+  if (device.is_cpu())
+    kernels::cpu::adam_update(e.param.numel(), e.param.data<float>(), e.param.grad().data<float>(),
+                              e.slots[0].data<float>(), e.slots[1].data<float>(), lr, options_.beta1, options_.beta2,
+                              options_.eps, e.weight_decay, e.updates);
+  else
+    AUTOSPACE_CUDA_OP(device, "Adam",
+                      kernels::cuda::adam_update(e.param.numel(), e.param.data<float>(), e.param.grad().data<float>(),
+                                                 e.slots[0].data<float>(), e.slots[1].data<float>(), lr,
+                                                 options_.beta1, options_.beta2, options_.eps, e.weight_decay,
+                                                 e.updates));
 }
 
 }  // namespace autospace::optim

@@ -5,11 +5,7 @@
 // kernels draw the very same numbers.
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define AUTOSPACE_HOST_DEVICE __host__ __device__
-#else
-#define AUTOSPACE_HOST_DEVICE
-#endif
+#include "kernels/common/host_device.h"
 
 namespace autospace::kernels {
 

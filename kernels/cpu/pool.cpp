@@ -1,24 +1,11 @@
 #include "kernels/cpu/pool.h"
 
-#include <algorithm>
-
 namespace autospace::kernels::cpu {
 
 namespace {
 
 // Below this many elements touched, threads cost more than they save.
 constexpr std::int64_t kParallelThreshold = 32768;
-
-// The output positions [first, last] whose windows cover input position i along an axis
-// with `out_extent` outputs.
-struct Cover {
-  std::int64_t first, last;
-};
-Cover covering(std::int64_t i, const Pool2dShape& s, std::int64_t out_extent) {
-  const std::int64_t lowest_start = i + s.pad - s.kernel + 1;
-  const std::int64_t first = lowest_start <= 0 ? 0 : (lowest_start + s.stride - 1) / s.stride;
-  return {first, std::min((i + s.pad) / s.stride, out_extent - 1)};
-}
 
 }  // namespace
 
@@ -81,15 +68,15 @@ void avg_pool2d_backward(const Pool2dShape& s, const float* dy, float* dx) {
 #pragma omp parallel for collapse(2) schedule(static) if (s.n * s.in_h * s.in_w * c > kParallelThreshold)
   for (std::int64_t n = 0; n < s.n; ++n)
     for (std::int64_t ih = 0; ih < s.in_h; ++ih) {
-      const Cover rows = covering(ih, s, oh_n);
+      const auto rows = s.covering(ih, oh_n);
       for (std::int64_t iw = 0; iw < s.in_w; ++iw) {
-        const Cover cols = covering(iw, s, ow_n);
+        const auto cols = s.covering(iw, ow_n);
         float* out = dx + ((n * s.in_h + ih) * s.in_w + iw) * c;
 #pragma omp simd
         for (std::int64_t ch = 0; ch < c; ++ch) out[ch] = 0.f;
-        for (std::int64_t oh = rows.first; oh <= rows.last; ++oh) {
+        for (std::int64_t oh = rows.begin; oh < rows.end; ++oh) {
           const auto wh = s.window(oh, s.in_h);
-          for (std::int64_t ow = cols.first; ow <= cols.last; ++ow) {
+          for (std::int64_t ow = cols.begin; ow < cols.end; ++ow) {
             const auto ww = s.window(ow, s.in_w);
             const float scale = 1.f / static_cast<float>((wh.end - wh.begin) * (ww.end - ww.begin));
             const float* g = dy + ((n * oh_n + oh) * ow_n + ow) * c;

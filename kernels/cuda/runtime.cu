@@ -1,16 +1,11 @@
 #include "kernels/cuda/runtime.h"
 
-#include <cuda_runtime.h>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <mutex>
 
-#include "kernels/common/check.h"
-
-#define AUTOSPACE_CUDA_CALL(expr)                                                            \
-  do {                                                                                       \
-    cudaError_t status_ = (expr);                                                            \
-    if (status_ != cudaSuccess)                                                              \
-      AUTOSPACE_THROW(__FILE__, ":", __LINE__, ": ", #expr, " failed: ", cudaGetErrorName(status_), \
-                      " (", cudaGetErrorString(status_), ")");                               \
-  } while (0)
+#include "kernels/cuda/cuda_check.cuh"
 
 namespace autospace::kernels::cuda {
 
@@ -49,8 +44,103 @@ void copy_device_to_host(void* dst, const void* src, std::size_t bytes) {
   AUTOSPACE_CUDA_CALL(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost));
 }
 void copy_device_to_device(void* dst, const void* src, std::size_t bytes) {
-  AUTOSPACE_CUDA_CALL(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToDevice));
+  AUTOSPACE_CUDA_CALL(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, compute_stream()));
 }
 void synchronize() { AUTOSPACE_CUDA_CALL(cudaDeviceSynchronize()); }
+
+void fill(float* dst, std::int64_t n, float value) {
+  launch_map(n, [=] __device__(auto i) { dst[i] = value; });
+}
+
+void fill_bytes(void* dst, int byte, std::size_t bytes) {
+  AUTOSPACE_CUDA_CALL(cudaMemsetAsync(dst, byte, bytes, compute_stream()));
+}
+
+namespace {
+
+int current_device() {
+  int device = 0;
+  AUTOSPACE_CUDA_CALL(cudaGetDevice(&device));
+  return device;
+}
+
+// The default pool releases its memory at every synchronisation unless told to keep
+// it; a training step synchronises at least once (the loss), so keep everything.
+void keep_pool_memory(int device) {
+  static std::mutex mutex;
+  static std::map<int, bool> configured;
+  std::lock_guard lock(mutex);
+  if (configured[device]) return;
+  cudaMemPool_t pool;
+  AUTOSPACE_CUDA_CALL(cudaDeviceGetDefaultMemPool(&pool, device));
+  std::uint64_t keep_all = UINT64_MAX;
+  AUTOSPACE_CUDA_CALL(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep_all));
+  configured[device] = true;
+}
+
+}  // namespace
+
+void* scratch_allocate(std::size_t bytes) {
+  keep_pool_memory(current_device());
+  void* p = nullptr;
+  AUTOSPACE_CUDA_CALL(cudaMallocAsync(&p, bytes, compute_stream()));
+  return p;
+}
+
+void scratch_free(void* ptr) {
+  if (!ptr) return;
+  // Called from destructors, which must not throw: a failure here means the context is
+  // already broken, and the next checked call reports it with its call site.
+  const cudaError_t status = cudaFreeAsync(ptr, compute_stream());
+  if (status != cudaSuccess)
+    std::fprintf(stderr, "autospace: cudaFreeAsync failed: %s\n", cudaGetErrorString(status));
+}
+
+DeviceTimer::DeviceTimer() : start_(nullptr), stop_(nullptr) {
+  cudaEvent_t a = nullptr, b = nullptr;
+  AUTOSPACE_CUDA_CALL(cudaEventCreate(&a));
+  AUTOSPACE_CUDA_CALL(cudaEventCreate(&b));
+  start_ = a;
+  stop_ = b;
+}
+
+DeviceTimer::~DeviceTimer() {
+  // Destructors must not throw; a failure here would resurface at the next checked call.
+  cudaEventDestroy(static_cast<cudaEvent_t>(start_));
+  cudaEventDestroy(static_cast<cudaEvent_t>(stop_));
+}
+
+void DeviceTimer::start() { AUTOSPACE_CUDA_CALL(cudaEventRecord(static_cast<cudaEvent_t>(start_), compute_stream())); }
+
+float DeviceTimer::stop_ms() {
+  AUTOSPACE_CUDA_CALL(cudaEventRecord(static_cast<cudaEvent_t>(stop_), compute_stream()));
+  AUTOSPACE_CUDA_CALL(cudaEventSynchronize(static_cast<cudaEvent_t>(stop_)));
+  float ms = 0;
+  AUTOSPACE_CUDA_CALL(cudaEventElapsedTime(&ms, static_cast<cudaEvent_t>(start_), static_cast<cudaEvent_t>(stop_)));
+  return ms;
+}
+
+const DeviceInfo& device_info() {
+  static std::mutex mutex;
+  static std::map<int, DeviceInfo> cache;
+  const int device = current_device();
+  std::lock_guard lock(mutex);
+  auto it = cache.find(device);
+  if (it != cache.end()) return it->second;
+  cudaDeviceProp prop{};
+  AUTOSPACE_CUDA_CALL(cudaGetDeviceProperties(&prop, device));
+  DeviceInfo info;
+  info.name = prop.name;
+  info.multiprocessors = prop.multiProcessorCount;
+  info.compute_major = prop.major;
+  info.compute_minor = prop.minor;
+  info.global_memory_bytes = prop.totalGlobalMem;
+  info.l2_bytes = static_cast<std::size_t>(prop.l2CacheSize);
+  AUTOSPACE_CUDA_CALL(cudaDriverGetVersion(&info.driver_version));
+  AUTOSPACE_CUDA_CALL(cudaRuntimeGetVersion(&info.runtime_version));
+  return cache.emplace(device, info).first->second;
+}
+
+int multiprocessor_count() { return device_info().multiprocessors; }
 
 }  // namespace autospace::kernels::cuda

@@ -1,8 +1,10 @@
 #pragma once
 // Thin, checked wrappers over the CUDA runtime, callable from plain C++ translation units
 // (no CUDA headers leak out). Every call checks its status and throws autospace::Error
-// naming the call site and the CUDA error string.
+// naming the call site and the CUDA error string. Work is queued on one compute stream
+// (cuda_check.cuh: compute_stream()); the copies below are ordered with it.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace autospace::kernels::cuda {
@@ -14,9 +16,48 @@ void* malloc_device(std::size_t bytes);
 void free_device(void* ptr);
 void* malloc_pinned(std::size_t bytes);
 void free_pinned(void* ptr);
+// Copies return once the data is at its destination (device-to-device: once queued).
 void copy_host_to_device(void* dst, const void* src, std::size_t bytes);
 void copy_device_to_host(void* dst, const void* src, std::size_t bytes);
 void copy_device_to_device(void* dst, const void* src, std::size_t bytes);
 void synchronize();
+
+// dst[0, n) = value on the compute stream.
+void fill(float* dst, std::int64_t n, float value);
+// Every byte of dst[0, bytes) = byte, on the compute stream.
+void fill_bytes(void* dst, int byte, std::size_t bytes);
+
+// Stream-ordered temporary memory from the device's memory pool, which keeps freed
+// blocks cached rather than returning them at every synchronisation.
+void* scratch_allocate(std::size_t bytes);
+void scratch_free(void* ptr);
+
+// Times the device work queued on the compute stream between start() and stop_ms()
+// with a pair of CUDA events; stop_ms() waits for that work.
+class DeviceTimer {
+ public:
+  DeviceTimer();
+  ~DeviceTimer();
+  DeviceTimer(const DeviceTimer&) = delete;
+  DeviceTimer& operator=(const DeviceTimer&) = delete;
+  void start();
+  float stop_ms();
+
+ private:
+  void* start_;  // cudaEvent_t, kept opaque so that no CUDA header leaks
+  void* stop_;
+};
+
+// The current device's properties, read once per device.
+struct DeviceInfo {
+  std::string name;
+  int multiprocessors = 0;
+  int compute_major = 0, compute_minor = 0;
+  std::size_t global_memory_bytes = 0;
+  std::size_t l2_bytes = 0;
+  int driver_version = 0, runtime_version = 0;
+};
+const DeviceInfo& device_info();
+int multiprocessor_count();
 
 }  // namespace autospace::kernels::cuda

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""PyTorch's MobileNetV2 training step on the GPU: the reference for AutoSpace's own step
+(bench_cuda_kernels, benchmarks train_step/mobilenet_v2/...).
+
+The same configurations as AutoSpace's: torchvision's mobilenet_v2 (width 1.0),
+channels_last, SGD with Nesterov momentum 0.9 and weight decay 4e-5 on weights only,
+cross-entropy with label smoothing 0.1, dropout 0.2; 224x224 inputs with 1000 classes
+and 32x32 inputs (stem stride 1) with 10 classes. Each configuration runs in fp32 (TF32
+off, as AutoSpace's default), in tf32 (TF32 on for matmuls and cuDNN) and in bf16 autocast.
+Inputs are random; time is wall-clock over whole steps, each ending in loss.item(), as
+AutoSpace's loop does.
+
+    python3 bench/cuda_train_step_pytorch.py [--seconds 3] [--json out.json]
+
+Prints one line per run and, with --json, writes the results as a list of objects.
+"""
+import argparse
+import json
+import time
+
+
+def run(resolution, batch, precision, seconds):
+    import torch
+    import torchvision
+
+    torch.backends.cudnn.benchmark = True
+    tf32 = precision == "tf32"
+    torch.backends.cuda.matmul.allow_tf32 = tf32
+    torch.backends.cudnn.allow_tf32 = tf32
+    classes = 1000 if resolution >= 224 else 10
+    torch.manual_seed(0)
+    net = torchvision.models.mobilenet_v2(num_classes=classes, dropout=0.2)
+    if resolution < 224:
+        net.features[0][0].stride = (1, 1)
+    net = net.cuda().to(memory_format=torch.channels_last).train()
+    decay = [p for p in net.parameters() if p.ndim >= 2]
+    no_decay = [p for p in net.parameters() if p.ndim < 2]
+    opt = torch.optim.SGD([{"params": decay, "weight_decay": 4e-5}, {"params": no_decay, "weight_decay": 0}],
+                          lr=0.05, momentum=0.9, nesterov=True)
+    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.1)
+    x = torch.randn(batch, 3, resolution, resolution, device="cuda").to(memory_format=torch.channels_last)
+    y = torch.randint(0, classes, (batch,), device="cuda")
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            loss = loss_fn(net(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    for _ in range(5):  # cuDNN autotuning and allocator warm-up
+        step()
+    torch.cuda.synchronize()
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        step()
+        steps += 1
+    elapsed = time.perf_counter() - start
+    return {"framework": f"pytorch {torch.__version__}", "device": torch.cuda.get_device_name(),
+            "resolution": resolution, "batch": batch, "precision": precision,
+            "ms_per_step": 1e3 * elapsed / steps, "images_per_second": steps * batch / elapsed}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=float, default=3.0, help="timed seconds per configuration")
+    ap.add_argument("--json", help="write the results here")
+    a = ap.parse_args()
+    results = []
+    for resolution, batch in ((224, 64), (32, 128)):
+        for precision in ("fp32", "tf32", "bf16"):
+            r = run(resolution, batch, precision, a.seconds)
+            results.append(r)
+            print(f"pytorch mobilenet_v2 {resolution}x{resolution} batch {batch} {precision:>4}: "
+                  f"{r['ms_per_step']:8.2f} ms/step {r['images_per_second']:9.1f} images/s", flush=True)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(results, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

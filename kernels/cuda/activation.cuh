@@ -1,0 +1,57 @@
+#pragma once
+// The activations as device functions, one instantiation per kind, for the activation
+// kernels and for the kernels that fuse an activation into their epilogue.
+#include <type_traits>
+
+#include "kernels/common/activation.h"
+#include "kernels/cuda/cuda_check.cuh"
+
+namespace autospace::kernels::cuda {
+
+__device__ inline float clamp06(float v) { return fminf(fmaxf(v, 0.0f), 6.0f); }
+__device__ inline float sigmoid(float v) { return 1.0f / (1.0f + expf(-v)); }
+
+template <ActivationKind K> __device__ inline float activate(float v) {
+  if constexpr (K == ActivationKind::identity) return v;
+  else if constexpr (K == ActivationKind::relu) return v > 0.0f ? v : 0.0f;
+  else if constexpr (K == ActivationKind::relu6) return clamp06(v);
+  else if constexpr (K == ActivationKind::swish) return v * sigmoid(v);
+  else if constexpr (K == ActivationKind::hswish) return v * clamp06(v + 3.0f) * (1.0f / 6.0f);
+  else if constexpr (K == ActivationKind::sigmoid) return sigmoid(v);
+  else return clamp06(v + 3.0f) * (1.0f / 6.0f);
+}
+
+// dx for dy at input v (sigmoid: at output s); the kinks follow the CPU kernels
+// (kernels/cpu/activation.h).
+template <ActivationKind K> __device__ inline float activate_backward(float v, float g) {
+  if constexpr (K == ActivationKind::identity) return g;
+  else if constexpr (K == ActivationKind::relu) return v > 0.0f ? g : 0.0f;
+  else if constexpr (K == ActivationKind::relu6) return (v > 0.0f && v < 6.0f) ? g : 0.0f;
+  else if constexpr (K == ActivationKind::swish) {
+    const float s = sigmoid(v);
+    return g * s * (1.0f + v * (1.0f - s));
+  } else if constexpr (K == ActivationKind::hswish) {
+    return v < -3.0f ? 0.0f : (v > 3.0f ? g : g * (2.0f * v + 3.0f) * (1.0f / 6.0f));
+  } else if constexpr (K == ActivationKind::sigmoid) {
+    return g * v * (1.0f - v);
+  } else {
+    return (v > -3.0f && v < 3.0f) ? g * (1.0f / 6.0f) : 0.0f;
+  }
+}
+
+// Calls f(std::integral_constant<ActivationKind, kind>) so that kernels are instantiated
+// per kind and the switch runs once on the host.
+template <class F> void dispatch_activation(ActivationKind kind, F&& f) {
+  switch (kind) {
+    case ActivationKind::identity: return f(std::integral_constant<ActivationKind, ActivationKind::identity>{});
+    case ActivationKind::relu: return f(std::integral_constant<ActivationKind, ActivationKind::relu>{});
+    case ActivationKind::relu6: return f(std::integral_constant<ActivationKind, ActivationKind::relu6>{});
+    case ActivationKind::swish: return f(std::integral_constant<ActivationKind, ActivationKind::swish>{});
+    case ActivationKind::hswish: return f(std::integral_constant<ActivationKind, ActivationKind::hswish>{});
+    case ActivationKind::sigmoid: return f(std::integral_constant<ActivationKind, ActivationKind::sigmoid>{});
+    case ActivationKind::hsigmoid: return f(std::integral_constant<ActivationKind, ActivationKind::hsigmoid>{});
+  }
+  AUTOSPACE_THROW("activation: invalid kind ", static_cast<int>(kind));
+}
+
+}  // namespace autospace::kernels::cuda

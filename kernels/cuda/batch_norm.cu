@@ -1,0 +1,95 @@
+#include "kernels/cuda/batch_norm.h"
+
+#include "kernels/cuda/activation.cuh"
+#include "kernels/cuda/reduce.cuh"
+
+namespace autospace::kernels::cuda {
+
+void batch_norm_stats(std::int64_t rows, std::int64_t channels, const float* x, float* mean, float* var) {
+  const double n = static_cast<double>(rows);
+  column_reduce<2>(
+      1, rows, channels,
+      [=] __device__(std::int64_t, std::int64_t r, std::int64_t c, double* acc) {
+        const float d = x[r * channels + c] - x[c];
+        acc[0] += d;
+        acc[1] += static_cast<double>(d) * d;
+      },
+      [=] __device__(std::int64_t, std::int64_t c, const double* total) {
+        const double m = total[0] / n;
+        const double v = total[1] / n - m * m;
+        mean[c] = static_cast<float>(static_cast<double>(x[c]) + m);
+        var[c] = static_cast<float>(v > 0.0 ? v : 0.0);
+      });
+}
+
+void batch_norm_update_running(std::int64_t channels, const float* mean, const float* var, std::int64_t count,
+                               float momentum, float* running_mean, float* running_var) {
+  const double unbias = static_cast<double>(count) / static_cast<double>(count - 1);
+  const double keep = 1.0 - static_cast<double>(momentum);
+  const double m = momentum;
+  launch_map(channels, [=] __device__(auto c) {
+    running_mean[c] = static_cast<float>(keep * running_mean[c] + m * static_cast<double>(mean[c]));
+    running_var[c] = static_cast<float>(keep * running_var[c] + m * unbias * static_cast<double>(var[c]));
+  });
+}
+
+namespace {
+
+template <ActivationKind K>
+void apply(std::int64_t n, std::int64_t channels, const float* x, const float* mean, const float* scale,
+           const float* beta, float* y) {
+  launch_map(n, [=] __device__(auto i) {
+    const auto c = i % static_cast<decltype(i)>(channels);
+    y[i] = activate<K>((x[i] - mean[c]) * scale[c] + beta[c]);
+  });
+}
+
+}  // namespace
+
+void batch_norm_forward(std::int64_t rows, std::int64_t channels, const float* x, const float* mean,
+                        const float* var, const float* gamma, const float* beta, float eps, float* y,
+                        ActivationKind activation) {
+  // gamma / sqrt(var + eps) once per channel; centring before scaling as on the CPU.
+  Scratch scale_buffer(static_cast<std::size_t>(channels) * sizeof(float));
+  float* scale = scale_buffer.as<float>();
+  launch_map(channels, [=] __device__(auto c) {
+    scale[c] = static_cast<float>(static_cast<double>(gamma[c]) / sqrt(static_cast<double>(var[c]) + eps));
+  });
+  dispatch_activation(activation,
+                      [&](auto k) { apply<decltype(k)::value>(rows * channels, channels, x, mean, scale, beta, y); });
+}
+
+void batch_norm_backward(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
+                         const float* mean, const float* var, const float* gamma, float eps, bool batch_stats,
+                         float* dx, float* dgamma, float* dbeta) {
+  // dx = k * dy + slope * (x - mean) + offset per channel; slope and offset carry the
+  // gradient through the batch statistics and vanish in eval mode.
+  Scratch coefficients(static_cast<std::size_t>(3 * channels) * sizeof(float));
+  float* k = coefficients.as<float>();
+  float* slope = k + channels;
+  float* offset = slope + channels;
+  const double n = static_cast<double>(rows);
+  column_reduce<2>(
+      1, rows, channels,
+      [=] __device__(std::int64_t, std::int64_t r, std::int64_t c, double* acc) {
+        const float g = dy[r * channels + c];
+        acc[0] += g;
+        acc[1] += static_cast<double>(g * (x[r * channels + c] - mean[c]));
+      },
+      [=] __device__(std::int64_t, std::int64_t c, const double* total) {
+        const double invstd = 1.0 / sqrt(static_cast<double>(var[c]) + eps);
+        dbeta[c] = static_cast<float>(total[0]);
+        dgamma[c] = static_cast<float>(total[1] * invstd);
+        const double kc = static_cast<double>(gamma[c]) * invstd;
+        k[c] = static_cast<float>(kc);
+        slope[c] = batch_stats ? static_cast<float>(-kc * invstd * invstd * total[1] / n) : 0.0f;
+        offset[c] = batch_stats ? static_cast<float>(-kc * total[0] / n) : 0.0f;
+      });
+  if (!dx) return;
+  launch_map(rows * channels, [=] __device__(auto i) {
+    const auto c = i % static_cast<decltype(i)>(channels);
+    dx[i] = k[c] * dy[i] + slope[c] * (x[i] - mean[c]) + offset[c];
+  });
+}
+
+}  // namespace autospace::kernels::cuda

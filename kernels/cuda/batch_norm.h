@@ -1,0 +1,24 @@
+#pragma once
+#include <cstdint>
+
+#include "kernels/common/activation.h"
+
+namespace autospace::kernels::cuda {
+
+// Batch normalisation over device arrays seen as [rows, channels]; the same contracts as
+// kernels/cpu/batch_norm.h. Per-channel sums run in double (kernels/cuda/reduce.cuh).
+
+// Mean and biased variance from shifted sums (x - x[row 0]), as on the CPU.
+void batch_norm_stats(std::int64_t rows, std::int64_t channels, const float* x, float* mean, float* var);
+void batch_norm_update_running(std::int64_t channels, const float* mean, const float* var, std::int64_t count,
+                               float momentum, float* running_mean, float* running_var);
+// y = act(gamma * (x - mean) / sqrt(var + eps) + beta); the activation is fused so that
+// conv-BN-activation chains read and write the tensor once.
+void batch_norm_forward(std::int64_t rows, std::int64_t channels, const float* x, const float* mean,
+                        const float* var, const float* gamma, const float* beta, float eps, float* y,
+                        ActivationKind activation = ActivationKind::identity);
+void batch_norm_backward(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
+                         const float* mean, const float* var, const float* gamma, float eps, bool batch_stats,
+                         float* dx, float* dgamma, float* dbeta);
+
+}  // namespace autospace::kernels::cuda

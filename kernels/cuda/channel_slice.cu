@@ -1,0 +1,20 @@
+#include "kernels/cuda/channel_slice.h"
+
+#include "kernels/cuda/copy.cuh"
+
+namespace autospace::kernels::cuda {
+
+void channel_slice(const SliceShape& s, const float* x, float* y) {
+  copy_rows(s.outer, s.count * s.inner, x, s.extent * s.inner, y, s.count * s.inner);
+}
+
+void channel_slice_backward(const SliceShape& s, const float* dy, float* dx) {
+  const std::int64_t in_row = s.extent * s.inner, out_row = s.count * s.inner;
+  launch_map(s.outer * in_row, [=] __device__(auto i) {
+    using I = decltype(i);
+    const I o = i / static_cast<I>(in_row), j = i % static_cast<I>(in_row);
+    dx[i] = j < static_cast<I>(out_row) ? dy[o * static_cast<I>(out_row) + j] : 0.0f;
+  });
+}
+
+}  // namespace autospace::kernels::cuda

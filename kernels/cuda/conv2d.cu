@@ -1,0 +1,182 @@
+#include "kernels/cuda/conv2d.h"
+
+#include <atomic>
+
+#include "kernels/cuda/bias.h"
+#include "kernels/cuda/depthwise_conv2d.h"
+#include "kernels/cuda/gemm.h"
+#include "kernels/cuda/cuda_check.cuh"
+#if AUTOSPACE_WITH_CUDNN
+#include "kernels/cuda/cudnn_conv2d.h"
+#endif
+
+namespace autospace::kernels::cuda {
+
+namespace {
+
+std::atomic<ConvBackend> backend{ConvBackend::native};
+
+// Largest im2col buffer, in floats (64 MiB): images are processed in chunks that fit. A
+// chunk of MobileNet-size images still gives GEMMs of 10^4+ rows.
+constexpr std::int64_t kColumnBudget = std::int64_t{16} << 20;
+
+// The GEMM view of a convolution: per group g, rows = output positions, columns of the
+// patch matrix = (kh, kw, input channel of the group), outputs = the group's channels.
+struct GemmView {
+  std::int64_t groups, in_per_group, out_per_group, patch;  // patch = kh * kw * in_per_group
+  std::int64_t positions;                                    // output positions per image
+  bool direct;  // 1x1, stride 1, no padding: the activations are the patch matrix
+};
+
+GemmView gemm_view(const Conv2dShape& s) {
+  const std::int64_t cig = s.in_c / s.groups;
+  return {s.groups, cig, s.out_c / s.groups, s.kernel_h * s.kernel_w * cig, s.out_h() * s.out_w(),
+          s.kernel_h == 1 && s.kernel_w == 1 && s.stride == 1 && s.pad == 0};
+}
+
+std::int64_t images_per_chunk(const Conv2dShape& s, const GemmView& v) {
+  if (v.direct) return s.n;
+  const std::int64_t per_image = v.positions * v.groups * v.patch;
+  const std::int64_t images = kColumnBudget / (per_image > 0 ? per_image : 1);
+  return images < 1 ? 1 : (images > s.n ? s.n : images);
+}
+
+// col[m, g, kh, kw, ci] for the output positions m of images [n0, n0 + images); zeros
+// where the patch reaches into the padding.
+void im2col(const Conv2dShape& s, const GemmView& v, std::int64_t n0, std::int64_t images, const float* x,
+            float* col) {
+  const std::int64_t oh_n = s.out_h(), ow_n = s.out_w(), row = v.groups * v.patch;
+  launch_map(images * v.positions * row, [=] __device__(auto i) {
+    const std::int64_t j = i % row, m = i / row;
+    const std::int64_t ci = j % v.in_per_group, t = j / v.in_per_group;
+    const std::int64_t kw = t % s.kernel_w, kh = t / s.kernel_w % s.kernel_h, g = t / (s.kernel_w * s.kernel_h);
+    const std::int64_t ow = m % ow_n, oh = m / ow_n % oh_n, n = n0 + m / (ow_n * oh_n);
+    const std::int64_t ih = oh * s.stride - s.pad + kh, iw = ow * s.stride - s.pad + kw;
+    col[i] = (ih >= 0 && ih < s.in_h && iw >= 0 && iw < s.in_w)
+                 ? x[((n * s.in_h + ih) * s.in_w + iw) * s.in_c + g * v.in_per_group + ci]
+                 : 0.0f;
+  });
+}
+
+// dx for images [n0, n0 + images) from the patch gradients: each input element gathers
+// the patch entries it was copied to, so every element has one writer.
+void col2im(const Conv2dShape& s, const GemmView& v, std::int64_t n0, std::int64_t images, const float* dcol,
+            float* dx) {
+  const std::int64_t oh_n = s.out_h(), ow_n = s.out_w(), row = v.groups * v.patch;
+  float* out = dx + n0 * s.in_h * s.in_w * s.in_c;
+  launch_map(images * s.in_h * s.in_w * s.in_c, [=] __device__(auto i) {
+    const std::int64_t c = i % s.in_c, iw = i / s.in_c % s.in_w, ih = i / (s.in_c * s.in_w) % s.in_h,
+                       n = i / (s.in_c * s.in_w * s.in_h);
+    const std::int64_t g = c / v.in_per_group, ci = c % v.in_per_group;
+    float acc = 0.0f;
+    for (std::int64_t kh = 0; kh < s.kernel_h; ++kh) {
+      const std::int64_t oh_s = ih + s.pad - kh;
+      if (oh_s < 0 || oh_s % s.stride != 0 || oh_s / s.stride >= oh_n) continue;
+      for (std::int64_t kw = 0; kw < s.kernel_w; ++kw) {
+        const std::int64_t ow_s = iw + s.pad - kw;
+        if (ow_s < 0 || ow_s % s.stride != 0 || ow_s / s.stride >= ow_n) continue;
+        const std::int64_t m = (n * oh_n + oh_s / s.stride) * ow_n + ow_s / s.stride;
+        acc += dcol[m * row + g * v.patch + (kh * s.kernel_w + kw) * v.in_per_group + ci];
+      }
+    }
+    out[i] = acc;
+  });
+}
+
+void gemm_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
+  const GemmView v = gemm_view(s);
+  const std::int64_t chunk = images_per_chunk(s, v);
+  Scratch col(v.direct ? 0 : static_cast<std::size_t>(chunk * v.positions * v.groups * v.patch) * sizeof(float));
+  for (std::int64_t n0 = 0; n0 < s.n; n0 += chunk) {
+    const std::int64_t images = chunk < s.n - n0 ? chunk : s.n - n0;
+    const float* a = x + n0 * s.in_h * s.in_w * s.in_c;
+    if (!v.direct) {
+      im2col(s, v, n0, images, x, col.as<float>());
+      a = col.as<float>();
+    }
+    // y_g [M, out_per_group] = col_g [M, patch] w_g^T, the groups as a strided batch.
+    gemm(false, true, images * v.positions, v.out_per_group, v.patch, 1.0f, a, v.groups * v.patch, w, v.patch, 0.0f,
+         y + n0 * v.positions * s.out_c, s.out_c, {v.groups, v.patch, v.out_per_group * v.patch, v.out_per_group});
+  }
+  if (bias) add_bias(s.n * v.positions, s.out_c, bias, y);
+}
+
+void gemm_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+  const GemmView v = gemm_view(s);
+  const std::int64_t chunk = images_per_chunk(s, v);
+  Scratch dcol(v.direct ? 0 : static_cast<std::size_t>(chunk * v.positions * v.groups * v.patch) * sizeof(float));
+  for (std::int64_t n0 = 0; n0 < s.n; n0 += chunk) {
+    const std::int64_t images = chunk < s.n - n0 ? chunk : s.n - n0;
+    float* c = v.direct ? dx + n0 * s.in_h * s.in_w * s.in_c : dcol.as<float>();
+    // dcol_g [M, patch] = dy_g [M, out_per_group] w_g
+    gemm(false, false, images * v.positions, v.patch, v.out_per_group, 1.0f, dy + n0 * v.positions * s.out_c,
+         s.out_c, w, v.patch, 0.0f, c, v.groups * v.patch,
+         {v.groups, v.out_per_group, v.out_per_group * v.patch, v.patch});
+    if (!v.direct) col2im(s, v, n0, images, dcol.as<float>(), dx);
+  }
+}
+
+void gemm_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw) {
+  const GemmView v = gemm_view(s);
+  const std::int64_t chunk = images_per_chunk(s, v);
+  Scratch col(v.direct ? 0 : static_cast<std::size_t>(chunk * v.positions * v.groups * v.patch) * sizeof(float));
+  for (std::int64_t n0 = 0; n0 < s.n; n0 += chunk) {
+    const std::int64_t images = chunk < s.n - n0 ? chunk : s.n - n0;
+    const float* b = x + n0 * s.in_h * s.in_w * s.in_c;
+    if (!v.direct) {
+      im2col(s, v, n0, images, x, col.as<float>());
+      b = col.as<float>();
+    }
+    // dw_g [out_per_group, patch] (+)= dy_g^T col_g, accumulating over chunks.
+    gemm(true, false, v.out_per_group, v.patch, images * v.positions, 1.0f, dy + n0 * v.positions * s.out_c, s.out_c,
+         b, v.groups * v.patch, n0 == 0 ? 0.0f : 1.0f, dw, v.patch,
+         {v.groups, v.out_per_group, v.patch, v.out_per_group * v.patch});
+  }
+}
+
+}  // namespace
+
+void set_conv_backend(ConvBackend b) {
+  AUTOSPACE_CHECK(b == ConvBackend::native || cudnn_available(), "conv backend cudnn: this build has no cuDNN");
+  backend = b;
+}
+ConvBackend conv_backend() { return backend; }
+
+bool cudnn_available() {
+#if AUTOSPACE_WITH_CUDNN
+  return true;
+#else
+  return false;
+#endif
+}
+
+void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
+#if AUTOSPACE_WITH_CUDNN
+  if (backend == ConvBackend::cudnn) {
+    cudnn_conv2d_forward(s, x, w, y);
+    if (bias) add_bias(s.n * s.out_h() * s.out_w(), s.out_c, bias, y);
+    return;
+  }
+#endif
+  if (is_depthwise(s)) depthwise_conv2d_forward(s, x, w, bias, y);
+  else gemm_forward(s, x, w, bias, y);
+}
+
+void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+#if AUTOSPACE_WITH_CUDNN
+  if (backend == ConvBackend::cudnn) return cudnn_conv2d_backward_data(s, dy, w, dx);
+#endif
+  if (is_depthwise(s)) depthwise_conv2d_backward_data(s, dy, w, dx);
+  else gemm_backward_data(s, dy, w, dx);
+}
+
+void conv2d_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias) {
+  if (dbias) bias_backward(s.n * s.out_h() * s.out_w(), s.out_c, dy, dbias);
+#if AUTOSPACE_WITH_CUDNN
+  if (backend == ConvBackend::cudnn) return cudnn_conv2d_backward_weights(s, x, dy, dw);
+#endif
+  if (is_depthwise(s)) depthwise_conv2d_backward_weights(s, x, dy, dw);
+  else gemm_backward_weights(s, x, dy, dw);
+}
+
+}  // namespace autospace::kernels::cuda

@@ -1,0 +1,17 @@
+#pragma once
+#include <cstdint>
+
+namespace autospace::kernels::cuda {
+
+// Device pointers; the same loss as kernels/cpu/cross_entropy.h, written to loss[0] on
+// the device (no synchronisation), with each row's log-sum-exp for the backward pass.
+void softmax_cross_entropy(std::int64_t rows, std::int64_t classes, const float* logits, const std::int64_t* labels,
+                           float smoothing, float* log_sum_exp, float* loss);
+
+// dlogits = (grad_loss[0] / rows) * (softmax(logits) - target); grad_loss is the device
+// gradient of the mean loss, read on the device.
+void softmax_cross_entropy_backward(std::int64_t rows, std::int64_t classes, const float* logits,
+                                    const std::int64_t* labels, const float* log_sum_exp, float smoothing,
+                                    const float* grad_loss, float* dlogits);
+
+}  // namespace autospace::kernels::cuda

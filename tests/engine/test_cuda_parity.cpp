@@ -1,0 +1,459 @@
+// CPU/GPU parity of every op, forward and backward, and of whole training steps
+// (ggml-style: the same call on both devices over a grid of shapes — odd sizes, stride 2,
+// channel counts off multiples of 8, batch 1 — compared by relative L2 error). Inputs
+// are fresh random numbers on every run (the seed is printed); every GPU allocation is
+// poisoned with NaN first, so an unwritten output element fails; NaN never passes.
+// Each case prints "parity: <what> <error> (bound <bound>)", which tools/gpu-check.sh
+// collects into its summary.
+//
+// Bounds: fp32 results within 1e-5 of the CPU. The whole-network steps get 1e-4 for
+// gradients and updated weights: the CPU (oneDNN) and the GPU sum in different orders,
+// and those float roundings compound through 52 conv/BN layers with batch-4 statistics.
+// tf32 and bf16 GEMM precision: 1e-3 and 1e-2 (the operand rounding, 2^-11 and 2^-8).
+//
+// Without a GPU every case reports itself skipped.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <iterator>
+#include <memory>
+#include <random>
+#include <string>
+#include <tuple>
+
+#include "bench/common/mobilenet_v2.h"
+#include "engine/core/allocator.h"
+#include "engine/core/device.h"
+#include "engine/nn/dropout.h"
+#include "engine/ops/activation.h"
+#include "engine/ops/add.h"
+#include "engine/ops/batch_norm.h"
+#include "engine/ops/binary_gate.h"
+#include "engine/ops/broadcast_mul.h"
+#include "engine/ops/channel_slice.h"
+#include "engine/ops/concat.h"
+#include "engine/ops/conv2d.h"
+#include "engine/ops/cross_entropy.h"
+#include "engine/ops/dropout.h"
+#include "engine/ops/linear.h"
+#include "engine/ops/pool.h"
+#include "engine/ops/reshape.h"
+#include "engine/optim/grad_utils.h"
+#include "engine/optim/optimizer.h"
+#include "engine/rng/rng.h"
+#include "tests/support/test_support.h"
+#ifdef AUTOSPACE_WITH_CUDA
+#include "kernels/cuda/conv2d.h"
+#include "kernels/cuda/gemm.h"
+#endif
+
+using namespace autospace;
+
+namespace {
+
+constexpr double kFp32 = 1e-5;
+constexpr double kNetwork = 1e-4;
+constexpr double kTf32 = 1e-3;
+constexpr double kBf16 = 1e-2;
+
+#define REQUIRE_GPU()                                           \
+  do {                                                          \
+    if (cuda_device_count() == 0) AUTOSPACE_SKIP_TEST("no GPU"); \
+  } while (0)
+
+Device gpu() { return Device::cuda(0); }
+
+// A fresh seed per call; the first one of the process is printed so that a failure can
+// be replayed (AUTOSPACE_PARITY_SEED fixes it).
+std::uint64_t fresh_seed() {
+  static std::uint64_t next = [] {
+    const char* fixed = std::getenv("AUTOSPACE_PARITY_SEED");
+    const std::uint64_t s = fixed ? std::stoull(fixed) : std::random_device{}();
+    std::printf("parity: seed %llu\n", static_cast<unsigned long long>(s));
+    return s;
+  }();
+  return next += 1000;
+}
+
+Tensor random(const Shape& shape, float lo = -1.f, float hi = 1.f) {
+  return test::random_tensor(shape, fresh_seed(), lo, hi);
+}
+
+Tensor param(const Shape& shape, float lo = -1.f, float hi = 1.f) {
+  Tensor t = random(shape, lo, hi);
+  t.set_requires_grad(true);
+  return t;
+}
+
+// The GPU copy of a CPU input, tracking gradients like the original.
+Tensor to_gpu(const Tensor& t) {
+  if (!t.defined()) return t;
+  Tensor g = t.to(gpu());
+  if (t.requires_grad()) g.set_requires_grad(true);
+  return g;
+}
+
+// Poisons every allocation while alive (engine/core/allocator.h).
+struct PoisonGuard {
+  PoisonGuard() { set_poison_allocations(true); }
+  ~PoisonGuard() { set_poison_allocations(false); }
+};
+
+// Runs `undo` when the scope ends, also when a REQUIRE leaves it: the GEMM precision and
+// the convolution backend are process-wide switches.
+struct Restore {
+  std::function<void()> undo;
+  ~Restore() { undo(); }
+};
+
+// Relative L2 error of the GPU tensor against the CPU one; checked against the bound and
+// printed.
+void compare(const std::string& what, const Tensor& got, const Tensor& want, double bound) {
+  INFO(what);
+  REQUIRE(got.defined());
+  REQUIRE(want.defined());
+  REQUIRE(got.device().is_cuda());
+  REQUIRE(got.shape() == want.shape());
+  const double err = test::relative_l2(test::to_double(got), test::to_double(want));
+  std::printf("parity: %-60s %.3e (bound %.0e)\n", what.c_str(), err, bound);
+  INFO("relative L2 error " << err << ", bound " << bound);
+  CHECK(err <= bound);
+}
+
+using Op = std::function<Tensor(const std::vector<Tensor>&)>;
+
+// Runs op on the CPU inputs and on GPU copies; compares the outputs and, with a random
+// output gradient, the gradients of every input that requires one.
+void check_parity(const std::string& what, const std::vector<Tensor>& inputs, const Op& op, double bound = kFp32) {
+  PoisonGuard poison;
+  for (const Tensor& t : inputs)
+    if (t.defined()) t.clear_grad();
+  std::vector<Tensor> gpu_inputs;
+  for (const Tensor& t : inputs) gpu_inputs.push_back(to_gpu(t));
+  const Tensor cpu_out = op(inputs);
+  const Tensor gpu_out = op(gpu_inputs);
+  compare(what + " forward", gpu_out, cpu_out, bound);
+  if (!cpu_out.requires_grad()) return;
+  const Tensor seed = random(cpu_out.shape());
+  cpu_out.backward(seed);
+  gpu_out.backward(seed.to(gpu()));
+  for (std::size_t k = 0; k < inputs.size(); ++k)
+    if (inputs[k].defined() && inputs[k].requires_grad())
+      compare(what + " d/input" + std::to_string(k), gpu_inputs[k].grad(), inputs[k].grad(), bound);
+}
+
+std::string dims(const Shape& s) { return shape_str(s); }
+
+struct ConvCase {
+  std::int64_t n, h, w, cin, cout, k, stride, pad, groups;
+  bool bias;
+};
+
+// Dense, grouped, depthwise (kernels 1/3/5/7, strides 1/2) and 1x1 convolutions; odd
+// sizes, channels off multiples of 8, batch 1; the last ones large enough for the
+// reductions to use several blocks, and the very last for im2col to take two chunks of
+// images (kernels/cuda/conv2d.cu: 64 MiB of patches at a time).
+const std::vector<ConvCase> kConvCases = {
+    {1, 7, 5, 3, 5, 3, 1, 1, 1, true},       {3, 9, 9, 5, 8, 3, 2, 1, 1, false},
+    {2, 7, 5, 13, 13, 3, 1, 1, 13, true},    {3, 9, 9, 13, 13, 3, 2, 1, 13, false},
+    {1, 9, 9, 5, 5, 5, 1, 2, 5, true},       {1, 9, 7, 3, 3, 7, 2, 3, 3, false},
+    {2, 8, 8, 6, 6, 1, 1, 0, 6, true},       {1, 9, 9, 7, 7, 5, 2, 2, 7, false},
+    {3, 7, 5, 13, 7, 1, 1, 0, 1, true},      {1, 9, 9, 6, 9, 1, 2, 0, 1, false},
+    {2, 7, 7, 6, 9, 3, 1, 1, 3, true},       {1, 9, 5, 4, 6, 5, 2, 0, 2, false},
+    {1, 7, 7, 3, 4, 7, 1, 3, 1, true},       {3, 5, 7, 3, 16, 3, 1, 0, 1, true},
+    {2, 8, 8, 16, 16, 3, 2, 1, 16, true},    {1, 8, 8, 16, 24, 1, 2, 0, 1, false},
+    {2, 6, 6, 8, 16, 3, 1, 1, 8, false},     {8, 33, 31, 40, 40, 3, 1, 1, 40, false},
+    {8, 32, 32, 24, 144, 1, 1, 0, 1, true},  {4, 17, 17, 32, 64, 3, 2, 1, 1, false},
+    {8, 64, 64, 64, 32, 3, 1, 1, 1, true},
+};
+
+std::string describe(const ConvCase& c) {
+  std::string s = "conv N" + std::to_string(c.n) + " " + std::to_string(c.h) + "x" + std::to_string(c.w) + "x" +
+                  std::to_string(c.cin) + "->" + std::to_string(c.cout) + " k" + std::to_string(c.k) + " s" +
+                  std::to_string(c.stride) + " g" + std::to_string(c.groups);
+  return c.bias ? s + " bias" : s;
+}
+
+void check_convolutions(const std::string& tag, double bound) {
+  for (const ConvCase& c : kConvCases) {
+    const ops::Conv2dOptions options{static_cast<int>(c.stride), static_cast<int>(c.pad), static_cast<int>(c.groups)};
+    std::vector<Tensor> in{param({c.n, c.h, c.w, c.cin}), param({c.cout, c.k, c.k, c.cin / c.groups}),
+                           c.bias ? param({c.cout}) : Tensor()};
+    check_parity(tag + describe(c), in,
+                 [&](const std::vector<Tensor>& t) { return ops::conv2d(t[0], t[1], t[2], options); }, bound);
+  }
+}
+
+void check_linear(const std::string& tag, double bound) {
+  const std::int64_t cases[][3] = {{1, 13, 10}, {5, 7, 3}, {64, 1280, 10}, {3, 96, 1000}};
+  for (const auto& c : cases) {
+    std::vector<Tensor> in{param({c[0], c[1]}), param({c[2], c[1]}), param({c[2]})};
+    check_parity(tag + "linear " + dims({c[0], c[1]}) + " -> " + std::to_string(c[2]), in,
+                 [](const std::vector<Tensor>& t) { return ops::linear(t[0], t[1], t[2]); }, bound);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("CUDA parity: element-wise ops and activations", "[cuda]") {
+  REQUIRE_GPU();
+  for (const Shape& s : {Shape{1, 7, 5, 3}, Shape{2, 9, 9, 13}, Shape{4, 16, 16, 40}}) {
+    check_parity("add " + dims(s), {param(s), param(s)},
+                 [](const std::vector<Tensor>& t) { return ops::add(t[0], t[1]); });
+    for (ops::Activation a : {ops::Activation::relu, ops::Activation::relu6, ops::Activation::swish,
+                              ops::Activation::hswish, ops::Activation::sigmoid, ops::Activation::hsigmoid})
+      // [-8, 8] covers every piece of the piecewise activations.
+      check_parity(std::string(ops::activation_name(a)) + " " + dims(s), {param(s, -8.f, 8.f)},
+                   [a](const std::vector<Tensor>& t) { return ops::activation(t[0], a); });
+    check_parity("reshape " + dims(s), {param(s)},
+                 [](const std::vector<Tensor>& t) { return ops::reshape(t[0], {t[0].dim(0), -1}); });
+  }
+}
+
+TEST_CASE("CUDA parity: batch normalisation", "[cuda]") {
+  REQUIRE_GPU();
+  for (const Shape& s :
+       {Shape{1, 7, 5, 3}, Shape{4, 9, 9, 13}, Shape{2, 33}, Shape{8, 16, 16, 40}, Shape{1, 1, 2, 5}}) {
+    const std::int64_t c = s.back();
+    for (bool training : {true, false}) {
+      // Offset inputs (mean far from zero) exercise the shifted sums.
+      const Tensor x = param(s, 3.f, 5.f), gamma = param({c}), beta = param({c});
+      const Tensor mean = random({c}), var = random({c}, 0.5f, 2.f);
+      Tensor gpu_mean = mean.to(gpu()), gpu_var = var.to(gpu());
+      const std::string what = std::string("batch_norm ") + (training ? "train " : "eval ") + dims(s);
+      check_parity(what, {x, gamma, beta}, [&](const std::vector<Tensor>& t) {
+        const bool on_gpu = t[0].device().is_cuda();
+        ops::BatchNormOptions o;
+        o.training = training;
+        return ops::batch_norm(t[0], t[1], t[2], on_gpu ? gpu_mean : mean, on_gpu ? gpu_var : var, o);
+      });
+      compare(what + " running mean", gpu_mean, mean, kFp32);
+      compare(what + " running var", gpu_var, var, kFp32);
+    }
+  }
+}
+
+TEST_CASE("CUDA parity: broadcast multiply, concat, slice, pooling", "[cuda]") {
+  REQUIRE_GPU();
+  for (const Shape& s : {Shape{1, 7, 5, 3}, Shape{3, 9, 9, 13}, Shape{2, 16, 16, 40}}) {
+    check_parity("broadcast_mul " + dims(s), {param(s), param({s[0], 1, 1, s[3]})},
+                 [](const std::vector<Tensor>& t) { return ops::broadcast_mul(t[0], t[1]); });
+    check_parity("global_avg_pool " + dims(s), {param(s)},
+                 [](const std::vector<Tensor>& t) { return ops::global_avg_pool(t[0]); });
+    for (const auto& pool : {std::tuple{2, 2, 0}, std::tuple{3, 1, 1}, std::tuple{3, 2, 1}}) {
+      const auto [k, stride, pad] = pool;
+      check_parity("avg_pool2d k" + std::to_string(k) + " s" + std::to_string(stride) + " " + dims(s), {param(s)},
+                   [pool](const std::vector<Tensor>& t) {
+                     return ops::avg_pool2d(t[0], std::get<0>(pool), std::get<1>(pool), std::get<2>(pool));
+                   });
+    }
+    const Shape a{s[0], s[1], s[2], 3}, b{s[0], s[1], s[2], 13}, c{s[0], s[1], s[2], 8};
+    check_parity("concat_channels " + dims(s), {param(a), param(b), random(c)},
+                 [](const std::vector<Tensor>& t) { return ops::concat_channels(t); });
+    for (int axis : {0, 1, 3})
+      check_parity("channel_slice axis " + std::to_string(axis) + " " + dims(s), {param(s)},
+                   [axis](const std::vector<Tensor>& t) {
+                     return ops::channel_slice(t[0], axis, (t[0].dim(axis) + 1) / 2);
+                   });
+  }
+}
+
+TEST_CASE("CUDA parity: convolutions and linear layers", "[cuda]") {
+  REQUIRE_GPU();
+  check_convolutions("", kFp32);
+  check_linear("", kFp32);
+}
+
+TEST_CASE("CUDA parity: tf32 and bf16 GEMM precision", "[cuda]") {
+  REQUIRE_GPU();
+#ifdef AUTOSPACE_WITH_CUDA
+  using kernels::cuda::GemmPrecision;
+  const Restore restore{[] { kernels::cuda::set_gemm_precision(GemmPrecision::fp32); }};
+  for (const auto& [precision, bound] :
+       {std::pair{GemmPrecision::tf32, kTf32}, std::pair{GemmPrecision::bf16, kBf16}}) {
+    kernels::cuda::set_gemm_precision(precision);
+    const std::string tag = std::string(kernels::cuda::gemm_precision_name(precision)) + " ";
+    check_convolutions(tag, bound);
+    check_linear(tag, bound);
+  }
+#endif
+}
+
+TEST_CASE("CUDA parity: cuDNN convolution backend", "[cuda]") {
+  REQUIRE_GPU();
+#ifdef AUTOSPACE_WITH_CUDA
+  if (!kernels::cuda::cudnn_available()) AUTOSPACE_SKIP_TEST("built without cuDNN");
+  const Restore restore{[] { kernels::cuda::set_conv_backend(kernels::cuda::ConvBackend::native); }};
+  kernels::cuda::set_conv_backend(kernels::cuda::ConvBackend::cudnn);
+  check_convolutions("cudnn ", kFp32);
+#endif
+}
+
+TEST_CASE("CUDA parity: dropout, cross-entropy, binary gate", "[cuda]") {
+  REQUIRE_GPU();
+  for (const Shape& s : {Shape{1, 7, 5, 3}, Shape{3, 1281}}) {
+    const RngKey key{fresh_seed(), RngPurpose::dropout, 1, 2};
+    // The Philox mask is the same on both devices, so the results agree exactly.
+    check_parity("dropout " + dims(s), {param(s)},
+                 [key](const std::vector<Tensor>& t) { return ops::dropout(t[0], 0.3f, true, key); }, 0.0);
+  }
+  for (const auto& [rows, classes] : {std::pair{1, 10}, std::pair{7, 13}, std::pair{64, 1000}})
+    for (float smoothing : {0.f, 0.1f}) {
+      std::vector<std::int64_t> y(static_cast<std::size_t>(rows));
+      std::mt19937_64 gen(fresh_seed());
+      for (auto& v : y) v = static_cast<std::int64_t>(gen() % static_cast<std::uint64_t>(classes));
+      const Tensor labels = Tensor::from_int64(y, {rows});
+      check_parity("softmax_cross_entropy " + dims({rows, classes}) + " smoothing " + std::to_string(smoothing),
+                   {param({rows, classes}, -4.f, 4.f), labels}, [smoothing](const std::vector<Tensor>& t) {
+                     return ops::softmax_cross_entropy(t[0], t[1], smoothing);
+                   });
+    }
+  for (bool first_active : {true, false}) {
+    const Shape s{2, 9, 9, 13};
+    const Tensor inactive = random(s);
+    const ops::GatePair pair{3, 1, first_active};
+    check_parity(std::string("binary_gate first_active=") + (first_active ? "1" : "0"),
+                 {param(s), param({5}), inactive}, [pair](const std::vector<Tensor>& t) {
+                   // A product so that the gate's output gradient is not the seed itself.
+                   const Tensor out = ops::binary_gate(t[0], t[2], t[1], pair);
+                   return ops::add(out, out);
+                 });
+  }
+}
+
+TEST_CASE("CUDA parity: optimiser updates and gradient norms", "[cuda]") {
+  REQUIRE_GPU();
+  PoisonGuard poison;
+  const Shape shapes[] = {{13, 3, 3, 5}, {7}, {1000, 96}};
+  auto make_params = [&](Device device, std::vector<Tensor>& cpu_copy) {
+    std::vector<NamedTensor> out;
+    for (std::size_t i = 0; i < std::size(shapes); ++i) {
+      if (device.is_cpu()) cpu_copy.push_back(random(shapes[i]));
+      Tensor p = cpu_copy[i].clone().to(device);
+      p.set_requires_grad(true);
+      std::string name = "p";  // built by appending: GCC 12 warns falsely on "p" + to_string(i)
+      name += std::to_string(i);
+      out.emplace_back(name, p);
+    }
+    return out;
+  };
+  for (int kind = 0; kind < 2; ++kind) {
+    std::vector<Tensor> initial;
+    const auto cpu_params = make_params(Device::cpu(), initial);
+    const auto gpu_params = make_params(gpu(), initial);
+    auto make_optimizer = [kind](const std::vector<NamedTensor>& p) -> std::unique_ptr<optim::Optimizer> {
+      if (kind == 0) return std::make_unique<optim::SGD>(std::vector<optim::ParamGroup>{{p, 1e-2f, 1.f}},
+                                                         optim::SgdOptions{0.9f, true});
+      return std::make_unique<optim::Adam>(std::vector<optim::ParamGroup>{{p, 1e-2f, 1.f}}, optim::AdamOptions{});
+    };
+    auto cpu_opt = make_optimizer(cpu_params), gpu_opt = make_optimizer(gpu_params);
+    const std::string name = kind == 0 ? "SGD nesterov" : "Adam";
+    for (int step = 0; step < 3; ++step) {
+      std::vector<Tensor> cpu_list, gpu_list;
+      for (std::size_t i = 0; i < std::size(shapes); ++i) {
+        // The second parameter gets no gradient in the second step: skipped by both.
+        if (i == 1 && step == 1) continue;
+        const Tensor g = random(shapes[i]);
+        cpu_params[i].second.set_grad(g);
+        gpu_params[i].second.set_grad(g.to(gpu()));
+      }
+      for (const auto& [n, p] : cpu_params) cpu_list.push_back(p);
+      for (const auto& [n, p] : gpu_params) gpu_list.push_back(p);
+      const double cpu_norm = optim::clip_grad_norm(cpu_list, 5.0);
+      const double gpu_norm = optim::clip_grad_norm(gpu_list, 5.0);
+      std::printf("parity: %-60s %.3e (bound %.0e)\n", (name + " gradient norm").c_str(),
+                  std::abs(gpu_norm - cpu_norm) / cpu_norm, kFp32);
+      CHECK(std::abs(gpu_norm - cpu_norm) <= kFp32 * cpu_norm);
+      cpu_opt->step(0.1f);
+      gpu_opt->step(0.1f);
+      cpu_opt->zero_grad();
+      gpu_opt->zero_grad();
+    }
+    for (std::size_t i = 0; i < std::size(shapes); ++i)
+      compare(name + " " + cpu_params[i].first + " after 3 steps", gpu_params[i].second, cpu_params[i].second, kFp32);
+    const auto cpu_state = cpu_opt->state(), gpu_state = gpu_opt->state();
+    REQUIRE(cpu_state.size() == gpu_state.size());
+    for (std::size_t i = 0; i < cpu_state.size(); ++i)
+      if (cpu_state[i].second.dtype() == DType::f32)
+        compare(name + " state " + cpu_state[i].first, gpu_state[i].second, cpu_state[i].second, kFp32);
+  }
+}
+
+TEST_CASE("CUDA parity: tensors, fills and the device allocator", "[cuda]") {
+  REQUIRE_GPU();
+  const Tensor zeros = Tensor::zeros({3, 1000}, DType::f32, gpu());
+  const Tensor full = Tensor::full({5, 7}, 2.5f, gpu());
+  for (float v : zeros.to_vector()) REQUIRE(v == 0.f);
+  for (float v : full.to_vector()) REQUIRE(v == 2.5f);
+  full.fill(-1.f);
+  for (float v : full.to_vector()) REQUIRE(v == -1.f);
+  const Tensor x = random({4, 9, 9, 13});
+  const std::vector<float> back = x.to(gpu()).clone().to(Device::cpu()).to_vector();
+  REQUIRE(back == x.to_vector());
+  const AllocatorStats before = allocator_stats(gpu());
+  { const Tensor t = Tensor::empty({1 << 20}, DType::f32, gpu()); }
+  { const Tensor t = Tensor::empty({1 << 20}, DType::f32, gpu()); }
+  const AllocatorStats after = allocator_stats(gpu());
+  CHECK(after.reuses >= before.reuses + 1);
+  CHECK(after.peak_bytes >= (std::size_t{1} << 22));
+}
+
+TEST_CASE("CUDA parity: MobileNetV2 training steps", "[cuda]") {
+  REQUIRE_GPU();
+  // 32x32 inputs, batch 4, stem stride 1, dropout on: three SGD steps on each device from
+  // the same initial weights; the dropout masks agree (same Philox keys).
+  auto make = [] {
+    auto net = bench::make_mobilenet_v2({10, 1, 0.2f});
+    net->initialize(7);
+    net->train();
+    return net;
+  };
+  auto cpu_net = make(), gpu_net = make();
+  gpu_net->to(gpu());
+  auto make_sgd = [](nn::Module& net) {
+    const auto groups = nn::split_weight_decay(net.named_parameters());
+    return optim::SGD({{groups.decay, 4e-5f, 1.f}, {groups.no_decay, 0.f, 1.f}}, {0.9f, true});
+  };
+  optim::SGD cpu_sgd = make_sgd(*cpu_net), gpu_sgd = make_sgd(*gpu_net);
+  const Tensor x = random_normal({4, 32, 32, 3}, {fresh_seed(), RngPurpose::test, 0, 0});
+  const Tensor labels = Tensor::from_int64({1, 7, 3, 9}, {4});
+  const Tensor gpu_x = x.to(gpu()), gpu_labels = labels.to(gpu());
+  for (std::uint32_t step = 0; step < 3; ++step) {
+    nn::set_rng_step(*cpu_net, 0, step);
+    nn::set_rng_step(*gpu_net, 0, step);
+    const Tensor cpu_loss = ops::softmax_cross_entropy(cpu_net->forward(x), labels, 0.1f);
+    const Tensor gpu_loss = ops::softmax_cross_entropy(gpu_net->forward(gpu_x), gpu_labels, 0.1f);
+    compare("MobileNetV2 loss, step " + std::to_string(step), gpu_loss, cpu_loss, kNetwork);
+    cpu_loss.backward();
+    gpu_loss.backward();
+    if (step == 0) {
+      const auto cpu_params = cpu_net->named_parameters(), gpu_params = gpu_net->named_parameters();
+      std::vector<double> got, want;
+      for (std::size_t i = 0; i < cpu_params.size(); ++i) {
+        const auto g = test::to_double(gpu_params[i].second.grad()), w = test::to_double(cpu_params[i].second.grad());
+        got.insert(got.end(), g.begin(), g.end());
+        want.insert(want.end(), w.begin(), w.end());
+      }
+      const double err = test::relative_l2(got, want);
+      std::printf("parity: %-60s %.3e (bound %.0e)\n", "MobileNetV2 all gradients, step 0", err, kNetwork);
+      CHECK(err <= kNetwork);
+    }
+    cpu_sgd.step(0.05f);
+    gpu_sgd.step(0.05f);
+    cpu_sgd.zero_grad();
+    gpu_sgd.zero_grad();
+  }
+  const auto cpu_state = nn::state_of(*cpu_net), gpu_state = nn::state_of(*gpu_net);
+  std::vector<double> got, want;
+  for (std::size_t i = 0; i < cpu_state.size(); ++i) {
+    const auto g = test::to_double(gpu_state[i].second), w = test::to_double(cpu_state[i].second);
+    got.insert(got.end(), g.begin(), g.end());
+    want.insert(want.end(), w.begin(), w.end());
+  }
+  const double err = test::relative_l2(got, want);
+  std::printf("parity: %-60s %.3e (bound %.0e)\n", "MobileNetV2 weights and BN statistics after 3 steps", err,
+              kNetwork);
+  CHECK(err <= kNetwork);
+}

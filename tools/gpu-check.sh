@@ -1,0 +1,308 @@
+#!/usr/bin/env bash
+# One-call validation of the CUDA backend on a GPU machine (issue 7).
+#
+#   tools/gpu-check.sh --prepare   # here, on the development machine, before the call
+#   tools/gpu-check.sh OUTDIR      # there, on the GPU machine (carry .gpu-deps)
+#
+# It builds for sm_90, runs the [cuda] parity tests, the kernel benchmarks
+# (bench_cuda_kernels: each kernel against its cuBLAS/cuDNN version, the card's copy
+# bandwidth, the engine's MobileNetV2 training step) and PyTorch's MobileNetV2 step
+# (bench/cuda_train_step_pytorch.py), and writes into OUTDIR: summary.md (the table,
+# also printed last), build.log, tests.log, bench.log, bench.json, pytorch.log,
+# pytorch.json: seven files, under the device tool's limit of eight. Each stage has a
+# time limit inside an overall budget (AUTOSPACE_GPU_CHECK_SECONDS, default 470 s), so
+# that the summary is written within 8 minutes whatever fails or hangs; a failing
+# stage is recorded and the next one still runs where it can.
+#
+# Dependencies. The GPU machine is a bare image with CUDA 13, CMake, ninja, a C++
+# compiler and PyTorch, no internet and no Debian development packages: oneDNN,
+# nlohmann-json, Catch2, Google Benchmark, libjpeg-turbo (and the OpenCL loader oneDNN
+# links) are likely missing there, and cuBLAS/cuDNN may exist only inside PyTorch's pip
+# packages. Rather than make the CPU backend optional for this one build (the parity
+# tests need it: it is their reference) or vendor sources, --prepare packs the very
+# Debian 12 files this project builds against on this machine (dpkg -L of each package)
+# into .gpu-deps/ (git-ignored, about 15 MB compressed); the call carries that folder,
+# and the script points CMake at it with explicit package paths, without pkg-config.
+# Those libraries need glibc 2.34 and GCC 11's libstdc++ at most. cuBLAS and cuDNN are
+# taken from the CUDA toolkit, else from the nvidia/* Python packages
+# (AUTOSPACE_CUDA_LIBRARY_ROOTS); without cuDNN the build leaves its backend out.
+# Without the bundle the script tries the machine's own packages.
+#
+# Only the two targets the check runs are built (test_engine, bench_cuda_kernels and what
+# they link). AUTOSPACE_GPU_CHECK_SANITIZE=1 adds a compute-sanitizer memcheck pass over
+# the op parity cases (minutes; the benchmarks then get less time).
+# AUTOSPACE_GPU_CHECK_IGNORE_SYSTEM=1 hides /usr from CMake's package searches, to prove
+# here that the bundle alone suffices.
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+bundle_dir="$root/.gpu-deps"
+bundle="$bundle_dir/debian12-deps.tar.gz"
+
+prepare() {
+  local packages=(libdnnl2 libdnnl-dev nlohmann-json3-dev catch2 libbenchmark1debian libbenchmark-dev
+                  libturbojpeg0 libturbojpeg0-dev libjpeg62-turbo libjpeg62-turbo-dev libjpeg-dev
+                  ocl-icd-libopencl1 ocl-icd-opencl-dev opencl-c-headers opencl-clhpp-headers)
+  local stage
+  stage=$(mktemp -d)
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+      { echo "gpu-check --prepare: package $p is not installed here (tools/install-deps.sh)"; exit 1; }
+    # Files and symbolic links only; documentation is not needed.
+    dpkg -L "$p" | while IFS= read -r f; do
+      if { [ -f "$f" ] || [ -L "$f" ]; } && [[ "$f" != /usr/share/doc/* && "$f" != /usr/share/man/* ]]; then
+        mkdir -p "$stage$(dirname "$f")"
+        cp -a "$f" "$stage$f"
+      fi
+    done
+  done
+  # jpeglib.h includes jconfig.h, which Debian keeps in the multiarch include folder that
+  # only the system compiler searches by itself.
+  cp "$stage/usr/include/x86_64-linux-gnu/jconfig.h" "$stage/usr/include/"
+  mkdir -p "$bundle_dir"
+  tar -C "$stage" -czf "$bundle" usr
+  rm -rf "$stage"
+  echo "gpu-check --prepare: wrote $bundle ($(du -h "$bundle" | cut -f1)); carry .gpu-deps in the device call"
+}
+
+if [ "${1:-}" = "--prepare" ]; then
+  prepare
+  exit 0
+fi
+if [ $# -ne 1 ]; then
+  echo "usage: tools/gpu-check.sh OUTDIR | --prepare"
+  exit 2
+fi
+
+out=$(mkdir -p "$1" && cd "$1" && pwd)
+work=$(mktemp -d)
+build="$root/build-gpu"
+start=$(date +%s)
+budget=${AUTOSPACE_GPU_CHECK_SECONDS:-470}
+deadline=$((start + budget))
+jobs=$(nproc)
+status_file="$work/status"
+: >"$status_file"
+
+log() { echo "[gpu-check $(($(date +%s) - start))s] $*"; }
+# Seconds a stage may take: its own cap (sized for the default budget, scaled with a larger
+# one), but never more than leaves `reserve` seconds for the stages after it.
+limit() {
+  local cap=$(($1 * budget / 470)) reserve=$2 left
+  left=$((deadline - $(date +%s) - reserve))
+  [ "$left" -lt "$cap" ] && cap=$left
+  [ "$cap" -lt 5 ] && cap=5
+  echo "$cap"
+}
+# run_stage NAME CAP RESERVE LOG COMMAND...: runs COMMAND under its time limit, appending
+# its output to LOG, and records "NAME<tab>result<tab>seconds" for the summary.
+run_stage() {
+  local name=$1 cap=$2 reserve=$3 logfile=$4
+  shift 4
+  local t0 rc seconds
+  t0=$(date +%s)
+  seconds=$(limit "$cap" "$reserve")
+  log "$name (limit ${seconds}s)"
+  echo "### $name: $*" >>"$logfile"
+  timeout --kill-after=10 "$seconds" "$@" >>"$logfile" 2>&1
+  rc=$?
+  local verdict=ok
+  if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+    verdict="timeout after ${seconds}s"
+  elif [ $rc -ne 0 ]; then
+    verdict="failed (exit $rc)"
+  fi
+  printf '%s\t%s\t%s\n' "$name" "$verdict" "$(($(date +%s) - t0))" >>"$status_file"
+  log "$name: $verdict"
+  return $rc
+}
+
+# --- Environment -----------------------------------------------------------------------
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "commit: ${AUTOSPACE_COMMIT:-$(git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)}"
+  echo "host: $(uname -a)"
+  grep PRETTY_NAME /etc/os-release 2>/dev/null
+  ldd --version 2>&1 | head -1
+  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv 2>&1
+  for tool in nvcc cmake ninja g++ python3 pkg-config; do
+    echo "$tool: $(command -v "$tool" || echo missing)"
+  done
+  /usr/local/cuda/bin/nvcc --version 2>&1 | tail -2
+  cmake --version 2>&1 | head -1
+  g++ --version 2>&1 | head -1
+  python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda,
+                                  "cudnn", torch.backends.cudnn.version())' 2>&1
+} >"$out/build.log" 2>&1
+log "environment recorded in build.log"
+
+# --- Dependencies ----------------------------------------------------------------------
+cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DAUTOSPACE_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90
+            -DAUTOSPACE_BUILD_TESTS=ON -DAUTOSPACE_BUILD_BENCH=ON -DCMAKE_POLICY_VERSION_MINIMUM=3.5)
+if [ -f "$bundle" ]; then
+  deps="$work/deps"
+  mkdir -p "$deps"
+  tar -C "$deps" -xzf "$bundle"
+  prefix="$deps/usr"
+  lib="$prefix/lib/x86_64-linux-gnu"
+  cmake_args+=(-DCMAKE_PREFIX_PATH="$prefix" -Ddnnl_DIR="$lib/cmake/dnnl"
+               -Dnlohmann_json_DIR="$prefix/share/cmake/nlohmann_json" -DCatch2_DIR="$prefix/lib/cmake/Catch2"
+               -Dbenchmark_DIR="$lib/cmake/benchmark" -DOpenCL_INCLUDE_DIR="$prefix/include"
+               -DOpenCL_LIBRARY="$lib/libOpenCL.so" -DJPEG_INCLUDE_DIR="$prefix/include"
+               -DJPEG_LIBRARY="$lib/libjpeg.so" -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON
+               -DAUTOSPACE_TURBOJPEG_INCLUDE_DIR="$prefix/include" -DAUTOSPACE_TURBOJPEG_LIBRARY="$lib/libturbojpeg.so")
+  # oneDNN's own dependencies (the OpenCL loader) are found at run time, not through the
+  # executables' RPATH.
+  export LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  echo "dependencies: bundle $bundle" >>"$out/build.log"
+else
+  echo "dependencies: no bundle (.gpu-deps); using the machine's packages" >>"$out/build.log"
+fi
+[ "${AUTOSPACE_GPU_CHECK_IGNORE_SYSTEM:-0}" = 1 ] && cmake_args+=(-DCMAKE_IGNORE_PREFIX_PATH="/usr;/")
+
+# cuBLAS and cuDNN from PyTorch's nvidia/* packages where the toolkit lacks them.
+cuda_home=$(dirname "$(dirname "$(readlink -f "$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)")")")
+roots=()
+for header in cublas_v2.h cudnn.h; do
+  [ -e "$cuda_home/include/$header" ] && continue
+  while IFS= read -r found; do
+    r=$(dirname "$(dirname "$found")")
+    [[ " ${roots[*]-} " == *" $r "* ]] || roots+=("$r")
+    break
+  done < <(python3 -c 'import nvidia; print("\n".join(nvidia.__path__))' 2>/dev/null |
+           xargs -r -I{} find {} -name "$header" -path '*/include/*' 2>/dev/null)
+done
+if [ ${#roots[@]} -gt 0 ]; then
+  joined=$(IFS=';'; echo "${roots[*]}")
+  cmake_args+=(-DAUTOSPACE_CUDA_LIBRARY_ROOTS="$joined")
+  for r in "${roots[@]}"; do export LD_LIBRARY_PATH="$r/lib:${LD_LIBRARY_PATH:-}"; done
+  echo "cuBLAS/cuDNN roots outside the toolkit: ${roots[*]}" >>"$out/build.log"
+fi
+
+# --- Configure and build ---------------------------------------------------------------
+# Reserves: the later stages' minimum useful times (tests 60 s, benchmarks 60 s, PyTorch
+# 60 s, summary 10 s).
+built=0
+if run_stage configure 90 250 "$out/build.log" cmake -S "$root" -B "$build" "${cmake_args[@]}" &&
+   run_stage build 330 190 "$out/build.log" \
+     cmake --build "$build" -j "$jobs" --target test_engine bench_cuda_kernels; then
+  built=1
+fi
+
+# --- Tests -----------------------------------------------------------------------------
+if [ $built = 1 ]; then
+  run_stage "parity tests [cuda]" 120 130 "$out/tests.log" "$build/tests/test_engine" "[cuda]" --durations yes
+  # The CPU suite on this machine too: the same binary's reference path must hold here.
+  run_stage "CPU tests" 40 125 "$out/tests.log" "$build/tests/test_engine" "~[slow]~[cuda]"
+  # Opt-in (slow): the op-level parity cases under compute-sanitizer's memcheck, which
+  # reports out-of-bounds and misaligned device accesses the comparisons cannot see.
+  if [ "${AUTOSPACE_GPU_CHECK_SANITIZE:-0}" = 1 ]; then
+    run_stage "memcheck" 150 120 "$out/tests.log" compute-sanitizer --tool memcheck --error-exitcode 3 \
+      "$build/tests/test_engine" \
+      '[cuda]~"CUDA parity: MobileNetV2 training steps"~"CUDA parity: tf32 and bf16 GEMM precision"'
+  fi
+fi
+
+# --- Benchmarks ------------------------------------------------------------------------
+# In groups, each writing its own JSON, so that a time limit loses one group only.
+if [ $built = 1 ]; then
+  for group in "copy|elementwise|batch_norm" "depthwise" "conv1x1|conv3x3" "linear|cross_entropy|pool|optimizer" \
+               "train_step"; do
+    name=${group%%|*}
+    run_stage "bench ${group//|/, }" 150 70 "$out/bench.log" "$build/bench/bench_cuda_kernels" \
+      --benchmark_filter="^($group)/" --benchmark_out="$work/bench-$name.json" --benchmark_out_format=json \
+      --benchmark_counters_tabular=false
+  done
+fi
+
+# --- PyTorch ---------------------------------------------------------------------------
+run_stage "pytorch" 90 10 "$out/pytorch.log" env PYTHONUNBUFFERED=1 python3 "$root/bench/cuda_train_step_pytorch.py" \
+  --seconds 3 --json "$out/pytorch.json"
+
+# --- Summary ---------------------------------------------------------------------------
+# Sections in the order that keeps the most important last: the device tool returns the
+# end of the output, and the kernel table is the longest part.
+python3 - "$out" "$work" "$status_file" <<'PY'
+import glob, json, os, re, sys
+
+out, work, status_file = sys.argv[1:4]
+env = open(os.path.join(out, "build.log"), errors="replace").read().splitlines()
+pick = lambda key: next((l.split(":", 1)[1].strip() for l in env if l.startswith(key + ":")), "unknown")
+gpu = next((l for l in env if "," in l and "name" not in l and "NVIDIA" in l), "no GPU found by nvidia-smi")
+header = ["# AutoSpace GPU check", "", f"- card: {gpu}", f"- date: {pick('date')}", f"- commit: {pick('commit')}"]
+
+bench = []
+for path in sorted(glob.glob(os.path.join(work, "bench-*.json"))):
+    try:
+        data = json.load(open(path))
+    except ValueError:
+        continue
+    bench += [b for b in data.get("benchmarks", []) if b.get("run_type", "iteration") == "iteration"]
+with open(os.path.join(out, "bench.json"), "w") as f:
+    json.dump(bench, f, indent=1)
+kernels = []
+if bench:
+    copy = next((b["GB/s"] for b in bench if b["name"].startswith("copy/device_to_device")), None)
+    kernels += ["## Kernels", "",
+                f"Measured device-to-device copy: {copy:.0f} GB/s (read + write)" if copy else "No copy measurement.",
+                "", "| benchmark | time | GB/s | % of copy | TFLOP/s | images/s |", "|---|---|---|---|---|---|"]
+    for b in bench:
+        name = re.sub(r"/(manual|real)_time$", "", b["name"])
+        gbs, tf, ips = b.get("GB/s"), b.get("TFLOP/s"), b.get("items_per_second")
+        frac = f"{100 * gbs / copy:.0f}%" if gbs and copy else ""
+        kernels.append(f"| {name} | {b['real_time']:.1f} {b['time_unit']} | {f'{gbs:.0f}' if gbs else ''} | {frac} | "
+                       f"{f'{tf:.1f}' if tf else ''} | {f'{ips:.0f}' if ips else ''} |")
+    for b in bench:
+        if b.get("error_occurred"):
+            kernels.append(f"- {b['name']}: {b.get('error_message')}")
+
+step = []
+py = os.path.join(out, "pytorch.json")
+runs = json.load(open(py)) if os.path.exists(py) else []
+if runs:
+    ours = {re.sub(r"/real_time$", "", b["name"]): b.get("items_per_second") for b in bench}
+    step += ["## MobileNetV2 training step: AutoSpace vs PyTorch (images/s)", "",
+             "| input | batch | precision | AutoSpace | PyTorch | ratio |", "|---|---|---|---|---|---|"]
+    for r in runs:
+        mine = ours.get(f"train_step/mobilenet_v2/{r['resolution']}/batch{r['batch']}/{r['precision']}")
+        ratio = f"{mine / r['images_per_second']:.2f}" if mine else ""
+        step.append(f"| {r['resolution']}x{r['resolution']} | {r['batch']} | {r['precision']} | "
+                    f"{f'{mine:.0f}' if mine else '-'} | {r['images_per_second']:.0f} | {ratio} |")
+    step.append(f"\n{runs[0]['framework']} on {runs[0]['device']}")
+
+stages = ["## Stages", "", "| stage | result | seconds |", "|---|---|---|"]
+for row in open(status_file).read().splitlines():
+    stage, verdict, seconds = row.split("\t")
+    stages.append(f"| {stage} | {verdict} | {seconds} |")
+
+parity = []
+tests = os.path.join(out, "tests.log")
+if os.path.exists(tests):
+    text = open(tests, errors="replace").read()
+    checks = re.findall(r"^parity: (.+?)\s+(\S+) \(bound (\S+)\)$", text, re.M)
+    failed = [(w, e, b) for w, e, b in checks if not (float(e) <= float(b))]
+    groups = {}
+    for what, err, bound in checks:
+        words = what.split(" ")
+        key = " ".join(words[:2]) if words[0] in ("tf32", "bf16", "cudnn") else words[0]
+        g = groups.setdefault(key, [0, 0.0, float(bound)])
+        g[0] += 1
+        g[1] = max(g[1], float(err))
+    catch = "; ".join(re.findall(r"^(All tests passed.*|test cases:.*)$", text, re.M))
+    parity += ["## Parity (relative L2, GPU vs CPU)", "",
+               f"{len(checks)} comparisons, {len(failed)} over their bound. Catch2: {catch}", "",
+               "| op | comparisons | max error | bound |", "|---|---|---|---|"]
+    parity += [f"| {k} | {n} | {worst:.2e} | {bound:.0e} |" for k, (n, worst, bound) in groups.items()]
+    parity += [f"- FAILED {what}: {err} > {bound}" for what, err, bound in failed[:40]]
+    parity += [f"- {line}" for line in re.findall(r"^.*(?:FAILED|error|Error).*$", text, re.M)[:20]]
+    skipped = re.findall(r"^AUTOSPACE_SKIP: (.*)$", text, re.M)
+    if skipped:
+        parity.append(f"- skipped: {len(skipped)} cases ({skipped[0]})")
+
+sections = [header, kernels, step, stages, parity]
+summary = "\n\n".join("\n".join(s) for s in sections if s) + "\n"
+open(os.path.join(out, "summary.md"), "w").write(summary)
+print(summary)
+PY
+log "done; files in $out: $(cd "$out" && ls | tr '\n' ' ')"
+rm -rf "$work"
