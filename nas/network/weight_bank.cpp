@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "engine/nn/batch_norm.h"
 #include "engine/ops/batch_norm.h"
 #include "engine/ops/channel_slice.h"
 #include "kernels/common/check.h"
@@ -48,9 +49,23 @@ Tensor WeightBank::buffer(const std::string& name, const Shape& shape, float val
 }
 
 BankBatchNorm WeightBank::batch_norm(const std::string& name, std::int64_t channels) {
+  auto& recalibration = bn_recalibration_[name];
+  if (!recalibration) recalibration = std::make_shared<BankBnRecalibration>();
   return {parameter(name + ".weight", {channels}, nn::Init::ones),
           parameter(name + ".bias", {channels}, nn::Init::zeros), buffer(name + ".running_mean", {channels}, 0.f),
-          buffer(name + ".running_var", {channels}, 1.f)};
+          buffer(name + ".running_var", {channels}, 1.f), recalibration};
+}
+
+void WeightBank::begin_bn_recalibration() {
+  for (auto& [name, recalibration] : bn_recalibration_) {
+    slots_.at(name + ".running_mean").fill(0.f);
+    slots_.at(name + ".running_var").fill(1.f);
+    *recalibration = {true, 0};
+  }
+}
+
+void WeightBank::end_bn_recalibration() {
+  for (auto& [name, recalibration] : bn_recalibration_) recalibration->active = false;
 }
 
 BankConvBn WeightBank::conv_bn(const std::string& name, const Shape& weight_shape) {
@@ -75,8 +90,27 @@ Tensor banked_batch_norm(const Tensor& x, const BankBatchNorm& bn, const BatchNo
   options.training = training;
   options.eps = static_cast<float>(settings.eps);
   options.momentum = static_cast<float>(settings.momentum);
+  if (training && bn.recalibration && bn.recalibration->active)
+    options.momentum = 1.f / static_cast<float>(++bn.recalibration->batches);
   return ops::batch_norm(x, leading(bn.gamma, 0, c), leading(bn.beta, 0, c), leading(bn.running_mean, 0, c),
                          leading(bn.running_var, 0, c), options);
+}
+
+namespace {
+template <class F> void for_each_bank(nn::Module& m, F f) {
+  if (auto* bank = dynamic_cast<WeightBank*>(&m)) f(*bank);
+  for (auto& [name, child] : m.named_children()) for_each_bank(*child, f);
+}
+}  // namespace
+
+void begin_bn_recalibration(nn::Module& root) {
+  nn::begin_bn_recalibration(root);
+  for_each_bank(root, [](WeightBank& bank) { bank.begin_bn_recalibration(); });
+}
+
+void end_bn_recalibration(nn::Module& root) {
+  nn::end_bn_recalibration(root);
+  for_each_bank(root, [](WeightBank& bank) { bank.end_bn_recalibration(); });
 }
 
 }  // namespace autospace::nas

@@ -7,6 +7,7 @@
 // space would otherwise hold dense kxk convs for every edge that no sampled cell uses.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,9 +16,21 @@
 
 namespace autospace::nas {
 
+// BN recalibration state of one bank BN slot, shared by every cell normalising with it.
+// While active, each training-mode batch the slot normalises updates its running
+// statistics with momentum 1/(k+1) at its k-th batch, so they end as the plain average
+// over the recalibration batches (what nn::BatchNorm2d::begin_recalibration does). The
+// average is exact per channel when every batch uses the same width, i.e. a standalone
+// network or one fixed path of a supernet.
+struct BankBnRecalibration {
+  bool active = false;
+  std::int64_t batches = 0;
+};
+
 // The tensors of a BN slot and of a conv + BN slot, at full width.
 struct BankBatchNorm {
   Tensor gamma, beta, running_mean, running_var;
+  std::shared_ptr<BankBnRecalibration> recalibration;
 };
 struct BankConvBn {
   Tensor weight;  // OHWI
@@ -49,6 +62,12 @@ class WeightBank : public nn::Module {
   // "<name>.conv.weight" of `weight_shape` and "<name>.bn.*" over its first dimension.
   BankConvBn conv_bn(const std::string& name, const Shape& weight_shape);
 
+  // Resets the running statistics of every BN slot (mean 0, variance 1) and averages the
+  // following training-mode batches into them (BankBnRecalibration); end returns to the
+  // configured momentum.
+  void begin_bn_recalibration();
+  void end_bn_recalibration();
+
   // Parameters created since the last call, under their full names (path + "." + slot;
   // the slot name alone for a bank with an empty path), for Optimizer::add_parameters.
   std::vector<NamedTensor> take_new_parameters();
@@ -60,6 +79,7 @@ class WeightBank : public nn::Module {
   std::uint64_t seed_;
   int in_channels_, out_channels_, max_expansion_;
   std::map<std::string, Tensor> slots_;
+  std::map<std::string, std::shared_ptr<BankBnRecalibration>> bn_recalibration_;  // by BN slot name
   std::vector<NamedTensor> new_parameters_;
 };
 
@@ -69,7 +89,15 @@ Tensor leading(const Tensor& t, int axis, std::int64_t count);
 // A bank conv weight cut to [out, k, k, in] (in: the per-group input channels).
 Tensor leading_weight(const Tensor& weight, std::int64_t out, std::int64_t in);
 // BN over the leading x.dim(-1) channels of a bank BN slot; training updates those running
-// statistics in place (the slices are views).
+// statistics in place (the slices are views), with the recalibration momentum while the
+// slot recalibrates.
 Tensor banked_batch_norm(const Tensor& x, const BankBatchNorm& bn, const BatchNormSettings& settings, bool training);
+
+// BN recalibration of a whole network: every nn::BatchNorm2d (stem, head) and the BN slots
+// of every weight bank inside `root`. Between begin and end, run training-mode forwards
+// over the recalibration batches and no optimiser steps; dropout and drop-path are best
+// switched off (nn::Dropout in eval mode), as they change the statistics downstream.
+void begin_bn_recalibration(nn::Module& root);
+void end_bn_recalibration(nn::Module& root);
 
 }  // namespace autospace::nas
