@@ -59,8 +59,7 @@ CellConstraint Evolution::constraint(std::size_t layer, bool first_half) const {
     c.delta = settings_.delta;
   }
   if (settings_.cap.kind != CapRule::Kind::none)
-    c.madds_cap = MaddsCap{supernet_ ? supernet_->position(layer) : searchable_positions(backbone_)[layer], caps_[layer],
-                           backbone_.se_ratio};
+    c.madds_cap = MaddsCap{supernet_->position(layer), caps_[layer], backbone_.se_ratio};
   return c;
 }
 
