@@ -31,11 +31,7 @@ nas::Json cap_to_json(const nas::CapRule& cap) {
 EvolveSettings parse_evolve_settings(const nas::Json& description) {
   const nas::ObjectReader top(description, "", {"run_dir", "seed", "device", "threads", "data", "backbone", "evolve"});
   EvolveSettings s;
-  s.run_dir = top.string_or("run_dir", s.run_dir.string());
-  s.seed = static_cast<std::uint64_t>(top.integer_or("seed", 0, 0, INT64_MAX));
-  s.device = top.string_or("device", s.device);
-  s.threads = static_cast<int>(top.integer_or("threads", 0, 0, 1024));
-  s.data = parse_data_settings(top.has("data") ? top.at("data") : nas::Json::object(), top.path_of("data"));
+  parse_run_basics(top, std::filesystem::path("runs/evolve"), s);
   nas::Json backbone = top.has("backbone") ? top.at("backbone") : nas::Json::object();
   if (!backbone.is_object()) nas::json_fail(top.path_of("backbone"), "expected an object");
   // The network's input is the data's: default the resolution to it, and insist they agree.
@@ -95,11 +91,7 @@ EvolveSettings parse_evolve_settings(const nas::Json& description) {
 nas::Json to_json(const EvolveSettings& s) {
   const nas::DeaSettings& d = s.dea;
   nas::Json j;
-  j["run_dir"] = s.run_dir.string();
-  j["seed"] = s.seed;
-  j["device"] = s.device;
-  j["threads"] = s.threads;
-  j["data"] = to_json(s.data);
+  write_run_basics(s, j);
   j["backbone"] = nas::backbone_to_json(s.backbone);
   j["evolve"] = {{"epochs", s.epochs},
                  {"batch_size", s.batch_size},

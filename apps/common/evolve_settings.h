@@ -16,18 +16,13 @@
 #include <filesystem>
 #include <string>
 
-#include "apps/common/data_setup.h"
+#include "apps/common/run_basics.h"
 #include "nas/backbone.h"
 #include "nas/dea/evolution.h"
 
 namespace autospace::apps {
 
-struct EvolveSettings {
-  std::filesystem::path run_dir = "runs/evolve";
-  std::uint64_t seed = 0;
-  std::string device = "cpu";
-  int threads = 0;
-  DataSettings data;
+struct EvolveSettings : RunBasics {
   nas::Backbone backbone;
   nas::DeaSettings dea;
   int epochs = 10;

@@ -132,12 +132,7 @@ RunSettings parse_run_settings(const nas::Json& description) {
   const nas::ObjectReader r(description, "",
                             {"run_dir", "seed", "device", "threads", "data", "arch", "train", "eval"});
   RunSettings s;
-  s.run_dir = r.string("run_dir");
-  if (s.run_dir.empty()) nas::json_fail(r.path_of("run_dir"), "must not be empty");
-  s.seed = static_cast<std::uint64_t>(r.integer_or("seed", 0, 0, std::numeric_limits<std::int64_t>::max()));
-  s.device = r.string_or("device", s.device);
-  s.threads = static_cast<int>(r.integer_or("threads", s.threads, 0, 1024));
-  s.data = parse_data_settings(section(r, "data"), r.path_of("data"));
+  parse_run_basics(r, std::nullopt, s);
   if (r.has("arch") && r.at("arch").is_object()) {
     s.arch = parse_inline_arch(r.at("arch"), r.path_of("arch"));
   } else {
@@ -151,11 +146,7 @@ RunSettings parse_run_settings(const nas::Json& description) {
 
 nas::Json to_json(const RunSettings& s) {
   nas::Json j;
-  j["run_dir"] = s.run_dir.string();
-  j["seed"] = s.seed;
-  j["device"] = s.device;
-  j["threads"] = s.threads;
-  j["data"] = to_json(s.data);
+  write_run_basics(s, j);
   j["arch"] = s.arch_file.empty() ? nas::arch_to_json(s.arch) : nas::Json(s.arch_file.string());
   j["train"] = train_to_json(s.train);
   j["eval"] = eval_to_json(s.eval);

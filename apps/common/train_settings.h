@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "apps/common/data_setup.h"
+#include "apps/common/run_basics.h"
 #include "nas/arch.h"
 #include "nas/json_check.h"
 
@@ -59,12 +59,7 @@ struct EvalSettings {
   std::filesystem::path output;      // empty: <run_dir>/eval.json
 };
 
-struct RunSettings {
-  std::filesystem::path run_dir;
-  std::uint64_t seed = 0;
-  std::string device = "cpu";  // "cpu", "cuda", "cuda:N" or "auto"
-  int threads = 0;             // CPU kernel threads; 0: all cores
-  DataSettings data;
+struct RunSettings : RunBasics {
   std::filesystem::path arch_file;  // "arch" as a path; empty when the arch is inline
   nas::Arch arch;                   // read (and checked) with the description
   TrainSettings train;
