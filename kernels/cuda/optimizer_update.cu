@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/common/optimizer_step.h"
 #include "kernels/cuda/reduce.cuh"
 
 namespace autospace::kernels::cuda {
@@ -10,32 +11,19 @@ namespace autospace::kernels::cuda {
 void sgd_update(std::int64_t n, float* w, const float* g, float* buf, float lr, float momentum, float weight_decay,
                 bool nesterov, bool first_step) {
   if (momentum == 0.f) {
-    launch_map(n, [=] __device__(auto i) { w[i] -= lr * (g[i] + weight_decay * w[i]); });
+    launch_map(n, [=] __device__(auto i) { sgd_plain_step(w[i], g[i], lr, weight_decay); });
     return;
   }
   launch_map(n, [=] __device__(auto i) {
-    const float d = g[i] + weight_decay * w[i];
-    const float b = first_step ? d : momentum * buf[i] + d;
-    buf[i] = b;
-    w[i] -= lr * (nesterov ? d + momentum * b : b);
+    sgd_momentum_step(w[i], g[i], buf[i], lr, momentum, weight_decay, nesterov, first_step);
   });
 }
 
 void adam_update(std::int64_t n, float* w, const float* g, float* m, float* v, float lr, float beta1, float beta2,
                  float eps, float weight_decay, std::int64_t step) {
   // Bias corrections on the host in double, as on the CPU.
-  const double c1 = 1.0 - std::pow(static_cast<double>(beta1), static_cast<double>(step));
-  const double c2 = 1.0 - std::pow(static_cast<double>(beta2), static_cast<double>(step));
-  const float step_size = static_cast<float>(lr / c1);
-  const float inv_sqrt_c2 = static_cast<float>(1.0 / std::sqrt(c2));
-  launch_map(n, [=] __device__(auto i) {
-    const float d = g[i] + weight_decay * w[i];
-    const float mi = beta1 * m[i] + (1.f - beta1) * d;
-    const float vi = beta2 * v[i] + (1.f - beta2) * d * d;
-    m[i] = mi;
-    v[i] = vi;
-    w[i] -= step_size * mi / (sqrtf(vi) * inv_sqrt_c2 + eps);
-  });
+  const AdamStepScale scale = adam_step_scale(lr, beta1, beta2, step);
+  launch_map(n, [=] __device__(auto i) { adam_step(w[i], g[i], m[i], v[i], scale, beta1, beta2, eps, weight_decay); });
 }
 
 double sum_of_squares(std::int64_t count, const float* const* xs, const std::int64_t* sizes) {
