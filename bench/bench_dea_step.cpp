@@ -2,12 +2,17 @@
 // (two candidates per layer, binary gates, bank slicing) against one training step of
 // the single network made of the active candidates, built standalone from its arch.json
 // description. CIFAR-size backbone of configs/evolve/cifar10-small.json, batch 64, 2 threads.
+// With AUTOSPACE_SAMPLED_ARCH=<file> set, the sampled network's arch.json is written there,
+// so bench/dea_step_vs_pytorch.py can time the same network in PyTorch.
 #include <benchmark/benchmark.h>
+
+#include <cstdlib>
 
 #include "engine/core/device.h"
 #include "engine/ops/cross_entropy.h"
 #include "engine/optim/optimizer.h"
 #include "nas/dea/evolution.h"
+#include "nas/arch_json.h"
 #include "nas/network/build_network.h"
 
 using namespace autospace;
@@ -65,7 +70,9 @@ static void BM_SampledNetworkStep(benchmark::State& state) {
   std::vector<nas::Block> active;
   for (std::size_t l = 0; l < evo.supernet().layers(); ++l)
     active.push_back(evo.supernet().candidates(l)[evo.supernet().gate(l).active()]);
-  auto net = nas::build_network(nas::make_arch(cifar_backbone(), active, "sampled"), 1);
+  const nas::Arch arch = nas::make_arch(cifar_backbone(), active, "sampled");
+  if (const char* file = std::getenv("AUTOSPACE_SAMPLED_ARCH")) nas::save_arch(file, arch);
+  auto net = nas::build_network(arch, 1);
   const auto groups = nn::split_weight_decay(net->named_parameters());
   optim::SGD sgd({{groups.decay, 4e-5f, 1.f}, {groups.no_decay, 0.f, 1.f}}, {0.9f, true});
   net->train();

@@ -22,10 +22,6 @@ std::vector<optim::ParamGroup> weight_groups(const std::vector<NamedTensor>& par
   return {{split.decay, weight_decay, 1.f}, {split.no_decay, 0.f, 1.f}};
 }
 
-void clear_grads(const std::vector<NamedTensor>& tensors) {
-  for (const auto& [name, t] : tensors) t.clear_grad();
-}
-
 }  // namespace
 
 Evolution::Evolution(const Backbone& backbone, const DeaSettings& settings, std::uint64_t seed,
@@ -82,13 +78,12 @@ void Evolution::reset_score_optimizer() {
 StepResult Evolution::weight_step(const Tensor& x, const Tensor& labels, float lr) {
   supernet_->train();
   Rng rng({seed_, RngPurpose::architecture_sampling, 0, static_cast<std::uint32_t>(step_)});
-  supernet_->sample(rng);
+  supernet_->sample(rng, GatePaths::active_only);
   nn::set_rng_step(*supernet_, 0, static_cast<std::uint32_t>(step_));
   StepResult r;
   r.logits = supernet_->forward(x);
   Tensor loss = ops::softmax_cross_entropy(r.logits, labels);
   loss.backward();
-  clear_grads(supernet_->logits());  // scores learn on held-out data only
   r.loss = loss.item();
   const double norm = settings_.grad_clip > 0 ? optim::clip_grad_norm(weights_->parameters(), settings_.grad_clip)
                                                : optim::grad_norm(weights_->parameters());
@@ -113,17 +108,9 @@ StepResult Evolution::score_step(const Tensor& x, const Tensor& labels) {
   for (const auto& [name, t] : supernet_->logits()) logit_tensors.push_back(t);
   r.applied = guard_.accept(r.loss, optim::grad_norm(logit_tensors));
   if (r.applied) {
-    std::vector<std::array<float, 2>> before;
-    for (std::size_t l = 0; l < supernet_->layers(); ++l) before.push_back(supernet_->gate(l).pair_logits());
-    scores_->step(settings_.score_lr);
-    for (std::size_t l = 0; l < supernet_->layers(); ++l) {
-      GatedLayer& g = supernet_->gate(l);
-      std::array<float, 2> scale{1.f, 1.f};
-      if (settings_.compensation)
-        scale = {g.compensation(g.pair().first, settings_.compensation_max),
-                 g.compensation(g.pair().second, settings_.compensation_max)};
-      g.finish_logit_update(before[l], scale);
-    }
+    std::vector<GatedLayer*> gates;
+    for (std::size_t l = 0; l < supernet_->layers(); ++l) gates.push_back(&supernet_->gate(l));
+    step_gate_logits(gates, *scores_, settings_.score_lr, {settings_.compensation, settings_.compensation_max});
   }
   scores_->zero_grad();
   ++score_steps_;

@@ -41,8 +41,9 @@ int GatedLayer::argmax() const {
   return static_cast<int>(std::max_element(a, a + candidates()) - a);
 }
 
-void GatedLayer::sample(Rng& rng) {
+void GatedLayer::sample(Rng& rng, GatePaths paths) {
   fixed_ = -1;
+  paths_ = paths;
   ++steps_;
   const int m = candidates();
   if (m == 1) {
@@ -89,6 +90,9 @@ Tensor GatedLayer::forward(const Tensor& x) {
   Tensor branch;
   if (fixed_ >= 0 || candidates() == 1) {
     branch = run(fixed_ >= 0 ? fixed_ : 0, x);
+  } else if (paths_ == GatePaths::active_only) {
+    AUTOSPACE_CHECK(sampled_once_, "GatedLayer: call sample() before a training forward");
+    branch = run(active(), x);
   } else {
     AUTOSPACE_CHECK(sampled_once_, "GatedLayer: call sample() before a training forward");
     const int active_k = active();
@@ -140,6 +144,21 @@ void GatedLayer::finish_logit_update(const std::array<float, 2>& before, const s
   const double lse_old = top_old + std::log(std::exp(before[0] - top_old) + std::exp(before[1] - top_old));
   const double offset = lse_new - lse_old;
   for (int i = 0; i < 2; ++i) a[idx[i]] = static_cast<float>(updated[i] - offset);
+}
+
+void step_gate_logits(const std::vector<GatedLayer*>& gates, optim::Optimizer& optimizer, float lr,
+                      const GateUpdate& update) {
+  std::vector<std::array<float, 2>> before;
+  for (const GatedLayer* g : gates) before.push_back(g->pair_logits());
+  optimizer.step(lr);
+  for (std::size_t l = 0; l < gates.size(); ++l) {
+    GatedLayer& g = *gates[l];
+    std::array<float, 2> scale{1.f, 1.f};
+    if (update.compensation)
+      scale = {g.compensation(g.pair().first, update.compensation_max),
+               g.compensation(g.pair().second, update.compensation_max)};
+    g.finish_logit_update(before[l], scale);
+  }
 }
 
 }  // namespace autospace::nas

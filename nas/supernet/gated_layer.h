@@ -4,16 +4,25 @@
 // training step samples two distinct candidates from p = softmax(a), renormalises over the
 // pair and activates one: the output is that candidate's (plus the input when the layer is
 // residual). Only the active candidate records a graph, so only its weights get gradients;
-// the inactive one runs under no_grad to provide its gate gradient.
+// the inactive one runs under no_grad to provide its gate gradient. Steps that train
+// weights only (the DEA's weight steps, SPOS) skip the inactive candidate altogether: its
+// output would only feed a gate gradient that nobody reads.
 #include <array>
 #include <memory>
 #include <vector>
 
 #include "engine/nn/module.h"
 #include "engine/ops/binary_gate.h"
+#include "engine/optim/optimizer.h"
 #include "engine/rng/rng.h"
 
 namespace autospace::nas {
+
+// What a training forward after sample() must provide.
+enum class GatePaths {
+  both,         // active output + gate gradients for the pair (score steps)
+  active_only,  // active output alone; the logits get no gradient (weight steps)
+};
 
 class GatedLayer : public nn::Module {
  public:
@@ -21,8 +30,9 @@ class GatedLayer : public nn::Module {
   // it active passes its input through (the layer is skipped).
   GatedLayer(std::vector<std::shared_ptr<nn::Module>> candidates, bool residual, const std::vector<float>& logits);
 
-  // Draws the pair and the active candidate for the next training forward.
-  void sample(Rng& rng);
+  // Draws the pair and the active candidate for the next training forward. The draw and
+  // Eq. 4's counters do not depend on `paths`.
+  void sample(Rng& rng, GatePaths paths = GatePaths::both);
   // From now on forward runs candidate k alone (evaluation of a derived architecture).
   void fix(int k);
   bool fixed() const { return fixed_ >= 0; }
@@ -62,9 +72,22 @@ class GatedLayer : public nn::Module {
   Tensor logits_;
   ops::GatePair pair_;
   bool sampled_once_ = false;
+  GatePaths paths_ = GatePaths::both;
   int fixed_ = -1;
   std::int64_t steps_ = 0;
   std::vector<std::int64_t> sampled_;
 };
+
+// How an architecture step treats each gate's pair after the optimiser moved its logits.
+struct GateUpdate {
+  bool compensation = true;        // Eq. 4: scale candidate c's change by s_c
+  float compensation_max = 10.f;   // s_max
+};
+
+// One step of `optimizer` (which holds exactly these gates' logits, their gradients
+// accumulated by a two-path forward and backward), then for every gate the compensation
+// and the re-centring of GatedLayer::finish_logit_update.
+void step_gate_logits(const std::vector<GatedLayer*>& gates, optim::Optimizer& optimizer, float lr,
+                      const GateUpdate& update);
 
 }  // namespace autospace::nas

@@ -61,8 +61,8 @@ void Supernet::set_candidates(std::size_t layer, const std::vector<Block>& block
   blocks_[layer] = blocks;
 }
 
-void Supernet::sample(Rng& rng) {
-  for (auto& g : gates_) g->sample(rng);
+void Supernet::sample(Rng& rng, GatePaths paths) {
+  for (auto& g : gates_) g->sample(rng, paths);
 }
 
 void Supernet::fix(const std::vector<int>& choice) {

@@ -33,7 +33,7 @@ class Supernet : public nn::Module {
   const std::vector<Block>& candidates(std::size_t layer) const { return blocks_.at(layer); }
 
   // Samples the pair and active candidate of every searchable layer.
-  void sample(Rng& rng);
+  void sample(Rng& rng, GatePaths paths = GatePaths::both);
   // Every layer runs candidate choice[i] alone (evaluation of one architecture).
   void fix(const std::vector<int>& choice);
   Tensor forward(const Tensor& x) override;

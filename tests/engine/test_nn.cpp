@@ -4,11 +4,14 @@
 #include "engine/nn/batch_norm.h"
 #include "engine/nn/conv2d.h"
 #include "engine/nn/linear.h"
+#include "engine/nn/residual_block.h"
 #include "engine/nn/se_block.h"
 #include "engine/nn/sequential.h"
 #include "engine/ops/activation.h"
 #include "engine/ops/broadcast_mul.h"
 #include "engine/ops/pool.h"
+#include "kernels/ref/batch_norm.h"
+#include "kernels/ref/conv2d.h"
 #include "tests/support/test_support.h"
 
 using namespace autospace;
@@ -131,4 +134,73 @@ TEST_CASE("SE block forward matches its definition and passes the gradient check
         }
         return out;
       });
+}
+
+namespace {
+
+// ResidualBlock's forward in double from the reference kernels (BN in training mode with
+// gamma = 1, beta = 0 as initialised).
+std::vector<double> residual_block_reference(const std::vector<double>& x, const std::vector<NamedTensor>& params,
+                                             std::int64_t n, std::int64_t hw, std::int64_t in, std::int64_t out,
+                                             int stride) {
+  auto weight = [&](const std::string& name) {
+    for (const auto& [pn, t] : params)
+      if (pn == name) return test::to_double(t);
+    FAIL("no parameter " << name);
+    return std::vector<double>{};
+  };
+  auto conv = [&](const std::vector<double>& v, std::int64_t size, std::int64_t ci, const std::string& name, int k,
+                  int s, std::int64_t& out_size) {
+    kernels::Conv2dShape shape{n, size, size, ci, out, k, k, s, k / 2, 1};
+    out_size = shape.out_h();
+    std::vector<double> y(n * out_size * out_size * out);
+    const auto w = weight(name);
+    kernels::ref::conv2d_forward<double>(shape, v.data(), w.data(), nullptr, y.data());
+    return y;
+  };
+  auto bn = [&](std::vector<double> v) {
+    const std::int64_t rows = static_cast<std::int64_t>(v.size()) / out;
+    std::vector<double> mean(out), var(out), gamma(out, 1.0), beta(out, 0.0), y(v.size());
+    kernels::ref::batch_norm_stats<double>(rows, out, v.data(), mean.data(), var.data());
+    kernels::ref::batch_norm_forward<double>(rows, out, v.data(), mean.data(), var.data(), gamma.data(), beta.data(),
+                                             1e-5, y.data());
+    return y;
+  };
+  auto relu = [](std::vector<double> v) {
+    for (double& e : v) e = std::max(e, 0.0);
+    return v;
+  };
+  std::int64_t h1 = 0, h2 = 0, hs = 0;
+  std::vector<double> y = relu(bn(conv(x, hw, in, "conv1.weight", 3, stride, h1)));
+  y = bn(conv(y, h1, out, "conv2.weight", 3, 1, h2));
+  const std::vector<double> shortcut =
+      (stride != 1 || in != out) ? bn(conv(x, hw, in, "shortcut.conv.weight", 1, stride, hs)) : x;
+  for (std::size_t i = 0; i < y.size(); ++i) y[i] += shortcut[i];
+  return relu(y);
+}
+
+}  // namespace
+
+TEST_CASE("residual block matches its definition and passes the gradient check", "[nn][residual]") {
+  struct Case {
+    std::int64_t in, out;
+    int stride;
+  };
+  for (const Case c : {Case{4, 4, 1}, Case{3, 5, 2}}) {
+    nn::ResidualBlock block(c.in, c.out, c.stride);
+    block.initialize(5);
+    block.train();
+    const auto params = block.named_parameters();
+    CHECK(params.size() == (c.stride == 1 ? 6u : 9u));
+    Tensor x = test::random_tensor({2, 5, 5, c.in}, 9).set_requires_grad(true);
+    test::GradCheckOptions options;
+    options.forward_tol = 1e-4;  // two batch norms over 18-50 values per channel in f32
+    options.grad_tol = 5e-3;
+    test::check_op(
+        {x}, [&](const std::vector<Tensor>& in) { return block.forward(in[0]); },
+        [&](const std::vector<std::vector<double>>& in) {
+          return residual_block_reference(in[0], params, 2, 5, c.in, c.out, c.stride);
+        },
+        options);
+  }
 }

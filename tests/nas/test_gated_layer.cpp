@@ -46,6 +46,31 @@ TEST_CASE("gated layer: output is the active candidate plus the residual", "[gat
   }
 }
 
+TEST_CASE("gated layer: active-only steps draw the same pairs, run one candidate, give the logits no gradient",
+          "[gated]") {
+  auto both = tiny_layer(true, {0.4f, -0.3f, 0.9f, 0.1f});
+  auto one = tiny_layer(true, {0.4f, -0.3f, 0.9f, 0.1f});
+  Rng rng_both({4, RngPurpose::test, 0, 0}), rng_one({4, RngPurpose::test, 0, 0});
+  Tensor x = test::random_tensor({1, 4, 4, 4}, 5);
+  Tensor r = test::random_tensor({1, 4, 4, 4}, 6);
+  for (int trial = 0; trial < 12; ++trial) {
+    both->sample(rng_both);
+    one->sample(rng_one, nas::GatePaths::active_only);
+    REQUIRE(one->pair().first == both->pair().first);
+    REQUIRE(one->pair().second == both->pair().second);
+    REQUIRE(one->active() == both->active());
+    const Tensor y_both = both->forward(x), y_one = one->forward(x);
+    REQUIRE(y_one.to_vector() == y_both.to_vector());
+    if (y_one.requires_grad()) y_one.backward(r);  // not when the zero candidate passed x through
+    CHECK_FALSE(one->logits().grad().defined());
+    const int inactive = one->pair().first_active ? one->pair().second : one->pair().first;
+    if (one->candidate(inactive))  // the inactive candidate was not run: it has no gradient
+      for (const auto& [name, t] : one->candidate(inactive)->named_parameters()) CHECK_FALSE(t.grad().defined());
+    for (const auto& [name, t] : one->named_parameters()) t.clear_grad();
+  }
+  for (int k = 0; k < 4; ++k) CHECK(one->sampled_count(k) == both->sampled_count(k));
+}
+
 TEST_CASE("gated layer: logit gradient equals the derivative of the pair's expected loss", "[gated]") {
   // For L = <R, y>, E[L | pair] = q_a L(o_a) + q_b L(o_b) with q = softmax over the pair.
   auto layer = tiny_layer(true, {0.4f, -0.3f, 0.9f, 0.1f});
