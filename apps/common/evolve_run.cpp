@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 
+#include "apps/common/batch_stream.h"
 #include "apps/common/evaluate.h"
 #include "apps/common/progress.h"
 #include "apps/common/run_directory.h"
@@ -21,35 +22,6 @@
 namespace autospace::apps {
 
 namespace {
-
-// Batches of a loader by global position: batch `index` is step index % per_epoch of epoch
-// index / per_epoch, so a resumed run asks for exactly the batches it would have seen.
-class BatchStream {
- public:
-  explicit BatchStream(std::unique_ptr<data::Loader> loader) : loader_(std::move(loader)) {}
-  data::Batch at(std::int64_t index) {
-    const std::int64_t per_epoch = loader_->steps_per_epoch();
-    AUTOSPACE_CHECK(per_epoch > 0, "the dataset has fewer samples than one batch");
-    const auto epoch = static_cast<std::uint32_t>(index / per_epoch);
-    if (index != next_ || epoch != epoch_ || !started_) {
-      loader_->start_epoch(epoch, index % per_epoch);
-      epoch_ = epoch;
-      started_ = true;
-    }
-    auto batch = loader_->next();
-    AUTOSPACE_CHECK(batch.has_value(), "loader ended early at batch ", index);
-    next_ = index + 1;
-    if (next_ % per_epoch == 0) started_ = false;
-    return std::move(*batch);
-  }
-  std::int64_t steps_per_epoch() const { return loader_->steps_per_epoch(); }
-
- private:
-  std::unique_ptr<data::Loader> loader_;
-  std::int64_t next_ = 0;
-  std::uint32_t epoch_ = 0;
-  bool started_ = false;
-};
 
 void save(const RunDirectory& run, const nas::Evolution& evo, bool finished) {
   io::Checkpoint ck;

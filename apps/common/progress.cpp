@@ -16,8 +16,10 @@ std::string Progress::format_duration(double seconds) {
   return buf;
 }
 
+double Progress::elapsed_seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+
 double Progress::items_per_second() const {
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+  const double elapsed = elapsed_seconds();
   return elapsed > 0 ? items_ / elapsed : 0;
 }
 

@@ -14,6 +14,7 @@ class Progress {
   // or at the last step. `items` is how many samples this step processed.
   void step(std::int64_t step, std::int64_t items, const std::string& details);
   double items_per_second() const;
+  double elapsed_seconds() const;  // since construction
   static std::string format_duration(double seconds);  // "1h02m", "4m05s", "12s"
 
  private:
