@@ -22,6 +22,23 @@ std::vector<float> float_list(const nas::ObjectReader& r, std::string_view key, 
   return out;
 }
 
+// A generated folder is reused only for the settings it was generated with: otherwise a
+// run would silently train on another dataset than its description says.
+void check_synthetic_marker(const std::filesystem::path& marker, const data::SyntheticOptions& o) {
+  const nas::Json made = nas::read_json_file(marker);
+  const std::pair<const char*, std::int64_t> wanted[] = {{"classes", o.classes},
+                                                         {"train_per_class", o.train_per_class},
+                                                         {"val_per_class", o.val_per_class},
+                                                         {"size", o.size},
+                                                         {"seed", static_cast<std::int64_t>(o.seed)}};
+  for (const auto& [key, value] : wanted) {
+    const std::int64_t have = made.value(key, std::int64_t{-1});
+    AUTOSPACE_CHECK(have == value, marker.parent_path().string(), " holds a synthetic set generated with ", key, " = ",
+                    have, ", but this run asks for ", value,
+                    " (data.synthetic; size is data.resolution): name another data.synthetic.dir or delete that folder");
+  }
+}
+
 }  // namespace
 
 DataSettings parse_data_settings(const nas::Json& section, const std::string& path) {
@@ -105,7 +122,9 @@ Datasets open_datasets(const DataSettings& s) {
       o.seed = s.synthetic_seed;
       o.validate();
       // Generated once; the marker file is written last, so a killed generation is redone.
-      if (!std::filesystem::exists(s.synthetic_dir / "synthetic.json")) data::write_synthetic_dataset(s.synthetic_dir, o);
+      const auto marker = s.synthetic_dir / "synthetic.json";
+      if (!std::filesystem::exists(marker)) data::write_synthetic_dataset(s.synthetic_dir, o);
+      else check_synthetic_marker(marker, o);
       train = s.synthetic_dir / "train";
       val = s.synthetic_dir / "val";
     }

@@ -6,6 +6,7 @@
 #include "apps/common/overrides.h"
 #include "apps/common/progress.h"
 #include "apps/common/run_directory.h"
+#include "tests/nas/nas_test_helpers.h"
 
 using namespace autospace;
 using namespace autospace::apps;
@@ -69,4 +70,19 @@ TEST_CASE("top-k counting ranks ties stably", "[apps]") {
   CHECK(count_topk_correct(logits, labels, 1) == 0);
   CHECK(count_topk_correct(logits, labels, 2) == 1);  // row 1: label 2 ties with two earlier entries
   CHECK(count_topk_correct(logits, labels, 3) == 2);
+}
+
+TEST_CASE("a generated synthetic folder is reused only for the settings it was made with", "[apps][data]") {
+  const test::TempDir dir;
+  apps::DataSettings s = apps::parse_data_settings(nas::Json::parse(
+      R"({"kind": "synthetic", "synthetic": {"classes": 2, "train_per_class": 3, "val_per_class": 2}, "resolution": 8})"));
+  s.synthetic_dir = dir / "synthetic";
+  CHECK(apps::open_datasets(s).classes == 2);
+  CHECK(apps::open_datasets(s).train->size() == 6);  // the same settings: reused
+  s.synthetic_train_per_class = 4;
+  CHECK_THROWS_WITH(apps::open_datasets(s), Catch::Contains("train_per_class = 3") && Catch::Contains("asks for 4") &&
+                                                Catch::Contains((dir / "synthetic").string()));
+  s.synthetic_train_per_class = 3;
+  s.resolution = 16;
+  CHECK_THROWS_WITH(apps::open_datasets(s), Catch::Contains("size = 8"));
 }
