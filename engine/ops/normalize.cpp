@@ -2,6 +2,7 @@
 
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/normalize.h"
+#include "kernels/cuda/normalize.h"
 
 namespace autospace::ops {
 
@@ -14,9 +15,14 @@ Tensor normalize_image(const Tensor& images, const std::vector<float>& mean, con
                   " channels");
   for (float s : stddev) AUTOSPACE_CHECK(s > 0.f, "normalize_image: standard deviations must be positive, got ", s);
   Tensor out = Tensor::empty(images.shape(), DType::f32, images.device());
-  if (!images.device().is_cpu()) no_kernel("normalize_image", images.device());
-  kernels::cpu::normalize_image(images.numel() / channels, static_cast<int>(channels), images.data<std::uint8_t>(),
-                                mean.data(), stddev.data(), out.data<float>());
+  const std::int64_t pixels = images.numel() / channels;
+  if (images.device().is_cpu())
+    kernels::cpu::normalize_image(pixels, static_cast<int>(channels), images.data<std::uint8_t>(), mean.data(),
+                                  stddev.data(), out.data<float>());
+  else
+    AUTOSPACE_CUDA_OP(images.device(), "normalize_image",
+                      kernels::cuda::normalize_image(pixels, static_cast<int>(channels), images.data<std::uint8_t>(),
+                                                     mean.data(), stddev.data(), out.data<float>()));
   return out;
 }
 

@@ -38,6 +38,7 @@
 #include "engine/ops/cross_entropy.h"
 #include "engine/ops/dropout.h"
 #include "engine/ops/linear.h"
+#include "engine/ops/normalize.h"
 #include "engine/ops/pool.h"
 #include "engine/ops/reshape.h"
 #include "engine/optim/grad_utils.h"
@@ -209,6 +210,19 @@ TEST_CASE("CUDA parity: element-wise ops and activations", "[cuda]") {
                    [a](const std::vector<Tensor>& t) { return ops::activation(t[0], a); });
     check_parity("reshape " + dims(s), {param(s)},
                  [](const std::vector<Tensor>& t) { return ops::reshape(t[0], {t[0].dim(0), -1}); });
+  }
+}
+
+TEST_CASE("CUDA parity: image normalisation of u8 batches", "[cuda]") {
+  REQUIRE_GPU();
+  const PoisonGuard poison;
+  std::mt19937 bits(static_cast<std::uint32_t>(fresh_seed()));
+  for (const Shape& s : {Shape{1, 7, 5, 3}, Shape{3, 33, 31, 3}, Shape{2, 8, 8, 1}}) {
+    Tensor images = Tensor::empty(s, DType::u8);
+    for (std::int64_t i = 0; i < images.numel(); ++i) images.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(bits());
+    const std::vector<float> mean(s[3], 0.45f), stddev(s[3], 0.23f);
+    const Tensor want = ops::normalize_image(images, mean, stddev);
+    compare("normalize_image " + dims(s), ops::normalize_image(images.to(gpu()), mean, stddev), want, kFp32);
   }
 }
 
