@@ -4,6 +4,7 @@
 
 #include "engine/ops/batch_norm.h"
 #include "kernels/ref/batch_norm.h"
+#include "tests/engine/batch_norm_two_values.h"
 #include "tests/support/test_support.h"
 
 using namespace autospace;
@@ -186,4 +187,8 @@ TEST_CASE("batch_norm rejects bad inputs", "[ops][batch_norm]") {
   o.momentum = 1.5f;
   REQUIRE_THROWS_WITH(ops::batch_norm(Tensor::zeros({2, 4}), p.gamma, p.beta, p.running_mean, p.running_var, o),
                       Catch::Contains("batch_norm: momentum 1.5 outside [0, 1]"));
+}
+
+TEST_CASE("batch_norm input gradient over two values per channel is rounding noise", "[ops][batch_norm]") {
+  test::check_two_value_batch_norm_gradient(Device::cpu(), 77);
 }

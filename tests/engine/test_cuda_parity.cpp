@@ -44,6 +44,7 @@
 #include "engine/optim/grad_utils.h"
 #include "engine/optim/optimizer.h"
 #include "engine/rng/rng.h"
+#include "tests/engine/batch_norm_two_values.h"
 #include "tests/support/test_support.h"
 #ifdef AUTOSPACE_WITH_CUDA
 #include "kernels/cuda/conv2d.h"
@@ -229,7 +230,7 @@ TEST_CASE("CUDA parity: image normalisation of u8 batches", "[cuda]") {
 TEST_CASE("CUDA parity: batch normalisation", "[cuda]") {
   REQUIRE_GPU();
   for (const Shape& s :
-       {Shape{1, 7, 5, 3}, Shape{4, 9, 9, 13}, Shape{2, 33}, Shape{8, 16, 16, 40}, Shape{1, 1, 2, 5}}) {
+       {Shape{1, 7, 5, 3}, Shape{4, 9, 9, 13}, Shape{2, 33}, Shape{8, 16, 16, 40}, Shape{1, 1, 3, 5}}) {
     const std::int64_t c = s.back();
     for (bool training : {true, false}) {
       // Offset inputs (mean far from zero) exercise the shifted sums.
@@ -247,6 +248,11 @@ TEST_CASE("CUDA parity: batch normalisation", "[cuda]") {
       compare(what + " running var", gpu_var, var, kFp32);
     }
   }
+}
+
+TEST_CASE("CUDA parity: batch-norm input gradient over two values per channel is zero", "[cuda]") {
+  REQUIRE_GPU();
+  test::check_two_value_batch_norm_gradient(gpu(), fresh_seed());
 }
 
 TEST_CASE("CUDA parity: broadcast multiply, concat, slice, pooling", "[cuda]") {
