@@ -6,9 +6,9 @@
 // Each case prints "parity: <what> <error> (bound <bound>)", which tools/gpu-check.sh
 // collects into its summary.
 //
-// Bounds: fp32 results within 1e-5 of the CPU. The whole-network steps get 1e-4 for
-// gradients and updated weights: the CPU (oneDNN) and the GPU sum in different orders,
-// and those float roundings compound through 52 conv/BN layers with batch-4 statistics.
+// Bounds: fp32 results within 1e-5 of the CPU. The whole-network steps get 1e-4, or ten
+// times the CPU's own response to a rounding-size change of its input where that is larger
+// (compare_conditioned: such a network is too badly conditioned for a fixed bound).
 // tf32 and bf16 GEMM precision: 1e-3 and 1e-2 (the operand rounding, 2^-11 and 2^-8).
 //
 // Without a GPU every case reports itself skipped.
@@ -420,60 +420,86 @@ TEST_CASE("CUDA parity: tensors, fills and the device allocator", "[cuda]") {
   CHECK(after.peak_bytes >= (std::size_t{1} << 22));
 }
 
+namespace {
+
+// Every parameter's gradient (or every state tensor) of a network, concatenated.
+std::vector<double> all_gradients(nn::Module& net) {
+  std::vector<double> out;
+  for (const auto& [name, p] : net.named_parameters()) {
+    const auto g = test::to_double(p.grad());
+    out.insert(out.end(), g.begin(), g.end());
+  }
+  return out;
+}
+std::vector<double> all_state(nn::Module& net) {
+  std::vector<double> out;
+  for (const auto& [name, t] : nn::state_of(net)) {
+    const auto v = test::to_double(t);
+    out.insert(out.end(), v.begin(), v.end());
+  }
+  return out;
+}
+
+// The GPU against the CPU, bounded by how far the CPU itself moves when its input moves by
+// one rounding step: a whole ReLU6 network with batch-norm over few values is badly
+// conditioned (units near the kinks switch; measured here: 1e-7 relative input noise moves
+// MobileNetV2's batch-4 gradients by 4e-5 to 8e-3), so no bound tighter than that response
+// can hold for two correct implementations that round differently. Summation orders
+// perturb every op, not just the input, hence the factor 10; integration errors (a wrong
+// layout, a missed synchronisation) are O(1) and still fail.
+void compare_conditioned(const std::string& what, const std::vector<double>& gpu, const std::vector<double>& cpu,
+                         const std::vector<double>& cpu_perturbed) {
+  const double err = test::relative_l2(gpu, cpu), response = test::relative_l2(cpu_perturbed, cpu);
+  const double bound = std::max(kNetwork, 10 * response);
+  std::printf("parity: %-60s %.3e (bound %.0e; CPU response to input rounding %.1e)\n", what.c_str(), err, bound,
+              response);
+  INFO(what << ": relative L2 error " << err << ", CPU response to input rounding " << response);
+  CHECK(err <= bound);
+}
+
+}  // namespace
+
 TEST_CASE("CUDA parity: MobileNetV2 training steps", "[cuda]") {
   REQUIRE_GPU();
   // 32x32 inputs, batch 4, stem stride 1, dropout on: three SGD steps on each device from
-  // the same initial weights; the dropout masks agree (same Philox keys).
+  // the same initial weights, and a third run on the CPU with the input moved by about one
+  // rounding step (compare_conditioned); the dropout masks agree (same Philox keys).
   auto make = [] {
     auto net = bench::make_mobilenet_v2({10, 1, 0.2f});
     net->initialize(7);
     net->train();
     return net;
   };
-  auto cpu_net = make(), gpu_net = make();
+  auto cpu_net = make(), gpu_net = make(), moved_net = make();
   gpu_net->to(gpu());
   auto make_sgd = [](nn::Module& net) {
     const auto groups = nn::split_weight_decay(net.named_parameters());
     return optim::SGD({{groups.decay, 4e-5f, 1.f}, {groups.no_decay, 0.f, 1.f}}, {0.9f, true});
   };
-  optim::SGD cpu_sgd = make_sgd(*cpu_net), gpu_sgd = make_sgd(*gpu_net);
+  optim::SGD cpu_sgd = make_sgd(*cpu_net), gpu_sgd = make_sgd(*gpu_net), moved_sgd = make_sgd(*moved_net);
   const Tensor x = random_normal({4, 32, 32, 3}, {fresh_seed(), RngPurpose::test, 0, 0});
+  Tensor moved_x = x.clone();
+  for (std::int64_t i = 0; i < moved_x.numel(); ++i) moved_x.data<float>()[i] *= 1.f + (i % 2 ? 1e-7f : -1e-7f);
   const Tensor labels = Tensor::from_int64({1, 7, 3, 9}, {4});
   const Tensor gpu_x = x.to(gpu()), gpu_labels = labels.to(gpu());
   for (std::uint32_t step = 0; step < 3; ++step) {
-    nn::set_rng_step(*cpu_net, 0, step);
-    nn::set_rng_step(*gpu_net, 0, step);
+    for (nn::Module* net : {cpu_net.get(), gpu_net.get(), moved_net.get()}) nn::set_rng_step(*net, 0, step);
     const Tensor cpu_loss = ops::softmax_cross_entropy(cpu_net->forward(x), labels, 0.1f);
     const Tensor gpu_loss = ops::softmax_cross_entropy(gpu_net->forward(gpu_x), gpu_labels, 0.1f);
-    compare("MobileNetV2 loss, step " + std::to_string(step), gpu_loss, cpu_loss, kNetwork);
+    const Tensor moved_loss = ops::softmax_cross_entropy(moved_net->forward(moved_x), labels, 0.1f);
+    compare_conditioned("MobileNetV2 loss, step " + std::to_string(step), test::to_double(gpu_loss),
+                        test::to_double(cpu_loss), test::to_double(moved_loss));
     cpu_loss.backward();
     gpu_loss.backward();
-    if (step == 0) {
-      const auto cpu_params = cpu_net->named_parameters(), gpu_params = gpu_net->named_parameters();
-      std::vector<double> got, want;
-      for (std::size_t i = 0; i < cpu_params.size(); ++i) {
-        const auto g = test::to_double(gpu_params[i].second.grad()), w = test::to_double(cpu_params[i].second.grad());
-        got.insert(got.end(), g.begin(), g.end());
-        want.insert(want.end(), w.begin(), w.end());
-      }
-      const double err = test::relative_l2(got, want);
-      std::printf("parity: %-60s %.3e (bound %.0e)\n", "MobileNetV2 all gradients, step 0", err, kNetwork);
-      CHECK(err <= kNetwork);
+    moved_loss.backward();
+    if (step == 0)
+      compare_conditioned("MobileNetV2 all gradients, step 0", all_gradients(*gpu_net), all_gradients(*cpu_net),
+                          all_gradients(*moved_net));
+    for (optim::SGD* sgd : {&cpu_sgd, &gpu_sgd, &moved_sgd}) {
+      sgd->step(0.05f);
+      sgd->zero_grad();
     }
-    cpu_sgd.step(0.05f);
-    gpu_sgd.step(0.05f);
-    cpu_sgd.zero_grad();
-    gpu_sgd.zero_grad();
   }
-  const auto cpu_state = nn::state_of(*cpu_net), gpu_state = nn::state_of(*gpu_net);
-  std::vector<double> got, want;
-  for (std::size_t i = 0; i < cpu_state.size(); ++i) {
-    const auto g = test::to_double(gpu_state[i].second), w = test::to_double(cpu_state[i].second);
-    got.insert(got.end(), g.begin(), g.end());
-    want.insert(want.end(), w.begin(), w.end());
-  }
-  const double err = test::relative_l2(got, want);
-  std::printf("parity: %-60s %.3e (bound %.0e)\n", "MobileNetV2 weights and BN statistics after 3 steps", err,
-              kNetwork);
-  CHECK(err <= kNetwork);
+  compare_conditioned("MobileNetV2 weights and BN statistics after 3 steps", all_state(*gpu_net), all_state(*cpu_net),
+                      all_state(*moved_net));
 }
