@@ -11,6 +11,7 @@
 #include "apps/common/svg_plot.h"
 #include "engine/core/device.h"
 #include "engine/io/atomic_file.h"
+#include "engine/io/safetensors.h"
 #include "engine/nn/batch_norm.h"
 #include "engine/nn/conv2d.h"
 #include "engine/nn/linear.h"
@@ -103,7 +104,12 @@ struct Trainer {
 };
 
 // Part 1: one candidate trained alone, then evaluated.
-nas::Json train_standalone(Trainer& t, const ResNetDescription& d, int classes, data::Loader& val) {
+std::filesystem::path standalone_weights(const RunDirectory& run, const ResNetDescription& d) {
+  return run.file("standalone-" + d.name + ".safetensors");
+}
+
+nas::Json train_standalone(Trainer& t, const ResNetDescription& d, int classes, data::Loader& val,
+                           const RunDirectory& run) {
   auto net = build_resnet(d, classes);
   net->initialize(t.s.seed);
   net->train();
@@ -115,6 +121,7 @@ nas::Json train_standalone(Trainer& t, const ResNetDescription& d, int classes, 
     progress.step(step, t.s.batch_size, details);
   }
   const Evaluation e = evaluate(*net, val, t.s.data, t.device);
+  io::write_safetensors(standalone_weights(run, d), nn::state_of(*net), {{"network", d.name}});
   std::int64_t params = 0;
   for (const auto& [name, p] : net->named_parameters()) params += p.numel();
   std::printf("[rankcheck] %s alone: top-1 %.2f%%\n", d.name.c_str(), 100 * e.top1);
@@ -128,7 +135,12 @@ nas::Json train_gated(Trainer& t, BatchStream& holdout, int classes, const std::
   std::vector<std::shared_ptr<nn::Module>> candidates;
   for (const auto& d : t.s.candidates) {
     candidates.push_back(build_resnet(d, classes));
-    candidates.back()->initialize(t.s.seed);  // each starts as its standalone twin did
+    if (t.s.pretrained) {
+      const auto file = standalone_weights(run, d);
+      nn::load_state(*candidates.back(), io::read_safetensors(file).tensors, file.string());
+    } else {
+      candidates.back()->initialize(t.s.seed);  // each starts as its standalone twin did
+    }
   }
   nas::GatedLayer gate(candidates, false, init);
   gate.train();
@@ -140,33 +152,42 @@ nas::Json train_gated(Trainer& t, BatchStream& holdout, int classes, const std::
   nas::Json epochs = nas::Json::array();
   const std::int64_t per_epoch = t.train.steps_per_epoch();
   Progress progress("rankcheck init " + std::to_string(init_index), t.total_steps);
-  double loss_sum = 0;
+  // Mean losses over the epoch so far: weight steps (training split), score steps (held out).
+  struct Tally {
+    double sum = 0;
+    std::int64_t count = 0;
+    nas::Json mean() const { return count ? nas::Json(sum / static_cast<double>(count)) : nas::Json(nullptr); }
+  } train_loss, holdout_loss;
   std::int64_t score_steps = 0;
   for (std::int64_t step = 0; step < t.total_steps; ++step) {
-    Rng weight_rng({seed, RngPurpose::architecture_sampling, 0, static_cast<std::uint32_t>(step)});
-    gate.sample(weight_rng, nas::GatePaths::active_only);
-    loss_sum += t.weight_step(gate, *sgd, step);
+    if (!t.s.pretrained) {  // fixed weights: only the score steps of this interval run
+      Rng weight_rng({seed, RngPurpose::architecture_sampling, 0, static_cast<std::uint32_t>(step)});
+      gate.sample(weight_rng, nas::GatePaths::active_only);
+      train_loss.sum += t.weight_step(gate, *sgd, step);
+      ++train_loss.count;
+    }
     if ((step + 1) % t.s.score_every == 0) {
       Rng score_rng({seed, RngPurpose::architecture_sampling, 1, static_cast<std::uint32_t>(score_steps)});
       gate.sample(score_rng, nas::GatePaths::both);
       const data::Batch held = holdout.at(score_steps++);
       Tensor loss = ops::softmax_cross_entropy(gate.forward(input_tensor(held, t.s.data, t.device)), held.labels);
+      holdout_loss.sum += loss.item();
+      ++holdout_loss.count;
       loss.backward();
       sgd->zero_grad();  // weights learn on the training split only
       nas::step_gate_logits({&gate}, adam, t.s.score_lr, update);
       adam.zero_grad();
     }
-    char details[96];
-    std::snprintf(details, sizeof details, "loss %.3f", loss_sum / static_cast<double>(step % per_epoch + 1));
-    progress.step(step, t.s.batch_size, details);
+    progress.step(step, t.s.batch_size, "held-out loss " + holdout_loss.mean().dump());
     if ((step + 1) % per_epoch == 0 || step + 1 == t.total_steps) {
       const std::vector<float> a = gate.logits().to_vector();
       const std::vector<int> order = order_by(std::vector<double>(a.begin(), a.end()));
       const double epoch = static_cast<double>(step + 1) / static_cast<double>(per_epoch);
       epochs.push_back({{"epoch", epoch}, {"logits", a}, {"order", order}, {"true_order", order == true_order}});
       run.log({{"part", "gated"}, {"init", init_index}, {"epoch", epoch}, {"logits", a}, {"order", order},
-               {"train_loss", loss_sum / static_cast<double>(step % per_epoch + 1)}});
-      loss_sum = 0;
+               {"train_loss", train_loss.mean()}, {"holdout_loss", holdout_loss.mean()}});
+      train_loss = {};
+      holdout_loss = {};
     }
   }
   // The first epoch from which the order is the true one until the end.
@@ -219,7 +240,9 @@ RankingSettings parse_ranking_settings(const nas::Json& description) {
   s.weight_decay = static_cast<float>(t.number_or("weight_decay", s.weight_decay, {0, 1}));
 
   const nas::ObjectReader sc(top.has("scores") ? top.at("scores") : empty, top.path_of("scores"),
-                             {"every", "batch_size", "lr", "beta1", "beta2", "compensation", "compensation_max", "inits"});
+                             {"weights", "every", "batch_size", "lr", "beta1", "beta2", "compensation", "compensation_max",
+                              "inits"});
+  if (sc.has("weights")) s.pretrained = sc.choice("weights", {"joint", "pretrained"}) == 1;
   s.score_every = static_cast<int>(sc.integer_or("every", s.score_every, 1, 1 << 20));
   s.score_batch_size = sc.integer_or("batch_size", s.score_batch_size, 2, 1 << 20);
   s.score_lr = static_cast<float>(sc.number_or("lr", s.score_lr, {0, 100, true, false}));
@@ -250,7 +273,8 @@ nas::Json to_json(const RankingSettings& s) {
   for (const auto& c : s.candidates) j["candidates"].push_back(candidate_to_json(c));
   j["train"] = {{"epochs", s.epochs},       {"batch_size", s.batch_size}, {"lr", s.lr},
                 {"final_lr", s.final_lr},   {"momentum", s.momentum},     {"weight_decay", s.weight_decay}};
-  j["scores"] = {{"every", s.score_every},  {"batch_size", s.score_batch_size},
+  j["scores"] = {{"weights", s.pretrained ? "pretrained" : "joint"},
+                 {"every", s.score_every},  {"batch_size", s.score_batch_size},
                  {"lr", s.score_lr},        {"beta1", s.score_beta1},
                  {"beta2", s.score_beta2},  {"compensation", s.compensation},
                  {"compensation_max", s.compensation_max}, {"inits", s.inits}};
@@ -281,7 +305,7 @@ nas::Json run_ranking_check(const RankingSettings& s) {
   std::vector<double> accuracy;
   for (const auto& d : s.candidates) {
     standalone.push_back(
-        part("standalone-" + d.name + ".json", [&] { return train_standalone(trainer, d, sets.classes, *val); }));
+        part("standalone-" + d.name + ".json", [&] { return train_standalone(trainer, d, sets.classes, *val, run); }));
     accuracy.push_back(standalone.back()["top1"].get<double>());
   }
   const std::vector<int> true_order = order_by(accuracy);

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 
 #include "apps/common/ranking_check.h"
 #include "tests/nas/nas_test_helpers.h"
@@ -83,4 +84,23 @@ TEST_CASE("ranking check: description errors name the key", "[apps][rankcheck]")
   d = description(dir / "run", dir / "data");
   d["candidates"][0]["stages"][0]["stride"] = 3;
   CHECK_THROWS_WITH(apps::parse_ranking_settings(d), Catch::Contains("candidates[0].stages[0].stride"));
+}
+
+TEST_CASE("ranking check with pretrained weights: only the scores learn", "[apps][rankcheck]") {
+  const test::TempDir dir;
+  nas::Json d = description(dir / "run", dir / "data");
+  d["scores"]["weights"] = "pretrained";
+  const nas::Json result = apps::run_ranking_check(apps::parse_ranking_settings(d));
+  CHECK(fs::exists(dir / "run" / "standalone-narrow.safetensors"));
+  REQUIRE(result["gated"].size() == 2);
+  std::ifstream metrics(dir / "run" / "metrics.jsonl");
+  int records = 0;
+  for (std::string line; std::getline(metrics, line); ++records) {
+    const nas::Json r = nas::Json::parse(line);
+    CHECK(r["train_loss"].is_null());  // no weight step ran
+    CHECK(r["holdout_loss"].is_number());
+  }
+  CHECK(records == 4);  // 2 initialisations x 2 epochs
+  // The scores moved away from the initialisation.
+  CHECK(result["gated"][0]["epochs"].back()["logits"] != nas::Json{0.0, 0.0});
 }
