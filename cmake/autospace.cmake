@@ -1,12 +1,16 @@
 # One library per layer folder, its sources globbed so that adding a file needs no
-# CMake edit. A folder without sources yet becomes an INTERFACE library.
+# CMake edit. A folder without sources yet becomes an INTERFACE library. EXCLUDE_REGEX
+# leaves out sources of an optional backend that was not found.
 function(autospace_layer_library name)
-  cmake_parse_arguments(ARG "" "" "SOURCE_DIRS;PUBLIC_LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "" "EXCLUDE_REGEX" "SOURCE_DIRS;PUBLIC_LIBS" ${ARGN})
   set(sources "")
   foreach(dir IN LISTS ARG_SOURCE_DIRS)
     file(GLOB_RECURSE found CONFIGURE_DEPENDS ${dir}/*.cpp)
     list(APPEND sources ${found})
   endforeach()
+  if(ARG_EXCLUDE_REGEX)
+    list(FILTER sources EXCLUDE REGEX "${ARG_EXCLUDE_REGEX}")
+  endif()
   if(sources)
     add_library(${name} STATIC ${sources})
     target_link_libraries(${name} PUBLIC ${ARG_PUBLIC_LIBS})

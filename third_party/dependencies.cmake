@@ -88,3 +88,27 @@ if(NOT AUTOSPACE_CUDA STREQUAL "OFF")
   endif()
 endif()
 message(STATUS "AutoSpace CUDA backend: ${AUTOSPACE_HAVE_CUDA}")
+
+# Open MPI: optional unless AUTOSPACE_MPI=ON. It launches one process per GPU/node and
+# carries the CPU collectives (engine/dist/mpi_communicator.cpp); without it the engine
+# builds with the single-process communicator only. Only the C API is used, so the
+# deprecated C++ bindings are kept out of every translation unit.
+set(AUTOSPACE_HAVE_MPI OFF)
+if(NOT AUTOSPACE_MPI STREQUAL "OFF")
+  find_package(MPI COMPONENTS CXX)
+  if(MPI_CXX_FOUND)
+    set(AUTOSPACE_HAVE_MPI ON)
+    find_program(AUTOSPACE_MPIEXEC NAMES mpirun mpiexec HINTS ${MPI_CXX_COMPILER_BINDIR})
+    # Launcher options differ between implementations (tests use Open MPI's when present).
+    set(AUTOSPACE_MPI_IS_OPENMPI OFF)
+    if(AUTOSPACE_MPIEXEC)
+      execute_process(COMMAND ${AUTOSPACE_MPIEXEC} --version OUTPUT_VARIABLE mpiexec_version ERROR_QUIET)
+      if(mpiexec_version MATCHES "Open MPI|OpenRTE")
+        set(AUTOSPACE_MPI_IS_OPENMPI ON)
+      endif()
+    endif()
+  elseif(AUTOSPACE_MPI STREQUAL "ON")
+    message(FATAL_ERROR "AUTOSPACE_MPI=ON but MPI was not found (apt-get install libopenmpi-dev openmpi-bin)")
+  endif()
+endif()
+message(STATUS "AutoSpace MPI backend: ${AUTOSPACE_HAVE_MPI}")

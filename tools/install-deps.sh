@@ -3,7 +3,7 @@
 # Usage: tools/install-deps.sh [--bench]   (--bench adds PyTorch/PIL for the side-by-side scripts)
 set -euo pipefail
 packages=(build-essential cmake ninja-build ccache pkg-config libdnnl-dev nlohmann-json3-dev catch2
-          libturbojpeg0-dev libjpeg-dev libbenchmark-dev)
+          libturbojpeg0-dev libjpeg-dev libbenchmark-dev openmpi-bin libopenmpi-dev)
 if [ "${1:-}" = "--bench" ]; then
   packages+=(python3-torch python3-torchvision python3-pil)
 fi

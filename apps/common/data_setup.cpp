@@ -146,9 +146,12 @@ TrainHoldout split_holdout(const Datasets& sets, const DataSettings& settings, s
 }
 
 std::unique_ptr<data::Loader> make_loader(std::shared_ptr<const data::Dataset> dataset, const DataSettings& s,
-                                          std::int64_t batch_size, bool training, std::uint64_t seed) {
+                                          std::int64_t batch_size, bool training, std::uint64_t seed, int rank,
+                                          int world) {
   data::LoaderOptions o;
   o.batch_size = batch_size;
+  o.rank = rank;
+  o.world = world;
   o.shuffle = training;
   o.drop_last = training;
   o.seed = seed;

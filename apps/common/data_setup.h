@@ -60,9 +60,11 @@ struct TrainHoldout {
 TrainHoldout split_holdout(const Datasets& sets, const DataSettings& settings, std::uint64_t seed);
 
 // A loader over `dataset`: training augmentation (shuffled, last partial batch dropped) or
-// the evaluation transform (in order, every sample).
+// the evaluation transform (in order, every sample). With world > 1 the loader yields
+// this rank's share of every global step (data/sampler.h), batch_size per rank.
 std::unique_ptr<data::Loader> make_loader(std::shared_ptr<const data::Dataset> dataset, const DataSettings& settings,
-                                          std::int64_t batch_size, bool training, std::uint64_t seed);
+                                          std::int64_t batch_size, bool training, std::uint64_t seed, int rank = 0,
+                                          int world = 1);
 
 // The batch's images as the network's normalised f32 input on `device`.
 Tensor input_tensor(const data::Batch& batch, const DataSettings& settings, Device device);

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "apps/common/batch_stream.h"
+#include "apps/common/distributed.h"
 #include "apps/common/evaluate.h"
 #include "apps/common/progress.h"
 #include "apps/common/run_directory.h"
@@ -23,12 +24,13 @@ namespace autospace::apps {
 
 namespace {
 
-void save(const RunDirectory& run, const nas::Evolution& evo, bool finished) {
+// Rank 0 writes; with several ranks every rank learns whether it succeeded.
+void save(dist::Communicator& comm, const std::filesystem::path& checkpoint, const nas::Evolution& evo, bool finished) {
   io::Checkpoint ck;
   ck.model = evo.tensors();
   ck.optimizer = evo.optimizer_tensors();
-  ck.state = {{"evolution", evo.state()}, {"finished", finished}};
-  io::save_checkpoint(run.checkpoint(), ck);
+  ck.state = {{"evolution", evo.state()}, {"finished", finished}, {"world", comm.world()}};
+  on_rank0(comm, "writing the checkpoint", [&] { io::save_checkpoint(checkpoint, ck); });
 }
 
 // What the learned cells look like next to the reference DAG: Hamming distances and the
@@ -75,29 +77,50 @@ void write_fitness_plot(const RunDirectory& run) {
 }  // namespace
 
 EvolveOutcome run_evolve(const EvolveSettings& s, std::int64_t stop_after_steps) {
-  RunDirectory run(s.run_dir, to_json(s));
+  // Under mpirun/srun each rank evolves on its share of every batch; rank 0 alone writes
+  // the run directory, logs and prints (docs/distributed.md).
+  dist::Communicator& comm = setup_distributed(s.distributed);
+  const bool lead = comm.rank() == 0;
+  nas::Json resolved = to_json(s);
+  resolved["distributed"].erase("timeout_s");  // timing knobs may change on resume
+  resolved["distributed"].erase("bucket_mb");
+  std::unique_ptr<RunDirectory> run_dir;
+  on_rank0(comm, "preparing the run directory", [&] { run_dir = std::make_unique<RunDirectory>(s.run_dir, resolved); });
+  const std::filesystem::path checkpoint = RunDirectory::checkpoint_in(s.run_dir);
   if (s.threads > 0) set_num_threads(s.threads);
   const Device device = parse_device(s.device);
   AUTOSPACE_CHECK(device.is_cpu(), "autospace-evolve: device ", device.str(), " is not supported yet (CPU only)");
 
-  const Datasets sets = open_datasets(s.data);
+  Datasets sets;
+  rank0_first(comm, "opening the data sets", [&] { sets = open_datasets(s.data); });
   AUTOSPACE_CHECK(s.backbone.net.classes == sets.classes, "backbone.classes is ", s.backbone.net.classes,
                   " but the data has ", sets.classes, " classes");
   const TrainHoldout split = split_holdout(sets, s.data, s.seed);
-  BatchStream train(make_loader(split.train, s.data, s.batch_size, true, s.seed));
-  BatchStream holdout(make_loader(split.holdout, s.data, s.score_batch_size, true, s.seed + 1));
+  BatchStream train(make_loader(split.train, s.data, s.batch_size, true, s.seed, comm.rank(), comm.world()));
+  BatchStream holdout(
+      make_loader(split.holdout, s.data, s.score_batch_size, true, s.seed + 1, comm.rank(), comm.world()));
   const std::int64_t total = static_cast<std::int64_t>(s.epochs) * train.steps_per_epoch();
   optim::CosineSchedule schedule(s.lr, total, static_cast<std::int64_t>(s.warmup_epochs * train.steps_per_epoch()),
                                  s.final_lr);
 
   nas::Evolution evo(s.backbone, s.dea, s.seed, total);
+  if (comm.world() > 1)
+    evo.distribute(comm, s.distributed.sync_bn, static_cast<std::int64_t>(s.distributed.bucket_mb * (1 << 20)));
   bool finished = false;
-  if (run.has_checkpoint()) {
-    const io::Checkpoint ck = io::load_checkpoint(run.checkpoint());
-    evo.restore(ck.state.at("evolution"), ck.model, ck.optimizer, run.checkpoint().string());
+  const bool has_checkpoint = std::filesystem::exists(checkpoint);
+  if (comm.world() > 1 && any_rank(comm, has_checkpoint) != has_checkpoint)
+    AUTOSPACE_THROW("rank ", comm.rank(), (has_checkpoint ? " sees " : " does not see "), checkpoint.string(),
+                    " but another rank does; the run directory must be on a file system every rank shares");
+  if (has_checkpoint) {
+    const io::Checkpoint ck = io::load_checkpoint(checkpoint);
+    if (ck.state.value("world", 1) != comm.world())
+      AUTOSPACE_THROW(checkpoint.string(), ": the run evolved on ", ck.state.value("world", 1), " rank(s) and is resumed on ",
+                      comm.world(), "; resume with the same number of processes");
+    evo.restore(ck.state.at("evolution"), ck.model, ck.optimizer, checkpoint.string());
     finished = ck.state.value("finished", false);
-    std::printf("[evolve] resuming %s at step %lld of %lld\n", run.path().c_str(), static_cast<long long>(evo.step()),
-                static_cast<long long>(total));
+    if (lead)
+      std::printf("[evolve] resuming %s at step %lld of %lld\n", s.run_dir.c_str(), static_cast<long long>(evo.step()),
+                  static_cast<long long>(total));
   }
 
   install_stop_handlers();
@@ -105,20 +128,25 @@ EvolveOutcome run_evolve(const EvolveSettings& s, std::int64_t stop_after_steps)
   double loss_sum = 0;
   std::int64_t correct = 0, seen = 0;
   while (!finished && evo.step() < total) {
-    if (stop_requested() || (stop_after_steps >= 0 && evo.step() >= stop_after_steps)) {
-      save(run, evo, false);
-      std::printf("[evolve] stopped at step %lld; run again to resume\n", static_cast<long long>(evo.step()));
+    // A signal reaches the ranks at different steps: all stop at the first step any saw it.
+    const bool stop = stop_requested() || (stop_after_steps >= 0 && evo.step() >= stop_after_steps);
+    if (comm.world() > 1 ? any_rank(comm, stop) : stop) {
+      save(comm, checkpoint, evo, false);
+      if (lead) std::printf("[evolve] stopped at step %lld; run again to resume\n", static_cast<long long>(evo.step()));
       return {false, evo.step()};
     }
     if (evo.regeneration_due()) {
       evo.regenerate();
       const auto st = evo.stats();
-      run.log({{"step", evo.step()}, {"event", "regenerate"}, {"round", evo.round()}, {"best_fitness", st.best_fitness},
-               {"mean_fitness", st.mean_fitness}, {"entropy", st.entropy}, {"diversity", st.diversity}});
+      if (lead)
+        run_dir->log({{"step", evo.step()}, {"event", "regenerate"}, {"round", evo.round()},
+                      {"best_fitness", st.best_fitness}, {"mean_fitness", st.mean_fitness}, {"entropy", st.entropy},
+                      {"diversity", st.diversity}});
     }
     const std::int64_t step = evo.step();
     const data::Batch batch = train.at(step);
     const nas::StepResult r = evo.weight_step(input_tensor(batch, s.data, device), batch.labels, schedule.lr(step));
+    // r.loss is already the mean over ranks; accuracy is summed over ranks when logged.
     loss_sum += r.loss * static_cast<double>(batch.size());
     correct += count_topk_correct(r.logits, batch.labels, 1);
     seen += batch.size();
@@ -130,21 +158,32 @@ EvolveOutcome run_evolve(const EvolveSettings& s, std::int64_t stop_after_steps)
     char details[160];
     std::snprintf(details, sizeof details, "loss %.3f  acc %.1f%%  round %lld", seen ? loss_sum / seen : 0.0,
                   seen ? 100.0 * correct / seen : 0.0, static_cast<long long>(evo.round()));
-    progress.step(step, batch.size(), details);
+    if (lead) progress.step(step, batch.size() * comm.world(), details);
     if ((step + 1) % s.log_every == 0 || step + 1 == total) {
+      if (comm.world() > 1) {
+        const Tensor counts = Tensor::from_int64({correct, seen}, {2});
+        comm.all_reduce(counts, dist::ReduceOp::sum);
+        correct = counts.data<std::int64_t>()[0];
+        loss_sum *= static_cast<double>(counts.data<std::int64_t>()[1]) / static_cast<double>(seen);  // same mean
+        seen = counts.data<std::int64_t>()[1];
+      }
       const auto st = evo.stats();
-      run.log({{"step", step + 1}, {"lr", schedule.lr(step)}, {"loss", seen ? loss_sum / seen : 0.0},
-               {"accuracy", seen ? static_cast<double>(correct) / seen : 0.0}, {"entropy", st.entropy},
-               {"best_fitness", st.best_fitness}, {"mean_fitness", st.mean_fitness}, {"diversity", st.diversity},
-               {"images_per_second", progress.items_per_second()}, {"round", evo.round()}});
+      if (lead)
+        run_dir->log({{"step", step + 1}, {"lr", schedule.lr(step)}, {"loss", seen ? loss_sum / seen : 0.0},
+                      {"accuracy", seen ? static_cast<double>(correct) / seen : 0.0}, {"entropy", st.entropy},
+                      {"best_fitness", st.best_fitness}, {"mean_fitness", st.mean_fitness},
+                      {"diversity", st.diversity}, {"images_per_second", progress.items_per_second()},
+                      {"round", evo.round()}});
       loss_sum = 0, correct = 0, seen = 0;
     }
-    if ((step + 1) % s.checkpoint_every == 0) save(run, evo, false);
+    if ((step + 1) % s.checkpoint_every == 0) save(comm, checkpoint, evo, false);
   }
   if (!finished) {
     evo.finish();
-    save(run, evo, true);
+    save(comm, checkpoint, evo, true);
   }
+  if (!lead) return {true, evo.step()};
+  const RunDirectory& run = *run_dir;
 
   const nas::LearnedSpace space = evo.learned_space();
   nas::save_space(run.file("space.json"), space);

@@ -29,7 +29,8 @@ nas::Json cap_to_json(const nas::CapRule& cap) {
 }  // namespace
 
 EvolveSettings parse_evolve_settings(const nas::Json& description) {
-  const nas::ObjectReader top(description, "", {"run_dir", "seed", "device", "threads", "data", "backbone", "evolve"});
+  const nas::ObjectReader top(description, "", {"run_dir", "seed", "device", "threads", "data", "backbone", "evolve",
+                                                   "distributed"});
   EvolveSettings s;
   parse_run_basics(top, std::filesystem::path("runs/evolve"), s);
   nas::Json backbone = top.has("backbone") ? top.at("backbone") : nas::Json::object();
@@ -85,6 +86,7 @@ EvolveSettings parse_evolve_settings(const nas::Json& description) {
   if (d.children > d.supernet_cells)
     nas::json_fail(e.path_of("children"), "at most supernet_cells (" + std::to_string(d.supernet_cells) + ")");
   if (d.top_k > d.population) nas::json_fail(e.path_of("top_k"), "at most the population (" + std::to_string(d.population) + ")");
+  s.distributed = parse_distributed(top.has("distributed") ? top.at("distributed") : empty, top.path_of("distributed"));
   return s;
 }
 
@@ -122,6 +124,7 @@ nas::Json to_json(const EvolveSettings& s) {
                  {"cell", nas::cell_choices_to_json(d.choices)},
                  {"checkpoint_every", s.checkpoint_every},
                  {"log_every", s.log_every}};
+  j["distributed"] = to_json(s.distributed);
   return j;
 }
 

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <string>
 
+#include "apps/common/distributed.h"
 #include "apps/common/run_basics.h"
 #include "nas/backbone.h"
 #include "nas/dea/evolution.h"
@@ -31,6 +32,7 @@ struct EvolveSettings : RunBasics {
   double warmup_epochs = 0;
   int score_every = 2;
   std::int64_t checkpoint_every = 100, log_every = 10;
+  DistributedSettings distributed;  // "distributed" (apps/common/distributed.h)
 };
 
 // Parses the description (after --set overrides); errors name the JSON path.

@@ -18,7 +18,9 @@ class RunDirectory {
 
   const std::filesystem::path& path() const { return path_; }
   std::filesystem::path file(const std::string& name) const { return path_ / name; }
-  std::filesystem::path checkpoint() const { return path_ / "checkpoint.safetensors"; }
+  std::filesystem::path checkpoint() const { return checkpoint_in(path_); }
+  // Where a run directory keeps its checkpoint (ranks that do not own the directory read it).
+  static std::filesystem::path checkpoint_in(const std::filesystem::path& dir) { return dir / "checkpoint.safetensors"; }
   bool has_checkpoint() const { return std::filesystem::exists(checkpoint()); }
 
   // Appends one line to metrics.jsonl.

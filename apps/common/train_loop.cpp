@@ -5,14 +5,17 @@
 #include <cstdio>
 #include <optional>
 
+#include "apps/common/distributed.h"
 #include "apps/common/evaluate.h"
 #include "apps/common/progress.h"
 #include "apps/common/run_directory.h"
 #include "apps/common/stop_signal.h"
 #include "apps/common/weight_ema.h"
 #include "apps/common/weights_file.h"
+#include "engine/dist/gradient_reducer.h"
 #include "engine/io/checkpoint.h"
 #include "engine/nn/dropout.h"
+#include "engine/ops/batch_norm.h"
 #include "engine/ops/cross_entropy.h"
 #include "engine/optim/grad_utils.h"
 #include "engine/optim/optimizer.h"
@@ -97,21 +100,26 @@ class Trainer {
   bool train_epoch(Progress& progress);
   void train_step(const data::Batch& batch, Tally& interval);
   void end_epoch();
+  void evaluate_and_save();  // rank 0
   void save_checkpoint();
   WeightsMetadata weights_metadata(const std::optional<EpochEvaluation>& evaluation, const std::string& source) const;
   nas::Json summary() const;
 
   const RunSettings& s_;
   TrainControl control_;
+  dist::Communicator& comm_;
+  bool lead_;  // rank 0: the only rank that writes files, logs and prints
   Clock::time_point start_ = Clock::now();
   Device device_;
   nas::Arch arch_;
-  std::unique_ptr<RunDirectory> run_;
+  std::unique_ptr<RunDirectory> run_;  // rank 0 only
+  std::filesystem::path checkpoint_;
   Datasets sets_;
   std::unique_ptr<data::Loader> train_loader_, val_loader_;
   std::int64_t steps_per_epoch_ = 0, total_steps_ = 0;
   std::shared_ptr<nn::Sequential> model_;
   std::vector<Tensor> parameters_;
+  std::unique_ptr<dist::GradientReducer> reducer_;  // with more than one rank
   std::unique_ptr<optim::SGD> optimizer_;
   std::unique_ptr<optim::CosineSchedule> schedule_;
   std::unique_ptr<optim::NonFiniteGuard> guard_;
@@ -120,30 +128,48 @@ class Trainer {
   Clock::time_point interval_start_ = Clock::now();
 };
 
-Trainer::Trainer(const RunSettings& settings, const TrainControl& control) : s_(settings), control_(control) {
+Trainer::Trainer(const RunSettings& settings, const TrainControl& control)
+    : s_(settings), control_(control), comm_(setup_distributed(settings.distributed)), lead_(comm_.rank() == 0) {
   if (!control_.stop) control_.stop = [](std::int64_t) { return stop_requested(); };
+  control_.print_progress = control_.print_progress && lead_;
   device_ = setup_device(s_);
+  // One GPU per process on a node: "cuda" and "auto" mean this rank's GPU (an explicit
+  // "cuda:N" is taken as written).
+  if (device_.is_cuda() && comm_.local_world() > 1 && (s_.device == "cuda" || s_.device == "auto"))
+    device_ = parse_device("cuda:" + std::to_string(comm_.local_rank()));
   arch_ = s_.arch;
   if (s_.train.dropout) arch_.net.head.dropout = *s_.train.dropout;
   check_resolution(s_);
 
+  // Neither evaluation nor the collectives' timing change the training, so they may
+  // differ on resume.
   nas::Json resolved = to_json(s_);
   resolved.erase("eval");
-  run_ = std::make_unique<RunDirectory>(s_.run_dir, resolved);
+  resolved["distributed"].erase("timeout_s");
+  resolved["distributed"].erase("bucket_mb");
+  on_rank0(comm_, "preparing the run directory", [&] { run_ = std::make_unique<RunDirectory>(s_.run_dir, resolved); });
+  checkpoint_ = RunDirectory::checkpoint_in(s_.run_dir);
 
-  sets_ = open_datasets(s_.data);
+  // Rank 0 first: opening a synthetic set generates it once.
+  rank0_first(comm_, "opening the data sets", [&] { sets_ = open_datasets(s_.data); });
   check_classes(s_, sets_.classes);
-  train_loader_ = make_loader(sets_.train, s_.data, s_.train.batch_size, true, s_.seed);
+  train_loader_ =
+      make_loader(sets_.train, s_.data, s_.train.batch_size, true, s_.seed, comm_.rank(), comm_.world());
   val_loader_ = make_loader(sets_.val, s_.data, s_.train.batch_size, false, s_.seed);
   steps_per_epoch_ = train_loader_->steps_per_epoch();
   if (steps_per_epoch_ == 0)
-    nas::json_fail("train.batch_size", std::to_string(s_.train.batch_size) + " is larger than the training set (" +
-                                           std::to_string(sets_.train->size()) + " images)");
+    nas::json_fail("train.batch_size",
+                   std::to_string(s_.train.batch_size) +
+                       (comm_.world() > 1 ? " x " + std::to_string(comm_.world()) + " ranks" : std::string()) +
+                       " is larger than the training set (" + std::to_string(sets_.train->size()) + " images)");
   total_steps_ = steps_per_epoch_ * s_.train.epochs;
 
   model_ = nas::build_network(arch_, s_.seed);
   model_->to(device_);
   parameters_ = model_->parameters();
+  if (comm_.world() > 1)
+    reducer_ = std::make_unique<dist::GradientReducer>(
+        comm_, model_->named_parameters(), static_cast<std::int64_t>(s_.distributed.bucket_mb * (1 << 20)));
   const nn::DecayGroups groups = nn::split_weight_decay(model_->named_parameters());
   optimizer_ = std::make_unique<optim::SGD>(
       std::vector<optim::ParamGroup>{{groups.decay, static_cast<float>(s_.train.weight_decay)},
@@ -160,17 +186,26 @@ Trainer::Trainer(const RunSettings& settings, const TrainControl& control) : s_(
     shadow->to(device_);
     ema_.emplace(std::move(shadow), *model_, s_.train.ema_decay);
   }
-  if (run_->has_checkpoint()) resume();
-  nas::save_arch(run_->file("arch.json"), arch_);
+  const bool has_checkpoint = std::filesystem::exists(checkpoint_);
+  if (comm_.world() > 1 && any_rank(comm_, has_checkpoint) != has_checkpoint)
+    AUTOSPACE_THROW("rank ", comm_.rank(), (has_checkpoint ? " sees " : " does not see "), checkpoint_.string(),
+                    " but another rank does; the run directory must be on a file system every rank shares");
+  if (has_checkpoint) resume();
+  on_rank0(comm_, "writing arch.json", [&] { nas::save_arch(run_->file("arch.json"), arch_); });
 }
 
 void Trainer::resume() {
-  const io::Checkpoint c = io::load_checkpoint(run_->checkpoint());
-  const std::string source = run_->checkpoint().string();
+  const io::Checkpoint c = io::load_checkpoint(checkpoint_);
+  const std::string source = checkpoint_.string();
   const nas::Json j = c.state;
   if (!j.contains("arch") || nas::arch_from_json(j.at("arch")) != arch_)
     AUTOSPACE_THROW(source, ": the checkpoint was trained on another architecture than ", s_.arch_origin(),
                     " describes now; use another run directory");
+  // The global batch and each rank's share of every step depend on the number of ranks.
+  const int world = j.value("world", 1);
+  if (world != comm_.world())
+    AUTOSPACE_THROW(source, ": the run was trained on ", world, " rank(s) and is resumed on ", comm_.world(),
+                    "; resume with the same number of processes");
   nn::load_state(*model_, c.model, source);
   std::vector<NamedTensor> optimizer_state, ema_state;
   const std::string prefix = kEmaPrefix;
@@ -217,33 +252,57 @@ void Trainer::save_checkpoint() {
                        {"best", to_json(state_.best)},
                        {"last", to_json(state_.last)},
                        {"last_ema", to_json(state_.last_ema)},
-                       {"arch", nas::arch_to_json(arch_)}};
+                       {"arch", nas::arch_to_json(arch_)},
+                       {"world", comm_.world()}};
   c.state = j;
-  io::save_checkpoint(run_->checkpoint(), c);
+  on_rank0(comm_, "writing the checkpoint", [&] { io::save_checkpoint(checkpoint_, c); });
 }
 
 void Trainer::train_step(const data::Batch& batch, Tally& interval) {
-  nn::set_rng_step(*model_, static_cast<std::uint32_t>(state_.epoch), static_cast<std::uint32_t>(state_.step));
+  // Masks are drawn per batch position: each rank gets streams of its own, else the same
+  // position on every rank would share its dropout and drop-path masks.
+  nn::set_rng_step(*model_, static_cast<std::uint32_t>(state_.epoch),
+                   static_cast<std::uint32_t>(state_.step * comm_.world() + comm_.rank()));
   optimizer_->zero_grad();
   const Tensor labels = batch.labels.to(device_);
-  const Tensor logits = model_->forward(input_tensor(batch, s_.data, device_));
-  const Tensor loss = ops::softmax_cross_entropy(logits, labels, static_cast<float>(s_.train.label_smoothing));
-  loss.backward();
+  Tensor logits, loss;
+  {
+    std::optional<ops::SyncBatchNorm> sync;
+    if (reducer_ && s_.distributed.sync_bn) sync.emplace(comm_);
+    logits = model_->forward(input_tensor(batch, s_.data, device_));
+    loss = ops::softmax_cross_entropy(logits, labels, static_cast<float>(s_.train.label_smoothing));
+    if (reducer_) reducer_->backward(loss);
+    else loss.backward();
+  }
+  // Every rank decides on the averaged gradients and the global batch's loss, so the
+  // decisions (clipping, skipping a non-finite step) agree.
   const double norm =
       s_.train.grad_clip > 0 ? optim::clip_grad_norm(parameters_, s_.train.grad_clip) : optim::grad_norm(parameters_);
-  const double loss_value = loss.item();
+  double loss_value = loss.item();
+  std::int64_t correct = count_topk_correct(logits, batch.labels, 1), images = batch.size();
+  if (reducer_) {
+    const Tensor totals = Tensor::from_vector(
+        {static_cast<float>(loss_value * static_cast<double>(images)), static_cast<float>(correct),
+         static_cast<float>(images)},
+        {3});
+    comm_.all_reduce(totals, dist::ReduceOp::sum);
+    const float* t = totals.data<float>();
+    images = std::llround(t[2]);
+    correct = std::llround(t[1]);
+    loss_value = t[0] / t[2];
+  }
   if (!guard_->accept(loss_value, norm)) {
     ++state_.nonfinite_skipped;
-    std::fprintf(stderr, "[train] epoch %lld step %lld: non-finite %s, step skipped\n",
+    if (lead_)
+      std::fprintf(stderr, "[train] epoch %lld step %lld: non-finite %s, step skipped\n",
                  static_cast<long long>(state_.epoch + 1), static_cast<long long>(state_.step),
                  std::isfinite(loss_value) ? "gradient" : "loss");
     return;  // nor counted in the metrics, whose means would turn non-finite for good
   }
   optimizer_->step(schedule_->lr(steps_done()));
   if (ema_) ema_->update(*model_);
-  const std::int64_t correct = count_topk_correct(logits, batch.labels, 1);
-  state_.epoch_tally.add(loss_value, correct, batch.size());
-  interval.add(loss_value, correct, batch.size());
+  state_.epoch_tally.add(loss_value, correct, images);
+  interval.add(loss_value, correct, images);
 }
 
 bool Trainer::train_epoch(Progress& progress) {
@@ -254,16 +313,21 @@ bool Trainer::train_epoch(Progress& progress) {
   while (auto batch = train_loader_->next()) {
     AUTOSPACE_CHECK(batch->step == state_.step, "loader delivered step ", batch->step, ", expected ", state_.step);
     const float lr = schedule_->lr(steps_done());
-    if (batch->size() > 0) train_step(*batch, interval);  // a batch whose every file was bad is empty
+    // A batch whose every file was bad is empty: one process skips it, but a rank of
+    // several cannot leave the others waiting in the step's collectives.
+    if (batch->size() == 0 && reducer_)
+      AUTOSPACE_THROW("rank ", comm_.rank(), ": every image of epoch ", state_.epoch + 1, " step ", state_.step,
+                      " was unreadable; a data-parallel run cannot skip a step on one rank (data.bad_files)");
+    if (batch->size() > 0) train_step(*batch, interval);
     ++state_.step;
     const std::int64_t done = steps_done();
     if (control_.print_progress) {
       char details[128];
       std::snprintf(details, sizeof details, "epoch %lld/%d  loss %.4f  lr %.5f", static_cast<long long>(state_.epoch + 1),
                     s_.train.epochs, state_.epoch_tally.mean_loss(), lr);
-      progress.step(done - 1, batch->size(), details);
+      progress.step(done - 1, batch->size() * comm_.world(), details);
     }
-    if (done % s_.train.log_every_steps == 0 && interval.steps > 0) {
+    if (lead_ && done % s_.train.log_every_steps == 0 && interval.steps > 0) {
       const double seconds = seconds_since(interval_start_);
       run_->log({{"kind", "step"},
                  {"epoch", state_.epoch + 1},
@@ -276,12 +340,14 @@ bool Trainer::train_epoch(Progress& progress) {
       interval = {};
       interval_start_ = Clock::now();
     }
-    if (control_.stop(done)) {
+    // A signal reaches the ranks at different steps: all stop at the first step any saw it.
+    const bool stop = reducer_ ? any_rank(comm_, control_.stop(done)) : control_.stop(done);
+    if (stop) {
       save_checkpoint();
       if (control_.print_progress)
         std::printf("[train] stopped at epoch %lld step %lld/%lld; checkpoint written to %s (run again to resume)\n",
                     static_cast<long long>(state_.epoch + 1), static_cast<long long>(state_.step),
-                    static_cast<long long>(steps_per_epoch_), run_->checkpoint().string().c_str());
+                    static_cast<long long>(steps_per_epoch_), checkpoint_.string().c_str());
       return false;
     }
     // The epoch's last step is checkpointed by end_epoch, after the evaluation.
@@ -311,6 +377,15 @@ WeightsMetadata Trainer::weights_metadata(const std::optional<EpochEvaluation>& 
 }
 
 void Trainer::end_epoch() {
+  // The others wait for rank 0 at on_rank0's collective: the timeout must cover an evaluation.
+  on_rank0(comm_, "evaluating and saving epoch " + std::to_string(state_.epoch + 1), [&] { evaluate_and_save(); });
+  ++state_.epoch;
+  state_.step = 0;
+  state_.epoch_tally = {};
+  save_checkpoint();
+}
+
+void Trainer::evaluate_and_save() {
   const std::int64_t epoch = state_.epoch + 1;  // 1-based in files and messages
   const bool evaluate_now = epoch % s_.train.eval_every_epochs == 0 || epoch == s_.train.epochs;
   nas::Json record = {{"kind", "epoch"},
@@ -353,10 +428,6 @@ void Trainer::end_epoch() {
     std::printf("\n");
     std::fflush(stdout);
   }
-  ++state_.epoch;
-  state_.step = 0;
-  state_.epoch_tally = {};
-  save_checkpoint();
 }
 
 nas::Json Trainer::summary() const {
@@ -383,7 +454,7 @@ TrainOutcome Trainer::run() {
     end_epoch();
   }
   TrainOutcome out{true, steps_done(), summary()};
-  nas::write_json_file(run_->file("summary.json"), out.summary);
+  on_rank0(comm_, "writing summary.json", [&] { nas::write_json_file(run_->file("summary.json"), out.summary); });
   if (control_.print_progress)
     std::printf("[train] done: %s, %lld MAdds, %lld params, best top-1 %.2f%% (epoch %lld, %s weights) -> %s\n",
                 arch_.name.c_str(), static_cast<long long>(out.summary.at("madds").get<std::int64_t>()),

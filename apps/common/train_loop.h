@@ -14,6 +14,11 @@
 // Starting again on the same run directory resumes from the checkpoint, mid-epoch
 // included, with bit-identical results: batches, dropout masks and drop-path masks are
 // functions of (seed, epoch, step), and every other piece of state is in the checkpoint.
+// Under mpirun/srun every rank trains on its share of each global step (train.batch_size
+// per rank), gradients are averaged in buckets during the backward pass, batch-norm is
+// per rank or synchronised (distributed.sync_bn), and rank 0 alone writes the run
+// directory, logs and prints; every rank resumes from the same checkpoint, which must be
+// resumed with the same number of ranks (docs/distributed.md).
 #include <cstdint>
 #include <functional>
 

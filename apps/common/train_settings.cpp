@@ -130,7 +130,7 @@ std::filesystem::path RunSettings::eval_output() const {
 
 RunSettings parse_run_settings(const nas::Json& description) {
   const nas::ObjectReader r(description, "",
-                            {"run_dir", "seed", "device", "threads", "data", "arch", "train", "eval"});
+                            {"run_dir", "seed", "device", "threads", "data", "arch", "train", "eval", "distributed"});
   RunSettings s;
   parse_run_basics(r, std::nullopt, s);
   if (r.has("arch") && r.at("arch").is_object()) {
@@ -141,6 +141,7 @@ RunSettings parse_run_settings(const nas::Json& description) {
   }
   s.train = parse_train(section(r, "train"), r.path_of("train"));
   s.eval = parse_eval(section(r, "eval"), r.path_of("eval"));
+  s.distributed = parse_distributed(section(r, "distributed"), r.path_of("distributed"));
   return s;
 }
 
@@ -150,6 +151,7 @@ nas::Json to_json(const RunSettings& s) {
   j["arch"] = s.arch_file.empty() ? nas::arch_to_json(s.arch) : nas::Json(s.arch_file.string());
   j["train"] = train_to_json(s.train);
   j["eval"] = eval_to_json(s.eval);
+  j["distributed"] = to_json(s.distributed);
   return j;
 }
 

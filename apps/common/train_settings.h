@@ -7,7 +7,8 @@
 //     "data": {...},                              apps/common/data_setup.h
 //     "arch": "configs/arch/mobilenet_v2_cifar.json",   or an arch.json object inline
 //     "train": {"epochs": 10, "batch_size": 128, "lr": 0.05, ...},
-//     "eval": {"weights": "", "batch_size": 256, "bn_recalibration_batches": 0, "latency": {...}, ...}
+//     "eval": {"weights": "", "batch_size": 256, "bn_recalibration_batches": 0, "latency": {...}, ...},
+//     "distributed": {"sync_bn": false, "timeout_s": 600, "bucket_mb": 25}   apps/common/distributed.h
 //   }
 //
 // Paths are relative to the working directory. Reading is strict: an unknown key (with the
@@ -19,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/common/distributed.h"
 #include "apps/common/run_basics.h"
 #include "nas/arch.h"
 #include "nas/json_check.h"
@@ -64,6 +66,7 @@ struct RunSettings : RunBasics {
   nas::Arch arch;                   // read (and checked) with the description
   TrainSettings train;
   EvalSettings eval;
+  DistributedSettings distributed;
 
   std::filesystem::path weights_path() const;  // eval.weights or the default
   std::filesystem::path eval_output() const;   // eval.output or the default

@@ -1,4 +1,5 @@
 #include <atomic>
+#include <optional>
 #include <queue>
 #include <unordered_map>
 #include <unordered_set>
@@ -12,7 +13,11 @@ namespace autospace {
 namespace {
 std::atomic<std::uint64_t> next_sequence{0};
 thread_local bool grad_mode = true;
+thread_local BackwardHooks* backward_hooks = nullptr;
 }  // namespace
+
+BackwardHooks::BackwardHooks() : previous_(backward_hooks) { backward_hooks = this; }
+BackwardHooks::~BackwardHooks() { backward_hooks = previous_; }
 
 Node::Node() : sequence(next_sequence.fetch_add(1)) {}
 
@@ -47,6 +52,44 @@ void accumulate_gradient(Tensor& slot, const Tensor& g) {
   slot = ops::add(slot, g);
 }
 
+// How many edges of the not-yet-run nodes still point at each reachable leaf: a leaf's
+// gradient is final when its count drops to zero. Built only while hooks are installed.
+class LeafTracker {
+ public:
+  LeafTracker(BackwardHooks& hooks, Node* root) : hooks_(hooks) {
+    std::vector<Node*> stack{root};
+    std::unordered_set<Node*> seen{root};
+    while (!stack.empty()) {
+      Node* node = stack.back();
+      stack.pop_back();
+      for (const Tensor& input : node->inputs) {
+        if (!input.requires_grad()) continue;
+        if (const auto& producer = input.grad_fn()) {
+          if (seen.insert(producer.get()).second) stack.push_back(producer.get());
+        } else if (edges_[input.impl()]++ == 0) {
+          leaves_.push_back(input);
+        }
+      }
+    }
+    if (hooks_.on_start) hooks_.on_start(leaves_);
+  }
+  void node_done(const Node& node) {
+    for (const Tensor& input : node.inputs)
+      if (input.requires_grad() && !input.grad_fn() && --edges_[input.impl()] == 0 && hooks_.on_leaf_final)
+        hooks_.on_leaf_final(input);
+  }
+  // Leaves behind nodes that no gradient reached.
+  void finish() {
+    for (const Tensor& leaf : leaves_)
+      if (edges_[leaf.impl()] > 0 && hooks_.on_leaf_final) hooks_.on_leaf_final(leaf);
+  }
+
+ private:
+  BackwardHooks& hooks_;
+  std::vector<Tensor> leaves_;
+  std::unordered_map<const TensorImpl*, std::int64_t> edges_;
+};
+
 }  // namespace
 
 void Tensor::backward(const Tensor& grad_output) const {
@@ -65,8 +108,14 @@ void Tensor::backward(const Tensor& grad_output) const {
     Tensor g = impl_->grad;
     accumulate_gradient(g, seed.clone());
     set_grad(g);
+    if (backward_hooks) {
+      if (backward_hooks->on_start) backward_hooks->on_start({*this});
+      if (backward_hooks->on_leaf_final) backward_hooks->on_leaf_final(*this);
+    }
     return;
   }
+  std::optional<LeafTracker> tracker;
+  if (backward_hooks) tracker.emplace(*backward_hooks, grad_fn().get());
 
   // Tape order: a node runs only after every node created later (all its consumers).
   auto later_first = [](Node* a, Node* b) { return a->sequence < b->sequence; };
@@ -104,7 +153,9 @@ void Tensor::backward(const Tensor& grad_output) const {
         input.set_grad(leaf_grad.defined() ? ops::add(leaf_grad, input_grads[i]) : input_grads[i].clone());
       }
     }
+    if (tracker) tracker->node_done(*node);
   }
+  if (tracker) tracker->finish();
 }
 
 }  // namespace autospace

@@ -5,6 +5,7 @@
 // in reverse creation order (the tape), accumulating gradients. Leaves a pass never
 // reaches keep an undefined grad, which optimisers treat as "not touched this step".
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -40,6 +41,27 @@ class NoGradGuard {
 
 // True when grad mode is on and one of the inputs requires a gradient.
 bool needs_grad(std::initializer_list<const Tensor*> inputs);
+
+// Observers of the backward passes run on this thread while a BackwardHooks object is
+// alive (data-parallel training starts each gradient's all-reduce as soon as it is final).
+// Only leaves that require a gradient are reported.
+class BackwardHooks {
+ public:
+  // Before any node runs: every leaf the pass can reach, in a fixed order (the same on
+  // every process that recorded the same graph).
+  std::function<void(const std::vector<Tensor>& leaves)> on_start;
+  // Once per reachable leaf, as soon as no node still to run can add to its gradient
+  // (its grad() stays undefined if the pass delivered none).
+  std::function<void(const Tensor& leaf)> on_leaf_final;
+
+  BackwardHooks();
+  ~BackwardHooks();
+  BackwardHooks(const BackwardHooks&) = delete;
+  BackwardHooks& operator=(const BackwardHooks&) = delete;
+
+ private:
+  BackwardHooks* previous_;
+};
 
 // Makes `node` the producer of `output`: called by an op after computing its forward
 // result, when needs_grad() said so.

@@ -1,5 +1,7 @@
 #include "engine/ops/batch_norm.h"
 
+#include <algorithm>
+
 #include "engine/autograd/node.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/batch_norm.h"
@@ -9,12 +11,47 @@ namespace autospace::ops {
 
 namespace {
 
+thread_local dist::Communicator* sync_comm = nullptr;
+
+// Global-batch mean and biased variance from every rank's (rows, mean, variance): the
+// parallel form of the variance, so no rank's mean is subtracted from a large E[x^2].
+std::int64_t sync_statistics(dist::Communicator& comm, std::int64_t rows, const Tensor& mean, const Tensor& var) {
+  const std::int64_t channels = mean.numel();
+  Tensor local = Tensor::empty({2 * channels + 1});
+  float* l = local.data<float>();
+  l[0] = static_cast<float>(rows);
+  std::copy_n(mean.data<float>(), channels, l + 1);
+  std::copy_n(var.data<float>(), channels, l + 1 + channels);
+  const Tensor all = comm.all_gather(local);
+  const float* a = all.data<float>();
+  const std::int64_t stride = 2 * channels + 1;
+  double total = 0;
+  for (int r = 0; r < comm.world(); ++r) total += a[r * stride];
+  float* m = mean.data<float>();
+  float* v = var.data<float>();
+  for (std::int64_t c = 0; c < channels; ++c) {
+    double sum = 0;
+    for (int r = 0; r < comm.world(); ++r) sum += static_cast<double>(a[r * stride]) * a[r * stride + 1 + c];
+    const double global_mean = sum / total;
+    double spread = 0;
+    for (int r = 0; r < comm.world(); ++r) {
+      const double d = a[r * stride + 1 + c] - global_mean;
+      spread += static_cast<double>(a[r * stride]) * (a[r * stride + 1 + channels + c] + d * d);
+    }
+    m[c] = static_cast<float>(global_mean);
+    v[c] = static_cast<float>(spread / total);
+  }
+  return static_cast<std::int64_t>(total);
+}
+
 struct BatchNormNode : Node {
   // The statistics the forward pass normalised with: x's batch statistics in training,
   // a copy of the running ones in eval (they may change before the backward pass).
   Tensor mean, var;
   float eps = 0;
   bool batch_stats = true;
+  dist::Communicator* sync = nullptr;  // synchronised batch-norm: sums over every rank
+  std::int64_t global_rows = 0;
 
   const char* name() const override { return "batch_norm"; }
   std::vector<Tensor> backward(const Tensor& g) override {
@@ -23,7 +60,9 @@ struct BatchNormNode : Node {
     Tensor dx = x.requires_grad() ? Tensor::empty(x.shape(), DType::f32, g.device()) : Tensor();
     Tensor dgamma = Tensor::empty({channels}, DType::f32, g.device());
     Tensor dbeta = Tensor::empty({channels}, DType::f32, g.device());
-    if (g.device().is_cpu()) {
+    if (sync) {
+      sync_backward(x, g, gamma, dx, dgamma, dbeta);
+    } else if (g.device().is_cpu()) {
       kernels::cpu::batch_norm_backward(x.numel() / channels, channels, x.data<float>(), g.data<float>(),
                                         mean.data<float>(), var.data<float>(), gamma.data<float>(), eps, batch_stats,
                                         dx.defined() ? dx.data<float>() : nullptr, dgamma.data<float>(),
@@ -37,6 +76,41 @@ struct BatchNormNode : Node {
                                                            dgamma.data<float>(), dbeta.data<float>()));
     }
     return {dx, gamma.requires_grad() ? dgamma : Tensor(), beta.requires_grad() ? dbeta : Tensor()};
+  }
+
+  // dgamma and dbeta stay this rank's own (gradient averaging sums them over ranks
+  // later); dx takes the gradient through the global statistics.
+  void sync_backward(const Tensor& x, const Tensor& g, const Tensor& gamma, const Tensor& dx, const Tensor& dgamma,
+                     const Tensor& dbeta) {
+    const std::int64_t channels = x.dim(-1), rows = x.numel() / channels;
+    std::vector<double> sum_dy(static_cast<std::size_t>(channels)), sum_dy_xc(static_cast<std::size_t>(channels));
+    kernels::cpu::batch_norm_backward_sums(rows, channels, x.data<float>(), g.data<float>(), mean.data<float>(),
+                                           sum_dy.data(), sum_dy_xc.data());
+    // Each double sum travels as a float and the float's rounding error: the ranks' sums
+    // of dy often nearly cancel, and the float additions of such values are exact, so
+    // the totals keep the precision of the local double sums.
+    Tensor totals = Tensor::empty({4 * channels});
+    float* t = totals.data<float>();
+    const auto put = [&](std::int64_t slot, double value) {
+      t[2 * slot] = static_cast<float>(value);
+      t[2 * slot + 1] = static_cast<float>(value - static_cast<double>(t[2 * slot]));
+    };
+    for (std::int64_t c = 0; c < channels; ++c) {
+      put(c, sum_dy[static_cast<std::size_t>(c)]);
+      put(channels + c, sum_dy_xc[static_cast<std::size_t>(c)]);
+    }
+    sync->all_reduce(totals, dist::ReduceOp::sum);
+    const auto get = [&](std::int64_t slot) { return static_cast<double>(t[2 * slot]) + t[2 * slot + 1]; };
+    std::vector<double> total_dy(static_cast<std::size_t>(channels)), total_dy_xc(static_cast<std::size_t>(channels));
+    for (std::int64_t c = 0; c < channels; ++c) {
+      total_dy[static_cast<std::size_t>(c)] = get(c);
+      total_dy_xc[static_cast<std::size_t>(c)] = get(channels + c);
+    }
+    kernels::cpu::batch_norm_backward_apply(rows, channels, x.data<float>(), g.data<float>(), mean.data<float>(),
+                                            var.data<float>(), gamma.data<float>(), eps, true, sum_dy.data(),
+                                            sum_dy_xc.data(), static_cast<double>(global_rows), total_dy.data(),
+                                            total_dy_xc.data(), dx.defined() ? dx.data<float>() : nullptr,
+                                            dgamma.data<float>(), dbeta.data<float>());
   }
 };
 
@@ -75,6 +149,11 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
                     "batch_norm");
 
   const bool record_graph = needs_grad({&x, &gamma, &beta});
+  dist::Communicator* sync = options.training ? sync_comm : nullptr;
+  if (sync)
+    AUTOSPACE_CHECK(device.is_cpu(), "batch_norm: synchronised batch-norm is implemented for CPU tensors only, x is on ",
+                    device.str());
+  std::int64_t stat_rows = rows;
   Tensor mean, var;
   if (options.training) {
     mean = Tensor::empty({channels}, DType::f32, device);
@@ -85,15 +164,16 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
       AUTOSPACE_CUDA_OP(device, "batch_norm",
                         kernels::cuda::batch_norm_stats(rows, channels, x.data<float>(), mean.data<float>(),
                                                         var.data<float>()));
+    if (sync) stat_rows = sync_statistics(*sync, rows, mean, var);
     if (options.update_running_stats) {
       if (device.is_cpu())
-        kernels::cpu::batch_norm_update_running(channels, mean.data<float>(), var.data<float>(), rows,
+        kernels::cpu::batch_norm_update_running(channels, mean.data<float>(), var.data<float>(), stat_rows,
                                                 options.momentum, running_mean.data<float>(),
                                                 running_var.data<float>());
       else
         AUTOSPACE_CUDA_OP(device, "batch_norm",
                           kernels::cuda::batch_norm_update_running(channels, mean.data<float>(), var.data<float>(),
-                                                                   rows, options.momentum, running_mean.data<float>(),
+                                                                   stat_rows, options.momentum, running_mean.data<float>(),
                                                                    running_var.data<float>()));
     }
   } else {
@@ -115,9 +195,14 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
     node->var = var;
     node->eps = options.eps;
     node->batch_stats = options.training;
+    node->sync = sync;
+    node->global_rows = stat_rows;
     record(node, out, {x, gamma, beta});
   }
   return out;
 }
+
+SyncBatchNorm::SyncBatchNorm(dist::Communicator& comm) : previous_(sync_comm) { sync_comm = &comm; }
+SyncBatchNorm::~SyncBatchNorm() { sync_comm = previous_; }
 
 }  // namespace autospace::ops

@@ -1,4 +1,5 @@
 #pragma once
+#include "engine/dist/communicator.h"
 #include "engine/tensor.h"
 
 namespace autospace::ops {
@@ -20,5 +21,23 @@ struct BatchNormOptions {
 // Eval: normalises with the running statistics.
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
                   const Tensor& running_var, const BatchNormOptions& options);
+
+// Synchronised batch-norm: while one is alive on this thread, every training-mode
+// batch_norm takes its statistics over the batches of all ranks of `comm` (an all-gather
+// of per-rank means and variances, combined exactly), updates the running statistics
+// with them, and its backward pass all-reduces the two per-channel sums the gradient
+// through the statistics needs. Every rank then computes what one process would on the
+// global batch. Each call costs two small collectives, so per-rank statistics (no scope)
+// stay the default. CPU tensors only. Eval-mode calls are unaffected.
+class SyncBatchNorm {
+ public:
+  explicit SyncBatchNorm(dist::Communicator& comm);
+  ~SyncBatchNorm();
+  SyncBatchNorm(const SyncBatchNorm&) = delete;
+  SyncBatchNorm& operator=(const SyncBatchNorm&) = delete;
+
+ private:
+  dist::Communicator* previous_;
+};
 
 }  // namespace autospace::ops

@@ -106,11 +106,9 @@ void batch_norm_forward(std::int64_t rows, std::int64_t channels, const float* x
   }
 }
 
-void batch_norm_backward(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
-                         const float* mean, const float* var, const float* gamma, float eps, bool batch_stats,
-                         float* dx, float* dgamma, float* dbeta) {
-  std::vector<double> sum_dy(static_cast<std::size_t>(channels)), sum_dy_xc(static_cast<std::size_t>(channels));
-  channel_sums(rows, channels, sum_dy.data(), sum_dy_xc.data(), [&](std::int64_t r, float* a, float* b) {
+void batch_norm_backward_sums(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
+                              const float* mean, double* sum_dy, double* sum_dy_xc) {
+  channel_sums(rows, channels, sum_dy, sum_dy_xc, [&](std::int64_t r, float* a, float* b) {
     const float* xr = x + r * channels;
     const float* gr = dy + r * channels;
 #pragma omp simd
@@ -119,9 +117,24 @@ void batch_norm_backward(std::int64_t rows, std::int64_t channels, const float* 
       b[c] += gr[c] * (xr[c] - mean[c]);
     }
   });
+}
+
+void batch_norm_backward(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
+                         const float* mean, const float* var, const float* gamma, float eps, bool batch_stats,
+                         float* dx, float* dgamma, float* dbeta) {
+  std::vector<double> sum_dy(static_cast<std::size_t>(channels)), sum_dy_xc(static_cast<std::size_t>(channels));
+  batch_norm_backward_sums(rows, channels, x, dy, mean, sum_dy.data(), sum_dy_xc.data());
+  batch_norm_backward_apply(rows, channels, x, dy, mean, var, gamma, eps, batch_stats, sum_dy.data(),
+                            sum_dy_xc.data(), static_cast<double>(rows), sum_dy.data(), sum_dy_xc.data(), dx, dgamma,
+                            dbeta);
+}
+
+void batch_norm_backward_apply(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
+                               const float* mean, const float* var, const float* gamma, float eps, bool batch_stats,
+                               const double* sum_dy, const double* sum_dy_xc, double count, const double* total_dy,
+                               const double* total_dy_xc, float* dx, float* dgamma, float* dbeta) {
   // dx = k * dy + slope * (x - mean) + offset per channel; slope and offset carry the
   // gradient through the batch statistics and vanish in eval mode.
-  const double n = static_cast<double>(rows);
   std::vector<float> k_v(static_cast<std::size_t>(channels)), slope_v(static_cast<std::size_t>(channels)),
       offset_v(static_cast<std::size_t>(channels));
   for (std::int64_t c = 0; c < channels; ++c) {
@@ -131,8 +144,8 @@ void batch_norm_backward(std::int64_t rows, std::int64_t channels, const float* 
     dgamma[c] = static_cast<float>(sum_dy_xc[i] * invstd);
     const double k = static_cast<double>(gamma[c]) * invstd;
     k_v[i] = static_cast<float>(k);
-    slope_v[i] = batch_stats ? static_cast<float>(-k * invstd * invstd * sum_dy_xc[i] / n) : 0.0f;
-    offset_v[i] = batch_stats ? static_cast<float>(-k * sum_dy[i] / n) : 0.0f;
+    slope_v[i] = batch_stats ? static_cast<float>(-k * invstd * invstd * total_dy_xc[i] / count) : 0.0f;
+    offset_v[i] = batch_stats ? static_cast<float>(-k * total_dy[i] / count) : 0.0f;
   }
   if (!dx) return;
   const float* k = k_v.data();

@@ -26,4 +26,17 @@ void batch_norm_backward(std::int64_t rows, std::int64_t channels, const float* 
                          const float* mean, const float* var, const float* gamma, float eps, bool batch_stats,
                          float* dx, float* dgamma, float* dbeta);
 
+// batch_norm_backward in two halves, for synchronised batch-norm, whose gradient through
+// the statistics needs sums over every rank's rows:
+// the per-channel sums of dy and dy * (x - mean) over this process's rows,
+void batch_norm_backward_sums(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
+                              const float* mean, double* sum_dy, double* sum_dy_xc);
+// and the gradients: dgamma and dbeta from the local sums, dx with the gradient through
+// statistics taken over `count` rows whose sums are total_dy and total_dy_xc (the local
+// sums and rows again for plain batch-norm).
+void batch_norm_backward_apply(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
+                               const float* mean, const float* var, const float* gamma, float eps, bool batch_stats,
+                               const double* sum_dy, const double* sum_dy_xc, double count, const double* total_dy,
+                               const double* total_dy_xc, float* dx, float* dgamma, float* dbeta);
+
 }  // namespace autospace::kernels::cpu

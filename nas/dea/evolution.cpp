@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <bit>
+#include <optional>
 #include <set>
 
 #include "engine/nn/dropout.h"
+#include "engine/ops/batch_norm.h"
 #include "engine/ops/cross_entropy.h"
 #include "engine/optim/grad_utils.h"
 #include "kernels/common/check.h"
@@ -75,16 +78,67 @@ void Evolution::reset_score_optimizer() {
                                           optim::AdamOptions{settings_.score_beta1, settings_.score_beta2, 1e-8f});
 }
 
+void Evolution::distribute(dist::Communicator& comm, bool sync_bn, std::int64_t bucket_bytes) {
+  comm_ = &comm;
+  sync_bn_ = sync_bn;
+  bucket_bytes_ = bucket_bytes;
+}
+
+void Evolution::backward(const Tensor& loss, const std::vector<NamedTensor>& params) {
+  if (!comm_) return loss.backward();
+  dist::GradientReducer(*comm_, params, bucket_bytes_).backward(loss);
+}
+
+double Evolution::global_loss(double local) const {
+  if (!comm_) return local;
+  const Tensor t = Tensor::from_vector({static_cast<float>(local)}, {1});
+  comm_->all_reduce(t, dist::ReduceOp::average);
+  return t.item();
+}
+
+void Evolution::check_populations_agree() const {
+  // Per layer, a hash of every member (cell, fitness bits, age, sample count) and of the
+  // supernet's candidates: equal on every rank unless some decision differed.
+  std::vector<std::int64_t> hashes;
+  for (std::size_t l = 0; l < populations_.size(); ++l) {
+    std::uint64_t h = 1469598103934665603ull;
+    const auto mix = [&h](std::uint64_t v) { h = (h ^ v) * 1099511628211ull; };
+    for (const Individual& ind : populations_[l].members()) {
+      mix(cell_hash(ind.cell));
+      mix(std::bit_cast<std::uint64_t>(ind.fitness));
+      mix(static_cast<std::uint64_t>(ind.born));
+      mix(static_cast<std::uint64_t>(ind.scored));
+    }
+    for (int m : members_[l]) mix(static_cast<std::uint64_t>(m));
+    hashes.push_back(static_cast<std::int64_t>(h));
+  }
+  const auto layers = static_cast<std::int64_t>(hashes.size());
+  const Tensor all = comm_->all_gather(Tensor::from_int64(hashes, {layers}));
+  const std::int64_t* a = all.data<std::int64_t>();
+  for (std::int64_t l = 0; l < layers; ++l)
+    for (int r = 1; r < comm_->world(); ++r)
+      if (a[r * layers + l] != a[l])
+        AUTOSPACE_THROW("DEA: after regeneration round ", round_, " the population of layer ", l, " on rank ", r,
+                        " differs from rank 0's (every rank must decide identically from the shared seed and the "
+                        "averaged scores)");
+}
+
 StepResult Evolution::weight_step(const Tensor& x, const Tensor& labels, float lr) {
   supernet_->train();
   Rng rng({seed_, RngPurpose::architecture_sampling, 0, static_cast<std::uint32_t>(step_)});
   supernet_->sample(rng, GatePaths::active_only);
-  nn::set_rng_step(*supernet_, 0, static_cast<std::uint32_t>(step_));
+  // Masks are drawn per batch position: with several ranks each gets streams of its own.
+  const std::int64_t mask_step = comm_ ? step_ * comm_->world() + comm_->rank() : step_;
+  nn::set_rng_step(*supernet_, 0, static_cast<std::uint32_t>(mask_step));
   StepResult r;
-  r.logits = supernet_->forward(x);
-  Tensor loss = ops::softmax_cross_entropy(r.logits, labels);
-  loss.backward();
-  r.loss = loss.item();
+  {
+    std::optional<ops::SyncBatchNorm> sync;
+    if (comm_ && sync_bn_) sync.emplace(*comm_);
+    r.logits = supernet_->forward(x);
+    Tensor loss = ops::softmax_cross_entropy(r.logits, labels);
+    backward(loss, supernet_->named_parameters());
+    r.loss = global_loss(loss.item());
+  }
   const double norm = settings_.grad_clip > 0 ? optim::clip_grad_norm(weights_->parameters(), settings_.grad_clip)
                                                : optim::grad_norm(weights_->parameters());
   r.applied = guard_.accept(r.loss, norm);
@@ -99,11 +153,15 @@ StepResult Evolution::score_step(const Tensor& x, const Tensor& labels) {
   Rng rng({seed_, RngPurpose::architecture_sampling, 1, static_cast<std::uint32_t>(score_steps_)});
   supernet_->sample(rng);
   StepResult r;
-  r.logits = supernet_->forward(x);
-  Tensor loss = ops::softmax_cross_entropy(r.logits, labels);
-  loss.backward();
+  {
+    std::optional<ops::SyncBatchNorm> sync;
+    if (comm_ && sync_bn_) sync.emplace(*comm_);
+    r.logits = supernet_->forward(x);
+    Tensor loss = ops::softmax_cross_entropy(r.logits, labels);
+    backward(loss, supernet_->logits());
+    r.loss = global_loss(loss.item());
+  }
   weights_->zero_grad();  // weights learn on the training split only
-  r.loss = loss.item();
   std::vector<Tensor> logit_tensors;
   for (const auto& [name, t] : supernet_->logits()) logit_tensors.push_back(t);
   r.applied = guard_.accept(r.loss, optim::grad_norm(logit_tensors));
@@ -148,6 +206,7 @@ void Evolution::regenerate() {
   for (const auto& group : weight_groups(supernet_->take_new_parameters(), settings_.weight_decay))
     weights_->add_parameters(group);
   reset_score_optimizer();
+  if (comm_) check_populations_agree();
 }
 
 LearnedSpace Evolution::learned_space() const {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "engine/dist/gradient_reducer.h"
 #include "engine/optim/grad_utils.h"
 #include "engine/optim/optimizer.h"
 #include "nas/dea/population.h"
@@ -61,6 +62,14 @@ class Evolution {
   // Writes the current scores back into the populations (call once at the end).
   void finish();
 
+  // Data-parallel evolution: every rank of `comm` feeds its own share of each batch; the
+  // weight and score gradients are averaged over ranks in buckets during the backward
+  // pass (only the sampled paths take part), the guard decides on the global loss,
+  // batch-norm statistics span the global batch when `sync_bn`, and every regeneration
+  // checks that all ranks reached the same populations (they decide from the shared
+  // seed and identical averaged scores), failing with the first differing layer and rank.
+  void distribute(dist::Communicator& comm, bool sync_bn, std::int64_t bucket_bytes = dist::kDefaultBucketBytes);
+
   // The top-K cells of every layer by fitness (the learned space).
   LearnedSpace learned_space() const;
 
@@ -86,6 +95,10 @@ class Evolution {
   CellConstraint constraint(std::size_t layer, bool first_half) const;
   void build_supernet_layer(std::size_t layer);
   void reset_score_optimizer();
+  // loss.backward(), with `params`' gradients averaged over ranks when distributed.
+  void backward(const Tensor& loss, const std::vector<NamedTensor>& params);
+  double global_loss(double local) const;  // the mean over ranks when distributed
+  void check_populations_agree() const;
 
   Backbone backbone_;
   DeaSettings settings_;
@@ -99,6 +112,9 @@ class Evolution {
   std::unique_ptr<optim::SGD> weights_;
   std::unique_ptr<optim::Adam> scores_;
   optim::NonFiniteGuard guard_{20};
+  dist::Communicator* comm_ = nullptr;  // set by distribute()
+  bool sync_bn_ = false;
+  std::int64_t bucket_bytes_ = dist::kDefaultBucketBytes;
 };
 
 }  // namespace autospace::nas

@@ -1,0 +1,55 @@
+#include "engine/dist/communicator.h"
+
+#include <cstdlib>
+
+#include "engine/dist/single_communicator.h"
+#if AUTOSPACE_WITH_MPI
+#include "engine/dist/mpi_communicator.h"
+#endif
+
+namespace autospace::dist {
+
+namespace {
+
+// The world size an MPI launcher announces: Open MPI's mpirun, PMIx (Open MPI 5, srun
+// --mpi=pmix), PMI (MPICH's Hydra, srun --mpi=pmi2). 0 when none did.
+int launcher_world_size() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE"})
+    if (const char* v = std::getenv(name)) return std::atoi(v);
+  return std::getenv("PMIX_RANK") ? 1 : 0;  // PMIx without a size variable: MPI_Init finds it
+}
+
+std::unique_ptr<Communicator> make_world() {
+  if (!launched_by_mpi()) return std::make_unique<SingleCommunicator>();
+#if AUTOSPACE_WITH_MPI
+  return std::make_unique<MpiCommunicator>();
+#else
+  const int size = launcher_world_size();
+  if (size > 1)
+    AUTOSPACE_THROW("started by an MPI launcher as one of ", size,
+                    " processes, but this build has no MPI (configure with -DAUTOSPACE_MPI=ON after installing "
+                    "libopenmpi-dev); each process would train alone");
+  return std::make_unique<SingleCommunicator>();
+#endif
+}
+
+}  // namespace
+
+bool launched_by_mpi() { return launcher_world_size() > 0; }
+
+Communicator& world_communicator() {
+  static const std::unique_ptr<Communicator> comm = make_world();
+  return *comm;
+}
+
+void check_collective_tensor(const Tensor& t, const char* what, bool reduction) {
+  AUTOSPACE_CHECK(t.defined(), what, ": undefined tensor");
+  if (!t.device().is_cpu())
+    AUTOSPACE_THROW(what, ": tensor on ", t.device().str(),
+                    "; this communicator moves CPU tensors only (copy to the CPU first, or use a GPU backend)");
+  const DType d = t.dtype();
+  const bool ok = d == DType::f32 || d == DType::i32 || d == DType::i64 || (!reduction && d == DType::u8);
+  if (!ok) AUTOSPACE_THROW(what, ": unsupported dtype ", dtype_name(d));
+}
+
+}  // namespace autospace::dist

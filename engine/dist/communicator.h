@@ -1,0 +1,86 @@
+#pragma once
+// Collectives between the processes of one data-parallel run (one process per GPU, or
+// per CPU node). Every rank calls the same collectives in the same order with tensors of
+// the same shape and dtype; the calls are matched by that order alone.
+//
+// Backends: SingleCommunicator (one process: every collective is the identity) and
+// MpiCommunicator (CPU tensors over MPI; built when MPI is found). world_communicator()
+// picks one from the environment the launcher set up.
+//
+// Faults: every collective of the MPI backend has a deadline (set_timeout). A collective
+// that a rank never joins — it died, hangs, or took another code path — ends on every
+// other rank with a CommunicatorError naming the collective and the ranks that did not
+// arrive. A communicator that failed can only be abandoned: at exit it aborts the whole
+// job instead of finalising.
+#include <cstdint>
+#include <memory>
+
+#include "engine/tensor.h"
+#include "kernels/common/check.h"
+
+namespace autospace::dist {
+
+enum class ReduceOp { sum, average };
+
+// The default longest wait for one collective. Generous: a step's collectives take
+// milliseconds, but rank 0 may spend minutes writing a checkpoint or evaluating while
+// the others wait at the next collective.
+constexpr double kDefaultTimeoutSeconds = 600;
+
+// A collective that failed or timed out. Its message names the collective, its sequence
+// number and, where known, the ranks that did not arrive.
+class CommunicatorError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A collective started but not finished (all_reduce_async). Its tensor must stay alive
+// and untouched until wait() returns.
+class PendingCollective {
+ public:
+  virtual ~PendingCollective() = default;
+  // Finished? Also drives the transfer forward, so callers poll it while computing.
+  virtual bool test() = 0;
+  // Blocks until finished or until the communicator's deadline (CommunicatorError).
+  virtual void wait() = 0;
+};
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual const char* backend() const = 0;
+  virtual int rank() const = 0;
+  virtual int world() const = 0;
+  // Rank among the processes on this node: which GPU this process drives.
+  virtual int local_rank() const = 0;
+  virtual int local_world() const = 0;
+
+  // In place; f32, i32 or i64. average divides by world() (f32 only).
+  virtual void all_reduce(const Tensor& t, ReduceOp op) = 0;
+  virtual std::unique_ptr<PendingCollective> all_reduce_async(const Tensor& t, ReduceOp op) = 0;
+  // In place: every rank ends with root's values.
+  virtual void broadcast(const Tensor& t, int root) = 0;
+  // [world, ...t.shape]: row r is rank r's t.
+  virtual Tensor all_gather(const Tensor& t) = 0;
+  virtual void barrier() = 0;
+  // Collectives started so far (the sequence number error messages quote).
+  virtual std::int64_t collectives() const = 0;
+  // Longest wait for each later collective; the single-process backend never waits.
+  virtual void set_timeout(double seconds) = 0;
+};
+
+// True when this process was started by an MPI launcher (mpirun, mpiexec, srun with
+// PMI/PMIx): the environment names a world size.
+bool launched_by_mpi();
+
+// The process-wide communicator, created on first use: MPI when launched by an MPI
+// launcher (an error when this build has no MPI and the launcher started several
+// processes), the single-process one otherwise. It lives until the process exits (MPI is
+// finalised then, or the job aborted if a collective failed).
+Communicator& world_communicator();
+
+// Checks that a collective's tensor is one the backends handle (contiguous CPU storage
+// of a supported dtype); `what` names the collective in the message.
+void check_collective_tensor(const Tensor& t, const char* what, bool reduction);
+
+}  // namespace autospace::dist

@@ -1,0 +1,38 @@
+#include "engine/dist/single_communicator.h"
+
+namespace autospace::dist {
+
+namespace {
+struct Finished final : PendingCollective {
+  bool test() override { return true; }
+  void wait() override {}
+};
+}  // namespace
+
+void SingleCommunicator::all_reduce(const Tensor& t, ReduceOp op) {
+  check_collective_tensor(t, "all_reduce", true);
+  AUTOSPACE_CHECK(op == ReduceOp::sum || t.dtype() == DType::f32, "all_reduce: average needs f32, got ",
+                  dtype_name(t.dtype()));
+  ++count_;
+}
+
+std::unique_ptr<PendingCollective> SingleCommunicator::all_reduce_async(const Tensor& t, ReduceOp op) {
+  all_reduce(t, op);
+  return std::make_unique<Finished>();
+}
+
+void SingleCommunicator::broadcast(const Tensor& t, int root) {
+  check_collective_tensor(t, "broadcast", false);
+  AUTOSPACE_CHECK(root == 0, "broadcast: root ", root, " outside a world of 1");
+  ++count_;
+}
+
+Tensor SingleCommunicator::all_gather(const Tensor& t) {
+  check_collective_tensor(t, "all_gather", false);
+  ++count_;
+  Shape shape{1};
+  shape.insert(shape.end(), t.shape().begin(), t.shape().end());
+  return t.clone().view(shape);
+}
+
+}  // namespace autospace::dist

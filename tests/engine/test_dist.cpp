@@ -1,0 +1,206 @@
+// engine/dist in one process: the single-process communicator, the backward hooks the
+// gradient reducer relies on, the reducer's bookkeeping and synchronised batch-norm
+// degenerating to plain batch-norm. The same code under `mpirun -np 2` is checked by
+// tests/dist/dist_check.cpp.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <functional>
+#include <optional>
+
+#include "engine/autograd/node.h"
+#include "engine/dist/gradient_reducer.h"
+#include "engine/dist/single_communicator.h"
+#include "engine/ops/add.h"
+#include "engine/ops/batch_norm.h"
+#include "engine/ops/cross_entropy.h"
+#include "engine/ops/linear.h"
+#include "tests/support/test_support.h"
+
+using namespace autospace;
+
+TEST_CASE("the single-process communicator: collectives are the identity", "[dist]") {
+  dist::SingleCommunicator comm;
+  CHECK(comm.world() == 1);
+  CHECK(comm.rank() == 0);
+  const Tensor t = Tensor::from_vector({1.5f, -2.f}, {2});
+  comm.all_reduce(t, dist::ReduceOp::sum);
+  comm.all_reduce(t, dist::ReduceOp::average);
+  CHECK(t.to_vector() == std::vector<float>{1.5f, -2.f});
+  CHECK(comm.all_reduce_async(t, dist::ReduceOp::sum)->test());
+  const Tensor gathered = comm.all_gather(Tensor::from_int64({4, 5, 6}, {3}));
+  CHECK(gathered.shape() == Shape{1, 3});
+  CHECK(gathered.data<std::int64_t>()[2] == 6);
+  comm.broadcast(Tensor::zeros({2}, DType::u8), 0);
+  comm.barrier();
+  CHECK(comm.collectives() == 6);
+  CHECK_THROWS_WITH(comm.broadcast(t, 1), Catch::Contains("root 1 outside a world of 1"));
+  CHECK_THROWS_WITH(comm.all_reduce(Tensor::zeros({2}, DType::u8), dist::ReduceOp::sum),
+                    Catch::Contains("unsupported dtype u8"));
+  CHECK_THROWS_WITH(comm.all_reduce(Tensor::from_int64({1}, {1}), dist::ReduceOp::average),
+                    Catch::Contains("average needs f32"));
+}
+
+TEST_CASE("without an MPI launcher the process communicator is the single one", "[dist]") {
+  if (dist::launched_by_mpi()) AUTOSPACE_SKIP_TEST("started by an MPI launcher");
+  CHECK(std::string(dist::world_communicator().backend()) == "single");
+}
+
+TEST_CASE("backward hooks: reachable leaves, each reported once its gradient is final", "[dist][autograd]") {
+  Tensor a = Tensor::from_vector({1, 2}, {2}).set_requires_grad(true);
+  Tensor b = Tensor::from_vector({3, 4}, {2}).set_requires_grad(true);
+  Tensor unused = Tensor::from_vector({0, 0}, {2}).set_requires_grad(true);
+  // b is used early and late in the graph: it is final only after the last use ran.
+  const Tensor h = ops::add(a, b);
+  const Tensor y = ops::add(ops::add(h, h), b);
+  std::vector<std::string> started, finals;
+  std::vector<std::vector<float>> grads_when_final;
+  {
+    BackwardHooks hooks;
+    hooks.on_start = [&](const std::vector<Tensor>& leaves) {
+      for (const Tensor& leaf : leaves) started.push_back(leaf.is_same(a) ? "a" : leaf.is_same(b) ? "b" : "?");
+    };
+    hooks.on_leaf_final = [&](const Tensor& leaf) {
+      finals.push_back(leaf.is_same(a) ? "a" : leaf.is_same(b) ? "b" : "?");
+      grads_when_final.push_back(leaf.grad().to_vector());
+    };
+    y.backward(Tensor::from_vector({1, 1}, {2}));
+  }
+  std::sort(started.begin(), started.end());
+  CHECK(started == std::vector<std::string>{"a", "b"});
+  REQUIRE(finals.size() == 2);
+  CHECK(grads_when_final[0] == (finals[0] == "a" ? a : b).grad().to_vector());
+  CHECK(grads_when_final[1] == (finals[1] == "a" ? a : b).grad().to_vector());
+  CHECK(b.grad().to_vector() == std::vector<float>{3, 3});
+  CHECK_FALSE(unused.grad().defined());
+  // Without hooks nothing is reported.
+  finals.clear();
+  ops::add(a, b).backward(Tensor::from_vector({1, 1}, {2}));
+  CHECK(finals.empty());
+}
+
+TEST_CASE("gradient reducer in one process: gradients unchanged, untouched stay undefined", "[dist]") {
+  dist::SingleCommunicator comm;
+  const Tensor w = test::random_tensor({3, 4}, 1).set_requires_grad(true);
+  const Tensor bias = test::random_tensor({3}, 2).set_requires_grad(true);
+  const Tensor idle = test::random_tensor({5}, 3).set_requires_grad(true);
+  const Tensor x = test::random_tensor({2, 4}, 4);
+  const Tensor labels = Tensor::from_int64({0, 2}, {2});
+  const auto loss = [&] { return ops::softmax_cross_entropy(ops::linear(x, w, bias), labels); };
+  loss().backward();
+  const auto want_w = w.grad().to_vector(), want_b = bias.grad().to_vector();
+
+  for (const std::int64_t bucket_bytes : {std::int64_t(8), dist::kDefaultBucketBytes}) {
+    dist::GradientReducer reducer(comm, {{"w", w}, {"bias", bias}, {"idle", idle}}, bucket_bytes);
+    w.clear_grad();
+    bias.clear_grad();
+    reducer.backward(loss());
+    CHECK(w.grad().to_vector() == want_w);
+    CHECK(bias.grad().to_vector() == want_b);
+    CHECK_FALSE(idle.grad().defined());
+    CHECK(reducer.last_stats().parameters == 2);
+    CHECK(reducer.last_stats().bytes == (12 + 3) * 4);
+    CHECK(reducer.last_stats().buckets == (bucket_bytes == 8 ? 2 : 1));
+    reducer.reduce();  // the gradients as they are now
+    CHECK(w.grad().to_vector() == want_w);
+    CHECK_FALSE(idle.grad().defined());
+  }
+  CHECK_THROWS_WITH(dist::GradientReducer(comm, {{"w", w}, {"again", w}}), Catch::Contains("again is listed twice"));
+}
+
+namespace {
+
+// A single-process communicator that reports every non-blocking all-reduce as it starts.
+class WatchedCommunicator final : public dist::Communicator {
+ public:
+  std::function<void()> on_async;
+  const char* backend() const override { return "watched"; }
+  int rank() const override { return 0; }
+  int world() const override { return 1; }
+  int local_rank() const override { return 0; }
+  int local_world() const override { return 1; }
+  void all_reduce(const Tensor& t, dist::ReduceOp op) override { inner_.all_reduce(t, op); }
+  std::unique_ptr<dist::PendingCollective> all_reduce_async(const Tensor& t, dist::ReduceOp op) override {
+    if (on_async) on_async();
+    return inner_.all_reduce_async(t, op);
+  }
+  void broadcast(const Tensor& t, int root) override { inner_.broadcast(t, root); }
+  Tensor all_gather(const Tensor& t) override { return inner_.all_gather(t); }
+  void barrier() override { inner_.barrier(); }
+  std::int64_t collectives() const override { return inner_.collectives(); }
+  void set_timeout(double) override {}
+
+ private:
+  dist::SingleCommunicator inner_;
+};
+
+}  // namespace
+
+TEST_CASE("gradient reducer overlaps: a bucket starts before the pass reaches earlier layers", "[dist]") {
+  const Tensor w1 = test::random_tensor({5, 4}, 1).set_requires_grad(true);
+  const Tensor w2 = test::random_tensor({3, 5}, 2).set_requires_grad(true);
+  const Tensor x = test::random_tensor({2, 4}, 3);
+  const Tensor loss =
+      ops::softmax_cross_entropy(ops::linear(ops::linear(x, w1, Tensor()), w2, Tensor()), Tensor::from_int64({0, 2}, {2}));
+  WatchedCommunicator comm;
+  std::vector<bool> first_layer_done;  // at each bucket start (after the flags' all-reduce)
+  comm.on_async = [&] { first_layer_done.push_back(w1.grad().defined()); };
+  dist::GradientReducer(comm, {{"w1", w1}, {"w2", w2}}, 4).backward(loss);
+  // The touched flags, then w2's bucket while w1 still has no gradient, then w1's.
+  CHECK(first_layer_done == std::vector<bool>{false, false, true});
+}
+
+TEST_CASE("synchronised batch-norm over one rank is plain batch-norm", "[dist]") {
+  dist::SingleCommunicator comm;
+  const Tensor x = test::random_tensor({3, 4, 5, 6}, 7, -2.f, 3.f).set_requires_grad(true);
+  const Tensor gamma = test::random_tensor({6}, 8, 0.5f, 1.5f).set_requires_grad(true);
+  const Tensor beta = test::random_tensor({6}, 9).set_requires_grad(true);
+  const Tensor dy = test::random_tensor({3, 4, 5, 6}, 10);
+  struct Result {
+    std::vector<double> y, dx, dgamma, dbeta, running_mean, running_var;
+  };
+  const auto run = [&](bool sync) {
+    const Tensor mean = Tensor::zeros({6}), var = Tensor::ones({6});
+    std::optional<ops::SyncBatchNorm> scope;
+    if (sync) scope.emplace(comm);
+    x.clear_grad();
+    gamma.clear_grad();
+    beta.clear_grad();
+    const Tensor y = ops::batch_norm(x, gamma, beta, mean, var, {});
+    y.backward(dy);
+    return Result{test::to_double(y),     test::to_double(x.grad()), test::to_double(gamma.grad()),
+                  test::to_double(beta.grad()), test::to_double(mean), test::to_double(var)};
+  };
+  const Result plain = run(false), synced = run(true);
+  CHECK(test::relative_l2(synced.y, plain.y) < 1e-6);
+  CHECK(test::relative_l2(synced.dx, plain.dx) < 1e-6);
+  CHECK(test::relative_l2(synced.dgamma, plain.dgamma) < 1e-6);
+  CHECK(test::relative_l2(synced.dbeta, plain.dbeta) < 1e-6);
+  CHECK(test::relative_l2(synced.running_mean, plain.running_mean) < 1e-6);
+  CHECK(test::relative_l2(synced.running_var, plain.running_var) < 1e-6);
+  CHECK(comm.collectives() == 2);  // one all-gather forward, one all-reduce backward
+}
+
+TEST_CASE("gradient reducer: CUDA gradients travel through the host buckets", "[dist][cuda]") {
+  if (cuda_device_count() == 0) AUTOSPACE_SKIP_TEST("no GPU");
+  dist::SingleCommunicator comm;
+  const Device gpu = Device::cuda();
+  const Tensor w = test::random_tensor({3, 4}, 1).to(gpu).set_requires_grad(true);
+  const Tensor bias = test::random_tensor({3}, 2).to(gpu).set_requires_grad(true);
+  const Tensor x = test::random_tensor({2, 4}, 4).to(gpu);
+  const Tensor labels = Tensor::from_int64({0, 2}, {2}).to(gpu);
+  const auto loss = [&] { return ops::softmax_cross_entropy(ops::linear(x, w, bias), labels); };
+  loss().backward();
+  const auto want_w = w.grad().to_vector(), want_b = bias.grad().to_vector();
+  w.clear_grad();
+  bias.clear_grad();
+  dist::GradientReducer(comm, {{"w", w}, {"bias", bias}}, 8).backward(loss());
+  CHECK(w.grad().device() == gpu);
+  CHECK(w.grad().to_vector() == want_w);
+  CHECK(bias.grad().to_vector() == want_b);
+
+  const Tensor bx = test::random_tensor({2, 3, 3, 4}, 5).to(gpu);
+  const Tensor ones = Tensor::ones({4}).to(gpu), zeros = Tensor::zeros({4}).to(gpu);
+  ops::SyncBatchNorm scope(comm);
+  CHECK_THROWS_WITH(ops::batch_norm(bx, ones, zeros, zeros.clone(), ones.clone(), {}),
+                    Catch::Contains("CPU tensors only"));
+}
