@@ -74,9 +74,9 @@ def main():
             results.append(r)
             print(f"pytorch mobilenet_v2 {resolution}x{resolution} batch {batch} {precision:>4}: "
                   f"{r['ms_per_step']:8.2f} ms/step {r['images_per_second']:9.1f} images/s", flush=True)
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(results, f, indent=1)
+            if a.json:  # after every configuration: a time limit keeps what was measured
+                with open(a.json, "w") as f:
+                    json.dump(results, f, indent=1)
 
 
 if __name__ == "__main__":
