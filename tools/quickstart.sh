@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The README's main job: installs missing packages, builds, then runs phase 1 (evolve a
-# search space) on the generated synthetic dataset, in runs/quick-evolve. Re-running it
-# resumes or reports the finished run. (The full evolve -> search -> train -> eval pipeline
-# replaces this once `autospace run` exists.)
+# The README's main job: installs missing packages, builds, then runs the pipeline of
+# configs/quickstart.json on the generated synthetic dataset in runs/quickstart — evolve a
+# search space (phase 1), train an architecture from scratch (phase 3), evaluate it
+# (phase 4) — and ends with pipeline-summary.json and report.html. Re-running it resumes
+# an interrupted run or reports the finished one. (Phase 2, autospace-search, is not built
+# yet; the quickstart trains the fixed architecture its config names.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
 tools/build.sh
-build/apps/autospace-evolve configs/evolve/quick-synthetic.json "$@"
+build/apps/autospace run configs/quickstart.json "$@"
 echo
-echo "learned space: runs/quick-evolve/space.json (drawn in runs/quick-evolve/space.svg)"
-build/apps/autospace-inspect runs/quick-evolve/space.json | head -40
+echo "report: runs/quickstart/report.html (one self-contained page); summary: runs/quickstart/pipeline-summary.json"

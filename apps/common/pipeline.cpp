@@ -1,0 +1,125 @@
+#include "apps/common/pipeline.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "apps/common/eval_run.h"
+#include "apps/common/evolve_run.h"
+#include "apps/common/report_html.h"
+#include "apps/common/run_directory.h"
+#include "apps/common/train_loop.h"
+#include "kernels/common/check.h"
+
+namespace autospace::apps {
+
+namespace {
+
+const std::vector<std::string> kPhases = {"evolve", "train", "eval"};
+const std::vector<std::string> kShared = {"run_dir", "seed", "device", "threads", "data"};
+
+nas::Json section(const nas::ObjectReader& top, const std::string& name) {
+  if (!top.has(name)) return nas::Json::object();
+  const nas::Json& s = top.at(name);
+  if (!s.is_object()) nas::json_fail(top.path_of(name), "expected an object, got " + nas::json_describe(s));
+  for (const auto& key : kShared)
+    if (s.contains(key))
+      nas::json_fail(nas::json_child(top.path_of(name), key),
+                     "is shared by every phase: set it at the top level of the pipeline description");
+  return s;
+}
+
+nas::Json read_state(const std::filesystem::path& file) {
+  return std::filesystem::exists(file) ? nas::read_json_file(file) : nas::Json{{"phases", nas::Json::object()}};
+}
+
+}  // namespace
+
+PipelineSettings parse_pipeline_settings(const nas::Json& description) {
+  const nas::ObjectReader top(description, "",
+                              {"run_dir", "seed", "device", "threads", "data", "phases", "evolve", "train"});
+  PipelineSettings s;
+  s.run_dir = top.string_or("run_dir", "runs/pipeline");
+  if (s.run_dir.empty()) nas::json_fail(top.path_of("run_dir"), "must not be empty");
+  s.shared = nas::Json::object();
+  for (const auto& key : kShared)
+    if (top.has(key)) s.shared[key] = top.at(key);
+  s.shared["run_dir"] = s.run_dir.string();
+  if (top.has("phases")) {
+    const nas::Json& phases = top.array("phases");
+    if (phases.empty()) nas::json_fail(top.path_of("phases"), "names no phase");
+    std::size_t previous = 0;
+    for (std::size_t i = 0; i < phases.size(); ++i) {
+      const std::string path = nas::json_index(top.path_of("phases"), i);
+      const std::size_t k = nas::json_choice(phases[i], path, kPhases);
+      if (i > 0 && k <= previous) nas::json_fail(path, "phases run in the order evolve, train, eval, each once");
+      previous = k;
+      s.phases.push_back(kPhases[k]);
+    }
+  } else {
+    s.phases = kPhases;
+  }
+  s.evolve = section(top, "evolve");
+  s.train = section(top, "train");
+  return s;
+}
+
+nas::Json phase_description(const PipelineSettings& s, const std::string& phase) {
+  const std::string dir = phase == "eval" ? "train" : phase;
+  nas::Json d = s.shared;
+  d["run_dir"] = (s.run_dir / dir).string();
+  const nas::Json& own = dir == "evolve" ? s.evolve : s.train;
+  for (const auto& [key, value] : own.items()) d[key] = value;
+  return d;
+}
+
+PipelineOutcome run_pipeline(const PipelineSettings& s) {
+  nas::Json resolved = s.shared;
+  resolved["phases"] = s.phases;
+  resolved["evolve"] = s.evolve;
+  resolved["train"] = s.train;
+  RunDirectory run(s.run_dir, resolved);
+  const auto state_file = run.file("pipeline-state.json");
+  nas::Json state = read_state(state_file);
+
+  for (const std::string& phase : s.phases) {
+    nas::Json& record = state["phases"][phase];
+    if (record.is_null()) record = nas::Json::object();
+    if (record.value("done", false)) {
+      std::printf("[pipeline] %s: done before (%s)\n", phase.c_str(), (s.run_dir / (phase == "eval" ? "train" : phase)).c_str());
+      continue;
+    }
+    std::printf("[pipeline] %s\n", phase.c_str());
+    run.log({{"phase", phase}, {"event", "start"}});
+    const auto start = std::chrono::steady_clock::now();
+    const nas::Json d = phase_description(s, phase);
+    bool done = true;  // evaluation has no checkpoint: it runs to the end or fails
+    try {
+      if (phase == "evolve") {
+        done = run_evolve(parse_evolve_settings(d)).complete;
+      } else if (phase == "train") {
+        done = run_training(parse_run_settings(d)).completed;
+      } else {
+        run_evaluation(parse_run_settings(d));
+      }
+    } catch (const std::exception& e) {
+      AUTOSPACE_THROW("phase ", phase, " (", d["run_dir"].get<std::string>(), "): ", e.what());
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    record["seconds"] = record.value("seconds", 0.0) + seconds;
+    record["done"] = done;
+    nas::write_json_file(state_file, state);
+    run.log({{"phase", phase}, {"event", done ? "done" : "stopped"}, {"seconds", seconds}});
+    if (!done) {
+      std::printf("[pipeline] %s stopped; run the same command again to resume\n", phase.c_str());
+      return {false, nullptr};
+    }
+  }
+
+  const nas::Json summary = pipeline_summary(s.run_dir, state);
+  nas::write_json_file(run.file("pipeline-summary.json"), summary);
+  write_report_html(s.run_dir, summary);
+  std::printf("[pipeline] done: %s, %s\n", run.file("pipeline-summary.json").c_str(), run.file("report.html").c_str());
+  return {true, summary};
+}
+
+}  // namespace autospace::apps

@@ -1,0 +1,71 @@
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "apps/common/pipeline.h"
+#include "tests/apps/test_train_eval_support.h"
+
+using namespace autospace;
+namespace fs = std::filesystem;
+
+namespace {
+
+nas::Json pipeline(const fs::path& run_dir) {
+  const nas::Json tiny = test::tiny_description(run_dir);
+  nas::Json d = {{"run_dir", run_dir.string()}, {"seed", 3}, {"threads", 1}, {"data", tiny["data"]}};
+  d["evolve"] = nas::Json::parse(R"({
+    "backbone": {"classes": 2, "stem": {"channels": 8, "kernel": 3, "stride": 1}, "fixed": [],
+                 "stages": [{"width": 8, "depth": 1, "stride": 1}, {"width": 12, "depth": 1, "stride": 2}],
+                 "head": {"channels": 16, "dropout": 0.0}},
+    "evolve": {"epochs": 2, "batch_size": 8, "population": 4, "supernet_cells": 2, "children": 1, "tournament": 2,
+               "top_k": 2, "period": 4, "score_every": 2, "score_batch_size": 8, "log_every": 2}})");
+  d["train"] = {{"arch", tiny["arch"]}, {"train", tiny["train"]}, {"eval", tiny["eval"]}};
+  d["train"]["train"]["epochs"] = 2;
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("autospace run chains evolve, train and eval, then reports; done phases are not rerun",
+          "[apps][pipeline]") {
+  const test::TempDir dir;
+  const fs::path run = dir / "run";
+  const apps::PipelineOutcome first = apps::run_pipeline(apps::parse_pipeline_settings(pipeline(run)));
+  REQUIRE(first.complete);
+  for (const char* f : {"evolve/space.json", "train/best.safetensors", "train/eval.json", "pipeline-summary.json",
+                        "report.html"})
+    CHECK(fs::exists(run / f));
+  const nas::Json& s = first.summary;
+  CHECK(s["evaluation"]["madds"] == s["architecture"]["madds"]);
+  CHECK(s["training"]["best"]["top1"] == s["evaluation"]["top1"]);  // eval reads best.safetensors
+  CHECK(s["learned_space"]["file"] == (run / "evolve" / "space.json").string());
+  std::ifstream html(run / "report.html");
+  const std::string page((std::istreambuf_iterator<char>(html)), std::istreambuf_iterator<char>());
+  CHECK(page.find("<h2>Phase 1: the learned space</h2>") != std::string::npos);
+  CHECK(page.find("<svg") != std::string::npos);
+
+  // Started again: every phase is recorded as done, so nothing runs and the times stay.
+  const nas::Json before = nas::read_json_file(run / "pipeline-state.json");
+  const apps::PipelineOutcome second = apps::run_pipeline(apps::parse_pipeline_settings(pipeline(run)));
+  CHECK(second.complete);
+  CHECK(nas::read_json_file(run / "pipeline-state.json") == before);
+}
+
+TEST_CASE("autospace run: the description is read strictly", "[apps][pipeline]") {
+  const test::TempDir dir;
+  nas::Json d = pipeline(dir / "run");
+  d["train"]["seed"] = 4;
+  CHECK_THROWS_WITH(apps::parse_pipeline_settings(d), Catch::Contains("train.seed") && Catch::Contains("shared"));
+  d = pipeline(dir / "run");
+  d["phases"] = {"eval", "train"};
+  CHECK_THROWS_WITH(apps::parse_pipeline_settings(d), Catch::Contains("phases[1]"));
+  d = pipeline(dir / "run");
+  d["phases"] = {"evolve", "search"};
+  CHECK_THROWS_WITH(apps::parse_pipeline_settings(d), Catch::Contains("phases[1]"));
+  // Each phase gets the shared keys and its own run directory.
+  const apps::PipelineSettings s = apps::parse_pipeline_settings(pipeline(dir / "run"));
+  const nas::Json train = apps::phase_description(s, "train");
+  CHECK(train["run_dir"] == (dir / "run" / "train").string());
+  CHECK(train["seed"] == 3);
+  CHECK(apps::phase_description(s, "eval")["run_dir"] == train["run_dir"]);
+}
