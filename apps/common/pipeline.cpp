@@ -28,6 +28,9 @@ nas::Json section(const nas::ObjectReader& top, const std::string& name) {
   return s;
 }
 
+// Evaluation reads and writes the training run's directory.
+std::string phase_dir(const std::string& phase) { return phase == "eval" ? "train" : phase; }
+
 nas::Json read_state(const std::filesystem::path& file) {
   return std::filesystem::exists(file) ? nas::read_json_file(file) : nas::Json{{"phases", nas::Json::object()}};
 }
@@ -64,7 +67,7 @@ PipelineSettings parse_pipeline_settings(const nas::Json& description) {
 }
 
 nas::Json phase_description(const PipelineSettings& s, const std::string& phase) {
-  const std::string dir = phase == "eval" ? "train" : phase;
+  const std::string dir = phase_dir(phase);
   nas::Json d = s.shared;
   d["run_dir"] = (s.run_dir / dir).string();
   const nas::Json& own = dir == "evolve" ? s.evolve : s.train;
@@ -85,7 +88,7 @@ PipelineOutcome run_pipeline(const PipelineSettings& s) {
     nas::Json& record = state["phases"][phase];
     if (record.is_null()) record = nas::Json::object();
     if (record.value("done", false)) {
-      std::printf("[pipeline] %s: done before (%s)\n", phase.c_str(), (s.run_dir / (phase == "eval" ? "train" : phase)).c_str());
+      std::printf("[pipeline] %s: done before (%s)\n", phase.c_str(), (s.run_dir / phase_dir(phase)).c_str());
       continue;
     }
     std::printf("[pipeline] %s\n", phase.c_str());

@@ -285,6 +285,7 @@ nas::Json run_ranking_check(const RankingSettings& s) {
   RunDirectory run(s.run_dir, to_json(s));
   if (s.threads > 0) set_num_threads(s.threads);
   const Device device = parse_device(s.device);
+  AUTOSPACE_CHECK(device.is_cpu(), "autospace-rankcheck: device ", device.str(), " is not supported yet (CPU only)");
   const Datasets sets = open_datasets(s.data);
   const TrainHoldout split = split_holdout(sets, s.data, s.seed);
   BatchStream train(make_loader(split.train, s.data, s.batch_size, true, s.seed));
