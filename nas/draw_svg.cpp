@@ -16,20 +16,6 @@ constexpr double kDagHeight = 140;
 constexpr double kNodeRadius = 13;
 constexpr double kNodeSpacing = 60;
 
-std::string escaped(const std::string& text) {
-  std::string out;
-  for (char ch : text) {
-    switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += ch;
-    }
-  }
-  return out;
-}
-
 struct Point {
   double x;
   double y;
@@ -70,7 +56,7 @@ void draw_dag(std::ostream& os, const DagDrawing& dag, double x0, double y0) {
     const Point middle{(a.x + 2 * control.x + b.x) / 4, (a.y + 2 * control.y + b.y) / 4};
     const double label_y = bend(kEdges[e]) > 0 ? middle.y + 12 : middle.y - 4;
     os << "<text x=\"" << middle.x << "\" y=\"" << label_y << "\" text-anchor=\"middle\" font-size=\"11\" fill=\"" << colour
-       << "\">" << escaped(dag.edges[e]) << "</text>\n";
+       << "\">" << xml_escape(dag.edges[e]) << "</text>\n";
   }
   const Point n3 = node(3);
   const Point out = node(4);
@@ -81,7 +67,7 @@ void draw_dag(std::ostream& os, const DagDrawing& dag, double x0, double y0) {
     os << "<circle cx=\"" << p.x << "\" cy=\"" << p.y << "\" r=\"" << kNodeRadius << "\" fill=\"" << (dag.live[n] ? "#ffffff" : "#f2f2f2")
        << "\" stroke=\"" << (dag.live[n] ? "#333333" : "#bbbbbb") << "\"" << (dag.live[n] ? "" : " stroke-dasharray=\"3,2\"")
        << "/>\n<text x=\"" << p.x << "\" y=\"" << p.y + 4 << "\" text-anchor=\"middle\" font-size=\"10\" fill=\""
-       << (dag.live[n] ? "#111111" : "#aaaaaa") << "\">" << escaped(dag.nodes[n]) << "</text>\n";
+       << (dag.live[n] ? "#111111" : "#aaaaaa") << "\">" << xml_escape(dag.nodes[n]) << "</text>\n";
   }
 }
 
@@ -106,7 +92,7 @@ std::string draw_svg(const Figure& figure) {
      << "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" "
         "orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#333333\"/></marker></defs>\n"
      << "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
-     << "<text x=\"" << kGap << "\" y=\"20\" font-size=\"15\" font-weight=\"bold\">" << escaped(figure.title) << "</text>\n";
+     << "<text x=\"" << kGap << "\" y=\"20\" font-size=\"15\" font-weight=\"bold\">" << xml_escape(figure.title) << "</text>\n";
   double y = kTitleHeight;
   for (std::size_t r = 0; r < figure.rows.size(); ++r) {
     for (std::size_t c = 0; c < figure.rows[r].size(); ++c) {
@@ -114,12 +100,12 @@ std::string draw_svg(const Figure& figure) {
       const double x = kGap + static_cast<double>(c) * (kPanelWidth + kGap);
       os << "<rect x=\"" << x << "\" y=\"" << y << "\" width=\"" << kPanelWidth << "\" height=\"" << row_heights[r] - kGap
          << "\" rx=\"6\" fill=\"#fafafa\" stroke=\"#cccccc\"/>\n"
-         << "<text x=\"" << x + 8 << "\" y=\"" << y + 16 << "\" font-size=\"12\" font-weight=\"bold\">" << escaped(panel.title)
+         << "<text x=\"" << x + 8 << "\" y=\"" << y + 16 << "\" font-size=\"12\" font-weight=\"bold\">" << xml_escape(panel.title)
          << "</text>\n";
       double line_y = y + 16;
       for (const std::string& line : panel.lines) {
         line_y += kLineHeight;
-        os << "<text x=\"" << x + 8 << "\" y=\"" << line_y << "\" font-size=\"11\">" << escaped(line) << "</text>\n";
+        os << "<text x=\"" << x + 8 << "\" y=\"" << line_y << "\" font-size=\"11\">" << xml_escape(line) << "</text>\n";
       }
       if (panel.dag) draw_dag(os, *panel.dag, x, line_y + 4);
     }
@@ -127,6 +113,20 @@ std::string draw_svg(const Figure& figure) {
   }
   os << "</svg>\n";
   return os.str();
+}
+
+std::string xml_escape(const std::string& text) {
+  std::string out;
+  for (char ch : text) {
+    switch (ch) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += ch;
+    }
+  }
+  return out;
 }
 
 }  // namespace autospace::nas

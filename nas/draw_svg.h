@@ -9,4 +9,7 @@ namespace autospace::nas {
 
 std::string draw_svg(const Figure& figure);
 
+// Text made safe inside SVG/HTML elements and attribute values (& < > ").
+std::string xml_escape(const std::string& text);
+
 }  // namespace autospace::nas

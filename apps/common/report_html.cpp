@@ -26,20 +26,6 @@ std::string read_text(const fs::path& file) {
   return out.str();
 }
 
-std::string escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string number(double v, const char* format = "%.4g") {
   char buf[64];
   std::snprintf(buf, sizeof buf, format, v);
@@ -84,7 +70,7 @@ std::string phase_figures(const fs::path& dir) {
   std::sort(files.begin(), files.end());
   std::string html;
   for (const auto& f : files)
-    html += "<figure>" + read_text(f) + "<figcaption>" + escape(f.filename().string()) + "</figcaption></figure>\n";
+    html += "<figure>" + read_text(f) + "<figcaption>" + nas::xml_escape(f.filename().string()) + "</figcaption></figure>\n";
   return html;
 }
 
@@ -125,16 +111,16 @@ nas::Json pipeline_summary(const fs::path& run_dir, const nas::Json& state) {
 
 void write_report_html(const fs::path& run_dir, const nas::Json& summary) {
   std::string h;
-  h += "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>AutoSpace run " + escape(run_dir.string()) +
+  h += "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>AutoSpace run " + nas::xml_escape(run_dir.string()) +
        "</title>\n<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}"
        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:left}"
        "figure{margin:1em 0;overflow-x:auto}figcaption{color:#666;font-size:90%}svg{max-width:100%;height:auto}"
        "pre{background:#f6f6f6;padding:1em;overflow-x:auto}</style></head><body>\n";
-  h += "<h1>AutoSpace pipeline: " + escape(run_dir.string()) + "</h1>\n";
+  h += "<h1>AutoSpace pipeline: " + nas::xml_escape(run_dir.string()) + "</h1>\n";
 
   h += "<table><tr><th>phase</th><th>finished</th><th>wall time</th></tr>\n";
   for (const auto& [phase, p] : summary["phases"].items())
-    h += "<tr><td>" + escape(phase) + "</td><td>" + (p["done"].get<bool>() ? "yes" : "no") + "</td><td>" +
+    h += "<tr><td>" + nas::xml_escape(phase) + "</td><td>" + (p["done"].get<bool>() ? "yes" : "no") + "</td><td>" +
          number(p["seconds"].get<double>(), "%.1f s") + "</td></tr>\n";
   h += "<tr><th>total</th><td></td><th>" + number(summary["total_seconds"].get<double>(), "%.1f s") + "</th></tr></table>\n";
 
@@ -144,15 +130,15 @@ void write_report_html(const fs::path& run_dir, const nas::Json& summary) {
          number(s["mean_hamming_to_reference"].get<double>(), "%.2f") + ". Edge operations over all top cells: ";
     std::string ops;
     for (const auto& [op, n] : s["edge_op_counts"].items()) ops += (ops.empty() ? "" : ", ") + op + " " + n.dump();
-    h += escape(ops) + ".</p>\n" + phase_figures(run_dir / "evolve");
+    h += nas::xml_escape(ops) + ".</p>\n" + phase_figures(run_dir / "evolve");
   }
   if (summary.contains("architecture")) {
     const auto& a = summary["architecture"];
     const nas::Arch arch = nas::load_arch(a["file"].get<std::string>());
-    h += "<h2>The architecture trained</h2>\n<p>" + escape(a["name"].get<std::string>()) + ": " +
+    h += "<h2>The architecture trained</h2>\n<p>" + nas::xml_escape(a["name"].get<std::string>()) + ": " +
          number(a["madds"].get<double>() / 1e6, "%.2f") + " M MAdds, " + number(a["params"].get<double>() / 1e6, "%.3f") +
          " M parameters.</p>\n<figure>" + nas::draw_svg(nas::arch_figure(arch)) +
-         "<figcaption>the cell of every layer</figcaption></figure>\n<pre>" + escape(nas::arch_table(arch)) + "</pre>\n";
+         "<figcaption>the cell of every layer</figcaption></figure>\n<pre>" + nas::xml_escape(nas::arch_table(arch)) + "</pre>\n";
   }
   if (summary.contains("training")) {
     const auto& t = summary["training"];

@@ -4,21 +4,13 @@
 #include <cmath>
 #include <sstream>
 
+#include "nas/draw_svg.h"
+
 namespace autospace::apps {
 
 namespace {
 const char* kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
 
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else out += c;
-  }
-  return out;
-}
 }  // namespace
 
 std::string svg_line_plot(const std::string& title, const std::string& x_label, const std::string& y_label,
@@ -42,7 +34,7 @@ std::string svg_line_plot(const std::string& title, const std::string& x_label, 
   std::ostringstream o;
   o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
     << "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  o << "<text x=\"" << width / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" << escape(title) << "</text>\n";
+  o << "<text x=\"" << width / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" << nas::xml_escape(title) << "</text>\n";
   o << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << pw << "\" height=\"" << ph
     << "\" fill=\"none\" stroke=\"#444\"/>\n";
   for (int t = 0; t <= 4; ++t) {
@@ -52,10 +44,10 @@ std::string svg_line_plot(const std::string& title, const std::string& x_label, 
     o << "<line x1=\"" << left << "\" x2=\"" << left + pw << "\" y1=\"" << py(yv) << "\" y2=\"" << py(yv)
       << "\" stroke=\"#ddd\"/>\n";
   }
-  o << "<text x=\"" << left + pw / 2 << "\" y=\"" << height - 12 << "\" text-anchor=\"middle\">" << escape(x_label)
+  o << "<text x=\"" << left + pw / 2 << "\" y=\"" << height - 12 << "\" text-anchor=\"middle\">" << nas::xml_escape(x_label)
     << "</text>\n";
   o << "<text x=\"16\" y=\"" << top + ph / 2 << "\" text-anchor=\"middle\" transform=\"rotate(-90 16 " << top + ph / 2
-    << ")\">" << escape(y_label) << "</text>\n";
+    << ")\">" << nas::xml_escape(y_label) << "</text>\n";
   for (std::size_t k = 0; k < series.size(); ++k) {
     const auto& s = series[k];
     const char* colour = kColours[k % 6];
@@ -66,7 +58,7 @@ std::string svg_line_plot(const std::string& title, const std::string& x_label, 
     const double ly = top + 14 + 18.0 * static_cast<double>(k);
     o << "<line x1=\"" << left + pw + 10 << "\" x2=\"" << left + pw + 30 << "\" y1=\"" << ly << "\" y2=\"" << ly
       << "\" stroke=\"" << colour << "\" stroke-width=\"2\"/><text x=\"" << left + pw + 34 << "\" y=\"" << ly + 4
-      << "\">" << escape(s.name) << "</text>\n";
+      << "\">" << nas::xml_escape(s.name) << "</text>\n";
   }
   o << "</svg>\n";
   return o.str();
