@@ -40,6 +40,7 @@
 #include "engine/optim/optimizer.h"
 #include "engine/rng/rng.h"
 #include "nas/dea/evolution.h"
+#include "tests/nas/tiny_dea.h"
 
 using namespace autospace;
 
@@ -264,28 +265,6 @@ void check_sync_bn() {
                 worst.c_str(), unsynced_diff, unsynced_worst.c_str());
 }
 
-nas::Backbone tiny_backbone() {
-  nas::Backbone b;
-  b.net.resolution = 8;
-  b.net.classes = 3;
-  b.net.stem = {8, 3, 1};
-  b.net.head = {16, 0.0};
-  b.fixed = {};
-  b.stages = {{8, 2, 1}, {12, 1, 2}};
-  return b;
-}
-
-nas::DeaSettings tiny_dea() {
-  nas::DeaSettings s;
-  s.population = 6;
-  s.supernet_cells = 3;
-  s.children = 2;
-  s.tournament = 3;
-  s.top_k = 2;
-  s.period = 3;
-  return s;
-}
-
 // This rank's half of global batch k (8 images) of the training or held-out data.
 Batch dea_batch(std::uint32_t k, bool holdout) {
   const Tensor all = random_normal({8, 8, 8, 3}, {holdout ? 2u : 1u, RngPurpose::test, 0, k});
@@ -310,7 +289,7 @@ void run_dea(nas::Evolution& evo, std::int64_t until) {
 }
 
 void check_dea() {
-  nas::Evolution evo(tiny_backbone(), tiny_dea(), 5, 12);
+  nas::Evolution evo(test::tiny_dea_backbone(), test::tiny_dea_settings(), 5, 12);
   evo.distribute(*comm, true);
   run_dea(evo, 12);  // regenerations at steps 3, 6, 9, each checked across ranks
   evo.finish();
@@ -320,9 +299,9 @@ void check_dea() {
   const Tensor all = comm->all_gather(hash);
   EXPECT(all.data<std::int64_t>()[0] == all.data<std::int64_t>()[1], "final DEA states differ between ranks");
 
-  nas::DeaSettings different = tiny_dea();
+  nas::DeaSettings different = test::tiny_dea_settings();
   if (comm->rank() == 1) different.momentum = 0.25;
-  nas::Evolution diverging(tiny_backbone(), different, 5, 12);
+  nas::Evolution diverging(test::tiny_dea_backbone(), different, 5, 12);
   diverging.distribute(*comm, false);
   std::string message;
   try {

@@ -2,34 +2,13 @@
 #include <cstring>
 
 #include "nas/dea/evolution.h"
+#include "tests/nas/tiny_dea.h"
 #include "tests/support/test_support.h"
 
 using namespace autospace;
 using namespace autospace::nas;
 
 namespace {
-
-Backbone tiny_backbone() {
-  Backbone b;
-  b.net.resolution = 8;
-  b.net.classes = 3;
-  b.net.stem = {8, 3, 1};
-  b.net.head = {16, 0.0};
-  b.fixed = {};
-  b.stages = {{8, 2, 1}, {12, 1, 2}};
-  return b;
-}
-
-DeaSettings tiny_settings() {
-  DeaSettings s;
-  s.population = 6;
-  s.supernet_cells = 3;
-  s.children = 2;
-  s.tournament = 3;
-  s.top_k = 2;
-  s.period = 3;
-  return s;
-}
 
 // Deterministic stand-ins for a loader: batch k of the training or held-out data.
 Tensor batch_images(std::uint32_t k, bool holdout) {
@@ -49,7 +28,7 @@ void run_steps(Evolution& evo, std::int64_t until) {
 }  // namespace
 
 TEST_CASE("DEA evolves populations and writes a learned space", "[dea][evolution]") {
-  Evolution evo(tiny_backbone(), tiny_settings(), 5, 12);
+  Evolution evo(test::tiny_dea_backbone(), test::tiny_dea_settings(), 5, 12);
   run_steps(evo, 12);
   evo.finish();
   CHECK(evo.round() == 3);  // regenerations at steps 3, 6, 9
@@ -78,10 +57,10 @@ TEST_CASE("DEA evolves populations and writes a learned space", "[dea][evolution
 }
 
 TEST_CASE("DEA restored from its state continues bit-identically", "[dea][evolution]") {
-  Evolution straight(tiny_backbone(), tiny_settings(), 9, 10);
+  Evolution straight(test::tiny_dea_backbone(), test::tiny_dea_settings(), 9, 10);
   run_steps(straight, 10);
 
-  Evolution first(tiny_backbone(), tiny_settings(), 9, 10);
+  Evolution first(test::tiny_dea_backbone(), test::tiny_dea_settings(), 9, 10);
   run_steps(first, 5);  // mid-period, after a regeneration
   const nas::Json state = first.state();
   const auto tensors = first.tensors();
@@ -90,7 +69,7 @@ TEST_CASE("DEA restored from its state continues bit-identically", "[dea][evolut
   for (const auto& [n, t] : tensors) saved.emplace_back(n, t.clone());
   for (const auto& [n, t] : optimizer) saved_opt.emplace_back(n, t.clone());
 
-  Evolution resumed(tiny_backbone(), tiny_settings(), 9, 10);
+  Evolution resumed(test::tiny_dea_backbone(), test::tiny_dea_settings(), 9, 10);
   resumed.restore(nas::Json::parse(state.dump()), saved, saved_opt, "test checkpoint");
   run_steps(resumed, 10);
 
@@ -106,7 +85,7 @@ TEST_CASE("DEA restored from its state continues bit-identically", "[dea][evolut
 }
 
 TEST_CASE("DEA settings are checked", "[dea][evolution]") {
-  DeaSettings s = tiny_settings();
+  DeaSettings s = test::tiny_dea_settings();
   s.supernet_cells = 7;
-  CHECK_THROWS_WITH(Evolution(tiny_backbone(), s, 1, 10), Catch::Contains("population (6) >= supernet_cells (7)"));
+  CHECK_THROWS_WITH(Evolution(test::tiny_dea_backbone(), s, 1, 10), Catch::Contains("population (6) >= supernet_cells (7)"));
 }
