@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "apps/common/data_setup.h"
+#include "engine/nn/accuracy.h"
 #include "engine/nn/module.h"
 
 namespace autospace::apps {
@@ -12,9 +13,6 @@ struct Evaluation {
   double top1 = 0, top5 = 0, loss = 0;
   std::int64_t images = 0;
 };
-
-// How many rows of logits [N, K] have their label among the k largest entries.
-std::int64_t count_topk_correct(const Tensor& logits, const Tensor& labels, int k);
 
 // Runs epoch 0 of `loader` through `model` in eval mode (restoring its previous mode).
 Evaluation evaluate(nn::Module& model, data::Loader& loader, const DataSettings& settings, Device device);

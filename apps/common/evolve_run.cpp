@@ -148,7 +148,7 @@ EvolveOutcome run_evolve(const EvolveSettings& s, std::int64_t stop_after_steps)
     const nas::StepResult r = evo.weight_step(input_tensor(batch, s.data, device), batch.labels, schedule.lr(step));
     // r.loss is already the mean over ranks; accuracy is summed over ranks when logged.
     loss_sum += r.loss * static_cast<double>(batch.size());
-    correct += count_topk_correct(r.logits, batch.labels, 1);
+    correct += nn::count_topk_correct(r.logits, batch.labels, 1);
     seen += batch.size();
     if ((step + 1) % s.score_every == 0) {
       const std::int64_t k = (step + 1) / s.score_every - 1;

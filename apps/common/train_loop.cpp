@@ -279,7 +279,7 @@ void Trainer::train_step(const data::Batch& batch, Tally& interval) {
   const double norm =
       s_.train.grad_clip > 0 ? optim::clip_grad_norm(parameters_, s_.train.grad_clip) : optim::grad_norm(parameters_);
   double loss_value = loss.item();
-  std::int64_t correct = count_topk_correct(logits, batch.labels, 1), images = batch.size();
+  std::int64_t correct = nn::count_topk_correct(logits, batch.labels, 1), images = batch.size();
   if (reducer_) {
     const Tensor totals = Tensor::from_vector(
         {static_cast<float>(loss_value * static_cast<double>(images)), static_cast<float>(correct),

@@ -20,11 +20,6 @@ int max_expansion(const CellChoices& choices) {
   return *std::max_element(choices.expansions.begin(), choices.expansions.end());
 }
 
-std::vector<optim::ParamGroup> weight_groups(const std::vector<NamedTensor>& params, float weight_decay) {
-  const auto split = nn::split_weight_decay(params);
-  return {{split.decay, weight_decay, 1.f}, {split.no_decay, 0.f, 1.f}};
-}
-
 }  // namespace
 
 Evolution::Evolution(const Backbone& backbone, const DeaSettings& settings, std::uint64_t seed,
@@ -46,7 +41,7 @@ Evolution::Evolution(const Backbone& backbone, const DeaSettings& settings, std:
     build_supernet_layer(l);
   }
   supernet_->take_new_parameters();  // all of them are in named_parameters() below
-  weights_ = std::make_unique<optim::SGD>(weight_groups(supernet_->named_parameters(), settings.weight_decay),
+  weights_ = std::make_unique<optim::SGD>(weight_decay_groups(supernet_->named_parameters(), settings.weight_decay),
                                           optim::SgdOptions{settings.momentum_sgd, true});
   reset_score_optimizer();
 }
@@ -203,7 +198,7 @@ void Evolution::regenerate() {
     members_[l] = pop.supernet_members(children, settings_.supernet_cells, rng);
     build_supernet_layer(l);
   }
-  for (const auto& group : weight_groups(supernet_->take_new_parameters(), settings_.weight_decay))
+  for (const auto& group : weight_decay_groups(supernet_->take_new_parameters(), settings_.weight_decay))
     weights_->add_parameters(group);
   reset_score_optimizer();
   if (comm_) check_populations_agree();
@@ -263,10 +258,7 @@ nas::Json Evolution::state() const {
                                 {"gate_steps", g.steps()},
                                 {"gate_sampled", sampled}});
   }
-  // Sorted: the order in which bank slots were grown is not part of the state.
-  std::set<std::string> params;
-  for (const auto& [name, t] : supernet_->named_parameters()) params.insert(name);
-  j["parameters"] = params;
+  j["parameters"] = supernet_->parameter_names();
   return j;
 }
 
@@ -292,17 +284,7 @@ void Evolution::restore(const nas::Json& state, const std::vector<NamedTensor>& 
   supernet_ = std::make_unique<Supernet>(backbone_, max_expansion(settings_.choices), seed_);
 
   // Recreate every bank slot the run had grown, so the saved state has a home.
-  std::set<std::string> parameter_names;
-  for (const auto& n : state.at("parameters")) parameter_names.insert(n.get<std::string>());
-  for (const auto& [name, t] : tensors) {
-    for (std::size_t l = 0; l < supernet_->layers(); ++l) {
-      const std::string prefix = "layers." + std::to_string(l) + ".bank.";
-      if (name.rfind(prefix, 0) != 0) continue;
-      const std::string slot = name.substr(prefix.size());
-      if (parameter_names.count(name)) supernet_->bank(l).parameter(slot, t.shape(), nn::Init::zeros);
-      else supernet_->bank(l).buffer(slot, t.shape(), 0.f);
-    }
-  }
+  supernet_->grow_bank_slots(tensors, state.at("parameters").get<std::vector<std::string>>());
   for (std::size_t l = 0; l < populations_.size(); ++l) {
     const auto& p = pops[l];
     Population pop;
@@ -318,7 +300,7 @@ void Evolution::restore(const nas::Json& state, const std::vector<NamedTensor>& 
   }
   supernet_->take_new_parameters();
   nn::load_state(*supernet_, tensors, source);
-  weights_ = std::make_unique<optim::SGD>(weight_groups(supernet_->named_parameters(), settings_.weight_decay),
+  weights_ = std::make_unique<optim::SGD>(weight_decay_groups(supernet_->named_parameters(), settings_.weight_decay),
                                           optim::SgdOptions{settings_.momentum_sgd, true});
   reset_score_optimizer();
   std::vector<NamedTensor> sgd, adam;

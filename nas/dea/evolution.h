@@ -18,6 +18,7 @@
 #include "nas/madds_budget.h"
 #include "nas/space.h"
 #include "nas/supernet/supernet.h"
+#include "nas/supernet/weight_training.h"
 
 namespace autospace::nas {
 
@@ -42,12 +43,6 @@ struct DeaSettings {
   float score_lr = 1e-3f;
   float score_beta1 = 0.f, score_beta2 = 0.999f;
   double grad_clip = 5.0;
-};
-
-struct StepResult {
-  double loss = 0;
-  Tensor logits;
-  bool applied = true;  // false when the non-finite guard skipped it
 };
 
 class Evolution {

@@ -1,5 +1,7 @@
 #include "nas/supernet/supernet.h"
 
+#include <set>
+
 #include "engine/ops/pool.h"
 #include "engine/ops/reshape.h"
 #include "kernels/common/check.h"
@@ -94,6 +96,25 @@ std::vector<NamedTensor> Supernet::take_new_parameters() {
   for (auto& bank : banks_)
     for (auto& p : bank->take_new_parameters()) out.push_back(std::move(p));
   return out;
+}
+
+std::vector<std::string> Supernet::parameter_names() const {
+  std::set<std::string> names;
+  for (const auto& [name, t] : named_parameters()) names.insert(name);
+  return {names.begin(), names.end()};
+}
+
+void Supernet::grow_bank_slots(const std::vector<NamedTensor>& state, const std::vector<std::string>& parameter_names) {
+  const std::set<std::string> parameters(parameter_names.begin(), parameter_names.end());
+  for (const auto& [name, t] : state) {
+    for (std::size_t l = 0; l < banks_.size(); ++l) {
+      const std::string prefix = "layers." + std::to_string(l) + ".bank.";
+      if (name.rfind(prefix, 0) != 0) continue;
+      const std::string slot = name.substr(prefix.size());
+      if (parameters.count(name)) banks_[l]->parameter(slot, t.shape(), nn::Init::zeros);
+      else banks_[l]->buffer(slot, t.shape(), 0.f);
+    }
+  }
 }
 
 void Supernet::on_train_changed() {

@@ -5,6 +5,7 @@
 // keeps its bank, so new cells inherit the weights of the slots they share.
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "engine/nn/linear.h"
@@ -42,6 +43,13 @@ class Supernet : public nn::Module {
   std::vector<NamedTensor> logits() const;
   // Bank parameters created since the last call (for Optimizer::add_parameters).
   std::vector<NamedTensor> take_new_parameters();
+
+  // Checkpoints: the names of all parameters (sorted: the order in which bank slots were
+  // grown is not part of a run's state), and, on restore, every bank slot among `state`
+  // (a parameter when its name is in `parameter_names`, else a buffer) created with its
+  // saved shape, so that nn::load_state finds a home for each saved tensor.
+  std::vector<std::string> parameter_names() const;
+  void grow_bank_slots(const std::vector<NamedTensor>& state, const std::vector<std::string>& parameter_names);
 
  protected:
   void on_train_changed() override;

@@ -67,9 +67,9 @@ TEST_CASE("durations print compactly", "[apps]") {
 TEST_CASE("top-k counting ranks ties stably", "[apps]") {
   const Tensor logits = Tensor::from_vector({0.1f, 0.9f, 0.5f, 0.3f, 0.3f, 0.3f}, {2, 3});
   const Tensor labels = Tensor::from_int64({2, 2}, {2});
-  CHECK(count_topk_correct(logits, labels, 1) == 0);
-  CHECK(count_topk_correct(logits, labels, 2) == 1);  // row 1: label 2 ties with two earlier entries
-  CHECK(count_topk_correct(logits, labels, 3) == 2);
+  CHECK(nn::count_topk_correct(logits, labels, 1) == 0);
+  CHECK(nn::count_topk_correct(logits, labels, 2) == 1);  // row 1: label 2 ties with two earlier entries
+  CHECK(nn::count_topk_correct(logits, labels, 3) == 2);
 }
 
 TEST_CASE("a generated synthetic folder is reused only for the settings it was made with", "[apps][data]") {

@@ -1,0 +1,28 @@
+#include "engine/nn/accuracy.h"
+
+#include <vector>
+
+#include "kernels/common/check.h"
+
+namespace autospace::nn {
+
+std::int64_t count_topk_correct(const Tensor& logits, const Tensor& labels, int k) {
+  AUTOSPACE_CHECK(logits.ndim() == 2 && labels.ndim() == 1 && labels.dim(0) == logits.dim(0),
+                  "count_topk_correct: logits ", shape_str(logits.shape()), ", labels ", shape_str(labels.shape()));
+  const std::vector<float> v = logits.to_vector();
+  const Tensor l = labels.to(Device::cpu()).to(DType::i64);
+  const std::int64_t n = logits.dim(0), classes = logits.dim(1);
+  std::int64_t correct = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float* row = v.data() + i * classes;
+    const float target = row[l.data<std::int64_t>()[i]];
+    // Rank of the label: entries strictly larger, plus equal ones before it (a stable order).
+    std::int64_t above = 0;
+    for (std::int64_t c = 0; c < classes; ++c)
+      above += row[c] > target || (row[c] == target && c < l.data<std::int64_t>()[i]);
+    correct += above < k;
+  }
+  return correct;
+}
+
+}  // namespace autospace::nn

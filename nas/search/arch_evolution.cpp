@@ -1,0 +1,119 @@
+#include "nas/search/arch_evolution.h"
+
+#include <algorithm>
+#include <set>
+
+#include "kernels/common/check.h"
+#include "nas/search/choice_sampling.h"
+
+namespace autospace::nas {
+
+ArchEvolution::ArchEvolution(const SpaceTable& table, const ArchEvolutionSettings& settings, std::uint64_t seed)
+    : table_(table), settings_(settings), seed_(seed) {
+  AUTOSPACE_CHECK(settings.population >= 1 && settings.generations >= 1 && settings.parents >= 1,
+                  "architecture evolution: population, generations and parents must be positive");
+  AUTOSPACE_CHECK(settings.max_madds > 0, "architecture evolution: the MAdds budget must be positive");
+}
+
+std::vector<ArchChoice> ArchEvolution::proposals() const {
+  std::set<ArchChoice> seen;
+  for (const EvaluatedArch& e : history_)
+    if (e.generation < generation_) seen.insert(e.choice);
+  Rng rng({seed_, RngPurpose::evolution, static_cast<std::uint32_t>(generation_), 0});
+  std::vector<ArchChoice> out;
+  const auto take = [&](const std::optional<ArchChoice>& c) {
+    if (c && seen.insert(*c).second) out.push_back(*c);
+  };
+  const bool draw = settings_.random || generation_ == 0 || population_.empty();
+  const int wanted = draw ? settings_.population : settings_.mutations + settings_.crossovers;
+  // Small spaces may hold fewer new architectures than asked for: give up after a while.
+  const int max_tries = 20 * std::max(1, wanted);
+  if (draw) {
+    for (int t = 0; t < max_tries && static_cast<int>(out.size()) < wanted; ++t)
+      take(sample_choice(table_, rng, settings_.max_madds));
+    return out;
+  }
+  const int parents = std::min<int>(settings_.parents, static_cast<int>(population_.size()));
+  const auto parent = [&] { return population_[rng.below(static_cast<std::uint64_t>(parents))]; };
+  for (int t = 0; t < max_tries && static_cast<int>(out.size()) < settings_.mutations; ++t)
+    take(mutate_choice(table_, parent(), settings_.mutation_probability, settings_.max_madds, rng));
+  const std::size_t mutants = out.size();
+  for (int t = 0; t < max_tries && out.size() - mutants < static_cast<std::size_t>(settings_.crossovers); ++t) {
+    const ArchChoice a = parent(), b = parent();
+    if (a != b) take(crossover_choice(table_, a, b, settings_.max_madds, rng));
+  }
+  return out;
+}
+
+bool ArchEvolution::evaluated(const ArchChoice& choice) const {
+  return std::any_of(history_.begin(), history_.end(), [&](const EvaluatedArch& e) { return e.choice == choice; });
+}
+
+void ArchEvolution::record(const ArchChoice& choice, double accuracy) {
+  if (evaluated(choice)) return;
+  history_.push_back({choice, accuracy, table_.cost(choice), generation_});
+}
+
+std::vector<EvaluatedArch> ArchEvolution::ranked() const {
+  std::vector<EvaluatedArch> r = history_;
+  std::stable_sort(r.begin(), r.end(), [](const EvaluatedArch& a, const EvaluatedArch& b) { return a.accuracy > b.accuracy; });
+  return r;
+}
+
+void ArchEvolution::next_generation() {
+  population_.clear();
+  for (const EvaluatedArch& e : ranked()) {
+    if (static_cast<int>(population_.size()) == settings_.population) break;
+    population_.push_back(e.choice);
+  }
+  ++generation_;
+}
+
+std::vector<EvaluatedArch> ArchEvolution::population() const {
+  std::vector<EvaluatedArch> out;
+  for (const ArchChoice& c : population_)
+    for (const EvaluatedArch& e : history_)
+      if (e.choice == c) out.push_back(e);
+  return out;
+}
+
+const EvaluatedArch& ArchEvolution::best() const {
+  AUTOSPACE_CHECK(!history_.empty(), "architecture evolution: nothing evaluated yet");
+  const EvaluatedArch* best = &history_.front();
+  for (const EvaluatedArch& e : history_)
+    if (e.accuracy > best->accuracy) best = &e;
+  return *best;
+}
+
+std::vector<EvaluatedArch> ArchEvolution::pareto_front() const {
+  std::vector<EvaluatedArch> r = history_;
+  std::stable_sort(r.begin(), r.end(), [](const EvaluatedArch& a, const EvaluatedArch& b) {
+    return a.cost.madds != b.cost.madds ? a.cost.madds < b.cost.madds : a.accuracy > b.accuracy;
+  });
+  std::vector<EvaluatedArch> front;
+  for (const EvaluatedArch& e : r)
+    if (front.empty() || e.accuracy > front.back().accuracy) front.push_back(e);
+  return front;
+}
+
+nas::Json ArchEvolution::state() const {
+  nas::Json history = nas::Json::array();
+  for (const EvaluatedArch& e : history_)
+    history.push_back({{"choice", choice_key(e.choice)}, {"accuracy", e.accuracy}, {"generation", e.generation}});
+  nas::Json population = nas::Json::array();
+  for (const ArchChoice& c : population_) population.push_back(choice_key(c));
+  return {{"generation", generation_}, {"history", history}, {"population", population}};
+}
+
+void ArchEvolution::restore(const nas::Json& state, const std::string& source) {
+  generation_ = state.at("generation").get<int>();
+  history_.clear();
+  population_.clear();
+  for (const auto& h : state.at("history")) {
+    const ArchChoice c = parse_choice_key(h.at("choice").get<std::string>(), source);
+    history_.push_back({c, h.at("accuracy").get<double>(), table_.cost(c), h.at("generation").get<int>()});
+  }
+  for (const auto& p : state.at("population")) population_.push_back(parse_choice_key(p.get<std::string>(), source));
+}
+
+}  // namespace autospace::nas

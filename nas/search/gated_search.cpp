@@ -1,0 +1,223 @@
+#include "nas/search/gated_search.h"
+
+#include <cmath>
+
+#include "engine/autograd/node.h"
+#include "engine/nn/accuracy.h"
+#include "engine/ops/cross_entropy.h"
+#include "kernels/common/check.h"
+
+namespace autospace::nas {
+
+namespace {
+
+std::vector<double> to_double(const Tensor& t) {
+  const std::vector<float> v = t.to_vector();
+  return {v.begin(), v.end()};
+}
+
+}  // namespace
+
+RegularizedLoss madds_regularized_loss(double ce, double expected_madds, const GatedSearchSettings& s) {
+  const double target = s.target_madds;
+  if (s.madds_loss == MaddsLoss::add_linear)
+    return {ce + s.lambda * (expected_madds - target) / target, 1.0, s.lambda / target};
+  const double ratio = std::log(expected_madds) / std::log(target);
+  const double factor = std::pow(ratio, s.beta);
+  return {ce * factor, factor, ce * s.beta * std::pow(ratio, s.beta - 1) / (expected_madds * std::log(target))};
+}
+
+GatedSearch::GatedSearch(const SpaceTable& table, const GatedSearchSettings& settings, std::uint64_t seed)
+    : table_(table), settings_(settings), seed_(seed) {
+  AUTOSPACE_CHECK(settings.target_madds > 0, "gated search: the target MAdds must be positive");
+  build();
+}
+
+void GatedSearch::build() {
+  supernet_ = std::make_unique<Supernet>(table_.backbone(), table_.max_expansion(), seed_);
+  for (std::size_t l = 0; l < table_.layers(); ++l)
+    supernet_->set_candidates(l, table_.blocks(l), std::vector<float>(table_.size(l), 0.f));
+  supernet_->take_new_parameters();  // all of them are in named_parameters() below
+  weights_ = std::make_unique<optim::SGD>(weight_decay_groups(supernet_->named_parameters(), settings_.weight_decay),
+                                          optim::SgdOptions{settings_.momentum, true});
+  arch_ = std::make_unique<optim::Adam>(std::vector<optim::ParamGroup>{{supernet_->logits(), 0.f, 1.f}},
+                                        optim::AdamOptions{settings_.arch_beta1, settings_.arch_beta2, 1e-8f});
+}
+
+std::vector<Tensor> GatedSearch::logit_tensors() const {
+  std::vector<Tensor> out;
+  for (const auto& [name, t] : supernet_->logits()) out.push_back(t);
+  return out;
+}
+
+ArchChoice GatedSearch::draw_path(Rng& rng) const {
+  ArchChoice path;
+  for (const auto& p : probabilities()) {
+    double u = rng.uniform_double();
+    int k = 0;
+    while (k + 1 < static_cast<int>(p.size()) && u >= p[k]) u -= p[k++];
+    path.push_back(k);
+  }
+  return path;
+}
+
+StepResult GatedSearch::weight_step(const Tensor& x, const Tensor& labels, float lr) {
+  Rng rng({seed_, RngPurpose::architecture_sampling, 0, static_cast<std::uint32_t>(weight_steps_)});
+  // Gradient search trains the pair-sampled active path (what its gates see); REINFORCE
+  // trains paths drawn from p, the distribution its reward is taken under.
+  if (settings_.method == GatedMethod::gradient) supernet_->sample(rng, GatePaths::active_only);
+  else supernet_->fix(draw_path(rng));
+  nn::set_rng_step(*supernet_, 0, static_cast<std::uint32_t>(weight_steps_));
+  const StepResult r = train_weights(*supernet_, *weights_, guard_, settings_.grad_clip, x, labels, lr);
+  ++weight_steps_;
+  return r;
+}
+
+ArchStepResult GatedSearch::arch_step(const Tensor& x, const Tensor& labels) {
+  ArchStepResult r = settings_.method == GatedMethod::gradient ? gradient_step(x, labels) : reinforce_step(x, labels);
+  arch_->zero_grad();
+  weights_->zero_grad();  // weights learn on the training split only
+  ++arch_steps_;
+  return r;
+}
+
+ArchStepResult GatedSearch::gradient_step(const Tensor& x, const Tensor& labels) {
+  supernet_->train();
+  Rng rng({seed_, RngPurpose::architecture_sampling, 1, static_cast<std::uint32_t>(arch_steps_)});
+  supernet_->sample(rng, GatePaths::both);
+  const Tensor logits = supernet_->forward(x);
+  const Tensor ce = ops::softmax_cross_entropy(logits, labels);
+  ArchStepResult r;
+  r.loss = ce.item();
+  r.accuracy = static_cast<double>(nn::count_topk_correct(logits, labels, 1)) / static_cast<double>(labels.dim(0));
+
+  const ExpectedNetworkMadds e = expected();
+  r.expected_madds = e.value;
+  // The CE gradient reaches a through the binary gates, scaled by d_ce; the regulariser's
+  // own term, d_expected_madds * dE/da, is added by hand.
+  const RegularizedLoss loss = madds_regularized_loss(r.loss, e.value, settings_);
+  ce.backward(Tensor::full(ce.shape(), static_cast<float>(loss.d_ce)));
+  const double coefficient = loss.d_expected_madds;
+  for (std::size_t l = 0; l < table_.layers(); ++l) {
+    const Tensor& t = supernet_->gate(l).logits();
+    std::vector<float> g = t.grad().defined() ? t.grad().to_vector() : std::vector<float>(t.numel(), 0.f);
+    for (std::size_t k = 0; k < g.size(); ++k) g[k] += static_cast<float>(coefficient * e.d_logits[l][k]);
+    t.set_grad(Tensor::from_vector(g, t.shape()));
+  }
+  r.applied = guard_.accept(r.loss, optim::grad_norm(logit_tensors()));
+  if (r.applied) {
+    std::vector<GatedLayer*> gates;
+    for (std::size_t l = 0; l < supernet_->layers(); ++l) gates.push_back(&supernet_->gate(l));
+    step_gate_logits(gates, *arch_, settings_.arch_lr, {false, 1.f});
+  }
+  return r;
+}
+
+ArchStepResult GatedSearch::reinforce_step(const Tensor& x, const Tensor& labels) {
+  supernet_->train();  // batch statistics: the supernet's running ones belong to no single path
+  Rng rng({seed_, RngPurpose::architecture_sampling, 1, static_cast<std::uint32_t>(arch_steps_)});
+  const ArchChoice path = draw_path(rng);
+  const std::vector<std::vector<double>> p = probabilities();
+  supernet_->fix(path);
+  ArchStepResult r;
+  {
+    NoGradGuard no_grad;
+    const Tensor logits = supernet_->forward(x);
+    r.loss = ops::softmax_cross_entropy(logits, labels).item();
+    r.accuracy = static_cast<double>(nn::count_topk_correct(logits, labels, 1)) / static_cast<double>(labels.dim(0));
+  }
+  r.expected_madds = expected_madds();
+  const double madds = static_cast<double>(table_.cost(path).madds);
+  r.reward = r.accuracy * std::pow(settings_.target_madds / madds, settings_.reward_exponent);
+  const double advantage = r.reward - baseline_.value_or(r.reward);
+  for (std::size_t l = 0; l < table_.layers(); ++l) {
+    const Tensor& t = supernet_->gate(l).logits();
+    std::vector<float> g(t.numel());
+    for (std::size_t k = 0; k < g.size(); ++k)
+      g[k] = static_cast<float>(-advantage * ((static_cast<int>(k) == path[l] ? 1.0 : 0.0) - p[l][k]));
+    t.set_grad(Tensor::from_vector(g, t.shape()));
+  }
+  r.applied = guard_.accept(r.loss, optim::grad_norm(logit_tensors()));
+  if (r.applied) {
+    arch_->step(settings_.arch_lr);
+    baseline_ = baseline_ ? settings_.baseline_decay * *baseline_ + (1 - settings_.baseline_decay) * r.reward : r.reward;
+  }
+  return r;
+}
+
+std::vector<std::vector<double>> GatedSearch::probabilities() const {
+  std::vector<std::vector<double>> p;
+  for (std::size_t l = 0; l < supernet_->layers(); ++l) p.push_back(supernet_->gate(l).probabilities());
+  return p;
+}
+
+ArchChoice GatedSearch::argmax() const {
+  ArchChoice choice;
+  for (std::size_t l = 0; l < supernet_->layers(); ++l) choice.push_back(supernet_->gate(l).argmax());
+  return choice;
+}
+
+ExpectedNetworkMadds GatedSearch::expected() const {
+  std::vector<std::vector<double>> a, m;
+  for (std::size_t l = 0; l < table_.layers(); ++l) {
+    a.push_back(to_double(supernet_->gate(l).logits()));
+    m.push_back(table_.madds(l));
+  }
+  return expected_network_madds(static_cast<double>(table_.fixed_cost().madds), a, m);
+}
+
+double GatedSearch::expected_madds() const { return expected().value; }
+
+double GatedSearch::mean_entropy() const {
+  double h = 0;
+  const auto p = probabilities();
+  for (const auto& layer : p)
+    for (double v : layer)
+      if (v > 0) h -= v * std::log(v) / static_cast<double>(p.size());
+  return h;
+}
+
+nas::Json GatedSearch::state() const {
+  nas::Json j = {{"weight_steps", weight_steps_}, {"arch_steps", arch_steps_},
+                 {"skipped_steps", guard_.skipped()}, {"baseline", baseline_ ? nas::Json(*baseline_) : nas::Json()}};
+  j["logits"] = nas::Json::array();
+  for (std::size_t l = 0; l < supernet_->layers(); ++l) j["logits"].push_back(supernet_->gate(l).logits().to_vector());
+  return j;
+}
+
+std::vector<NamedTensor> GatedSearch::tensors() const { return nn::state_of(*supernet_); }
+
+std::vector<NamedTensor> GatedSearch::optimizer_tensors() const {
+  std::vector<NamedTensor> out;
+  for (auto& [name, t] : weights_->state()) out.emplace_back("weights/" + name, t);
+  for (auto& [name, t] : arch_->state()) out.emplace_back("arch/" + name, t);
+  return out;
+}
+
+void GatedSearch::restore(const nas::Json& state, const std::vector<NamedTensor>& tensors,
+                          const std::vector<NamedTensor>& optimizer_tensors, const std::string& source) {
+  const auto& logits = state.at("logits");
+  AUTOSPACE_CHECK(logits.size() == table_.layers(), source, ": checkpoint has ", logits.size(), " layers, the space ",
+                  table_.layers());
+  build();
+  for (std::size_t l = 0; l < table_.layers(); ++l) {
+    const std::vector<float> a = logits[l].get<std::vector<float>>();
+    AUTOSPACE_CHECK(static_cast<int>(a.size()) == table_.size(l), source, ": layer ", l, " has ", a.size(),
+                    " logits, the space ", table_.size(l), " candidates");
+    supernet_->gate(l).logits().copy_from(Tensor::from_vector(a, {static_cast<std::int64_t>(a.size())}));
+  }
+  nn::load_state(*supernet_, tensors, source);
+  std::vector<NamedTensor> sgd, adam;
+  for (const auto& [name, t] : optimizer_tensors) {
+    if (name.rfind("weights/", 0) == 0) sgd.emplace_back(name.substr(8), t);
+    else if (name.rfind("arch/", 0) == 0) adam.emplace_back(name.substr(5), t);
+  }
+  weights_->load_state(sgd, source);
+  arch_->load_state(adam, source);
+  weight_steps_ = state.at("weight_steps").get<std::int64_t>();
+  arch_steps_ = state.at("arch_steps").get<std::int64_t>();
+  baseline_.reset();
+  if (!state.at("baseline").is_null()) baseline_ = state.at("baseline").get<double>();
+}
+
+}  // namespace autospace::nas

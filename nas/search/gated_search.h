@@ -1,0 +1,105 @@
+#pragma once
+// ProxylessNAS-style searchers over a gated supernet (DESIGN 4.5): every searchable layer
+// holds all the candidates of a space behind binary gates with architecture logits a.
+// Weight steps train the sampled path with SGD on the training split; architecture steps
+// on held-out batches update a with Adam:
+//   proxyless-g (gradient): through the binary gates' gradients, with the MAdds
+//     regulariser on E[MAdds] = fixed + sum_l sum_k p_lk m_lk (differentiable in a):
+//     mul#log:    L = CE * (log E[MAdds] / log target)^beta
+//     add#linear: L = CE + lambda * (E[MAdds] - target) / target
+//   proxyless-rl (reinforce): one path drawn from p per step, reward
+//     R = acc * (target / MAdds)^w on the held-out batch, dL/da = -(R - b) d log p(path)/da
+//     with a moving-average baseline b <- decay * b + (1 - decay) * R.
+// The result is the argmax of a per layer. All randomness is keyed by (seed, step), so a
+// run restored from its state continues exactly as an uninterrupted one.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "nas/json_check.h"
+#include "nas/madds_budget.h"
+#include "nas/search/space_table.h"
+#include "nas/supernet/supernet.h"
+#include "nas/supernet/weight_training.h"
+
+namespace autospace::nas {
+
+enum class GatedMethod { gradient, reinforce };
+enum class MaddsLoss { mul_log, add_linear };
+
+struct GatedSearchSettings {
+  GatedMethod method = GatedMethod::gradient;
+  double target_madds = 0;  // > 0
+  MaddsLoss madds_loss = MaddsLoss::mul_log;
+  double beta = 0.3;              // mul#log exponent (ProxylessNAS' default)
+  double lambda = 0.1;            // add#linear weight
+  double reward_exponent = 0.07;  // w of the REINFORCE reward
+  double baseline_decay = 0.99;
+  float arch_lr = 1e-3f, arch_beta1 = 0.f, arch_beta2 = 0.999f;  // Adam on a (ProxylessNAS' defaults)
+  float momentum = 0.9f, weight_decay = 4e-5f;                    // SGD (Nesterov) on the weights
+  double grad_clip = 5.0;
+};
+
+struct ArchStepResult {
+  double loss = 0;            // cross-entropy on the held-out batch
+  double accuracy = 0;        // top-1 on it (of the sampled path for reinforce)
+  double expected_madds = 0;  // E[MAdds] before the step
+  double reward = 0;          // reinforce only
+  bool applied = true;        // false when the non-finite guard skipped it
+};
+
+// The proxyless-g loss of a cross-entropy `ce` at E[MAdds] `expected_madds`, with its
+// partial derivatives (the architecture step backpropagates d_ce through the gates and
+// adds d_expected_madds * dE/da itself).
+struct RegularizedLoss {
+  double value = 0, d_ce = 0, d_expected_madds = 0;
+};
+RegularizedLoss madds_regularized_loss(double ce, double expected_madds, const GatedSearchSettings& settings);
+
+class GatedSearch {
+ public:
+  GatedSearch(const SpaceTable& table, const GatedSearchSettings& settings, std::uint64_t seed);
+
+  StepResult weight_step(const Tensor& x, const Tensor& labels, float lr);
+  ArchStepResult arch_step(const Tensor& x, const Tensor& labels);
+
+  // Per layer the probabilities p = softmax(a), their argmax (the found architecture),
+  // E[MAdds] and the mean entropy (nats) of the layers' distributions.
+  std::vector<std::vector<double>> probabilities() const;
+  ArchChoice argmax() const;
+  double expected_madds() const;
+  double mean_entropy() const;
+  std::optional<double> baseline() const { return baseline_; }
+
+  std::int64_t weight_steps() const { return weight_steps_; }
+  std::int64_t arch_steps() const { return arch_steps_; }
+  Supernet& supernet() { return *supernet_; }
+
+  // Checkpoint: everything needed to continue bit-identically.
+  nas::Json state() const;
+  std::vector<NamedTensor> tensors() const;
+  std::vector<NamedTensor> optimizer_tensors() const;
+  void restore(const nas::Json& state, const std::vector<NamedTensor>& tensors,
+               const std::vector<NamedTensor>& optimizer_tensors, const std::string& source);
+
+ private:
+  void build();
+  ArchChoice draw_path(Rng& rng) const;
+  ExpectedNetworkMadds expected() const;
+  ArchStepResult gradient_step(const Tensor& x, const Tensor& labels);
+  ArchStepResult reinforce_step(const Tensor& x, const Tensor& labels);
+  std::vector<Tensor> logit_tensors() const;
+
+  const SpaceTable& table_;
+  GatedSearchSettings settings_;
+  std::uint64_t seed_;
+  std::unique_ptr<Supernet> supernet_;
+  std::unique_ptr<optim::SGD> weights_;
+  std::unique_ptr<optim::Adam> arch_;
+  optim::NonFiniteGuard guard_{20};
+  std::int64_t weight_steps_ = 0, arch_steps_ = 0;
+  std::optional<double> baseline_;
+};
+
+}  // namespace autospace::nas

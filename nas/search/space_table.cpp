@@ -1,0 +1,100 @@
+#include "nas/search/space_table.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "kernels/common/check.h"
+#include "nas/madds_budget.h"
+
+namespace autospace::nas {
+
+namespace {
+
+int block_expansion(const Block& block) {
+  if (const auto* c = std::get_if<CellBlock>(&block)) return c->genotype.expansion;
+  if (const auto* m = std::get_if<MbConvBlock>(&block)) return m->expansion;
+  return 1;
+}
+
+}  // namespace
+
+SpaceTable::SpaceTable(const Space& space)
+    : backbone_(space.backbone()), kind_(space.kind()), fixed_(backbone_fixed_cost(space.backbone())) {
+  for (std::size_t l = 0; l < space.layer_count(); ++l) {
+    std::vector<Block> blocks;
+    for (const Candidate& c : space.candidates(l)) blocks.push_back(c.block);
+    if (blocks.empty()) AUTOSPACE_THROW("space: searchable layer ", l, " has no candidate");
+    for (const Block& b : blocks) max_expansion_ = std::max(max_expansion_, block_expansion(b));
+    if (l > 0 && *blocks_.back() == blocks) blocks_.push_back(blocks_.back());
+    else blocks_.push_back(std::make_shared<const std::vector<Block>>(std::move(blocks)));
+    std::vector<Cost> costs;
+    costs.reserve(blocks_.back()->size());
+    for (const Block& b : *blocks_.back()) costs.push_back(block_cost(b, space.position(l)));
+    costs_.push_back(std::move(costs));
+  }
+}
+
+std::vector<double> SpaceTable::madds(std::size_t layer) const {
+  std::vector<double> m;
+  for (const Cost& c : costs_.at(layer)) m.push_back(static_cast<double>(c.madds));
+  return m;
+}
+
+void SpaceTable::check(const ArchChoice& choice) const {
+  AUTOSPACE_CHECK(choice.size() == layers(), "architecture choice has ", choice.size(), " layers, the space ", layers());
+  for (std::size_t l = 0; l < layers(); ++l)
+    AUTOSPACE_CHECK(choice[l] >= 0 && choice[l] < size(l), "architecture choice: layer ", l, " picks candidate ",
+                    choice[l], " of ", size(l));
+}
+
+Cost SpaceTable::cost(const ArchChoice& choice) const {
+  check(choice);
+  Cost total = fixed_;
+  for (std::size_t l = 0; l < layers(); ++l) total += costs_[l][choice[l]];
+  return total;
+}
+
+std::int64_t SpaceTable::min_madds() const {
+  std::int64_t m = fixed_.madds;
+  for (const auto& layer : costs_)
+    m += std::min_element(layer.begin(), layer.end(), [](const Cost& a, const Cost& b) { return a.madds < b.madds; })->madds;
+  return m;
+}
+
+std::vector<Block> SpaceTable::chosen_blocks(const ArchChoice& choice) const {
+  check(choice);
+  std::vector<Block> blocks;
+  for (std::size_t l = 0; l < layers(); ++l) blocks.push_back(block(l, choice[l]));
+  return blocks;
+}
+
+Arch SpaceTable::arch(const ArchChoice& choice, const std::string& name) const {
+  const std::vector<Block> blocks = chosen_blocks(choice);
+  return make_arch(backbone_, blocks, name);
+}
+
+std::string choice_key(const ArchChoice& choice) {
+  std::string key;
+  for (std::size_t i = 0; i < choice.size(); ++i) {
+    if (i) key += '.';
+    key += std::to_string(choice[i]);
+  }
+  return key;
+}
+
+ArchChoice parse_choice_key(const std::string& key, const std::string& source) {
+  ArchChoice choice;
+  std::istringstream in(key);
+  for (std::string part; std::getline(in, part, '.');) {
+    try {
+      std::size_t used = 0;
+      choice.push_back(std::stoi(part, &used));
+      if (used != part.size() || choice.back() < 0) throw std::invalid_argument(part);
+    } catch (const std::exception&) {
+      AUTOSPACE_THROW(source, ": \"", key, "\" is not an architecture choice (candidate indices joined by '.')");
+    }
+  }
+  return choice;
+}
+
+}  // namespace autospace::nas

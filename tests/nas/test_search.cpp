@@ -1,0 +1,300 @@
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <set>
+
+#include "engine/autograd/node.h"
+#include "nas/search/arch_evolution.h"
+#include "nas/search/choice_sampling.h"
+#include "nas/search/gated_search.h"
+#include "nas/search/single_path.h"
+#include "tests/nas/tiny_dea.h"
+#include "tests/support/test_support.h"
+
+using namespace autospace;
+using namespace autospace::nas;
+
+namespace {
+
+// The tiny backbone's three searchable layers; the first may be skipped.
+IrbSpace tiny_irb() { return IrbSpace(test::tiny_dea_backbone(), IrbChoices{}, true); }
+
+Tensor images(std::uint32_t k, std::uint32_t stream) { return random_normal({6, 8, 8, 3}, {stream, RngPurpose::test, 0, k}); }
+Tensor labels(std::uint32_t k) {
+  return Tensor::from_int64({k % 3, (k + 1) % 3, (k + 2) % 3, k % 3, (k + 1) % 3, (k + 2) % 3}, {6});
+}
+
+bool same_tensors(const std::vector<NamedTensor>& a, const std::vector<NamedTensor>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].first != b[i].first || a[i].second.shape() != b[i].second.shape()) return false;
+    const auto va = a[i].second.to_vector(), vb = b[i].second.to_vector();
+    if (std::memcmp(va.data(), vb.data(), va.size() * sizeof(float)) != 0) return false;
+  }
+  return true;
+}
+
+std::int64_t middle_budget(const SpaceTable& t) {
+  std::int64_t max = t.fixed_cost().madds;
+  for (std::size_t l = 0; l < t.layers(); ++l) {
+    std::int64_t m = 0;
+    for (const Cost& c : t.costs(l)) m = std::max(m, c.madds);
+    max += m;
+  }
+  return (t.min_madds() + max) / 2;
+}
+
+}  // namespace
+
+TEST_CASE("space table: candidates, costs and architectures agree with the cost model", "[search]") {
+  const IrbSpace space = tiny_irb();
+  const SpaceTable t(space);
+  REQUIRE(t.layers() == 3);
+  CHECK(t.size(0) == 7);  // 3 kernels x 2 expansions + zero (stride 1, 8 -> 8)
+  CHECK(t.size(2) == 6);  // stride 2: no zero
+  CHECK(t.max_expansion() == 6);
+  const ArchChoice choice = {6, 3, 5};
+  const Arch arch = t.arch(choice, "x");
+  CHECK(arch_cost(arch).total == t.cost(choice));
+  CHECK(std::holds_alternative<ZeroBlock>(arch.layers[0].block));
+  CHECK(parse_choice_key(choice_key(choice), "test") == choice);
+  CHECK_THROWS_WITH(parse_choice_key("1.x.2", "state.json"), Catch::Contains("state.json") && Catch::Contains("1.x.2"));
+  CHECK_THROWS_WITH(t.cost({0, 9, 0}), Catch::Contains("layer 1 picks candidate 9 of 7"));
+
+  const OpenSpace open(test::tiny_dea_backbone(), CellChoices{}, true);
+  const SpaceTable ot(open);
+  CHECK(&ot.blocks(1) == &ot.blocks(0));  // equal lists are shared, not copied
+  CHECK(&ot.blocks(2) != &ot.blocks(1));  // layer 2 has no zero block
+  CHECK(ot.size(0) == ot.size(2) + 1);
+}
+
+TEST_CASE("constrained sampling: within budget, uniform when it can be, never stuck", "[search]") {
+  const IrbSpace space = tiny_irb();
+  const SpaceTable t(space);
+  const std::int64_t budget = middle_budget(t);
+  Rng rng({3, RngPurpose::test, 0, 0});
+  std::set<int> seen_first;
+  for (int i = 0; i < 300; ++i) {
+    const ArchChoice c = sample_choice(t, rng, budget);
+    REQUIRE(t.cost(c).madds <= budget);
+    seen_first.insert(c[0]);
+  }
+  CHECK(seen_first.size() == 7);
+  // A budget only a few networks meet: rejection gives up, the constructive draw fits.
+  const std::int64_t tight = t.min_madds() + 1;
+  for (int i = 0; i < 50; ++i) REQUIRE(t.cost(sample_choice(t, rng, tight, 1)).madds <= tight);
+  CHECK_THROWS_WITH(sample_choice(t, rng, t.min_madds() - 1), Catch::Contains("below the cheapest network"));
+
+  const ArchChoice parent = sample_choice(t, rng, budget);
+  for (int i = 0; i < 50; ++i) {
+    const auto m = mutate_choice(t, parent, 0.5, budget, rng);
+    REQUIRE(m);
+    CHECK(*m != parent);
+    CHECK(t.cost(*m).madds <= budget);
+    const ArchChoice other = sample_choice(t, rng, budget);
+    if (other == parent) continue;
+    const auto x = crossover_choice(t, parent, other, budget, rng);
+    if (!x) continue;  // parents differing in one layer have no third child
+    CHECK(*x != parent);
+    CHECK(*x != other);
+    CHECK(t.cost(*x).madds <= budget);
+    for (std::size_t l = 0; l < x->size(); ++l) CHECK(((*x)[l] == parent[l] || (*x)[l] == other[l]));
+  }
+}
+
+TEST_CASE("proxyless-g regularisers: values and derivatives match finite differences", "[search]") {
+  for (MaddsLoss kind : {MaddsLoss::mul_log, MaddsLoss::add_linear}) {
+    GatedSearchSettings s;
+    s.madds_loss = kind;
+    s.target_madds = 3e8;
+    s.beta = 0.6;
+    s.lambda = 0.3;
+    const double ce = 1.7, e = 4.1e8;
+    const RegularizedLoss r = madds_regularized_loss(ce, e, s);
+    if (kind == MaddsLoss::mul_log) CHECK(r.value == Approx(ce * std::pow(std::log(e) / std::log(3e8), 0.6)));
+    else CHECK(r.value == Approx(ce + 0.3 * (e - 3e8) / 3e8));
+    const double h_ce = 1e-6, h_e = 1e2;
+    const double fd_ce = (madds_regularized_loss(ce + h_ce, e, s).value - madds_regularized_loss(ce - h_ce, e, s).value) / (2 * h_ce);
+    const double fd_e = (madds_regularized_loss(ce, e + h_e, s).value - madds_regularized_loss(ce, e - h_e, s).value) / (2 * h_e);
+    CHECK(r.d_ce == Approx(fd_ce).epsilon(1e-6));
+    CHECK(r.d_expected_madds == Approx(fd_e).epsilon(1e-5));
+  }
+}
+
+TEST_CASE("proxyless-g: a target below E[MAdds] drives the expected MAdds down", "[search]") {
+  const IrbSpace space = tiny_irb();
+  const SpaceTable t(space);
+  for (MaddsLoss kind : {MaddsLoss::mul_log, MaddsLoss::add_linear}) {
+    GatedSearchSettings s;
+    s.madds_loss = kind;
+    s.target_madds = static_cast<double>(t.min_madds());
+    s.lambda = 5;
+    s.beta = 3;
+    s.arch_lr = 0.05f;
+    GatedSearch search(t, s, 7);
+    const double before = search.expected_madds();
+    for (std::uint32_t k = 0; k < 20; ++k) {
+      search.weight_step(images(k, 1), labels(k), 0.05f);
+      const ArchStepResult r = search.arch_step(images(k, 2), labels(k + 1));
+      REQUIRE(r.applied);
+    }
+    CHECK(search.expected_madds() < 0.9 * before);
+    for (const auto& p : search.probabilities()) {
+      double sum = 0;
+      for (double v : p) sum += v;
+      CHECK(sum == Approx(1.0));
+    }
+    CHECK(search.mean_entropy() < std::log(7.0));
+  }
+}
+
+TEST_CASE("proxyless-rl: a reward favouring cheap paths moves p towards them", "[search]") {
+  const IrbSpace space = tiny_irb();
+  const SpaceTable t(space);
+  GatedSearchSettings s;
+  s.method = GatedMethod::reinforce;
+  s.target_madds = static_cast<double>(t.min_madds());
+  s.reward_exponent = 3;  // reward = acc * (target / MAdds)^3
+  s.arch_lr = 0.05f;
+  s.baseline_decay = 0.9;
+  GatedSearch search(t, s, 3);
+  // One class only: the network learns to predict it, so accuracy is 1 and the reward
+  // ranks paths by MAdds alone.
+  const Tensor zeros = Tensor::from_int64(std::vector<std::int64_t>(6, 0), {6});
+  for (std::uint32_t k = 0; k < 30; ++k) search.weight_step(images(k, 1), zeros, 0.1f);
+  const double before = search.expected_madds();
+  for (std::uint32_t k = 0; k < 60; ++k) {
+    const ArchStepResult r = search.arch_step(images(k, 2), zeros);
+    REQUIRE(r.reward >= 0);
+    REQUIRE(r.reward <= 1);
+  }
+  CHECK(search.baseline().has_value());
+  CHECK(search.expected_madds() < before);
+}
+
+TEST_CASE("gated search: restored from its state it continues bit-identically", "[search]") {
+  const IrbSpace space = tiny_irb();
+  const SpaceTable t(space);
+  for (GatedMethod method : {GatedMethod::gradient, GatedMethod::reinforce}) {
+    GatedSearchSettings s;
+    s.method = method;
+    s.target_madds = static_cast<double>(middle_budget(t));
+    const auto run = [&](GatedSearch& g, std::uint32_t from, std::uint32_t to) {
+      for (std::uint32_t k = from; k < to; ++k) {
+        g.weight_step(images(k, 1), labels(k), 0.05f);
+        if (k % 2) g.arch_step(images(k, 2), labels(k + 1));
+      }
+    };
+    GatedSearch whole(t, s, 9), first(t, s, 9);
+    run(whole, 0, 8);
+    run(first, 0, 4);
+    GatedSearch resumed(t, s, 9);
+    resumed.restore(first.state(), first.tensors(), first.optimizer_tensors(), "test");
+    run(resumed, 4, 8);
+    CHECK(resumed.state() == whole.state());
+    CHECK(same_tensors(resumed.tensors(), whole.tensors()));
+    CHECK(same_tensors(resumed.optimizer_tensors(), whole.optimizer_tensors()));
+    CHECK(resumed.argmax() == whole.argmax());
+  }
+}
+
+TEST_CASE("single-path supernet: paths within budget, resumable bit-identically", "[search]") {
+  const OpenSpace space(test::tiny_dea_backbone(), CellChoices{}, true);
+  const SpaceTable t(space);
+  SinglePathSettings s;
+  s.max_madds = middle_budget(t);
+  const auto run = [&](SinglePathSupernet& n, std::uint32_t from, std::uint32_t to) {
+    for (std::uint32_t k = from; k < to; ++k) {
+      const StepResult r = n.weight_step(images(k, 1), labels(k), 0.05f);
+      REQUIRE(std::isfinite(r.loss));
+      REQUIRE(t.cost(n.active()).madds <= s.max_madds);
+    }
+  };
+  SinglePathSupernet whole(t, s, 4), first(t, s, 4);
+  run(whole, 0, 6);
+  run(first, 0, 3);
+  SinglePathSupernet resumed(t, s, 4);
+  resumed.restore(first.state(), first.tensors(), first.optimizer_tensors(), "test");
+  run(resumed, 3, 6);
+  CHECK(resumed.steps() == 6);
+  // Tensor order follows slot growth, which differs after a restore: compare by name.
+  auto sorted = [](std::vector<NamedTensor> v) {
+    std::sort(v.begin(), v.end(), [](const NamedTensor& a, const NamedTensor& b) { return a.first < b.first; });
+    return v;
+  };
+  CHECK(same_tensors(sorted(resumed.tensors()), sorted(whole.tensors())));
+  CHECK(same_tensors(sorted(resumed.optimizer_tensors()), sorted(whole.optimizer_tensors())));
+
+  // Evaluating one architecture runs exactly its path.
+  const ArchChoice c = {0, 1, 2};
+  resumed.activate(c);
+  CHECK(resumed.active() == c);
+  resumed.supernet().eval();
+  NoGradGuard no_grad;
+  CHECK(resumed.supernet().forward(images(0, 3)).shape() == Shape{6, 3});
+}
+
+TEST_CASE("architecture evolution: improves on its first generation, no repeats, resumable mid-generation", "[search]") {
+  const IrbSpace space = tiny_irb();
+  const SpaceTable t(space);
+  ArchEvolutionSettings s;
+  s.population = 8;
+  s.generations = 6;
+  s.parents = 3;
+  s.mutations = 4;
+  s.crossovers = 4;
+  s.mutation_probability = 0.3;
+  s.max_madds = middle_budget(t);
+  // A stand-in score with one best architecture: fewer differing layers is better.
+  const ArchChoice goal = {1, 4, 2};
+  const auto score = [&](const ArchChoice& c) {
+    double d = 0;
+    for (std::size_t l = 0; l < c.size(); ++l) d += c[l] != goal[l];
+    return 1.0 - d / 3.0;
+  };
+  const auto run = [&](ArchEvolution& e, int stop_after_records) {
+    int records = 0;
+    while (!e.finished()) {
+      for (const ArchChoice& c : e.proposals()) {
+        if (e.evaluated(c)) continue;
+        if (records++ == stop_after_records) return;
+        e.record(c, score(c));
+      }
+      e.next_generation();
+    }
+  };
+  ArchEvolution whole(t, s, 2);
+  run(whole, -1);
+  std::set<ArchChoice> distinct;
+  double first_mean = 0;
+  for (const EvaluatedArch& e : whole.history()) {
+    CHECK(e.cost.madds <= s.max_madds);
+    distinct.insert(e.choice);
+    if (e.generation == 0) first_mean += e.accuracy / 8;
+  }
+  CHECK(distinct.size() == whole.history().size());
+  // Selection keeps the best: the final population scores better than the first draw.
+  const auto population = whole.population();
+  REQUIRE(population.size() == 8);
+  double final_mean = 0;
+  for (const EvaluatedArch& e : population) final_mean += e.accuracy / 8;
+  CHECK(final_mean > first_mean);
+  CHECK(whole.best().accuracy == population.front().accuracy);
+  const auto front = whole.pareto_front();
+  for (std::size_t i = 1; i < front.size(); ++i) {
+    CHECK(front[i].cost.madds >= front[i - 1].cost.madds);
+    CHECK(front[i].accuracy > front[i - 1].accuracy);
+  }
+  // Interrupted inside generation 2, restored, finished: the same search.
+  ArchEvolution part(t, s, 2);
+  run(part, 8 + 5);
+  ArchEvolution resumed(t, s, 2);
+  resumed.restore(part.state(), "test");
+  run(resumed, -1);
+  CHECK(resumed.state() == whole.state());
+
+  s.random = true;
+  ArchEvolution random(t, s, 2);
+  run(random, -1);
+  CHECK(random.history().size() > 8);
+}
