@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kernels/common/check.h"
+
 namespace autospace::nas {
 
 // Key order is kept so that files we write read in a sensible order.
@@ -46,6 +48,20 @@ std::size_t json_choice(const Json& value, const std::string& path, const std::v
 
 // One JSON object with a fixed set of allowed keys: construction rejects anything that is
 // not an object or has a key outside `keys`; the getters then check presence, type and range.
+// Runs `parse`, which reads a document whose errors name paths from its own root, on a
+// value nested at `path` of an enclosing document (an inline arch.json or space.json), so
+// that its errors name the full path.
+template <class Parse>
+auto parse_nested(const std::string& path, Parse&& parse) -> decltype(parse()) {
+  try {
+    return parse();
+  } catch (const Error& e) {
+    const std::string message = e.what(), top = json_where("") + ": ";
+    if (message.rfind(top, 0) == 0) json_fail(path, message.substr(top.size()));
+    throw Error(json_child(path, message));
+  }
+}
+
 class ObjectReader {
  public:
   ObjectReader(const Json& value, std::string path, std::vector<std::string> keys);

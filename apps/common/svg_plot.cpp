@@ -51,10 +51,17 @@ std::string svg_line_plot(const std::string& title, const std::string& x_label, 
   for (std::size_t k = 0; k < series.size(); ++k) {
     const auto& s = series[k];
     const char* colour = kColours[k % 6];
-    o << "<polyline fill=\"none\" stroke=\"" << colour << "\" stroke-width=\"1.6\" points=\"";
-    for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i)
-      if (std::isfinite(s.y[i])) o << px(s.x[i]) << ',' << py(s.y[i]) << ' ';
-    o << "\"/>\n";
+    if (s.points) {
+      for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i)
+        if (std::isfinite(s.y[i]))
+          o << "<circle cx=\"" << px(s.x[i]) << "\" cy=\"" << py(s.y[i]) << "\" r=\"3\" fill=\"" << colour
+            << "\" fill-opacity=\"0.6\"/>\n";
+    } else {
+      o << "<polyline fill=\"none\" stroke=\"" << colour << "\" stroke-width=\"1.6\" points=\"";
+      for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i)
+        if (std::isfinite(s.y[i])) o << px(s.x[i]) << ',' << py(s.y[i]) << ' ';
+      o << "\"/>\n";
+    }
     const double ly = top + 14 + 18.0 * static_cast<double>(k);
     o << "<line x1=\"" << left + pw + 10 << "\" x2=\"" << left + pw + 30 << "\" y1=\"" << ly << "\" y2=\"" << ly
       << "\" stroke=\"" << colour << "\" stroke-width=\"2\"/><text x=\"" << left + pw + 34 << "\" y=\"" << ly + 4

@@ -105,17 +105,6 @@ nas::Json eval_to_json(const EvalSettings& e) {
   return j;
 }
 
-// An inline arch is checked like a file, its errors placed under the "arch" key.
-nas::Arch parse_inline_arch(const nas::Json& value, const std::string& path) {
-  try {
-    return nas::arch_from_json(value);
-  } catch (const Error& e) {
-    const std::string message = e.what(), top = nas::json_where("") + ": ";
-    if (message.rfind(top, 0) == 0) nas::json_fail(path, message.substr(top.size()));
-    throw Error(nas::json_child(path, message));
-  }
-}
-
 }  // namespace
 
 std::string RunSettings::arch_origin() const { return arch_file.empty() ? "the inline arch" : arch_file.string(); }
@@ -134,7 +123,7 @@ RunSettings parse_run_settings(const nas::Json& description) {
   RunSettings s;
   parse_run_basics(r, std::nullopt, s);
   if (r.has("arch") && r.at("arch").is_object()) {
-    s.arch = parse_inline_arch(r.at("arch"), r.path_of("arch"));
+    s.arch = nas::parse_nested(r.path_of("arch"), [&] { return nas::arch_from_json(r.at("arch")); });
   } else {
     s.arch_file = r.string("arch");
     s.arch = nas::load_arch(s.arch_file);

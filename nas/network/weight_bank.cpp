@@ -57,11 +57,16 @@ BankBatchNorm WeightBank::batch_norm(const std::string& name, std::int64_t chann
 }
 
 void WeightBank::begin_bn_recalibration() {
-  for (auto& [name, recalibration] : bn_recalibration_) {
-    slots_.at(name + ".running_mean").fill(0.f);
-    slots_.at(name + ".running_var").fill(1.f);
-    *recalibration = {true, 0};
-  }
+  // Every BN slot starts afresh, not just those a cell has asked for since this bank was
+  // built: a supernet restored from a checkpoint must recalibrate exactly as the run that
+  // wrote it.
+  const std::string mean = ".running_mean";
+  for (auto& [name, t] : slots_)
+    if (name.size() > mean.size() && name.compare(name.size() - mean.size(), mean.size(), mean) == 0) {
+      t.fill(0.f);
+      slots_.at(name.substr(0, name.size() - mean.size()) + ".running_var").fill(1.f);
+    }
+  for (auto& [name, recalibration] : bn_recalibration_) *recalibration = {true, 0};
 }
 
 void WeightBank::end_bn_recalibration() {

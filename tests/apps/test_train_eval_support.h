@@ -3,6 +3,7 @@
 // synthetic set (16x16 images), small enough to train in seconds.
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "apps/common/train_settings.h"
@@ -62,14 +63,17 @@ inline apps::RunSettings tiny_settings(const std::filesystem::path& run_dir) {
   return apps::parse_run_settings(tiny_description(run_dir));
 }
 
-// Every tensor of two safetensors files, bit for bit.
+// Every tensor of two safetensors files, bit for bit, matched by name (a supernet grows
+// its bank slots in the order paths need them, which a resumed run may change).
 inline bool same_tensors(const std::filesystem::path& a, const std::filesystem::path& b) {
   const io::SafetensorsContents x = io::read_safetensors(a), y = io::read_safetensors(b);
   if (x.tensors.size() != y.tensors.size()) return false;
-  for (std::size_t i = 0; i < x.tensors.size(); ++i) {
-    const Tensor &s = x.tensors[i].second, &t = y.tensors[i].second;
-    if (x.tensors[i].first != y.tensors[i].first || s.shape() != t.shape() || s.dtype() != t.dtype() ||
-        std::memcmp(s.raw_data(), t.raw_data(), s.nbytes()) != 0)
+  std::map<std::string, Tensor> theirs(y.tensors.begin(), y.tensors.end());
+  for (const auto& [name, s] : x.tensors) {
+    const auto it = theirs.find(name);
+    if (it == theirs.end()) return false;
+    const Tensor& t = it->second;
+    if (s.shape() != t.shape() || s.dtype() != t.dtype() || std::memcmp(s.raw_data(), t.raw_data(), s.nbytes()) != 0)
       return false;
   }
   return true;
