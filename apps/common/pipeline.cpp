@@ -7,6 +7,7 @@
 #include "apps/common/evolve_run.h"
 #include "apps/common/report_html.h"
 #include "apps/common/run_directory.h"
+#include "apps/common/search_run.h"
 #include "apps/common/train_loop.h"
 #include "kernels/common/check.h"
 
@@ -14,7 +15,7 @@ namespace autospace::apps {
 
 namespace {
 
-const std::vector<std::string> kPhases = {"evolve", "train", "eval"};
+const std::vector<std::string> kPhases = {"evolve", "search", "train", "eval"};
 const std::vector<std::string> kShared = {"run_dir", "seed", "device", "threads", "data"};
 
 nas::Json section(const nas::ObjectReader& top, const std::string& name) {
@@ -39,7 +40,7 @@ nas::Json read_state(const std::filesystem::path& file) {
 
 PipelineSettings parse_pipeline_settings(const nas::Json& description) {
   const nas::ObjectReader top(description, "",
-                              {"run_dir", "seed", "device", "threads", "data", "phases", "evolve", "train"});
+                              {"run_dir", "seed", "device", "threads", "data", "phases", "evolve", "search", "train"});
   PipelineSettings s;
   s.run_dir = top.string_or("run_dir", "runs/pipeline");
   if (s.run_dir.empty()) nas::json_fail(top.path_of("run_dir"), "must not be empty");
@@ -54,7 +55,7 @@ PipelineSettings parse_pipeline_settings(const nas::Json& description) {
     for (std::size_t i = 0; i < phases.size(); ++i) {
       const std::string path = nas::json_index(top.path_of("phases"), i);
       const std::size_t k = nas::json_choice(phases[i], path, kPhases);
-      if (i > 0 && k <= previous) nas::json_fail(path, "phases run in the order evolve, train, eval, each once");
+      if (i > 0 && k <= previous) nas::json_fail(path, "phases run in the order evolve, search, train, eval, each once");
       previous = k;
       s.phases.push_back(kPhases[k]);
     }
@@ -62,6 +63,7 @@ PipelineSettings parse_pipeline_settings(const nas::Json& description) {
     s.phases = kPhases;
   }
   s.evolve = section(top, "evolve");
+  s.search = section(top, "search");
   s.train = section(top, "train");
   return s;
 }
@@ -70,8 +72,11 @@ nas::Json phase_description(const PipelineSettings& s, const std::string& phase)
   const std::string dir = phase_dir(phase);
   nas::Json d = s.shared;
   d["run_dir"] = (s.run_dir / dir).string();
-  const nas::Json& own = dir == "evolve" ? s.evolve : s.train;
+  const nas::Json& own = dir == "evolve" ? s.evolve : dir == "search" ? s.search : s.train;
   for (const auto& [key, value] : own.items()) d[key] = value;
+  // Each phase reads what the one before it wrote unless its section says otherwise.
+  if (dir == "search" && !d.contains("space")) d["space"] = (s.run_dir / "evolve" / "space.json").string();
+  if (dir == "train" && !d.contains("arch")) d["arch"] = (s.run_dir / "search" / "arch.json").string();
   return d;
 }
 
@@ -79,6 +84,7 @@ PipelineOutcome run_pipeline(const PipelineSettings& s) {
   nas::Json resolved = s.shared;
   resolved["phases"] = s.phases;
   resolved["evolve"] = s.evolve;
+  resolved["search"] = s.search;
   resolved["train"] = s.train;
   RunDirectory run(s.run_dir, resolved);
   const auto state_file = run.file("pipeline-state.json");
@@ -99,6 +105,8 @@ PipelineOutcome run_pipeline(const PipelineSettings& s) {
     try {
       if (phase == "evolve") {
         done = run_evolve(parse_evolve_settings(d)).complete;
+      } else if (phase == "search") {
+        done = run_search(parse_search_settings(d)).complete;
       } else if (phase == "train") {
         done = run_training(parse_run_settings(d)).completed;
       } else {

@@ -1,14 +1,12 @@
 #pragma once
 // `autospace run PIPELINE.json`: the phases chained in one run directory (DESIGN 1).
-// Phase 2 (autospace-search) is not built yet, so today the chain is evolve -> train ->
-// eval and the train section names its arch.json; the search phase joins between evolve
-// and train (its arch.json becoming train's default) when it lands.
 //
 //   {"run_dir": "runs/pipeline", "seed": 0, "device": "cpu", "threads": 0,
-//    "data": {...apps/common/data_setup.h...},            shared by every phase
-//    "phases": ["evolve", "train", "eval"],               which to run, in this order (default: all)
-//    "evolve": {"backbone": {...}, "evolve": {...}},      autospace-evolve's keys minus the shared ones
-//    "train": {"arch": ..., "train": {...}, "eval": {...}}}  autospace-train's keys minus the shared ones
+//    "data": {...apps/common/data_setup.h...},              shared by every phase
+//    "phases": ["evolve", "search", "train", "eval"],       which to run, in this order (default: all)
+//    "evolve": {"backbone": {...}, "evolve": {...}},        autospace-evolve's keys minus the shared ones
+//    "search": {"space": ..., "search": {...}},             autospace-search's; space defaults to <run_dir>/evolve/space.json
+//    "train": {"arch": ..., "train": {...}, "eval": {...}}} autospace-train's; arch defaults to <run_dir>/search/arch.json
 //
 // Phase p runs in <run_dir>/<p> with the shared keys plus its section, exactly as its own
 // binary would run that description, so each phase resumes from its own checkpoint. The
@@ -26,13 +24,14 @@ struct PipelineSettings {
   std::filesystem::path run_dir;
   nas::Json shared;  // run_dir (the pipeline's), seed, device, threads, data: as given
   std::vector<std::string> phases;
-  nas::Json evolve, train;  // the sections (objects)
+  nas::Json evolve, search, train;  // the sections (objects)
 };
 
 PipelineSettings parse_pipeline_settings(const nas::Json& description);
 
-// The description phase `phase` runs with ("evolve", "train"; "eval" reads the train
-// description): the shared keys, run_dir = <run_dir>/<phase>, then the section.
+// The description phase `phase` runs with ("evolve", "search", "train"; "eval" reads the
+// train description): the shared keys, run_dir = <run_dir>/<phase>, the section, and the
+// defaults that chain the phases (search's space, train's arch).
 nas::Json phase_description(const PipelineSettings& settings, const std::string& phase);
 
 struct PipelineOutcome {

@@ -91,6 +91,14 @@ nas::Json pipeline_summary(const fs::path& run_dir, const nas::Json& state) {
                                 {"mean_hamming_to_reference", e.at("mean_hamming_to_reference")},
                                 {"edge_op_counts", e.at("edge_op_counts")}};
   }
+  if (const fs::path f = run_dir / "search" / "search-summary.json"; fs::exists(f)) {
+    const nas::Json r = nas::read_json_file(f);
+    nas::Json search = {{"file", (run_dir / "search" / "arch.json").string()}};
+    for (const char* key : {"method", "space", "target_madds", "madds", "params", "choice", "expected_madds",
+                            "mean_entropy", "supernet_accuracy", "evaluations"})
+      if (r.contains(key)) search[key] = r.at(key);
+    summary["search"] = search;
+  }
   if (const fs::path f = run_dir / "train" / "arch.json"; fs::exists(f)) {
     const nas::Arch arch = nas::load_arch(f);
     const nas::Cost cost = nas::arch_cost(arch).total;
@@ -131,6 +139,22 @@ void write_report_html(const fs::path& run_dir, const nas::Json& summary) {
     std::string ops;
     for (const auto& [op, n] : s["edge_op_counts"].items()) ops += (ops.empty() ? "" : ", ") + op + " " + n.dump();
     h += nas::xml_escape(ops) + ".</p>\n" + phase_figures(run_dir / "evolve");
+  }
+  if (summary.contains("search")) {
+    const auto& r = summary["search"];
+    h += "<h2>Phase 2: search</h2>\n<p>" + nas::xml_escape(r["method"].get<std::string>()) + " in the " +
+         nas::xml_escape(r["space"]["kind"].get<std::string>()) + " space (" +
+         nas::xml_escape(r["space"]["origin"].get<std::string>()) + ") at a budget of " +
+         number(r["target_madds"].get<double>() / 1e6, "%.2f") + " M MAdds: found " +
+         number(r["madds"].get<double>() / 1e6, "%.2f") + " M MAdds, " + number(r["params"].get<double>() / 1e6, "%.3f") +
+         " M parameters";
+    if (r.contains("supernet_accuracy"))
+      h += ", held-out top-1 on the shared weights " + percent(r["supernet_accuracy"]) + " after " +
+           r["evaluations"].dump() + " evaluated architectures";
+    if (r.contains("expected_madds"))
+      h += "; final E[MAdds] " + number(r["expected_madds"].get<double>() / 1e6, "%.2f") + " M, mean entropy " +
+           number(r["mean_entropy"].get<double>(), "%.3f") + " nats";
+    h += ".</p>\n" + phase_figures(run_dir / "search");
   }
   if (summary.contains("architecture")) {
     const auto& a = summary["architecture"];

@@ -1,6 +1,6 @@
 #pragma once
-// What a finished pipeline reports: pipeline-summary.json (the learned space, the found
-// architecture, MAdds, params, accuracy, time per phase) and report.html, one
+// What a finished pipeline reports: pipeline-summary.json (the learned space, the search,
+// the found architecture, MAdds, params, accuracy, time per phase) and report.html, one
 // self-contained page (inline SVG, no scripts, no network) with the phase plots and cell
 // drawings. Both are read from the phases' own output files, so they describe exactly
 // what is on disk.

@@ -19,29 +19,38 @@ nas::Json pipeline(const fs::path& run_dir) {
                  "head": {"channels": 16, "dropout": 0.0}},
     "evolve": {"epochs": 2, "batch_size": 8, "population": 4, "supernet_cells": 2, "children": 1, "tournament": 2,
                "top_k": 2, "period": 4, "score_every": 2, "score_batch_size": 8, "log_every": 2}})");
-  d["train"] = {{"arch", tiny["arch"]}, {"train", tiny["train"]}, {"eval", tiny["eval"]}};
+  // The search reads the evolved space and the training the found arch.json: the defaults.
+  d["search"] = nas::Json::parse(R"({
+    "search": {"method": "proxyless-g", "target_madds": 600000, "epochs": 2, "batch_size": 8, "arch_warmup_epochs": 1,
+               "arch_batch_size": 8, "arch_lr": 0.05, "log_every": 2}})");
+  d["train"] = {{"train", tiny["train"]}, {"eval", tiny["eval"]}};
   d["train"]["train"]["epochs"] = 2;
   return d;
 }
 
 }  // namespace
 
-TEST_CASE("autospace run chains evolve, train and eval, then reports; done phases are not rerun",
+TEST_CASE("autospace run chains evolve, search, train and eval, then reports; done phases are not rerun",
           "[apps][pipeline]") {
   const test::TempDir dir;
   const fs::path run = dir / "run";
   const apps::PipelineOutcome first = apps::run_pipeline(apps::parse_pipeline_settings(pipeline(run)));
   REQUIRE(first.complete);
-  for (const char* f : {"evolve/space.json", "train/best.safetensors", "train/eval.json", "pipeline-summary.json",
-                        "report.html"})
+  for (const char* f : {"evolve/space.json", "search/arch.json", "search/search-summary.json", "train/best.safetensors",
+                        "train/eval.json", "pipeline-summary.json", "report.html"})
     CHECK(fs::exists(run / f));
   const nas::Json& s = first.summary;
+  CHECK(s["search"]["space"]["kind"] == "learned");
+  CHECK(s["search"]["space"]["origin"] == (run / "evolve" / "space.json").string());
+  CHECK(s["architecture"]["madds"] == s["search"]["madds"]);  // the searched network is the one trained
+  CHECK(s["architecture"]["name"] == "search-proxyless-g");
   CHECK(s["evaluation"]["madds"] == s["architecture"]["madds"]);
   CHECK(s["training"]["best"]["top1"] == s["evaluation"]["top1"]);  // eval reads best.safetensors
   CHECK(s["learned_space"]["file"] == (run / "evolve" / "space.json").string());
   std::ifstream html(run / "report.html");
   const std::string page((std::istreambuf_iterator<char>(html)), std::istreambuf_iterator<char>());
   CHECK(page.find("<h2>Phase 1: the learned space</h2>") != std::string::npos);
+  CHECK(page.find("<h2>Phase 2: search</h2>") != std::string::npos);
   CHECK(page.find("<svg") != std::string::npos);
 
   // Started again: every phase is recorded as done, so nothing runs and the times stay.
@@ -60,12 +69,17 @@ TEST_CASE("autospace run: the description is read strictly", "[apps][pipeline]")
   d["phases"] = {"eval", "train"};
   CHECK_THROWS_WITH(apps::parse_pipeline_settings(d), Catch::Contains("phases[1]"));
   d = pipeline(dir / "run");
-  d["phases"] = {"evolve", "search"};
+  d["phases"] = {"search", "evolve"};
   CHECK_THROWS_WITH(apps::parse_pipeline_settings(d), Catch::Contains("phases[1]"));
+  d = pipeline(dir / "run");
+  d["search"]["run_dir"] = "elsewhere";
+  CHECK_THROWS_WITH(apps::parse_pipeline_settings(d), Catch::Contains("search.run_dir") && Catch::Contains("shared"));
   // Each phase gets the shared keys and its own run directory.
   const apps::PipelineSettings s = apps::parse_pipeline_settings(pipeline(dir / "run"));
   const nas::Json train = apps::phase_description(s, "train");
   CHECK(train["run_dir"] == (dir / "run" / "train").string());
   CHECK(train["seed"] == 3);
   CHECK(apps::phase_description(s, "eval")["run_dir"] == train["run_dir"]);
+  CHECK(train["arch"] == (dir / "run" / "search" / "arch.json").string());
+  CHECK(apps::phase_description(s, "search")["space"] == (dir / "run" / "evolve" / "space.json").string());
 }
