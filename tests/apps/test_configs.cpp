@@ -1,0 +1,65 @@
+// Every run description shipped in configs/ reads without error (strict parsing catches a
+// misspelt key or an out-of-range value long before someone starts a day-long run).
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "apps/common/evolve_settings.h"
+#include "apps/common/pipeline.h"
+#include "apps/common/search_settings.h"
+#include "apps/common/train_settings.h"
+
+using namespace autospace;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<fs::path> configs(const std::string& folder, const std::string& prefix = "") {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(fs::path(AUTOSPACE_SOURCE_DIR) / "configs" / folder))
+    if (e.path().extension() == ".json" && e.path().filename().string().rfind(prefix, 0) == 0) out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Relative paths in the configs (arch files, spaces) are relative to the repository root.
+struct InSourceDir {
+  fs::path before = fs::current_path();
+  InSourceDir() { fs::current_path(AUTOSPACE_SOURCE_DIR); }
+  ~InSourceDir() { fs::current_path(before); }
+};
+
+}  // namespace
+
+TEST_CASE("configs: every shipped run description parses", "[apps][configs]") {
+  const InSourceDir in_source;
+  int parsed = 0;
+  for (const auto& f : configs("evolve")) {
+    INFO(f.string());
+    CHECK_NOTHROW(apps::parse_evolve_settings(nas::read_json_file(f)));
+    ++parsed;
+  }
+  for (const auto& f : configs("train")) {
+    INFO(f.string());
+    CHECK_NOTHROW(apps::parse_run_settings(nas::read_json_file(f)));
+    ++parsed;
+  }
+  for (const auto& folder : {std::pair{"search", ""}, std::pair{"experiments", "search-"}}) {
+    for (const auto& f : configs(folder.first, folder.second)) {
+      INFO(f.string());
+      const nas::Json d = nas::read_json_file(f);
+      // A space read from a phase-1 run directory exists only after that run.
+      if (d["space"].is_string() && !fs::exists(d["space"].get<std::string>())) continue;
+      CHECK_NOTHROW(apps::parse_search_settings(d));
+      ++parsed;
+    }
+  }
+  for (const auto& f : configs("pipelines")) {
+    INFO(f.string());
+    const apps::PipelineSettings p = apps::parse_pipeline_settings(nas::read_json_file(f));
+    CHECK(p.phases == std::vector<std::string>{"evolve", "search", "train", "eval"});
+    CHECK_NOTHROW(apps::parse_evolve_settings(apps::phase_description(p, "evolve")));
+    ++parsed;
+  }
+  CHECK_NOTHROW(apps::parse_pipeline_settings(nas::read_json_file("configs/quickstart.json")));
+  CHECK(parsed >= 12);
+}
