@@ -265,10 +265,7 @@ nas::Json Evolution::state() const {
 std::vector<NamedTensor> Evolution::tensors() const { return nn::state_of(*supernet_); }
 
 std::vector<NamedTensor> Evolution::optimizer_tensors() const {
-  std::vector<NamedTensor> out;
-  for (auto& [name, t] : weights_->state()) out.emplace_back("weights/" + name, t);
-  for (auto& [name, t] : scores_->state()) out.emplace_back("scores/" + name, t);
-  return out;
+  return joined_optimizer_state({{"weights", weights_.get()}, {"scores", scores_.get()}});
 }
 
 void Evolution::restore(const nas::Json& state, const std::vector<NamedTensor>& tensors,
@@ -303,13 +300,7 @@ void Evolution::restore(const nas::Json& state, const std::vector<NamedTensor>& 
   weights_ = std::make_unique<optim::SGD>(weight_decay_groups(supernet_->named_parameters(), settings_.weight_decay),
                                           optim::SgdOptions{settings_.momentum_sgd, true});
   reset_score_optimizer();
-  std::vector<NamedTensor> sgd, adam;
-  for (const auto& [name, t] : optimizer_tensors) {
-    if (name.rfind("weights/", 0) == 0) sgd.emplace_back(name.substr(8), t);
-    else if (name.rfind("scores/", 0) == 0) adam.emplace_back(name.substr(7), t);
-  }
-  weights_->load_state(sgd, source);
-  scores_->load_state(adam, source);
+  load_joined_optimizer_state({{"weights", weights_.get()}, {"scores", scores_.get()}}, optimizer_tensors, source);
 }
 
 }  // namespace autospace::nas

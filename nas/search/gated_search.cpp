@@ -188,10 +188,7 @@ nas::Json GatedSearch::state() const {
 std::vector<NamedTensor> GatedSearch::tensors() const { return nn::state_of(*supernet_); }
 
 std::vector<NamedTensor> GatedSearch::optimizer_tensors() const {
-  std::vector<NamedTensor> out;
-  for (auto& [name, t] : weights_->state()) out.emplace_back("weights/" + name, t);
-  for (auto& [name, t] : arch_->state()) out.emplace_back("arch/" + name, t);
-  return out;
+  return joined_optimizer_state({{"weights", weights_.get()}, {"arch", arch_.get()}});
 }
 
 void GatedSearch::restore(const nas::Json& state, const std::vector<NamedTensor>& tensors,
@@ -207,13 +204,7 @@ void GatedSearch::restore(const nas::Json& state, const std::vector<NamedTensor>
     supernet_->gate(l).logits().copy_from(Tensor::from_vector(a, {static_cast<std::int64_t>(a.size())}));
   }
   nn::load_state(*supernet_, tensors, source);
-  std::vector<NamedTensor> sgd, adam;
-  for (const auto& [name, t] : optimizer_tensors) {
-    if (name.rfind("weights/", 0) == 0) sgd.emplace_back(name.substr(8), t);
-    else if (name.rfind("arch/", 0) == 0) adam.emplace_back(name.substr(5), t);
-  }
-  weights_->load_state(sgd, source);
-  arch_->load_state(adam, source);
+  load_joined_optimizer_state({{"weights", weights_.get()}, {"arch", arch_.get()}}, optimizer_tensors, source);
   weight_steps_ = state.at("weight_steps").get<std::int64_t>();
   arch_steps_ = state.at("arch_steps").get<std::int64_t>();
   baseline_.reset();

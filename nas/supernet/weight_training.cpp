@@ -24,4 +24,22 @@ StepResult train_weights(nn::Module& net, optim::SGD& sgd, optim::NonFiniteGuard
   return r;
 }
 
+std::vector<NamedTensor> joined_optimizer_state(const NamedOptimizers& optimizers) {
+  std::vector<NamedTensor> out;
+  for (const auto& [key, optimizer] : optimizers)
+    for (auto& [name, t] : optimizer->state()) out.emplace_back(key + "/" + name, t);
+  return out;
+}
+
+void load_joined_optimizer_state(const NamedOptimizers& optimizers, const std::vector<NamedTensor>& state,
+                                 const std::string& source) {
+  for (const auto& [key, optimizer] : optimizers) {
+    const std::string prefix = key + "/";
+    std::vector<NamedTensor> own;
+    for (const auto& [name, t] : state)
+      if (name.rfind(prefix, 0) == 0) own.emplace_back(name.substr(prefix.size()), t);
+    optimizer->load_state(own, source);
+  }
+}
+
 }  // namespace autospace::nas

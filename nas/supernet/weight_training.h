@@ -2,6 +2,8 @@
 // The weight side every supernet trainer shares (the DEA, the gated searchers, the
 // single-path supernet): SGD parameter groups with weight decay off for BN and biases,
 // and one guarded training step.
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/nn/module.h"
@@ -24,5 +26,12 @@ struct StepResult {
 // SGD step unless the guard rejects a non-finite loss or gradient. Gradients are cleared.
 StepResult train_weights(nn::Module& net, optim::SGD& sgd, optim::NonFiniteGuard& guard, double grad_clip,
                          const Tensor& x, const Tensor& labels, float lr);
+
+// The state of several optimisers as one list of named tensors for a checkpoint (each
+// name prefixed "<key>/"), and back: every optimiser loads the entries under its key.
+using NamedOptimizers = std::vector<std::pair<std::string, optim::Optimizer*>>;
+std::vector<NamedTensor> joined_optimizer_state(const NamedOptimizers& optimizers);
+void load_joined_optimizer_state(const NamedOptimizers& optimizers, const std::vector<NamedTensor>& state,
+                                 const std::string& source);
 
 }  // namespace autospace::nas
