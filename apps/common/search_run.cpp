@@ -3,8 +3,10 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 
 #include "apps/common/batch_stream.h"
+#include "apps/common/distributed.h"
 #include "apps/common/eval_run.h"
 #include "apps/common/evaluate.h"
 #include "apps/common/progress.h"
@@ -24,12 +26,15 @@ namespace autospace::apps {
 
 namespace {
 
-// What both kinds of search share: settings, data streams, the run directory and the
-// supernet training schedule.
+// What both kinds of search share: settings, ranks, data streams, the run directory (rank
+// 0 only) and the supernet training schedule.
 struct SearchContext {
   const SearchSettings& s;
   const SearchLimits& limits;
-  RunDirectory& run;
+  dist::Communicator& comm;
+  nas::DataParallel parallel;
+  RunDirectory* run;  // null on ranks other than 0
+  std::filesystem::path checkpoint;
   const nas::SpaceTable& table;
   Device device;
   BatchStream train, holdout;
@@ -37,9 +42,34 @@ struct SearchContext {
   std::int64_t total_steps;
   optim::CosineSchedule schedule;
 
+  bool lead() const { return run != nullptr; }
+  void log(const nas::Json& record) const {
+    if (run) run->log(record);
+  }
+  // A signal reaches the ranks at different steps: all stop at the first step any saw it.
   bool stop_now(std::int64_t steps, std::int64_t evaluations) const {
-    return stop_requested() || (limits.stop_after_steps >= 0 && steps >= limits.stop_after_steps) ||
-           (limits.stop_after_evaluations >= 0 && evaluations >= limits.stop_after_evaluations);
+    const bool stop = stop_requested() || (limits.stop_after_steps >= 0 && steps >= limits.stop_after_steps) ||
+                      (limits.stop_after_evaluations >= 0 && evaluations >= limits.stop_after_evaluations);
+    return comm.world() > 1 ? any_rank(comm, stop) : stop;
+  }
+  // Rank 0 writes; every rank learns whether it succeeded.
+  void save(std::vector<NamedTensor> model, std::vector<NamedTensor> optimizer, nas::Json state) const {
+    state["world"] = comm.world();
+    on_rank0(comm, "writing the checkpoint",
+             [&] { io::save_checkpoint(checkpoint, {std::move(model), std::move(optimizer), std::move(state)}); });
+  }
+  // The checkpoint to resume from, if any: every rank must see it, and the world must not change.
+  std::optional<io::Checkpoint> load() const {
+    const bool exists = std::filesystem::exists(checkpoint);
+    if (comm.world() > 1 && any_rank(comm, exists) != exists)
+      AUTOSPACE_THROW("rank ", comm.rank(), (exists ? " sees " : " does not see "), checkpoint.string(),
+                      " but another rank does; the run directory must be on a file system every rank shares");
+    if (!exists) return std::nullopt;
+    io::Checkpoint ck = io::load_checkpoint(checkpoint);
+    if (ck.state.value("world", 1) != comm.world())
+      AUTOSPACE_THROW(checkpoint.string(), ": the search ran on ", ck.state.value("world", 1), " rank(s) and is resumed on ",
+                      comm.world(), "; resume with the same number of processes");
+    return ck;
   }
 };
 
@@ -52,6 +82,11 @@ struct TrainMeter {
     correct += nn::count_topk_correct(r.logits, batch.labels, 1);
     seen += batch.size();
   }
+  // The same numbers over every rank's share (a collective: every rank calls it).
+  TrainMeter combined(const nas::DataParallel& parallel) const {
+    const std::int64_t all_seen = parallel.sum(seen);
+    return {parallel.mean(loss()) * static_cast<double>(all_seen), parallel.sum(correct), all_seen};
+  }
   double loss() const { return seen ? loss_sum / static_cast<double>(seen) : 0.0; }
   double accuracy() const { return seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0; }
   std::string line() const {
@@ -60,11 +95,6 @@ struct TrainMeter {
     return text;
   }
 };
-
-void save(const std::filesystem::path& file, std::vector<NamedTensor> model, std::vector<NamedTensor> optimizer,
-          nas::Json state) {
-  io::save_checkpoint(file, {std::move(model), std::move(optimizer), std::move(state)});
-}
 
 nas::Json layer_report(const nas::SpaceTable& table, const nas::ArchChoice& choice) {
   nas::Json layers = nas::Json::array();
@@ -88,17 +118,18 @@ struct GatedResult {
 GatedResult run_gated(SearchContext& c) {
   const SearchSettings& s = c.s;
   nas::GatedSearch search(c.table, s.gated, s.seed);
+  search.distribute(c.parallel);
   bool finished = false;
-  if (c.run.has_checkpoint()) {
-    const io::Checkpoint ck = io::load_checkpoint(c.run.checkpoint());
-    search.restore(ck.state.at("searcher"), ck.model, ck.optimizer, c.run.checkpoint().string());
-    finished = ck.state.value("finished", false);
-    std::printf("[search] resuming %s at step %lld of %lld\n", s.run_dir.c_str(),
-                static_cast<long long>(search.weight_steps()), static_cast<long long>(c.total_steps));
+  if (const auto ck = c.load()) {
+    search.restore(ck->state.at("searcher"), ck->model, ck->optimizer, c.checkpoint.string());
+    finished = ck->state.value("finished", false);
+    if (c.lead())
+      std::printf("[search] resuming %s at step %lld of %lld\n", s.run_dir.c_str(),
+                  static_cast<long long>(search.weight_steps()), static_cast<long long>(c.total_steps));
   }
   const auto checkpoint = [&](bool done) {
-    save(c.run.checkpoint(), search.tensors(), search.optimizer_tensors(),
-         {{"method", to_string(s.method)}, {"searcher", search.state()}, {"finished", done}});
+    c.save(search.tensors(), search.optimizer_tensors(),
+           {{"method", to_string(s.method)}, {"searcher", search.state()}, {"finished", done}});
   };
   const std::int64_t arch_start = static_cast<std::int64_t>(s.arch_warmup_epochs * c.train.steps_per_epoch());
   Progress progress("search", c.total_steps, search.weight_steps());
@@ -109,7 +140,7 @@ GatedResult run_gated(SearchContext& c) {
     const std::int64_t step = search.weight_steps();
     if (c.stop_now(step, 0)) {
       checkpoint(false);
-      std::printf("[search] stopped at step %lld; run again to resume\n", static_cast<long long>(step));
+      if (c.lead()) std::printf("[search] stopped at step %lld; run again to resume\n", static_cast<long long>(step));
       return {false, {}, {}, step};
     }
     const data::Batch batch = c.train.at(step);
@@ -122,13 +153,14 @@ GatedResult run_gated(SearchContext& c) {
     char details[160];
     std::snprintf(details, sizeof details, "%s  E[MAdds] %.2fM  entropy %.3f", meter.line().c_str(),
                   search.expected_madds() / 1e6, search.mean_entropy());
-    progress.step(step, batch.size(), details);
+    if (c.lead()) progress.step(step, batch.size() * c.comm.world(), details);
     if ((step + 1) % s.log_every == 0 || step + 1 == c.total_steps) {
       const nas::ArchChoice argmax = search.argmax();
+      const TrainMeter all = meter.combined(c.parallel);
       nas::Json record = {{"step", step + 1},
                           {"lr", c.schedule.lr(step)},
-                          {"loss", meter.loss()},
-                          {"accuracy", meter.accuracy()},
+                          {"loss", all.loss()},
+                          {"accuracy", all.accuracy()},
                           {"expected_madds", search.expected_madds()},
                           {"argmax_madds", c.table.cost(argmax).madds},
                           {"entropy", search.mean_entropy()},
@@ -142,7 +174,7 @@ GatedResult run_gated(SearchContext& c) {
           record["baseline"] = search.baseline().value_or(0.0);
         }
       }
-      c.run.log(record);
+      c.log(record);
       meter = {};
       arch_loss = arch_accuracy = reward = 0, arch_count = 0;
     }
@@ -178,6 +210,7 @@ double evaluate_choice(nas::SinglePathSupernet& net, const nas::ArchChoice& choi
   if (c.s.recalibration_batches > 0) {
     train_without_dropout(model);
     nas::begin_bn_recalibration(model);
+    const auto sync = c.parallel.batch_norm_scope();
     for (int i = 0; i < c.s.recalibration_batches; ++i) model.forward(input_tensor(recalibration.at(i), c.s.data, c.device));
     nas::end_bn_recalibration(model);
   }
@@ -188,6 +221,8 @@ double evaluate_choice(nas::SinglePathSupernet& net, const nas::ArchChoice& choi
     correct += nn::count_topk_correct(model.forward(input_tensor(batch, c.s.data, c.device)), batch.labels, 1);
     seen += batch.size();
   }
+  // Every rank scores its share of the held-out batches; all decide on the total.
+  correct = c.parallel.sum(correct), seen = c.parallel.sum(seen);
   return seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
 }
 
@@ -225,21 +260,23 @@ SinglePathResult run_single_path(SearchContext& c) {
   const SearchSettings& s = c.s;
   nas::SinglePathSupernet net(c.table, {static_cast<std::int64_t>(s.target_madds), s.momentum, s.weight_decay, s.grad_clip},
                               s.seed);
+  net.distribute(c.parallel);
   nas::ArchEvolution evolution(c.table, s.evolution, s.seed);
-  if (c.run.has_checkpoint()) {
-    const io::Checkpoint ck = io::load_checkpoint(c.run.checkpoint());
-    net.restore(ck.state.at("searcher"), ck.model, ck.optimizer, c.run.checkpoint().string());
-    evolution.restore(ck.state.at("evolution"), c.run.checkpoint().string());
-    std::printf("[search] resuming %s at step %lld of %lld, %zu architectures evaluated\n", s.run_dir.c_str(),
+  if (const auto ck = c.load()) {
+    net.restore(ck->state.at("searcher"), ck->model, ck->optimizer, c.checkpoint.string());
+    evolution.restore(ck->state.at("evolution"), c.checkpoint.string());
+    if (c.lead())
+      std::printf("[search] resuming %s at step %lld of %lld, %zu architectures evaluated\n", s.run_dir.c_str(),
                 static_cast<long long>(net.steps()), static_cast<long long>(c.total_steps), evolution.history().size());
   }
   const auto checkpoint = [&] {
-    save(c.run.checkpoint(), net.tensors(), net.optimizer_tensors(),
-         {{"method", to_string(s.method)}, {"searcher", net.state()}, {"evolution", evolution.state()}});
+    c.save(net.tensors(), net.optimizer_tensors(),
+           {{"method", to_string(s.method)}, {"searcher", net.state()}, {"evolution", evolution.state()}});
   };
   const auto stopped = [&] {
     checkpoint();
-    std::printf("[search] stopped at step %lld after %zu evaluations; run again to resume\n",
+    if (c.lead())
+      std::printf("[search] stopped at step %lld after %zu evaluations; run again to resume\n",
                 static_cast<long long>(net.steps()), evolution.history().size());
     return SinglePathResult{false, {}, {}, net.steps(), static_cast<std::int64_t>(evolution.history().size())};
   };
@@ -252,18 +289,19 @@ SinglePathResult run_single_path(SearchContext& c) {
     if (c.stop_now(step, static_cast<std::int64_t>(evolution.history().size()))) return stopped();
     const data::Batch batch = c.train.at(step);
     meter.add(net.weight_step(input_tensor(batch, s.data, c.device), batch.labels, c.schedule.lr(step)), batch);
-    progress.step(step, batch.size(), meter.line());
+    if (c.lead()) progress.step(step, batch.size() * c.comm.world(), meter.line());
     if ((step + 1) % s.log_every == 0 || step + 1 == c.total_steps) {
-      c.run.log({{"step", step + 1}, {"lr", c.schedule.lr(step)}, {"loss", meter.loss()}, {"accuracy", meter.accuracy()},
-                 {"path_madds", c.table.cost(net.active()).madds}, {"images_per_second", progress.items_per_second()}});
+      const TrainMeter all = meter.combined(c.parallel);
+      c.log({{"step", step + 1}, {"lr", c.schedule.lr(step)}, {"loss", all.loss()}, {"accuracy", all.accuracy()},
+             {"path_madds", c.table.cost(net.active()).madds}, {"images_per_second", progress.items_per_second()}});
       meter = {};
     }
     if ((step + 1) % s.checkpoint_every == 0 || step + 1 == c.total_steps) checkpoint();
   }
 
   // 2. Evolution (or random search) on the trained weights.
-  BatchStream recalibration(make_loader(c.train_set, s.data, s.batch_size, true, s.seed + 2));
-  auto held_loader = make_loader(c.holdout_set, s.data, s.batch_size, false, s.seed);
+  BatchStream recalibration(make_loader(c.train_set, s.data, s.batch_size, true, s.seed + 2, c.comm.rank(), c.comm.world()));
+  auto held_loader = make_loader(c.holdout_set, s.data, s.batch_size, false, s.seed, c.comm.rank(), c.comm.world());
   const std::int64_t available = held_loader->steps_per_epoch();
   BatchStream held(std::move(held_loader));
   const std::int64_t held_batches = s.eval_batches > 0 ? std::min<std::int64_t>(s.eval_batches, available) : available;
@@ -276,12 +314,13 @@ SinglePathResult run_single_path(SearchContext& c) {
       evolution.record(choice, evaluate_choice(net, choice, c, recalibration, held, held_batches));
       nas::Json record = evaluated_json(evolution.history().back());
       record["event"] = "evaluate";
-      c.run.log(record);
+      c.log(record);
     }
     const nas::EvaluatedArch& best = evolution.best();
-    std::printf("[search] generation %d: %zu evaluated, best %.2f%% at %.2fM MAdds\n", evolution.generation(),
-                evolution.history().size(), 100 * best.accuracy, static_cast<double>(best.cost.madds) / 1e6);
-    c.run.log({{"event", "generation"}, {"generation", evolution.generation()},
+    if (c.lead())
+      std::printf("[search] generation %d: %zu evaluated, best %.2f%% at %.2fM MAdds\n", evolution.generation(),
+                  evolution.history().size(), 100 * best.accuracy, static_cast<double>(best.cost.madds) / 1e6);
+    c.log({{"event", "generation"}, {"generation", evolution.generation()},
                {"evaluated", evolution.history().size()}, {"best_accuracy", best.accuracy},
                {"best_madds", best.cost.madds}});
     evolution.next_generation();
@@ -298,7 +337,7 @@ SinglePathResult run_single_path(SearchContext& c) {
                     {"pareto_front", front},
                     {"population", population},
                     {"layers", layer_report(c.table, result.choice)}};
-  write_pareto_plot(c.run, evolution, s.target_madds);
+  if (c.lead()) write_pareto_plot(*c.run, evolution, s.target_madds);
   return result;
 }
 
@@ -323,7 +362,14 @@ void write_training_plot(const RunDirectory& run, bool gated) {
 }  // namespace
 
 SearchOutcome run_search(const SearchSettings& s, const SearchLimits& limits) {
-  RunDirectory run(s.run_dir, to_json(s));
+  // Under mpirun/srun each rank searches on its share of every batch; rank 0 alone writes
+  // the run directory, logs and prints (docs/distributed.md).
+  dist::Communicator& comm = setup_distributed(s.distributed);
+  nas::Json resolved = to_json(s);
+  resolved["distributed"].erase("timeout_s");  // timing knobs may change on resume
+  resolved["distributed"].erase("bucket_mb");
+  std::unique_ptr<RunDirectory> run;
+  on_rank0(comm, "preparing the run directory", [&] { run = std::make_unique<RunDirectory>(s.run_dir, resolved); });
   if (s.threads > 0) set_num_threads(s.threads);
   const Device device = parse_device(s.device);
   AUTOSPACE_CHECK(device.is_cpu(), "autospace-search: device ", device.str(), " is not supported yet (CPU only)");
@@ -333,26 +379,32 @@ SearchOutcome run_search(const SearchSettings& s, const SearchLimits& limits) {
                                               " is below the cheapest network of " + s.space_origin() + " (" +
                                               std::to_string(table.min_madds()) + " MAdds)");
 
-  const Datasets sets = open_datasets(s.data);
+  Datasets sets;
+  rank0_first(comm, "opening the data sets", [&] { sets = open_datasets(s.data); });
   if (s.space->backbone().net.classes != sets.classes)
     AUTOSPACE_THROW(s.space_origin(), " classifies ", s.space->backbone().net.classes, " classes but the data has ",
                     sets.classes);
   const TrainHoldout split = split_holdout(sets, s.data, s.seed);
-  BatchStream train(make_loader(split.train, s.data, s.batch_size, true, s.seed));
+  BatchStream train(make_loader(split.train, s.data, s.batch_size, true, s.seed, comm.rank(), comm.world()));
   const std::int64_t per_epoch = train.steps_per_epoch();
   const std::int64_t total = static_cast<std::int64_t>(s.epochs) * per_epoch;
   SearchContext c{s,
                   limits,
-                  run,
+                  comm,
+                  comm.world() > 1 ? nas::DataParallel(comm, s.distributed.sync_bn,
+                                                       static_cast<std::int64_t>(s.distributed.bucket_mb * (1 << 20)))
+                                   : nas::DataParallel{},
+                  run.get(),
+                  RunDirectory::checkpoint_in(s.run_dir),
                   table,
                   device,
                   std::move(train),
-                  BatchStream(make_loader(split.holdout, s.data, s.arch_batch_size, true, s.seed + 1)),
+                  BatchStream(make_loader(split.holdout, s.data, s.arch_batch_size, true, s.seed + 1, comm.rank(),
+                                          comm.world())),
                   split.train,
                   split.holdout,
                   total,
-                  optim::CosineSchedule(s.lr, total, static_cast<std::int64_t>(s.warmup_epochs * per_epoch),
-                                        s.final_lr)};
+                  optim::CosineSchedule(s.lr, total, static_cast<std::int64_t>(s.warmup_epochs * per_epoch), s.final_lr)};
   install_stop_handlers();
 
   nas::ArchChoice choice;
@@ -367,10 +419,10 @@ SearchOutcome run_search(const SearchSettings& s, const SearchLimits& limits) {
     outcome = {r.complete, r.steps, r.evaluations};
     choice = r.choice, details = r.summary;
   }
-  if (!outcome.complete) return outcome;
+  if (!outcome.complete || !c.lead()) return outcome;
 
   const nas::Arch arch = table.arch(choice, "search-" + to_string(s.method));
-  nas::save_arch(run.file("arch.json"), arch);
+  nas::save_arch(run->file("arch.json"), arch);
   const nas::Cost cost = table.cost(choice);
   nas::Json summary = {{"format", "autospace.search/1"},
                        {"method", to_string(s.method)},
@@ -381,9 +433,9 @@ SearchOutcome run_search(const SearchSettings& s, const SearchLimits& limits) {
                        {"params", cost.params},
                        {"steps", outcome.steps}};
   summary.update(details);
-  nas::write_json_file(run.file("search-summary.json"), summary);
-  write_training_plot(run, s.gated_method());
-  std::printf("[search] done: %s (%.2fM MAdds, %.2fM params; target %.2fM)\n", run.file("arch.json").c_str(),
+  nas::write_json_file(run->file("search-summary.json"), summary);
+  write_training_plot(*run, s.gated_method());
+  std::printf("[search] done: %s (%.2fM MAdds, %.2fM params; target %.2fM)\n", run->file("arch.json").c_str(),
               static_cast<double>(cost.madds) / 1e6, static_cast<double>(cost.params) / 1e6, s.target_madds / 1e6);
   return outcome;
 }

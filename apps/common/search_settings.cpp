@@ -46,7 +46,8 @@ std::string to_string(SearchMethod method) { return kMethods.at(static_cast<std:
 std::string SearchSettings::space_origin() const { return space_file.empty() ? "the inline space" : space_file.string(); }
 
 SearchSettings parse_search_settings(const nas::Json& description) {
-  const nas::ObjectReader top(description, "", {"run_dir", "seed", "device", "threads", "data", "space", "search"});
+  const nas::ObjectReader top(description, "",
+                              {"run_dir", "seed", "device", "threads", "data", "space", "search", "distributed"});
   SearchSettings s;
   parse_run_basics(top, std::filesystem::path("runs/search"), s);
 
@@ -128,6 +129,7 @@ SearchSettings parse_search_settings(const nas::Json& description) {
     nas::json_fail(r.path_of("mutations"), "mutations and crossovers are both 0: evolution would propose nothing");
   s.recalibration_batches = static_cast<int>(r.integer_or("recalibration_batches", s.recalibration_batches, 0, 1000000));
   s.eval_batches = static_cast<int>(r.integer_or("eval_batches", s.eval_batches, 0, 1000000));
+  s.distributed = parse_distributed(top.has("distributed") ? top.at("distributed") : empty, top.path_of("distributed"));
   return s;
 }
 
@@ -179,6 +181,7 @@ nas::Json to_json(const SearchSettings& s) {
   r["checkpoint_every"] = s.checkpoint_every;
   r["log_every"] = s.log_every;
   j["search"] = r;
+  j["distributed"] = to_json(s.distributed);
   return j;
 }
 

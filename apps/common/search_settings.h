@@ -11,7 +11,8 @@
 //               proxyless-rl: "reward_exponent", "baseline_decay",
 //               spos, random: "population", "generations", "parents", "mutations", "crossovers",
 //                             "mutation_probability", "recalibration_batches", "eval_batches",
-//               "checkpoint_every", "log_every"}}
+//               "checkpoint_every", "log_every"},
+//    "distributed": {...apps/common/distributed.h...}}
 //
 // A key of another method is an error naming the methods it belongs to.
 // docs/run-descriptions.md lists every key with its default; docs/search.md the methods.
@@ -19,6 +20,7 @@
 #include <memory>
 #include <string>
 
+#include "apps/common/distributed.h"
 #include "apps/common/run_basics.h"
 #include "nas/search/arch_evolution.h"
 #include "nas/search/gated_search.h"
@@ -52,6 +54,7 @@ struct SearchSettings : RunBasics {
   int recalibration_batches = 20;  // training batches re-estimating BN before each evaluation
   int eval_batches = 0;            // held-out batches per evaluation; 0: the whole held-out split
   std::int64_t checkpoint_every = 200, log_every = 10;
+  DistributedSettings distributed;  // "distributed" (apps/common/distributed.h)
 
   bool gated_method() const { return method == SearchMethod::proxyless_g || method == SearchMethod::proxyless_rl; }
   std::string space_origin() const;  // the space file, or "the inline space"

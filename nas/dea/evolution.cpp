@@ -74,21 +74,7 @@ void Evolution::reset_score_optimizer() {
 }
 
 void Evolution::distribute(dist::Communicator& comm, bool sync_bn, std::int64_t bucket_bytes) {
-  comm_ = &comm;
-  sync_bn_ = sync_bn;
-  bucket_bytes_ = bucket_bytes;
-}
-
-void Evolution::backward(const Tensor& loss, const std::vector<NamedTensor>& params) {
-  if (!comm_) return loss.backward();
-  dist::GradientReducer(*comm_, params, bucket_bytes_).backward(loss);
-}
-
-double Evolution::global_loss(double local) const {
-  if (!comm_) return local;
-  const Tensor t = Tensor::from_vector({static_cast<float>(local)}, {1});
-  comm_->all_reduce(t, dist::ReduceOp::average);
-  return t.item();
+  parallel_ = DataParallel(comm, sync_bn, bucket_bytes);
 }
 
 void Evolution::check_populations_agree() const {
@@ -108,10 +94,11 @@ void Evolution::check_populations_agree() const {
     hashes.push_back(static_cast<std::int64_t>(h));
   }
   const auto layers = static_cast<std::int64_t>(hashes.size());
-  const Tensor all = comm_->all_gather(Tensor::from_int64(hashes, {layers}));
+  dist::Communicator& comm = *parallel_.comm();
+  const Tensor all = comm.all_gather(Tensor::from_int64(hashes, {layers}));
   const std::int64_t* a = all.data<std::int64_t>();
   for (std::int64_t l = 0; l < layers; ++l)
-    for (int r = 1; r < comm_->world(); ++r)
+    for (int r = 1; r < comm.world(); ++r)
       if (a[r * layers + l] != a[l])
         AUTOSPACE_THROW("DEA: after regeneration round ", round_, " the population of layer ", l, " on rank ", r,
                         " differs from rank 0's (every rank must decide identically from the shared seed and the "
@@ -119,26 +106,10 @@ void Evolution::check_populations_agree() const {
 }
 
 StepResult Evolution::weight_step(const Tensor& x, const Tensor& labels, float lr) {
-  supernet_->train();
   Rng rng({seed_, RngPurpose::architecture_sampling, 0, static_cast<std::uint32_t>(step_)});
   supernet_->sample(rng, GatePaths::active_only);
-  // Masks are drawn per batch position: with several ranks each gets streams of its own.
-  const std::int64_t mask_step = comm_ ? step_ * comm_->world() + comm_->rank() : step_;
-  nn::set_rng_step(*supernet_, 0, static_cast<std::uint32_t>(mask_step));
-  StepResult r;
-  {
-    std::optional<ops::SyncBatchNorm> sync;
-    if (comm_ && sync_bn_) sync.emplace(*comm_);
-    r.logits = supernet_->forward(x);
-    Tensor loss = ops::softmax_cross_entropy(r.logits, labels);
-    backward(loss, supernet_->named_parameters());
-    r.loss = global_loss(loss.item());
-  }
-  const double norm = settings_.grad_clip > 0 ? optim::clip_grad_norm(weights_->parameters(), settings_.grad_clip)
-                                               : optim::grad_norm(weights_->parameters());
-  r.applied = guard_.accept(r.loss, norm);
-  if (r.applied) weights_->step(lr);
-  weights_->zero_grad();
+  nn::set_rng_step(*supernet_, 0, parallel_.mask_step(step_));
+  const StepResult r = train_weights(*supernet_, *weights_, guard_, settings_.grad_clip, x, labels, lr, parallel_);
   ++step_;
   return r;
 }
@@ -149,12 +120,11 @@ StepResult Evolution::score_step(const Tensor& x, const Tensor& labels) {
   supernet_->sample(rng);
   StepResult r;
   {
-    std::optional<ops::SyncBatchNorm> sync;
-    if (comm_ && sync_bn_) sync.emplace(*comm_);
+    const auto sync = parallel_.batch_norm_scope();
     r.logits = supernet_->forward(x);
     Tensor loss = ops::softmax_cross_entropy(r.logits, labels);
-    backward(loss, supernet_->logits());
-    r.loss = global_loss(loss.item());
+    parallel_.backward(loss, supernet_->logits());
+    r.loss = parallel_.mean(loss.item());
   }
   weights_->zero_grad();  // weights learn on the training split only
   std::vector<Tensor> logit_tensors;
@@ -201,7 +171,7 @@ void Evolution::regenerate() {
   for (const auto& group : weight_decay_groups(supernet_->take_new_parameters(), settings_.weight_decay))
     weights_->add_parameters(group);
   reset_score_optimizer();
-  if (comm_) check_populations_agree();
+  if (parallel_.comm()) check_populations_agree();
 }
 
 LearnedSpace Evolution::learned_space() const {

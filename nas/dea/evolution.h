@@ -17,6 +17,7 @@
 #include "nas/json_check.h"
 #include "nas/madds_budget.h"
 #include "nas/space.h"
+#include "nas/supernet/data_parallel.h"
 #include "nas/supernet/supernet.h"
 #include "nas/supernet/weight_training.h"
 
@@ -90,9 +91,6 @@ class Evolution {
   CellConstraint constraint(std::size_t layer, bool first_half) const;
   void build_supernet_layer(std::size_t layer);
   void reset_score_optimizer();
-  // loss.backward(), with `params`' gradients averaged over ranks when distributed.
-  void backward(const Tensor& loss, const std::vector<NamedTensor>& params);
-  double global_loss(double local) const;  // the mean over ranks when distributed
   void check_populations_agree() const;
 
   Backbone backbone_;
@@ -107,9 +105,7 @@ class Evolution {
   std::unique_ptr<optim::SGD> weights_;
   std::unique_ptr<optim::Adam> scores_;
   optim::NonFiniteGuard guard_{20};
-  dist::Communicator* comm_ = nullptr;  // set by distribute()
-  bool sync_bn_ = false;
-  std::int64_t bucket_bytes_ = dist::kDefaultBucketBytes;
+  DataParallel parallel_;  // single process unless distribute() was called
 };
 
 }  // namespace autospace::nas

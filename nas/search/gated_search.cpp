@@ -27,6 +27,11 @@ RegularizedLoss madds_regularized_loss(double ce, double expected_madds, const G
   return {ce * factor, factor, ce * s.beta * std::pow(ratio, s.beta - 1) / (expected_madds * std::log(target))};
 }
 
+double GatedSearch::held_out_accuracy(const Tensor& logits, const Tensor& labels) const {
+  const std::int64_t correct = parallel_.sum(nn::count_topk_correct(logits, labels, 1));
+  return static_cast<double>(correct) / static_cast<double>(parallel_.sum(labels.dim(0)));
+}
+
 GatedSearch::GatedSearch(const SpaceTable& table, const GatedSearchSettings& settings, std::uint64_t seed)
     : table_(table), settings_(settings), seed_(seed) {
   AUTOSPACE_CHECK(settings.target_madds > 0, "gated search: the target MAdds must be positive");
@@ -67,8 +72,8 @@ StepResult GatedSearch::weight_step(const Tensor& x, const Tensor& labels, float
   // trains paths drawn from p, the distribution its reward is taken under.
   if (settings_.method == GatedMethod::gradient) supernet_->sample(rng, GatePaths::active_only);
   else supernet_->fix(draw_path(rng));
-  nn::set_rng_step(*supernet_, 0, static_cast<std::uint32_t>(weight_steps_));
-  const StepResult r = train_weights(*supernet_, *weights_, guard_, settings_.grad_clip, x, labels, lr);
+  nn::set_rng_step(*supernet_, 0, parallel_.mask_step(weight_steps_));
+  const StepResult r = train_weights(*supernet_, *weights_, guard_, settings_.grad_clip, x, labels, lr, parallel_);
   ++weight_steps_;
   return r;
 }
@@ -85,18 +90,25 @@ ArchStepResult GatedSearch::gradient_step(const Tensor& x, const Tensor& labels)
   supernet_->train();
   Rng rng({seed_, RngPurpose::architecture_sampling, 1, static_cast<std::uint32_t>(arch_steps_)});
   supernet_->sample(rng, GatePaths::both);
-  const Tensor logits = supernet_->forward(x);
-  const Tensor ce = ops::softmax_cross_entropy(logits, labels);
   ArchStepResult r;
-  r.loss = ce.item();
-  r.accuracy = static_cast<double>(nn::count_topk_correct(logits, labels, 1)) / static_cast<double>(labels.dim(0));
-
+  Tensor ce;
+  {
+    const auto sync = parallel_.batch_norm_scope();
+    const Tensor logits = supernet_->forward(x);
+    ce = ops::softmax_cross_entropy(logits, labels);
+    r.loss = parallel_.mean(ce.item());
+    r.accuracy = held_out_accuracy(logits, labels);
+  }
   const ExpectedNetworkMadds e = expected();
   r.expected_madds = e.value;
   // The CE gradient reaches a through the binary gates, scaled by d_ce; the regulariser's
   // own term, d_expected_madds * dE/da, is added by hand.
   const RegularizedLoss loss = madds_regularized_loss(r.loss, e.value, settings_);
-  ce.backward(Tensor::full(ce.shape(), static_cast<float>(loss.d_ce)));
+  {
+    const auto sync = parallel_.batch_norm_scope();
+    ce.backward(Tensor::full(ce.shape(), static_cast<float>(loss.d_ce)));
+  }
+  parallel_.average_gradients(supernet_->logits());
   const double coefficient = loss.d_expected_madds;
   for (std::size_t l = 0; l < table_.layers(); ++l) {
     const Tensor& t = supernet_->gate(l).logits();
@@ -122,9 +134,10 @@ ArchStepResult GatedSearch::reinforce_step(const Tensor& x, const Tensor& labels
   ArchStepResult r;
   {
     NoGradGuard no_grad;
+    const auto sync = parallel_.batch_norm_scope();
     const Tensor logits = supernet_->forward(x);
-    r.loss = ops::softmax_cross_entropy(logits, labels).item();
-    r.accuracy = static_cast<double>(nn::count_topk_correct(logits, labels, 1)) / static_cast<double>(labels.dim(0));
+    r.loss = parallel_.mean(ops::softmax_cross_entropy(logits, labels).item());
+    r.accuracy = held_out_accuracy(logits, labels);  // the same on every rank, and so is the reward
   }
   r.expected_madds = expected_madds();
   const double madds = static_cast<double>(table_.cost(path).madds);

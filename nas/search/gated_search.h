@@ -64,6 +64,11 @@ class GatedSearch {
   StepResult weight_step(const Tensor& x, const Tensor& labels, float lr);
   ArchStepResult arch_step(const Tensor& x, const Tensor& labels);
 
+  // Data-parallel search (nas/supernet/data_parallel.h): each rank feeds its share of every
+  // batch; weight and logit gradients, losses and accuracy counts are combined over ranks,
+  // so every rank takes the same architecture steps and draws the same paths.
+  void distribute(const DataParallel& parallel) { parallel_ = parallel; }
+
   // Per layer the probabilities p = softmax(a), their argmax (the found architecture),
   // E[MAdds] and the mean entropy (nats) of the layers' distributions.
   std::vector<std::vector<double>> probabilities() const;
@@ -90,6 +95,7 @@ class GatedSearch {
   ArchStepResult gradient_step(const Tensor& x, const Tensor& labels);
   ArchStepResult reinforce_step(const Tensor& x, const Tensor& labels);
   std::vector<Tensor> logit_tensors() const;
+  double held_out_accuracy(const Tensor& logits, const Tensor& labels) const;  // top-1 over all ranks' shares
 
   const SpaceTable& table_;
   GatedSearchSettings settings_;
@@ -98,6 +104,7 @@ class GatedSearch {
   std::unique_ptr<optim::SGD> weights_;
   std::unique_ptr<optim::Adam> arch_;
   optim::NonFiniteGuard guard_{20};
+  DataParallel parallel_;
   std::int64_t weight_steps_ = 0, arch_steps_ = 0;
   std::optional<double> baseline_;
 };

@@ -35,8 +35,8 @@ void SinglePathSupernet::activate(const ArchChoice& choice) {
 StepResult SinglePathSupernet::weight_step(const Tensor& x, const Tensor& labels, float lr) {
   Rng rng({seed_, RngPurpose::architecture_sampling, 0, static_cast<std::uint32_t>(steps_)});
   activate(sample_choice(table_, rng, settings_.max_madds));
-  nn::set_rng_step(*supernet_, 0, static_cast<std::uint32_t>(steps_));
-  const StepResult r = train_weights(*supernet_, *weights_, guard_, settings_.grad_clip, x, labels, lr);
+  nn::set_rng_step(*supernet_, 0, parallel_.mask_step(steps_));
+  const StepResult r = train_weights(*supernet_, *weights_, guard_, settings_.grad_clip, x, labels, lr, parallel_);
   ++steps_;
   return r;
 }

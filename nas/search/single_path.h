@@ -27,6 +27,9 @@ class SinglePathSupernet {
 
   // One SGD step on a path drawn under the budget (keyed by the step number).
   StepResult weight_step(const Tensor& x, const Tensor& labels, float lr);
+  // Data-parallel training: each rank feeds its share of every batch (data_parallel.h).
+  void distribute(const DataParallel& parallel) { parallel_ = parallel; }
+  const DataParallel& parallel() const { return parallel_; }
   // From now on the supernet computes `choice` (evaluation; BN recalibration is the caller's).
   void activate(const ArchChoice& choice);
   const ArchChoice& active() const { return active_; }
@@ -49,6 +52,7 @@ class SinglePathSupernet {
   std::unique_ptr<Supernet> supernet_;
   std::unique_ptr<optim::SGD> weights_;
   optim::NonFiniteGuard guard_{20};
+  DataParallel parallel_;
   ArchChoice active_;
   std::int64_t steps_ = 0;
 };

@@ -10,13 +10,16 @@ std::vector<optim::ParamGroup> weight_decay_groups(const std::vector<NamedTensor
 }
 
 StepResult train_weights(nn::Module& net, optim::SGD& sgd, optim::NonFiniteGuard& guard, double grad_clip,
-                         const Tensor& x, const Tensor& labels, float lr) {
+                         const Tensor& x, const Tensor& labels, float lr, const DataParallel& parallel) {
   net.train();
   StepResult r;
-  r.logits = net.forward(x);
-  Tensor loss = ops::softmax_cross_entropy(r.logits, labels);
-  loss.backward();
-  r.loss = loss.item();
+  {
+    const auto sync = parallel.batch_norm_scope();
+    r.logits = net.forward(x);
+    Tensor loss = ops::softmax_cross_entropy(r.logits, labels);
+    parallel.backward(loss, net.named_parameters());
+    r.loss = parallel.mean(loss.item());
+  }
   const double norm = grad_clip > 0 ? optim::clip_grad_norm(sgd.parameters(), grad_clip) : optim::grad_norm(sgd.parameters());
   r.applied = guard.accept(r.loss, norm);
   if (r.applied) sgd.step(lr);

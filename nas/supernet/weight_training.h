@@ -9,6 +9,7 @@
 #include "engine/nn/module.h"
 #include "engine/optim/grad_utils.h"
 #include "engine/optim/optimizer.h"
+#include "nas/supernet/data_parallel.h"
 
 namespace autospace::nas {
 
@@ -22,10 +23,11 @@ struct StepResult {
 };
 
 // One step on the weights of `net` (already sampled or fixed by the caller): training
-// forward, cross-entropy, backward, gradient clipping at `grad_clip` (0: none), and the
-// SGD step unless the guard rejects a non-finite loss or gradient. Gradients are cleared.
+// forward, cross-entropy, backward (gradients averaged over the ranks of `parallel`),
+// gradient clipping at `grad_clip` (0: none), and the SGD step unless the guard rejects a
+// non-finite loss or gradient. Gradients are cleared; the loss is the mean over ranks.
 StepResult train_weights(nn::Module& net, optim::SGD& sgd, optim::NonFiniteGuard& guard, double grad_clip,
-                         const Tensor& x, const Tensor& labels, float lr);
+                         const Tensor& x, const Tensor& labels, float lr, const DataParallel& parallel = DataParallel{});
 
 // The state of several optimisers as one list of named tensors for a checkpoint (each
 // name prefixed "<key>/"), and back: every optimiser loads the entries under its key.
