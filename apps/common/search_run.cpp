@@ -185,12 +185,10 @@ GatedResult run_gated(SearchContext& c) {
   GatedResult result{true, search.argmax(), {}, search.weight_steps()};
   nas::Json layers = layer_report(c.table, result.choice);
   const auto p = search.probabilities();
+  const auto h = search.entropies();
   for (std::size_t l = 0; l < p.size(); ++l) {
-    double h = 0;
-    for (double v : p[l])
-      if (v > 0) h -= v * std::log(v);
     layers[l]["probabilities"] = p[l];
-    layers[l]["entropy"] = h;
+    layers[l]["entropy"] = h[l];
   }
   result.summary = {{"expected_madds", search.expected_madds()}, {"mean_entropy", search.mean_entropy()},
                     {"arch_steps", search.arch_steps()}, {"layers", layers}};

@@ -190,10 +190,7 @@ Evolution::Stats Evolution::stats() const {
   double members = 0;
   s.best_fitness = -INFINITY;
   for (std::size_t l = 0; l < populations_.size(); ++l) {
-    double h = 0;
-    for (double p : supernet_->gate(l).probabilities())
-      if (p > 0) h -= p * std::log(p);
-    s.entropy += h / static_cast<double>(populations_.size());
+    s.entropy += supernet_->gate(l).entropy() / static_cast<double>(populations_.size());
     for (const Individual& ind : populations_[l].members()) {
       s.best_fitness = std::max(s.best_fitness, ind.fitness);
       s.mean_fitness += ind.fitness;

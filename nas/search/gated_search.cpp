@@ -181,13 +181,17 @@ ExpectedNetworkMadds GatedSearch::expected() const {
 
 double GatedSearch::expected_madds() const { return expected().value; }
 
-double GatedSearch::mean_entropy() const {
-  double h = 0;
-  const auto p = probabilities();
-  for (const auto& layer : p)
-    for (double v : layer)
-      if (v > 0) h -= v * std::log(v) / static_cast<double>(p.size());
+std::vector<double> GatedSearch::entropies() const {
+  std::vector<double> h;
+  for (std::size_t l = 0; l < supernet_->layers(); ++l) h.push_back(supernet_->gate(l).entropy());
   return h;
+}
+
+double GatedSearch::mean_entropy() const {
+  const std::vector<double> h = entropies();
+  double sum = 0;
+  for (double v : h) sum += v;
+  return h.empty() ? 0.0 : sum / static_cast<double>(h.size());
 }
 
 nas::Json GatedSearch::state() const {

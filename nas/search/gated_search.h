@@ -74,6 +74,7 @@ class GatedSearch {
   std::vector<std::vector<double>> probabilities() const;
   ArchChoice argmax() const;
   double expected_madds() const;
+  std::vector<double> entropies() const;  // per layer, nats
   double mean_entropy() const;
   std::optional<double> baseline() const { return baseline_; }
 

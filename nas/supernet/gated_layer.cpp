@@ -36,6 +36,13 @@ std::vector<double> GatedLayer::probabilities() const {
   return p;
 }
 
+double GatedLayer::entropy() const {
+  double h = 0;
+  for (double p : probabilities())
+    if (p > 0) h -= p * std::log(p);
+  return h;
+}
+
 int GatedLayer::argmax() const {
   const float* a = logits_.data<float>();
   return static_cast<int>(std::max_element(a, a + candidates()) - a);

@@ -44,6 +44,7 @@ class GatedLayer : public nn::Module {
   // separate optimiser updates them).
   const Tensor& logits() const { return logits_; }
   std::vector<double> probabilities() const;
+  double entropy() const;  // of probabilities(), nats
   int argmax() const;
   const ops::GatePair& pair() const { return pair_; }
   int active() const { return pair_.first_active ? pair_.first : pair_.second; }
