@@ -1,17 +1,13 @@
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include "apps/common/evolve_run.h"
 #include "engine/io/checkpoint.h"
+#include "tests/apps/kill_support.h"
 #include "tests/support/test_support.h"
 
 using namespace autospace;
@@ -89,26 +85,8 @@ TEST_CASE("evolve: a run killed with SIGKILL resumes bit-identically", "[evolve]
   const fs::path run = tmp.path / "killed";
   const fs::path config = tmp.path / "killed.json";
   std::ofstream(config) << description(run, tmp.path / "data").dump();
-  const pid_t child = fork();
-  if (child == 0) {
-    const int null = ::open("/dev/null", O_WRONLY);
-    dup2(null, 1);
-    execl(AUTOSPACE_EVOLVE_BIN, AUTOSPACE_EVOLVE_BIN, config.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
   // Kill it once it has checkpointed a few steps (at an arbitrary point of a later step).
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::ifstream metrics(run / "metrics.jsonl");
-    int lines = 0;
-    for (std::string l; std::getline(metrics, l);) ++lines;
-    if (lines >= 2) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ::kill(child, SIGKILL);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  REQUIRE(WIFSIGNALED(status));
+  REQUIRE(test::run_and_kill(AUTOSPACE_EVOLVE_BIN, config, run / "metrics.jsonl", 2));
   REQUIRE(fs::exists(run / "checkpoint.safetensors"));
   CHECK_FALSE(fs::exists(run / "space.json"));
 

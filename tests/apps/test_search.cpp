@@ -8,6 +8,7 @@
 #include "engine/io/checkpoint.h"
 #include "nas/arch_json.h"
 #include "nas/cost_model.h"
+#include "tests/apps/kill_support.h"
 #include "tests/apps/test_train_eval_support.h"
 
 using namespace autospace;
@@ -114,6 +115,20 @@ TEST_CASE("search: stopped and resumed, each method ends exactly as an uninterru
       }
     }
   }
+}
+
+TEST_CASE("search: a run killed with SIGKILL resumes exactly", "[search]") {
+  test::TempDir tmp;
+  REQUIRE(apps::run_search(apps::parse_search_settings(search_description(tmp / "a", "spos"))).complete);
+  const fs::path run = tmp / "killed", config = tmp / "killed.json";
+  std::ofstream(config) << search_description(run, "spos").dump();
+  REQUIRE(test::run_and_kill(AUTOSPACE_SEARCH_BIN, config, run / "metrics.jsonl", 3));
+  REQUIRE(fs::exists(run / "checkpoint.safetensors"));
+  CHECK_FALSE(fs::exists(run / "arch.json"));
+  REQUIRE(apps::run_search(apps::parse_search_settings(search_description(run, "spos"))).complete);
+  CHECK(read_text(tmp / "a" / "arch.json") == read_text(run / "arch.json"));
+  CHECK(io::load_checkpoint(tmp / "a" / "checkpoint.safetensors").state.dump() ==
+        io::load_checkpoint(run / "checkpoint.safetensors").state.dump());
 }
 
 TEST_CASE("search: description errors name the key and what is wrong", "[search]") {
