@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 
+#include "bench/common/cifar_supernet.h"
 #include "engine/core/device.h"
 #include "engine/ops/cross_entropy.h"
 #include "engine/optim/optimizer.h"
@@ -19,17 +20,6 @@ using namespace autospace;
 
 namespace {
 
-nas::Backbone cifar_backbone() {
-  nas::Backbone b;
-  b.net.resolution = 32;
-  b.net.classes = 10;
-  b.net.stem = {16, 3, 1};
-  b.net.head = {256, 0.0};
-  b.fixed = {{16, 16, 1, nas::MbConvBlock{3, 1, 0, std::nullopt}}};
-  b.stages = {{24, 2, 2}, {32, 2, 2}, {64, 2, 2}, {96, 1, 1}};
-  return b;
-}
-
 nas::DeaSettings settings() {
   nas::DeaSettings s;
   s.population = 24;
@@ -39,45 +29,32 @@ nas::DeaSettings settings() {
   return s;
 }
 
-const Tensor& images() {
-  static const Tensor x = random_normal({64, 32, 32, 3}, {1, RngPurpose::test, 0, 0});
-  return x;
-}
-const Tensor& labels() {
-  static const Tensor y = [] {
-    std::vector<std::int64_t> v(64);
-    for (int i = 0; i < 64; ++i) v[i] = i % 10;
-    return Tensor::from_int64(v, {64});
-  }();
-  return y;
-}
-
 }  // namespace
 
 static void BM_DeaWeightStep(benchmark::State& state) {
   set_num_threads(static_cast<int>(state.range(0)));
-  nas::Evolution evo(cifar_backbone(), settings(), 1, 1 << 30);
-  for (int i = 0; i < 2; ++i) evo.weight_step(images(), labels(), 0.05f);  // first use of each shape
-  for (auto _ : state) benchmark::DoNotOptimize(evo.weight_step(images(), labels(), 0.05f).loss);
+  nas::Evolution evo(bench::cifar_backbone(), settings(), 1, 1 << 30);
+  for (int i = 0; i < 2; ++i) evo.weight_step(bench::cifar_images(), bench::cifar_labels(), 0.05f);  // first use of each shape
+  for (auto _ : state) benchmark::DoNotOptimize(evo.weight_step(bench::cifar_images(), bench::cifar_labels(), 0.05f).loss);
   state.SetItemsProcessed(state.iterations() * 64);
 }
 BENCHMARK(BM_DeaWeightStep)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 static void BM_SampledNetworkStep(benchmark::State& state) {
   set_num_threads(static_cast<int>(state.range(0)));
-  nas::Evolution evo(cifar_backbone(), settings(), 1, 1 << 30);
-  evo.weight_step(images(), labels(), 0.05f);  // samples the pairs
+  nas::Evolution evo(bench::cifar_backbone(), settings(), 1, 1 << 30);
+  evo.weight_step(bench::cifar_images(), bench::cifar_labels(), 0.05f);  // samples the pairs
   std::vector<nas::Block> active;
   for (std::size_t l = 0; l < evo.supernet().layers(); ++l)
     active.push_back(evo.supernet().candidates(l)[evo.supernet().gate(l).active()]);
-  const nas::Arch arch = nas::make_arch(cifar_backbone(), active, "sampled");
+  const nas::Arch arch = nas::make_arch(bench::cifar_backbone(), active, "sampled");
   if (const char* file = std::getenv("AUTOSPACE_SAMPLED_ARCH")) nas::save_arch(file, arch);
   auto net = nas::build_network(arch, 1);
   const auto groups = nn::split_weight_decay(net->named_parameters());
   optim::SGD sgd({{groups.decay, 4e-5f, 1.f}, {groups.no_decay, 0.f, 1.f}}, {0.9f, true});
   net->train();
   auto step = [&] {
-    Tensor loss = ops::softmax_cross_entropy(net->forward(images()), labels());
+    Tensor loss = ops::softmax_cross_entropy(net->forward(bench::cifar_images()), bench::cifar_labels());
     loss.backward();
     sgd.step(0.05f);
     sgd.zero_grad();
