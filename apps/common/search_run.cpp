@@ -339,7 +339,8 @@ SinglePathResult run_single_path(SearchContext& c) {
   return result;
 }
 
-void write_training_plot(const RunDirectory& run, bool gated) {
+// One axis for all: the loss, E[MAdds] as a fraction of the budget, the entropy in nats.
+void write_training_plot(const RunDirectory& run, bool gated, double target_madds) {
   PlotSeries loss{"training loss", {}, {}}, madds{"E[MAdds] / target", {}, {}}, entropy{"mean entropy (nats)", {}, {}};
   std::ifstream in(run.file("metrics.jsonl"));
   for (std::string line; std::getline(in, line);) {
@@ -348,7 +349,7 @@ void write_training_plot(const RunDirectory& run, bool gated) {
     const double step = j["step"].get<double>();
     loss.x.push_back(step), loss.y.push_back(j["loss"].get<double>());
     if (j.contains("expected_madds")) {
-      madds.x.push_back(step), madds.y.push_back(j["expected_madds"].get<double>());
+      madds.x.push_back(step), madds.y.push_back(j["expected_madds"].get<double>() / target_madds);
       entropy.x.push_back(step), entropy.y.push_back(j["entropy"].get<double>());
     }
   }
@@ -432,7 +433,7 @@ SearchOutcome run_search(const SearchSettings& s, const SearchLimits& limits) {
                        {"steps", outcome.steps}};
   summary.update(details);
   nas::write_json_file(run->file("search-summary.json"), summary);
-  write_training_plot(*run, s.gated_method());
+  write_training_plot(*run, s.gated_method(), s.target_madds);
   std::printf("[search] done: %s (%.2fM MAdds, %.2fM params; target %.2fM)\n", run->file("arch.json").c_str(),
               static_cast<double>(cost.madds) / 1e6, static_cast<double>(cost.params) / 1e6, s.target_madds / 1e6);
   return outcome;
