@@ -8,7 +8,8 @@
 
 namespace autospace::apps {
 
-Evaluation evaluate(nn::Module& model, data::Loader& loader, const DataSettings& settings, Device device) {
+Evaluation evaluate(nn::Module& model, data::Loader& loader, const DataSettings& settings, Device device,
+                    dist::Communicator* comm) {
   const bool was_training = model.is_training();
   model.eval();
   NoGradGuard no_grad;
@@ -25,6 +26,17 @@ Evaluation evaluate(nn::Module& model, data::Loader& loader, const DataSettings&
     e.images += batch->size();
   }
   model.train(was_training);
+  if (comm && comm->world() > 1) {
+    const Tensor counts = Tensor::from_int64({top1, top5, e.images}, {3});
+    comm->all_reduce(counts, dist::ReduceOp::sum);
+    top1 = counts.data<std::int64_t>()[0], top5 = counts.data<std::int64_t>()[1], e.images = counts.data<std::int64_t>()[2];
+    // The loss sum travels as a float and its rounding error (the trick of sync BN), so
+    // it keeps the local double sums' precision.
+    const Tensor loss = Tensor::from_vector({static_cast<float>(loss_sum), 0.f}, {2});
+    loss.data<float>()[1] = static_cast<float>(loss_sum - static_cast<double>(loss.data<float>()[0]));
+    comm->all_reduce(loss, dist::ReduceOp::sum);
+    loss_sum = static_cast<double>(loss.data<float>()[0]) + loss.data<float>()[1];
+  }
   if (e.images > 0) {
     e.top1 = static_cast<double>(top1) / e.images;
     e.top5 = static_cast<double>(top5) / e.images;

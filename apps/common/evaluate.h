@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "apps/common/data_setup.h"
+#include "engine/dist/communicator.h"
 #include "engine/nn/accuracy.h"
 #include "engine/nn/module.h"
 
@@ -15,6 +16,9 @@ struct Evaluation {
 };
 
 // Runs epoch 0 of `loader` through `model` in eval mode (restoring its previous mode).
-Evaluation evaluate(nn::Module& model, data::Loader& loader, const DataSettings& settings, Device device);
+// With a communicator of several ranks, each rank's loader holds its share of the set and
+// the result (the same on every rank) is over all shares.
+Evaluation evaluate(nn::Module& model, data::Loader& loader, const DataSettings& settings, Device device,
+                    dist::Communicator* comm = nullptr);
 
 }  // namespace autospace::apps

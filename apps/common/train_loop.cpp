@@ -100,7 +100,10 @@ class Trainer {
   bool train_epoch(Progress& progress);
   void train_step(const data::Batch& batch, Tally& interval);
   void end_epoch();
-  void evaluate_and_save();  // rank 0
+  // Every rank evaluates its share of the validation set (with rank 0's BN statistics);
+  // the results, the same on every rank, are over the whole set.
+  void evaluate_epoch(std::optional<EpochEvaluation>& raw, std::optional<EpochEvaluation>& averaged);
+  void save_epoch(const std::optional<EpochEvaluation>& raw, const std::optional<EpochEvaluation>& averaged);  // rank 0
   void save_checkpoint();
   WeightsMetadata weights_metadata(const std::optional<EpochEvaluation>& evaluation, const std::string& source) const;
   nas::Json summary() const;
@@ -155,7 +158,7 @@ Trainer::Trainer(const RunSettings& settings, const TrainControl& control)
   check_classes(s_, sets_.classes);
   train_loader_ =
       make_loader(sets_.train, s_.data, s_.train.batch_size, true, s_.seed, comm_.rank(), comm_.world());
-  val_loader_ = make_loader(sets_.val, s_.data, s_.train.batch_size, false, s_.seed);
+  val_loader_ = make_loader(sets_.val, s_.data, s_.train.batch_size, false, s_.seed, comm_.rank(), comm_.world());
   steps_per_epoch_ = train_loader_->steps_per_epoch();
   if (steps_per_epoch_ == 0)
     nas::json_fail("train.batch_size",
@@ -377,33 +380,49 @@ WeightsMetadata Trainer::weights_metadata(const std::optional<EpochEvaluation>& 
 }
 
 void Trainer::end_epoch() {
-  // The others wait for rank 0 at on_rank0's collective: the timeout must cover an evaluation.
-  on_rank0(comm_, "evaluating and saving epoch " + std::to_string(state_.epoch + 1), [&] { evaluate_and_save(); });
+  std::optional<EpochEvaluation> raw, averaged;
+  evaluate_epoch(raw, averaged);
+  on_rank0(comm_, "saving epoch " + std::to_string(state_.epoch + 1), [&] { save_epoch(raw, averaged); });
   ++state_.epoch;
   state_.step = 0;
   state_.epoch_tally = {};
   save_checkpoint();
 }
 
-void Trainer::evaluate_and_save() {
+void Trainer::evaluate_epoch(std::optional<EpochEvaluation>& raw, std::optional<EpochEvaluation>& averaged) {
   const std::int64_t epoch = state_.epoch + 1;  // 1-based in files and messages
-  const bool evaluate_now = epoch % s_.train.eval_every_epochs == 0 || epoch == s_.train.epochs;
+  if (epoch % s_.train.eval_every_epochs != 0 && epoch != s_.train.epochs) return;
+  if (comm_.world() > 1) {
+    // With per-rank BN statistics the ranks' running statistics differ; rank 0's are the
+    // ones saved, so those are the ones evaluated (as DDP broadcasts buffers). Staged
+    // through the host: the MPI communicator moves CPU tensors.
+    std::vector<NamedTensor> buffers = model_->named_buffers();
+    if (ema_)
+      for (auto& b : ema_->shadow().named_buffers()) buffers.push_back(std::move(b));
+    for (const auto& [name, t] : buffers) {
+      const Tensor host = Tensor::empty(t.shape(), t.dtype());
+      host.copy_from(t);
+      comm_.broadcast(host, 0);
+      t.copy_from(host);
+    }
+  }
+  raw = EpochEvaluation{epoch, "raw", evaluate(*model_, *val_loader_, s_.data, device_, &comm_)};
+  state_.last = raw;
+  if (ema_) {
+    averaged = EpochEvaluation{epoch, "ema", evaluate(ema_->shadow(), *val_loader_, s_.data, device_, &comm_)};
+    state_.last_ema = averaged;
+  }
+}
+
+void Trainer::save_epoch(const std::optional<EpochEvaluation>& raw, const std::optional<EpochEvaluation>& averaged) {
+  const std::int64_t epoch = state_.epoch + 1;
   nas::Json record = {{"kind", "epoch"},
                       {"epoch", epoch},
                       {"train_loss", state_.epoch_tally.mean_loss()},
                       {"train_top1", state_.epoch_tally.top1()},
                       {"lr", schedule_->lr(steps_done() - 1)}};
-  std::optional<EpochEvaluation> raw, averaged;
-  if (evaluate_now) {
-    raw = EpochEvaluation{epoch, "raw", evaluate(*model_, *val_loader_, s_.data, device_)};
-    record["val"] = raw->to_json();
-    state_.last = raw;
-    if (ema_) {
-      averaged = EpochEvaluation{epoch, "ema", evaluate(ema_->shadow(), *val_loader_, s_.data, device_)};
-      record["val_ema"] = averaged->to_json();
-      state_.last_ema = averaged;
-    }
-  }
+  if (raw) record["val"] = raw->to_json();
+  if (averaged) record["val_ema"] = averaged->to_json();
   save_weights(run_->file("last.safetensors"), *model_, weights_metadata(raw, "raw"));
   if (ema_) save_weights(run_->file("last_ema.safetensors"), ema_->shadow(), weights_metadata(averaged, "ema"));
   // best.safetensors: the highest validation top-1 so far, of the raw or the EMA weights.
