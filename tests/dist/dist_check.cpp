@@ -20,6 +20,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <thread>
 
@@ -365,19 +366,48 @@ int compare_files(const std::string& a, const std::string& b, double tolerance) 
   return worst < tolerance ? 0 : 1;
 }
 
+// The per-epoch validation results of two autospace-train runs (metrics.jsonl): the same
+// images, top-1 and top-5, and the loss to `tolerance` (relative).
+int compare_evaluations(const std::string& a, const std::string& b, double tolerance) {
+  const auto read = [](const std::string& file) {
+    std::vector<nas::Json> out;
+    std::ifstream in(file);
+    AUTOSPACE_CHECK(in, file, ": cannot open for reading");
+    for (std::string line; std::getline(in, line);) {
+      const nas::Json r = nas::Json::parse(line);
+      if (r.value("kind", "") == "epoch" && r.contains("val")) out.push_back(r["val"]);
+    }
+    return out;
+  };
+  const std::vector<nas::Json> one = read(a), two = read(b);
+  AUTOSPACE_CHECK(!one.empty() && one.size() == two.size(), a, " has ", one.size(), " evaluations, ", b, " ", two.size());
+  for (std::size_t i = 0; i < one.size(); ++i) {
+    const nas::Json &x = one[i], &y = two[i];
+    const double lx = x["loss"].get<double>(), ly = y["loss"].get<double>();
+    if (x["images"] != y["images"] || x["top1"] != y["top1"] || x["top5"] != y["top5"] ||
+        std::abs(lx - ly) > tolerance * std::abs(lx)) {
+      std::printf("compare-eval: evaluation %zu differs: %s vs %s\n", i + 1, x.dump().c_str(), y.dump().c_str());
+      return 1;
+    }
+  }
+  std::printf("compare-eval: %zu evaluations agree; last %s\n", one.size(), one.back().dump().c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   try {
     if (mode == "compare" && argc == 5) return compare_files(argv[2], argv[3], std::stod(argv[4]));
+    if (mode == "compare-eval" && argc == 5) return compare_evaluations(argv[2], argv[3], std::stod(argv[4]));
     comm = &dist::world_communicator();
     if (mode == "hang" || mode == "die") return run_fault(mode == "die");
     if (mode == "collectives") check_collectives();
     else if (mode == "reducer") check_reducer();
     else if (mode == "sync_bn") check_sync_bn();
     else if (mode == "dea") check_dea();
-    else AUTOSPACE_THROW("usage: dist_check collectives|reducer|sync_bn|dea|hang|die, or dist_check compare A B TOL");
+    else AUTOSPACE_THROW("usage: dist_check collectives|reducer|sync_bn|dea|hang|die, or dist_check compare A B TOL, or dist_check compare-eval A.jsonl B.jsonl TOL");
     comm->barrier();
     if (comm->rank() == 0) std::printf("ok\n");
     return 0;

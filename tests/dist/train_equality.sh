@@ -22,14 +22,4 @@ config=$source/configs/train/quick-synthetic.json
 "$check" compare "$work/two/last.safetensors" "$work/one/last.safetensors" 1e-5
 # Evaluation is data-parallel too: each rank scores its share of the validation set and
 # the counts are summed, so both runs report the same images, top-1 and (to rounding) loss.
-python3 - "$work/one/metrics.jsonl" "$work/two/metrics.jsonl" <<'PY'
-import json, sys
-def val(path):
-    return [r["val"] for r in map(json.loads, open(path)) if r.get("kind") == "epoch"]
-one, two = val(sys.argv[1]), val(sys.argv[2])
-assert len(one) == len(two) == 2, (one, two)
-for a, b in zip(one, two):
-    assert a["images"] == b["images"] and a["top1"] == b["top1"] and a["top5"] == b["top5"], (a, b)
-    assert abs(a["loss"] - b["loss"]) <= 1e-5 * abs(a["loss"]), (a, b)
-print("evaluation: 2 ranks report", two[-1], "= 1 rank")
-PY
+"$check" compare-eval "$work/one/metrics.jsonl" "$work/two/metrics.jsonl" 1e-5
