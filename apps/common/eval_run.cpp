@@ -5,12 +5,14 @@
 #include <cstdio>
 #include <optional>
 
+#include "apps/common/distributed.h"
 #include "apps/common/evaluate.h"
 #include "apps/common/weights_file.h"
 #include "data/dataset.h"
 #include "engine/autograd/node.h"
 #include "engine/io/safetensors.h"
 #include "engine/nn/dropout.h"
+#include "engine/ops/batch_norm.h"
 #include "engine/ops/cross_entropy.h"
 #include "kernels/common/check.h"
 #include "nas/arch_json.h"
@@ -30,9 +32,13 @@ void set_dropout_training(nn::Module& module, bool on) {
 }
 
 // Re-estimates every BN's running statistics (plain BN and weight banks) as the average
-// over `batches` training batches.
-void recalibrate_bn(nn::Module& model, const Datasets& sets, const RunSettings& s, Device device, int batches) {
-  auto loader = make_loader(sets.train, s.data, s.eval.batch_size, true, s.seed);
+// over `batches` training batches. With several ranks each takes its share of every batch
+// and the statistics are synchronised, so every rank ends with those of the whole batches.
+void recalibrate_bn(nn::Module& model, const Datasets& sets, const RunSettings& s, Device device, int batches,
+                    dist::Communicator& comm) {
+  auto loader = make_loader(sets.train, s.data, s.eval.batch_size, true, s.seed, comm.rank(), comm.world());
+  std::optional<ops::SyncBatchNorm> sync;
+  if (comm.world() > 1) sync.emplace(comm);
   const std::int64_t available = loader->steps_per_epoch();
   if (available == 0)
     nas::json_fail("eval.batch_size", std::to_string(s.eval.batch_size) + " is larger than the training set (" +
@@ -164,6 +170,9 @@ std::vector<Latency> measure_latency(nn::Module& model, const Shape& input_shape
 
 nas::Json run_evaluation(const RunSettings& s, const EvalControl& control) {
   const auto start = Clock::now();
+  // Under mpirun/srun every rank scores its share of the validation set; rank 0 alone
+  // measures latency, writes the dump and eval.json, and prints.
+  dist::Communicator& comm = setup_distributed(s.distributed);
   const Device device = setup_device(s);
   const nas::Arch& arch = s.arch;
   check_resolution(s);
@@ -173,55 +182,61 @@ nas::Json run_evaluation(const RunSettings& s, const EvalControl& control) {
   WeightsMetadata metadata = load_weights(weights, *model);
   metadata.erase("arch");  // the whole arch.json as text; arch_file names it
 
-  const Datasets sets = open_datasets(s.data);
+  Datasets sets;
+  rank0_first(comm, "opening the data sets", [&] { sets = open_datasets(s.data); });
   check_classes(s, sets.classes);
-  if (s.eval.bn_recalibration_batches > 0) recalibrate_bn(*model, sets, s, device, s.eval.bn_recalibration_batches);
+  if (s.eval.bn_recalibration_batches > 0)
+    recalibrate_bn(*model, sets, s, device, s.eval.bn_recalibration_batches, comm);
 
-  auto val_loader = make_loader(sets.val, s.data, s.eval.batch_size, false, s.seed);
-  const Evaluation e = evaluate(*model, *val_loader, s.data, device);
+  auto val_loader = make_loader(sets.val, s.data, s.eval.batch_size, false, s.seed, comm.rank(), comm.world());
+  const Evaluation e = evaluate(*model, *val_loader, s.data, device, &comm);
   const nas::Cost cost = nas::arch_cost(arch).total;
-  const std::vector<Latency> latency =
-      measure_latency(*model, {1, arch.net.resolution, arch.net.resolution, arch.net.input_channels}, device,
-                      s.eval.latency);
+  nas::Json report;
+  // Rank 0 alone times, dumps, writes and prints; the others wait at on_rank0's collective,
+  // so the latency is measured on an otherwise idle node.
+  on_rank0(comm, "measuring latency and writing the evaluation", [&] {
+    const std::vector<Latency> latency =
+        measure_latency(*model, {1, arch.net.resolution, arch.net.resolution, arch.net.input_channels}, device,
+                        s.eval.latency);
+    report = {{"format", "autospace.eval/1"},
+              {"arch", arch.name},
+              {"arch_file", s.arch_file.empty() ? nas::Json() : nas::Json(s.arch_file.string())},
+              {"weights", weights.string()},
+              {"weights_metadata", metadata},
+              {"device", device.str()},
+              {"threads", num_threads()},
+              {"bn_recalibration_batches", s.eval.bn_recalibration_batches},
+              {"images", e.images},
+              {"top1", e.top1},
+              {"top5", e.top5},
+              {"loss", e.loss},
+              {"madds", cost.madds},
+              {"params", cost.params},
+              {"latency", latency_json(latency)}};
+    if (!control.dump_dir.empty())
+      report["dump"] = {{"dir", control.dump_dir.string()},
+                        {"loss", write_dump(control.dump_dir, *model, arch, sets, s, device).at("loss")}};
+    report["seconds"] = std::chrono::duration<double>(Clock::now() - start).count();
+    report["config"] = to_json(s);
+    const std::filesystem::path output = s.eval_output();
+    if (output.has_parent_path()) std::filesystem::create_directories(output.parent_path());
+    nas::write_json_file(output, report);
 
-  nas::Json report = {{"format", "autospace.eval/1"},
-                      {"arch", arch.name},
-                      {"arch_file", s.arch_file.empty() ? nas::Json() : nas::Json(s.arch_file.string())},
-                      {"weights", weights.string()},
-                      {"weights_metadata", metadata},
-                      {"device", device.str()},
-                      {"threads", num_threads()},
-                      {"bn_recalibration_batches", s.eval.bn_recalibration_batches},
-                      {"images", e.images},
-                      {"top1", e.top1},
-                      {"top5", e.top5},
-                      {"loss", e.loss},
-                      {"madds", cost.madds},
-                      {"params", cost.params},
-                      {"latency", latency_json(latency)}};
-  if (!control.dump_dir.empty())
-    report["dump"] = {{"dir", control.dump_dir.string()},
-                      {"loss", write_dump(control.dump_dir, *model, arch, sets, s, device).at("loss")}};
-  report["seconds"] = std::chrono::duration<double>(Clock::now() - start).count();
-  report["config"] = to_json(s);
-  const std::filesystem::path output = s.eval_output();
-  if (output.has_parent_path()) std::filesystem::create_directories(output.parent_path());
-  nas::write_json_file(output, report);
-
-  if (control.print) {
-    std::printf("%s (%s)\n  weights  %s\n", arch.name.c_str(), s.arch_origin().c_str(), weights.string().c_str());
-    if (s.eval.bn_recalibration_batches > 0)
-      std::printf("  BN recalibrated over %d training batches\n", s.eval.bn_recalibration_batches);
-    std::printf("  top-1 %.2f%%  top-5 %.2f%%  loss %.4f  (%lld images)\n", 100 * e.top1, 100 * e.top5, e.loss,
-                static_cast<long long>(e.images));
-    std::printf("  MAdds %lld  params %lld\n", static_cast<long long>(cost.madds), static_cast<long long>(cost.params));
-    for (const Latency& l : latency)
-      std::printf("  latency batch %lld on %s: median %.3f ms (min %.3f, max %.3f), %.1f img/s\n",
-                  static_cast<long long>(l.batch_size), device.str().c_str(), l.median_ms, l.min_ms, l.max_ms,
-                  l.images_per_second);
-    if (!control.dump_dir.empty()) std::printf("  dump     %s\n", control.dump_dir.string().c_str());
-    std::printf("  -> %s\n", output.string().c_str());
-  }
+    if (control.print) {
+      std::printf("%s (%s)\n  weights  %s\n", arch.name.c_str(), s.arch_origin().c_str(), weights.string().c_str());
+      if (s.eval.bn_recalibration_batches > 0)
+        std::printf("  BN recalibrated over %d training batches\n", s.eval.bn_recalibration_batches);
+      std::printf("  top-1 %.2f%%  top-5 %.2f%%  loss %.4f  (%lld images)\n", 100 * e.top1, 100 * e.top5, e.loss,
+                  static_cast<long long>(e.images));
+      std::printf("  MAdds %lld  params %lld\n", static_cast<long long>(cost.madds), static_cast<long long>(cost.params));
+      for (const Latency& l : latency)
+        std::printf("  latency batch %lld on %s: median %.3f ms (min %.3f, max %.3f), %.1f img/s\n",
+                    static_cast<long long>(l.batch_size), device.str().c_str(), l.median_ms, l.min_ms, l.max_ms,
+                    l.images_per_second);
+      if (!control.dump_dir.empty()) std::printf("  dump     %s\n", control.dump_dir.string().c_str());
+      std::printf("  -> %s\n", output.string().c_str());
+    }
+  });
   return report;
 }
 

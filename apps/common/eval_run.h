@@ -34,7 +34,9 @@ struct EvalControl {
 };
 
 // Runs the evaluation the description asks for, writes eval.json (settings.eval_output())
-// and, when asked, the dump; returns what eval.json holds.
+// and, when asked, the dump; returns what eval.json holds. Under mpirun/srun every rank
+// scores its share of the validation set (BN recalibration synchronised over the ranks)
+// and rank 0 alone measures latency, dumps and writes; the others return an empty object.
 nas::Json run_evaluation(const RunSettings& settings, const EvalControl& control = {});
 
 }  // namespace autospace::apps

@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -366,14 +367,19 @@ int compare_files(const std::string& a, const std::string& b, double tolerance) 
   return worst < tolerance ? 0 : 1;
 }
 
-// The per-epoch validation results of two autospace-train runs (metrics.jsonl): the same
-// images, top-1 and top-5, and the loss to `tolerance` (relative).
+// The validation results of two runs — per epoch of autospace-train (metrics.jsonl) or of
+// autospace-eval (eval.json): the same images, top-1 and top-5, and the loss to
+// `tolerance` (relative).
 int compare_evaluations(const std::string& a, const std::string& b, double tolerance) {
   const auto read = [](const std::string& file) {
     std::vector<nas::Json> out;
     std::ifstream in(file);
     AUTOSPACE_CHECK(in, file, ": cannot open for reading");
-    for (std::string line; std::getline(in, line);) {
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const nas::Json whole = nas::Json::parse(text, nullptr, false);
+    if (whole.is_object() && whole.value("format", "") == "autospace.eval/1") return std::vector<nas::Json>{whole};
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
       const nas::Json r = nas::Json::parse(line);
       if (r.value("kind", "") == "epoch" && r.contains("val")) out.push_back(r["val"]);
     }
@@ -390,7 +396,10 @@ int compare_evaluations(const std::string& a, const std::string& b, double toler
       return 1;
     }
   }
-  std::printf("compare-eval: %zu evaluations agree; last %s\n", one.size(), one.back().dump().c_str());
+  const nas::Json& last = one.back();
+  std::printf("compare-eval: %zu evaluations agree; last: %s images, top-1 %s, top-5 %s, loss %s\n", one.size(),
+              last["images"].dump().c_str(), last["top1"].dump().c_str(), last["top5"].dump().c_str(),
+              last["loss"].dump().c_str());
   return 0;
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# train_equality.sh MPIEXEC AUTOSPACE_TRAIN DIST_CHECK SOURCE_DIR WORK_DIR
+# train_equality.sh MPIEXEC AUTOSPACE_TRAIN AUTOSPACE_EVAL DIST_CHECK SOURCE_DIR WORK_DIR
 # autospace-train on 2 ranks with batch B per rank and synchronised batch-norm must end
 # with the weights (and BN running statistics) of a 1-process run with batch 2B, to fp32
 # rounding. A tiny network on a generated data set, 2 epochs of 5 steps, no augmentation
@@ -8,7 +8,7 @@
 # and a 1-process run on 2 threads drifts from one on 1 thread (summation order alone)
 # by 1e-3 within 10 steps, exactly as the 2-rank run does.
 set -eu
-mpiexec=$1 train=$2 check=$3 source=$4 work=$5
+mpiexec=$1 train=$2 eval=$3 check=$4 source=$5 work=$6
 rm -rf "$work"
 mkdir -p "$work"
 common=(--set "data.synthetic.dir=$work/data" --set data.synthetic.train_per_class=8
@@ -23,3 +23,11 @@ config=$source/configs/train/quick-synthetic.json
 # Evaluation is data-parallel too: each rank scores its share of the validation set and
 # the counts are summed, so both runs report the same images, top-1 and (to rounding) loss.
 "$check" compare-eval "$work/one/metrics.jsonl" "$work/two/metrics.jsonl" 1e-5
+# And autospace-eval: 2 ranks (each its share of the validation set, BN recalibration
+# synchronised) report what 1 rank does for the same weights.
+evaluation=(--set "eval.weights=$work/one/last.safetensors" --set eval.bn_recalibration_batches=2
+            --set eval.batch_size=4 --set distributed.sync_bn=false)
+"$eval" "$config" "${common[@]}" "${evaluation[@]}" --set "run_dir=$work/one" --set "eval.output=$work/eval-one.json" > /dev/null
+"$mpiexec" -np 2 "$eval" "$config" "${common[@]}" "${evaluation[@]}" --set "run_dir=$work/one" \
+    --set eval.batch_size=2 --set "eval.output=$work/eval-two.json" > /dev/null
+"$check" compare-eval "$work/eval-one.json" "$work/eval-two.json" 1e-5
