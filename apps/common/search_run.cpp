@@ -318,9 +318,8 @@ SinglePathResult run_single_path(SearchContext& c) {
     if (c.lead())
       std::printf("[search] generation %d: %zu evaluated, best %.2f%% at %.2fM MAdds\n", evolution.generation(),
                   evolution.history().size(), 100 * best.accuracy, static_cast<double>(best.cost.madds) / 1e6);
-    c.log({{"event", "generation"}, {"generation", evolution.generation()},
-               {"evaluated", evolution.history().size()}, {"best_accuracy", best.accuracy},
-               {"best_madds", best.cost.madds}});
+    c.log({{"event", "generation"}, {"generation", evolution.generation()}, {"evaluated", evolution.history().size()},
+           {"best_accuracy", best.accuracy}, {"best_madds", best.cost.madds}});
     evolution.next_generation();
     checkpoint();
   }
