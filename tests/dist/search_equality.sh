@@ -11,7 +11,7 @@
 # and one on 1 thread already differ by 2e-2 after 14 steps).
 # Measured: proxyless-g 1.6e-5, spos 1.2e-3. One step agrees to 1.2e-7; the larger
 # differences sit in single output channels (in one 2-step case all of it in stem channel
-# 3, whose other statistics agree to 1e-7), which is what a pre-activation within rounding
+# 3, whose other statistics agree to 1e-7), which is consistent with a pre-activation within rounding
 # of ReLU6's kink does: its gradient flips on in one run and off in the other. Per-step
 # losses agree to 1e-7 and the found architectures are identical.
 set -eu
