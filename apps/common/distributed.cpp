@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "kernels/common/check.h"
+
 namespace autospace::apps {
 
 DistributedSettings parse_distributed(const nas::Json& value, const std::string& path) {
@@ -63,6 +65,26 @@ bool any_rank(dist::Communicator& comm, bool flag) {
   const Tensor t = Tensor::from_int64({flag ? 1 : 0}, {1});
   comm.all_reduce(t, dist::ReduceOp::sum);
   return t.data<std::int64_t>()[0] > 0;
+}
+
+bool checkpoint_exists_on_every_rank(dist::Communicator& comm, const std::filesystem::path& checkpoint) {
+  const bool exists = std::filesystem::exists(checkpoint);
+  if (comm.world() > 1 && any_rank(comm, exists) != exists)
+    AUTOSPACE_THROW("rank ", comm.rank(), (exists ? " sees " : " does not see "), checkpoint.string(),
+                    " but another rank does; the run directory must be on a file system every rank shares");
+  return exists;
+}
+
+void save_checkpoint_on_rank0(dist::Communicator& comm, const std::filesystem::path& file, io::Checkpoint checkpoint) {
+  checkpoint.state["world"] = comm.world();
+  on_rank0(comm, "writing the checkpoint", [&] { io::save_checkpoint(file, checkpoint); });
+}
+
+void check_same_world(dist::Communicator& comm, const nas::Json& state, const std::string& source) {
+  const int world = state.value("world", 1);
+  if (world != comm.world())
+    AUTOSPACE_THROW(source, ": the run was checkpointed on ", world, " rank(s) and is resumed on ", comm.world(),
+                    "; resume with the same number of processes");
 }
 
 }  // namespace autospace::apps

@@ -6,10 +6,12 @@
 //
 // One process per GPU (or per CPU node) under mpirun/srun; without a launcher the run is
 // a single process and the section changes nothing.
+#include <filesystem>
 #include <functional>
 #include <string>
 
 #include "engine/dist/communicator.h"
+#include "engine/io/checkpoint.h"
 #include "nas/json_check.h"
 
 namespace autospace::apps {
@@ -37,5 +39,14 @@ void rank0_first(dist::Communicator& comm, const std::string& what, const std::f
 
 // True on every rank when `flag` is true on any rank (one collective).
 bool any_rank(dist::Communicator& comm, bool flag);
+
+// A phase's checkpoint under several ranks. Whether it exists must be the same answer on
+// every rank (the run directory must be on a file system they all share), else an error;
+// rank 0 alone writes it, recording the number of ranks as "world", and every rank learns
+// whether that succeeded; a checkpoint is resumed only on as many ranks as wrote it (the
+// global batch and each rank's share depend on it).
+bool checkpoint_exists_on_every_rank(dist::Communicator& comm, const std::filesystem::path& checkpoint);
+void save_checkpoint_on_rank0(dist::Communicator& comm, const std::filesystem::path& file, io::Checkpoint checkpoint);
+void check_same_world(dist::Communicator& comm, const nas::Json& state, const std::string& source);
 
 }  // namespace autospace::apps

@@ -24,13 +24,9 @@ namespace autospace::apps {
 
 namespace {
 
-// Rank 0 writes; with several ranks every rank learns whether it succeeded.
 void save(dist::Communicator& comm, const std::filesystem::path& checkpoint, const nas::Evolution& evo, bool finished) {
-  io::Checkpoint ck;
-  ck.model = evo.tensors();
-  ck.optimizer = evo.optimizer_tensors();
-  ck.state = {{"evolution", evo.state()}, {"finished", finished}, {"world", comm.world()}};
-  on_rank0(comm, "writing the checkpoint", [&] { io::save_checkpoint(checkpoint, ck); });
+  save_checkpoint_on_rank0(comm, checkpoint,
+                           {evo.tensors(), evo.optimizer_tensors(), {{"evolution", evo.state()}, {"finished", finished}}});
 }
 
 // What the learned cells look like next to the reference DAG: Hamming distances and the
@@ -107,15 +103,9 @@ EvolveOutcome run_evolve(const EvolveSettings& s, std::int64_t stop_after_steps)
   if (comm.world() > 1)
     evo.distribute(comm, s.distributed.sync_bn, static_cast<std::int64_t>(s.distributed.bucket_mb * (1 << 20)));
   bool finished = false;
-  const bool has_checkpoint = std::filesystem::exists(checkpoint);
-  if (comm.world() > 1 && any_rank(comm, has_checkpoint) != has_checkpoint)
-    AUTOSPACE_THROW("rank ", comm.rank(), (has_checkpoint ? " sees " : " does not see "), checkpoint.string(),
-                    " but another rank does; the run directory must be on a file system every rank shares");
-  if (has_checkpoint) {
+  if (checkpoint_exists_on_every_rank(comm, checkpoint)) {
     const io::Checkpoint ck = io::load_checkpoint(checkpoint);
-    if (ck.state.value("world", 1) != comm.world())
-      AUTOSPACE_THROW(checkpoint.string(), ": the run evolved on ", ck.state.value("world", 1), " rank(s) and is resumed on ",
-                      comm.world(), "; resume with the same number of processes");
+    check_same_world(comm, ck.state, checkpoint.string());
     evo.restore(ck.state.at("evolution"), ck.model, ck.optimizer, checkpoint.string());
     finished = ck.state.value("finished", false);
     if (lead)

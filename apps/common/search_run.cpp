@@ -52,23 +52,14 @@ struct SearchContext {
                       (limits.stop_after_evaluations >= 0 && evaluations >= limits.stop_after_evaluations);
     return comm.world() > 1 ? any_rank(comm, stop) : stop;
   }
-  // Rank 0 writes; every rank learns whether it succeeded.
   void save(std::vector<NamedTensor> model, std::vector<NamedTensor> optimizer, nas::Json state) const {
-    state["world"] = comm.world();
-    on_rank0(comm, "writing the checkpoint",
-             [&] { io::save_checkpoint(checkpoint, {std::move(model), std::move(optimizer), std::move(state)}); });
+    save_checkpoint_on_rank0(comm, checkpoint, {std::move(model), std::move(optimizer), std::move(state)});
   }
-  // The checkpoint to resume from, if any: every rank must see it, and the world must not change.
+  // The checkpoint to resume from, if any.
   std::optional<io::Checkpoint> load() const {
-    const bool exists = std::filesystem::exists(checkpoint);
-    if (comm.world() > 1 && any_rank(comm, exists) != exists)
-      AUTOSPACE_THROW("rank ", comm.rank(), (exists ? " sees " : " does not see "), checkpoint.string(),
-                      " but another rank does; the run directory must be on a file system every rank shares");
-    if (!exists) return std::nullopt;
+    if (!checkpoint_exists_on_every_rank(comm, checkpoint)) return std::nullopt;
     io::Checkpoint ck = io::load_checkpoint(checkpoint);
-    if (ck.state.value("world", 1) != comm.world())
-      AUTOSPACE_THROW(checkpoint.string(), ": the search ran on ", ck.state.value("world", 1), " rank(s) and is resumed on ",
-                      comm.world(), "; resume with the same number of processes");
+    check_same_world(comm, ck.state, checkpoint.string());
     return ck;
   }
 };

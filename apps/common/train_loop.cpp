@@ -189,11 +189,7 @@ Trainer::Trainer(const RunSettings& settings, const TrainControl& control)
     shadow->to(device_);
     ema_.emplace(std::move(shadow), *model_, s_.train.ema_decay);
   }
-  const bool has_checkpoint = std::filesystem::exists(checkpoint_);
-  if (comm_.world() > 1 && any_rank(comm_, has_checkpoint) != has_checkpoint)
-    AUTOSPACE_THROW("rank ", comm_.rank(), (has_checkpoint ? " sees " : " does not see "), checkpoint_.string(),
-                    " but another rank does; the run directory must be on a file system every rank shares");
-  if (has_checkpoint) resume();
+  if (checkpoint_exists_on_every_rank(comm_, checkpoint_)) resume();
   on_rank0(comm_, "writing arch.json", [&] { nas::save_arch(run_->file("arch.json"), arch_); });
 }
 
@@ -204,11 +200,7 @@ void Trainer::resume() {
   if (!j.contains("arch") || nas::arch_from_json(j.at("arch")) != arch_)
     AUTOSPACE_THROW(source, ": the checkpoint was trained on another architecture than ", s_.arch_origin(),
                     " describes now; use another run directory");
-  // The global batch and each rank's share of every step depend on the number of ranks.
-  const int world = j.value("world", 1);
-  if (world != comm_.world())
-    AUTOSPACE_THROW(source, ": the run was trained on ", world, " rank(s) and is resumed on ", comm_.world(),
-                    "; resume with the same number of processes");
+  check_same_world(comm_, j, source);
   nn::load_state(*model_, c.model, source);
   std::vector<NamedTensor> optimizer_state, ema_state;
   const std::string prefix = kEmaPrefix;
@@ -255,10 +247,9 @@ void Trainer::save_checkpoint() {
                        {"best", to_json(state_.best)},
                        {"last", to_json(state_.last)},
                        {"last_ema", to_json(state_.last_ema)},
-                       {"arch", nas::arch_to_json(arch_)},
-                       {"world", comm_.world()}};
+                       {"arch", nas::arch_to_json(arch_)}};
   c.state = j;
-  on_rank0(comm_, "writing the checkpoint", [&] { io::save_checkpoint(checkpoint_, c); });
+  save_checkpoint_on_rank0(comm_, checkpoint_, std::move(c));
 }
 
 void Trainer::train_step(const data::Batch& batch, Tally& interval) {
