@@ -9,12 +9,6 @@ namespace autospace::nas {
 
 namespace {
 
-std::int64_t cheapest(const SpaceTable& table, std::size_t layer) {
-  const auto& costs = table.costs(layer);
-  return std::min_element(costs.begin(), costs.end(), [](const Cost& a, const Cost& b) { return a.madds < b.madds; })
-      ->madds;
-}
-
 int uniform_index(Rng& rng, int n) { return static_cast<int>(rng.below(static_cast<std::uint64_t>(n))); }
 
 }  // namespace
@@ -33,7 +27,7 @@ ArchChoice sample_choice(const SpaceTable& table, Rng& rng, std::int64_t max_mad
   for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[uniform_index(rng, static_cast<int>(i))]);
   std::int64_t reserved = floor;  // fixed part + cheapest choice of every open layer
   for (std::size_t l : order) {
-    reserved -= cheapest(table, l);
+    reserved -= table.cheapest_madds(l);
     std::vector<int> fitting;
     for (int k = 0; k < table.size(l); ++k)
       if (reserved + table.costs(l)[k].madds <= max_madds) fitting.push_back(k);

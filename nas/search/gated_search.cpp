@@ -171,12 +171,9 @@ ArchChoice GatedSearch::argmax() const {
 }
 
 ExpectedNetworkMadds GatedSearch::expected() const {
-  std::vector<std::vector<double>> a, m;
-  for (std::size_t l = 0; l < table_.layers(); ++l) {
-    a.push_back(to_double(supernet_->gate(l).logits()));
-    m.push_back(table_.madds(l));
-  }
-  return expected_network_madds(static_cast<double>(table_.fixed_cost().madds), a, m);
+  std::vector<std::vector<double>> a;
+  for (std::size_t l = 0; l < table_.layers(); ++l) a.push_back(to_double(supernet_->gate(l).logits()));
+  return expected_network_madds(static_cast<double>(table_.fixed_cost().madds), a, table_.madds());
 }
 
 double GatedSearch::expected_madds() const { return expected().value; }

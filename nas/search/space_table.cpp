@@ -30,14 +30,11 @@ SpaceTable::SpaceTable(const Space& space)
     std::vector<Cost> costs;
     costs.reserve(blocks_.back()->size());
     for (const Block& b : *blocks_.back()) costs.push_back(block_cost(b, space.position(l)));
+    std::vector<double> madds;
+    for (const Cost& c : costs) madds.push_back(static_cast<double>(c.madds));
     costs_.push_back(std::move(costs));
+    madds_.push_back(std::move(madds));
   }
-}
-
-std::vector<double> SpaceTable::madds(std::size_t layer) const {
-  std::vector<double> m;
-  for (const Cost& c : costs_.at(layer)) m.push_back(static_cast<double>(c.madds));
-  return m;
 }
 
 void SpaceTable::check(const ArchChoice& choice) const {
@@ -54,10 +51,14 @@ Cost SpaceTable::cost(const ArchChoice& choice) const {
   return total;
 }
 
+std::int64_t SpaceTable::cheapest_madds(std::size_t layer) const {
+  const auto& c = costs_.at(layer);
+  return std::min_element(c.begin(), c.end(), [](const Cost& a, const Cost& b) { return a.madds < b.madds; })->madds;
+}
+
 std::int64_t SpaceTable::min_madds() const {
   std::int64_t m = fixed_.madds;
-  for (const auto& layer : costs_)
-    m += std::min_element(layer.begin(), layer.end(), [](const Cost& a, const Cost& b) { return a.madds < b.madds; })->madds;
+  for (std::size_t l = 0; l < layers(); ++l) m += cheapest_madds(l);
   return m;
 }
 

@@ -26,8 +26,8 @@ class SpaceTable {
   const std::vector<Block>& blocks(std::size_t layer) const { return *blocks_.at(layer); }
   const Block& block(std::size_t layer, int k) const { return blocks_.at(layer)->at(k); }
   const std::vector<Cost>& costs(std::size_t layer) const { return costs_.at(layer); }
-  // Candidate MAdds of `layer` as doubles (for expected_madds).
-  std::vector<double> madds(std::size_t layer) const;
+  // Candidate MAdds of every layer as doubles (for expected_network_madds).
+  const std::vector<std::vector<double>>& madds() const { return madds_; }
   // The largest expansion of any candidate (what the supernet's weight banks are sized for).
   int max_expansion() const { return max_expansion_; }
 
@@ -35,7 +35,9 @@ class SpaceTable {
   const Cost& fixed_cost() const { return fixed_; }
   // The whole network of `choice`; throws naming the layer when an index is out of range.
   Cost cost(const ArchChoice& choice) const;
-  // The cheapest network of the space (per layer its cheapest candidate).
+  // The MAdds of the cheapest candidate of `layer`, and of the cheapest network of the
+  // space (per layer its cheapest candidate).
+  std::int64_t cheapest_madds(std::size_t layer) const;
   std::int64_t min_madds() const;
 
   std::vector<Block> chosen_blocks(const ArchChoice& choice) const;
@@ -48,6 +50,7 @@ class SpaceTable {
   SpaceKind kind_;
   std::vector<std::shared_ptr<const std::vector<Block>>> blocks_;
   std::vector<std::vector<Cost>> costs_;
+  std::vector<std::vector<double>> madds_;
   Cost fixed_;
   int max_expansion_ = 1;
 };
