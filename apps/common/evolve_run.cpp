@@ -7,11 +7,11 @@
 
 #include "apps/common/batch_stream.h"
 #include "apps/common/distributed.h"
-#include "apps/common/evaluate.h"
 #include "apps/common/progress.h"
 #include "apps/common/run_directory.h"
 #include "apps/common/stop_signal.h"
 #include "apps/common/svg_plot.h"
+#include "apps/common/train_meter.h"
 #include "engine/io/atomic_file.h"
 #include "engine/io/checkpoint.h"
 #include "engine/optim/schedule.h"
@@ -115,8 +115,7 @@ EvolveOutcome run_evolve(const EvolveSettings& s, std::int64_t stop_after_steps)
 
   install_stop_handlers();
   Progress progress("evolve", total, evo.step());
-  double loss_sum = 0;
-  std::int64_t correct = 0, seen = 0;
+  TrainMeter meter;
   while (!finished && evo.step() < total) {
     // A signal reaches the ranks at different steps: all stop at the first step any saw it.
     const bool stop = stop_requested() || (stop_after_steps >= 0 && evo.step() >= stop_after_steps);
@@ -135,36 +134,25 @@ EvolveOutcome run_evolve(const EvolveSettings& s, std::int64_t stop_after_steps)
     }
     const std::int64_t step = evo.step();
     const data::Batch batch = train.at(step);
-    const nas::StepResult r = evo.weight_step(input_tensor(batch, s.data, device), batch.labels, schedule.lr(step));
-    // r.loss is already the mean over ranks; accuracy is summed over ranks when logged.
-    loss_sum += r.loss * static_cast<double>(batch.size());
-    correct += nn::count_topk_correct(r.logits, batch.labels, 1);
-    seen += batch.size();
+    meter.add(evo.weight_step(input_tensor(batch, s.data, device), batch.labels, schedule.lr(step)), batch);
     if ((step + 1) % s.score_every == 0) {
       const std::int64_t k = (step + 1) / s.score_every - 1;
       const data::Batch held = holdout.at(k);
       evo.score_step(input_tensor(held, s.data, device), held.labels);
     }
     char details[160];
-    std::snprintf(details, sizeof details, "loss %.3f  acc %.1f%%  round %lld", seen ? loss_sum / seen : 0.0,
-                  seen ? 100.0 * correct / seen : 0.0, static_cast<long long>(evo.round()));
+    std::snprintf(details, sizeof details, "%s  round %lld", meter.line().c_str(), static_cast<long long>(evo.round()));
     if (lead) progress.step(step, batch.size() * comm.world(), details);
     if ((step + 1) % s.log_every == 0 || step + 1 == total) {
-      if (comm.world() > 1) {
-        const Tensor counts = Tensor::from_int64({correct, seen}, {2});
-        comm.all_reduce(counts, dist::ReduceOp::sum);
-        correct = counts.data<std::int64_t>()[0];
-        loss_sum *= static_cast<double>(counts.data<std::int64_t>()[1]) / static_cast<double>(seen);  // same mean
-        seen = counts.data<std::int64_t>()[1];
-      }
+      const TrainMeter all = meter.combined(evo.parallel());
       const auto st = evo.stats();
       if (lead)
-        run_dir->log({{"step", step + 1}, {"lr", schedule.lr(step)}, {"loss", seen ? loss_sum / seen : 0.0},
-                      {"accuracy", seen ? static_cast<double>(correct) / seen : 0.0}, {"entropy", st.entropy},
+        run_dir->log({{"step", step + 1}, {"lr", schedule.lr(step)}, {"loss", all.loss()},
+                      {"accuracy", all.accuracy()}, {"entropy", st.entropy},
                       {"best_fitness", st.best_fitness}, {"mean_fitness", st.mean_fitness},
                       {"diversity", st.diversity}, {"images_per_second", progress.items_per_second()},
                       {"round", evo.round()}});
-      loss_sum = 0, correct = 0, seen = 0;
+      meter = {};
     }
     if ((step + 1) % s.checkpoint_every == 0) save(comm, checkpoint, evo, false);
   }

@@ -13,6 +13,7 @@
 #include "apps/common/run_directory.h"
 #include "apps/common/stop_signal.h"
 #include "apps/common/svg_plot.h"
+#include "apps/common/train_meter.h"
 #include "engine/autograd/node.h"
 #include "engine/io/atomic_file.h"
 #include "engine/io/checkpoint.h"
@@ -61,29 +62,6 @@ struct SearchContext {
     io::Checkpoint ck = io::load_checkpoint(checkpoint);
     check_same_world(comm, ck.state, checkpoint.string());
     return ck;
-  }
-};
-
-// Running loss and accuracy of the weight steps between two log lines.
-struct TrainMeter {
-  double loss_sum = 0;
-  std::int64_t correct = 0, seen = 0;
-  void add(const nas::StepResult& r, const data::Batch& batch) {
-    loss_sum += r.loss * static_cast<double>(batch.size());
-    correct += nn::count_topk_correct(r.logits, batch.labels, 1);
-    seen += batch.size();
-  }
-  // The same numbers over every rank's share (a collective: every rank calls it).
-  TrainMeter combined(const nas::DataParallel& parallel) const {
-    const std::int64_t all_seen = parallel.sum(seen);
-    return {parallel.mean(loss()) * static_cast<double>(all_seen), parallel.sum(correct), all_seen};
-  }
-  double loss() const { return seen ? loss_sum / static_cast<double>(seen) : 0.0; }
-  double accuracy() const { return seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0; }
-  std::string line() const {
-    char text[64];
-    std::snprintf(text, sizeof text, "loss %.3f  acc %.1f%%", loss(), 100 * accuracy());
-    return text;
   }
 };
 

@@ -65,6 +65,7 @@ class Evolution {
   // checks that all ranks reached the same populations (they decide from the shared
   // seed and identical averaged scores), failing with the first differing layer and rank.
   void distribute(dist::Communicator& comm, bool sync_bn, std::int64_t bucket_bytes = dist::kDefaultBucketBytes);
+  const DataParallel& parallel() const { return parallel_; }
 
   // The top-K cells of every layer by fitness (the learned space).
   LearnedSpace learned_space() const;
