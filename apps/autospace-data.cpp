@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "apps/common/overrides.h"
+#include "apps/run/command_line.h"
 #include "data/image_folder.h"
 #include "data/tree_check.h"
 

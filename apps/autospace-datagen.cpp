@@ -7,7 +7,7 @@
 #include <exception>
 #include <string>
 
-#include "apps/common/overrides.h"
+#include "apps/run/command_line.h"
 #include "data/synthetic.h"
 
 namespace {

@@ -23,4 +23,9 @@ class Dropout : public Module {
 // Sets the (epoch, step) of every Dropout inside `module`.
 void set_rng_step(Module& module, std::uint32_t epoch, std::uint32_t step);
 
+// Training mode for batch norm (batch statistics) with every Dropout inside `module` —
+// a head's dropout, drop-path — turned off: what BN recalibration and a training-step
+// dump run, since dropout would change the statistics downstream of it.
+void train_without_dropout(Module& module);
+
 }  // namespace autospace::nn

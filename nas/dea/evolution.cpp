@@ -73,10 +73,6 @@ void Evolution::reset_score_optimizer() {
                                           optim::AdamOptions{settings_.score_beta1, settings_.score_beta2, 1e-8f});
 }
 
-void Evolution::distribute(dist::Communicator& comm, bool sync_bn, std::int64_t bucket_bytes) {
-  parallel_ = DataParallel(comm, sync_bn, bucket_bytes);
-}
-
 void Evolution::check_populations_agree() const {
   // Per layer, a hash of every member (cell, fitness bits, age, sample count) and of the
   // supernet's candidates: equal on every rank unless some decision differed.

@@ -58,13 +58,13 @@ class Evolution {
   // Writes the current scores back into the populations (call once at the end).
   void finish();
 
-  // Data-parallel evolution: every rank of `comm` feeds its own share of each batch; the
-  // weight and score gradients are averaged over ranks in buckets during the backward
-  // pass (only the sampled paths take part), the guard decides on the global loss,
-  // batch-norm statistics span the global batch when `sync_bn`, and every regeneration
+  // Data-parallel evolution (data_parallel.h): every rank feeds its own share of each
+  // batch; the weight and score gradients are averaged over ranks in buckets during the
+  // backward pass (only the sampled paths take part), the guard decides on the global
+  // loss, batch-norm statistics span the global batch when asked, and every regeneration
   // checks that all ranks reached the same populations (they decide from the shared
   // seed and identical averaged scores), failing with the first differing layer and rank.
-  void distribute(dist::Communicator& comm, bool sync_bn, std::int64_t bucket_bytes = dist::kDefaultBucketBytes);
+  void distribute(const DataParallel& parallel) { parallel_ = parallel; }
   const DataParallel& parallel() const { return parallel_; }
 
   // The top-K cells of every layer by fitness (the learned space).

@@ -20,6 +20,7 @@
 #include "nas/json_check.h"
 #include "nas/madds_budget.h"
 #include "nas/search/space_table.h"
+#include "nas/search/supernet_search.h"
 #include "nas/supernet/supernet.h"
 #include "nas/supernet/weight_training.h"
 
@@ -57,17 +58,17 @@ struct RegularizedLoss {
 };
 RegularizedLoss madds_regularized_loss(double ce, double expected_madds, const GatedSearchSettings& settings);
 
-class GatedSearch {
+class GatedSearch final : public SupernetSearch {
  public:
   GatedSearch(const SpaceTable& table, const GatedSearchSettings& settings, std::uint64_t seed);
 
-  StepResult weight_step(const Tensor& x, const Tensor& labels, float lr);
+  StepResult weight_step(const Tensor& x, const Tensor& labels, float lr) override;
   ArchStepResult arch_step(const Tensor& x, const Tensor& labels);
 
   // Data-parallel search (nas/supernet/data_parallel.h): each rank feeds its share of every
   // batch; weight and logit gradients, losses and accuracy counts are combined over ranks,
   // so every rank takes the same architecture steps and draws the same paths.
-  void distribute(const DataParallel& parallel) { parallel_ = parallel; }
+  void distribute(const DataParallel& parallel) override { parallel_ = parallel; }
 
   // Per layer the probabilities p = softmax(a), their argmax (the found architecture),
   // E[MAdds] and the mean entropy (nats) of the layers' distributions.
@@ -78,16 +79,16 @@ class GatedSearch {
   double mean_entropy() const;
   std::optional<double> baseline() const { return baseline_; }
 
-  std::int64_t weight_steps() const { return weight_steps_; }
+  std::int64_t weight_steps() const override { return weight_steps_; }
   std::int64_t arch_steps() const { return arch_steps_; }
-  Supernet& supernet() { return *supernet_; }
+  Supernet& supernet() override { return *supernet_; }
 
   // Checkpoint: everything needed to continue bit-identically.
-  nas::Json state() const;
-  std::vector<NamedTensor> tensors() const;
-  std::vector<NamedTensor> optimizer_tensors() const;
+  nas::Json state() const override;
+  std::vector<NamedTensor> tensors() const override;
+  std::vector<NamedTensor> optimizer_tensors() const override;
   void restore(const nas::Json& state, const std::vector<NamedTensor>& tensors,
-               const std::vector<NamedTensor>& optimizer_tensors, const std::string& source);
+               const std::vector<NamedTensor>& optimizer_tensors, const std::string& source) override;
 
  private:
   void build();

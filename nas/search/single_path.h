@@ -10,6 +10,7 @@
 
 #include "nas/json_check.h"
 #include "nas/search/space_table.h"
+#include "nas/search/supernet_search.h"
 #include "nas/supernet/supernet.h"
 #include "nas/supernet/weight_training.h"
 
@@ -21,27 +22,25 @@ struct SinglePathSettings {
   double grad_clip = 5.0;
 };
 
-class SinglePathSupernet {
+class SinglePathSupernet final : public SupernetSearch {
  public:
   SinglePathSupernet(const SpaceTable& table, const SinglePathSettings& settings, std::uint64_t seed);
 
   // One SGD step on a path drawn under the budget (keyed by the step number).
-  StepResult weight_step(const Tensor& x, const Tensor& labels, float lr);
-  // Data-parallel training: each rank feeds its share of every batch (data_parallel.h).
-  void distribute(const DataParallel& parallel) { parallel_ = parallel; }
-  const DataParallel& parallel() const { return parallel_; }
+  StepResult weight_step(const Tensor& x, const Tensor& labels, float lr) override;
+  void distribute(const DataParallel& parallel) override { parallel_ = parallel; }
   // From now on the supernet computes `choice` (evaluation; BN recalibration is the caller's).
   void activate(const ArchChoice& choice);
   const ArchChoice& active() const { return active_; }
 
-  std::int64_t steps() const { return steps_; }
-  Supernet& supernet() { return *supernet_; }
+  std::int64_t weight_steps() const override { return steps_; }
+  Supernet& supernet() override { return *supernet_; }
 
-  nas::Json state() const;
-  std::vector<NamedTensor> tensors() const;
-  std::vector<NamedTensor> optimizer_tensors() const;
+  nas::Json state() const override;
+  std::vector<NamedTensor> tensors() const override;
+  std::vector<NamedTensor> optimizer_tensors() const override;
   void restore(const nas::Json& state, const std::vector<NamedTensor>& tensors,
-               const std::vector<NamedTensor>& optimizer_tensors, const std::string& source);
+               const std::vector<NamedTensor>& optimizer_tensors, const std::string& source) override;
 
  private:
   void build();

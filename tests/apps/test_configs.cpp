@@ -3,10 +3,10 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "apps/common/evolve_settings.h"
-#include "apps/common/pipeline.h"
-#include "apps/common/search_settings.h"
-#include "apps/common/train_settings.h"
+#include "apps/phases/evolve/evolve_settings.h"
+#include "apps/pipeline/pipeline.h"
+#include "apps/phases/search/search_settings.h"
+#include "apps/phases/train/run_settings.h"
 
 using namespace autospace;
 namespace fs = std::filesystem;

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "apps/common/evolve_run.h"
+#include "apps/phases/evolve/evolve_phase.h"
 #include "engine/io/checkpoint.h"
 #include "tests/apps/kill_support.h"
 #include "tests/support/test_support.h"

@@ -2,7 +2,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "apps/common/pipeline.h"
+#include "apps/pipeline/pipeline.h"
 #include "tests/apps/test_train_eval_support.h"
 
 using namespace autospace;

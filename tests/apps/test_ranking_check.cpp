@@ -2,7 +2,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "apps/common/ranking_check.h"
+#include "apps/phases/rankcheck/ranking_phase.h"
 #include "tests/nas/nas_test_helpers.h"
 
 using namespace autospace;

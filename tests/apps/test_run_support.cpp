@@ -2,10 +2,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "apps/common/evaluate.h"
-#include "apps/common/overrides.h"
-#include "apps/common/progress.h"
-#include "apps/common/run_directory.h"
+#include "apps/run/command_line.h"
+#include "apps/run/data_setup.h"
+#include "apps/run/progress.h"
+#include "apps/run/run_directory.h"
+#include "engine/nn/accuracy.h"
 #include "tests/nas/nas_test_helpers.h"
 
 using namespace autospace;

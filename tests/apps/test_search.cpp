@@ -4,7 +4,7 @@
 #include <fstream>
 #include <map>
 
-#include "apps/common/search_run.h"
+#include "apps/phases/search/search_phase.h"
 #include "engine/io/checkpoint.h"
 #include "nas/arch_json.h"
 #include "nas/cost_model.h"

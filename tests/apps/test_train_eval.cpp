@@ -1,10 +1,11 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "apps/common/eval_run.h"
-#include "apps/common/train_loop.h"
-#include "apps/common/weight_ema.h"
-#include "apps/common/weights_file.h"
+#include "apps/phases/eval/eval_phase.h"
+#include "apps/phases/train/train_phase.h"
+#include "engine/optim/weight_ema.h"
+#include "engine/io/weights_file.h"
+#include "engine/nn/dropout.h"
 #include "engine/ops/cross_entropy.h"
 #include "nas/arch_json.h"
 #include "nas/cost_model.h"
@@ -65,7 +66,7 @@ TEST_CASE("train: a tiny run learns and writes its run directory", "[apps][train
     highest = std::max({highest, e.at("val").at("top1").get<double>(), e.at("val_ema").at("top1").get<double>()});
   CHECK(summary.at("best").at("top1").get<double>() == highest);
   const auto metadata = io::read_safetensors(s.run_dir / "best.safetensors").metadata;
-  CHECK(metadata.at("format") == kWeightsFormat);
+  CHECK(metadata.at("format") == io::kWeightsFormat);
   CHECK(nas::Json::parse(metadata.at("top1")).get<double>() == highest);
   CHECK(metadata.at("weights") == summary.at("best").at("weights").get<std::string>());
   CHECK(nas::arch_from_json(nas::Json::parse(metadata.at("arch"))) == s.arch);
@@ -206,10 +207,10 @@ TEST_CASE("train: the shipped configs parse", "[apps][train]") {
   }
 }
 
-TEST_CASE("weight EMA moves the shadow towards the model by 1 - decay", "[apps][train]") {
+TEST_CASE("weight EMA moves the shadow towards the model by 1 - decay", "[engine][train]") {
   const nas::Arch arch = nas::arch_from_json(test::tiny_arch_json());
   auto model = nas::build_network(arch, 1);
-  WeightEma ema(nas::build_network(arch, 2), *model, 0.75);
+  optim::WeightEma ema(nas::build_network(arch, 2), *model, 0.75);
   std::vector<std::vector<float>> shadow_before;
   const auto initial = nn::state_of(*model);
   for (const auto& [name, t] : nn::state_of(ema.shadow())) shadow_before.push_back(t.to_vector());
@@ -286,8 +287,8 @@ TEST_CASE("eval: the dump holds one training step that a fresh backward reproduc
 
   // A fresh network with the dumped weights, one training-mode step on the dumped batch.
   auto model = nas::build_network(arch, 99);
-  load_weights(dump / "weights.safetensors", *model);
-  train_without_dropout(*model);
+  io::load_weights(dump / "weights.safetensors", *model);
+  nn::train_without_dropout(*model);
   const Tensor logits = model->forward(input.at("input"));
   const Tensor loss = ops::softmax_cross_entropy(logits, input.at("labels"),
                                                  description.at("label_smoothing").get<float>());

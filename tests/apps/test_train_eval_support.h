@@ -6,7 +6,7 @@
 #include <map>
 #include <string>
 
-#include "apps/common/train_settings.h"
+#include "apps/phases/train/run_settings.h"
 #include "engine/io/safetensors.h"
 #include "tests/nas/nas_test_helpers.h"
 

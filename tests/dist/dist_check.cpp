@@ -292,7 +292,7 @@ void run_dea(nas::Evolution& evo, std::int64_t until) {
 
 void check_dea() {
   nas::Evolution evo(test::tiny_dea_backbone(), test::tiny_dea_settings(), 5, 12);
-  evo.distribute(*comm, true);
+  evo.distribute(nas::DataParallel(*comm, true));
   run_dea(evo, 12);  // regenerations at steps 3, 6, 9, each checked across ranks
   evo.finish();
   EXPECT(evo.round() == 3);
@@ -304,7 +304,7 @@ void check_dea() {
   nas::DeaSettings different = test::tiny_dea_settings();
   if (comm->rank() == 1) different.momentum = 0.25;
   nas::Evolution diverging(test::tiny_dea_backbone(), different, 5, 12);
-  diverging.distribute(*comm, false);
+  diverging.distribute(nas::DataParallel(*comm, false));
   std::string message;
   try {
     run_dea(diverging, 12);

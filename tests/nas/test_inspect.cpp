@@ -4,7 +4,7 @@
 #include <sstream>
 #include <vector>
 
-#include "apps/common/inspect.h"
+#include "apps/report/inspect.h"
 #include "nas/draw_svg.h"
 #include "nas/drawing.h"
 #include "nas/space_json.h"

@@ -216,7 +216,7 @@ TEST_CASE("single-path supernet: paths within budget, resumable bit-identically"
   SinglePathSupernet resumed(t, s, 4);
   resumed.restore(first.state(), first.tensors(), first.optimizer_tensors(), "test");
   run(resumed, 3, 6);
-  CHECK(resumed.steps() == 6);
+  CHECK(resumed.weight_steps() == 6);
   // Tensor order follows slot growth, which differs after a restore: compare by name.
   auto sorted = [](std::vector<NamedTensor> v) {
     std::sort(v.begin(), v.end(), [](const NamedTensor& a, const NamedTensor& b) { return a.first < b.first; });

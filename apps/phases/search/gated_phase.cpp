@@ -1,0 +1,96 @@
+// proxyless-g and proxyless-rl on the runner: every unit is one weight step on the
+// training split, followed (after the architecture warm-up, every arch_every steps) by one
+// architecture step on a held-out batch.
+#include <cstdio>
+
+#include "apps/phases/search/search_report.h"
+#include "apps/phases/search/searcher_phase.h"
+#include "nas/search/gated_search.h"
+
+namespace autospace::apps {
+
+namespace {
+
+class GatedPhase final : public SearcherPhase {
+ public:
+  using SearcherPhase::SearcherPhase;
+
+  bool done() const override { return finished_ || search_->weight_steps() >= total_; }
+  PhaseCounters counters() const override { return {search_->weight_steps(), 0}; }
+  std::string position() const override { return step_position(); }
+
+  UnitReport next(PhaseContext& c) override {
+    const WeightStep w = weight_step(c);
+    if (w.step >= arch_start_ && (w.step + 1) % s_.arch_every == 0) {
+      const data::Batch held = holdout_->at(search_->arch_steps());
+      const nas::ArchStepResult r = search_->arch_step(c.input(held), held.labels);
+      arch_loss_ += r.loss, arch_accuracy_ += r.accuracy, reward_ += r.reward, ++arch_count_;
+    }
+    char details[160];
+    std::snprintf(details, sizeof details, "%s  E[MAdds] %.2fM  entropy %.3f", meter_.line().c_str(),
+                  search_->expected_madds() / 1e6, search_->mean_entropy());
+    if (w.log_due) log(c, w.step);
+    return step_report(w, details, (w.step + 1) % s_.checkpoint_every == 0 || w.step + 1 == total_);
+  }
+
+ private:
+  nas::SupernetSearch& build_searcher(PhaseContext& c) override {
+    search_ = std::make_unique<nas::GatedSearch>(table_, s_.gated, s_.seed);
+    holdout_.emplace(c.stream(split_.holdout, s_.arch_batch_size, true, s_.seed + 1));
+    arch_start_ = static_cast<std::int64_t>(s_.arch_warmup_epochs * train_->steps_per_epoch());
+    return *search_;
+  }
+
+  nas::Json extra_state() const override { return {{"finished", search_->weight_steps() >= total_}}; }
+  void restore_extra(const nas::Json& state, const std::string&) override { finished_ = state.value("finished", false); }
+
+  void log(PhaseContext& c, std::int64_t step) {
+    nas::Json record = log_record(c, step);
+    record["expected_madds"] = search_->expected_madds();
+    record["argmax_madds"] = table_.cost(search_->argmax()).madds;
+    record["entropy"] = search_->mean_entropy();
+    record["probabilities"] = search_->probabilities();
+    if (arch_count_ > 0) {
+      record["arch_loss"] = arch_loss_ / static_cast<double>(arch_count_);
+      record["arch_accuracy"] = arch_accuracy_ / static_cast<double>(arch_count_);
+      if (s_.method == SearchMethod::proxyless_rl) {
+        record["reward"] = reward_ / static_cast<double>(arch_count_);
+        record["baseline"] = search_->baseline().value_or(0.0);
+      }
+    }
+    c.log(record);
+    arch_loss_ = arch_accuracy_ = reward_ = 0, arch_count_ = 0;
+  }
+
+  Found found(PhaseContext&) override {
+    const nas::ArchChoice choice = search_->argmax();
+    nas::Json layers = layer_report(table_, choice);
+    const auto p = search_->probabilities();
+    const auto h = search_->entropies();
+    for (std::size_t l = 0; l < p.size(); ++l) {
+      layers[l]["probabilities"] = p[l];
+      layers[l]["entropy"] = h[l];
+    }
+    return {choice,
+            {{"expected_madds", search_->expected_madds()},
+             {"mean_entropy", search_->mean_entropy()},
+             {"arch_steps", search_->arch_steps()},
+             {"layers", layers}}};
+  }
+
+  std::unique_ptr<nas::GatedSearch> search_;
+  std::optional<data::BatchStream> holdout_;
+  std::int64_t arch_start_ = 0;
+  bool finished_ = false;
+  // Architecture steps since the last log line.
+  double arch_loss_ = 0, arch_accuracy_ = 0, reward_ = 0;
+  std::int64_t arch_count_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<SearcherPhase> make_gated_phase(const SearchSettings& settings) {
+  return std::make_unique<GatedPhase>(settings);
+}
+
+}  // namespace autospace::apps

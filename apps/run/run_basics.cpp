@@ -1,0 +1,25 @@
+#include "apps/run/run_basics.h"
+
+#include <limits>
+
+namespace autospace::apps {
+
+void parse_run_basics(const nas::ObjectReader& r, const std::optional<std::filesystem::path>& default_run_dir,
+                      RunBasics& out) {
+  out.run_dir = default_run_dir ? r.string_or("run_dir", default_run_dir->string()) : r.string("run_dir");
+  if (out.run_dir.empty()) nas::json_fail(r.path_of("run_dir"), "must not be empty");
+  out.seed = static_cast<std::uint64_t>(r.integer_or("seed", 0, 0, std::numeric_limits<std::int64_t>::max()));
+  out.device = r.string_or("device", out.device);
+  out.threads = static_cast<int>(r.integer_or("threads", out.threads, 0, 1024));
+  out.data = parse_data_settings(r.has("data") ? r.at("data") : nas::Json::object(), r.path_of("data"));
+}
+
+void write_run_basics(const RunBasics& b, nas::Json& out) {
+  out["run_dir"] = b.run_dir.string();
+  out["seed"] = b.seed;
+  out["device"] = b.device;
+  out["threads"] = b.threads;
+  out["data"] = to_json(b.data);
+}
+
+}  // namespace autospace::apps

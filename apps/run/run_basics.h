@@ -1,0 +1,32 @@
+#pragma once
+// The keys every phase's run description starts with — run_dir, seed, device, threads and
+// the data section — read and written in one place for all the phase binaries.
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "apps/run/data_setup.h"
+
+namespace autospace::apps {
+
+struct RunBasics {
+  std::filesystem::path run_dir;
+  std::uint64_t seed = 0;
+  std::string device = "cpu";  // "cpu", "cuda", "cuda:N" or "auto"
+  int threads = 0;             // CPU kernel threads; 0: all cores
+  DataSettings data;
+};
+
+// How a settings reader treats the input file a phase starts from (search's space, train's
+// arch): read and checked, or pending — an earlier phase of the pipeline has still to
+// write it, so only the rest of the description can be checked now.
+enum class InputFile { read, pending };
+
+// Reads the common keys of `r` (which must allow them). Without a default run_dir the key
+// is required.
+void parse_run_basics(const nas::ObjectReader& r, const std::optional<std::filesystem::path>& default_run_dir,
+                      RunBasics& out);
+// Writes them (defaults included) into the resolved description.
+void write_run_basics(const RunBasics& basics, nas::Json& out);
+
+}  // namespace autospace::apps

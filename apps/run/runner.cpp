@@ -1,0 +1,123 @@
+#include "apps/run/runner.h"
+
+#include <cstdio>
+
+#include "apps/run/progress.h"
+#include "apps/run/stop_signal.h"
+#include "kernels/common/check.h"
+
+namespace autospace::apps {
+
+namespace {
+
+Device select_device(const PhaseSetup& setup, const dist::Communicator& comm) {
+  const RunBasics& b = *setup.basics;
+  if (b.threads > 0) set_num_threads(b.threads);
+  Device device;
+  try {
+    device = parse_device(b.device);
+  } catch (const Error& e) {
+    nas::json_fail("device", e.what());
+  }
+  if (device.is_cuda() && !setup.cuda) {
+    if (b.device == "auto") return Device::cpu();
+    nas::json_fail("device", "\"" + b.device + "\": " + setup.name + " runs on the CPU only so far (use \"cpu\" or \"auto\")");
+  }
+  // One GPU per process on a node: "cuda" and "auto" mean this rank's GPU (an explicit
+  // "cuda:N" is taken as written).
+  if (device.is_cuda() && comm.local_world() > 1 && (b.device == "cuda" || b.device == "auto"))
+    device = parse_device("cuda:" + std::to_string(comm.local_rank()));
+  return device;
+}
+
+std::unique_ptr<RunDirectory> open_directory(const PhaseSetup& setup, dist::Communicator& comm) {
+  std::unique_ptr<RunDirectory> directory;
+  if (!setup.resolved) return directory;
+  nas::Json resolved = *setup.resolved;
+  // The collectives' timing knobs do not change the run, so they may differ on resume.
+  if (resolved.contains("distributed")) {
+    resolved["distributed"].erase("timeout_s");
+    resolved["distributed"].erase("bucket_mb");
+  }
+  on_rank0(comm, "preparing the run directory",
+           [&] { directory = std::make_unique<RunDirectory>(setup.basics->run_dir, resolved); });
+  return directory;
+}
+
+Datasets open_checked_datasets(const PhaseSetup& setup, dist::Communicator& comm) {
+  Datasets data;
+  rank0_first(comm, "opening the data sets", [&] { data = open_datasets(setup.basics->data); });
+  if (setup.classes > 0 && data.classes != setup.classes)
+    AUTOSPACE_THROW("data: the dataset has ", data.classes, " classes but ", setup.classes_owner, " classifies ",
+                    setup.classes);
+  return data;
+}
+
+}  // namespace
+
+bool run_phase(Phase& phase, const RunControl& control) {
+  const PhaseSetup setup = phase.setup();
+  AUTOSPACE_CHECK(setup.basics, "phase ", setup.name, " has no run basics");
+  dist::Communicator& comm = setup_distributed(setup.distributed);
+  if (!setup.multi_rank && comm.world() > 1)
+    AUTOSPACE_THROW(setup.name, " runs in a single process, but it was started on ", comm.world(), " ranks");
+  const Device device = select_device(setup, comm);
+  std::unique_ptr<RunDirectory> directory = open_directory(setup, comm);
+  PhaseContext context{comm,
+                       comm.world() > 1 ? nas::DataParallel(comm, setup.distributed.sync_bn,
+                                                            static_cast<std::int64_t>(setup.distributed.bucket_mb * (1 << 20)))
+                                        : nas::DataParallel{},
+                       device,
+                       *setup.basics,
+                       open_checked_datasets(setup, comm),
+                       directory.get(),
+                       RunDirectory::checkpoint_in(setup.basics->run_dir),
+                       control.print && comm.rank() == 0};
+
+  std::optional<io::Checkpoint> resume;
+  if (setup.checkpointed && checkpoint_exists_on_every_rank(comm, context.checkpoint_file)) {
+    resume = io::load_checkpoint(context.checkpoint_file);
+    check_same_world(comm, resume->state, context.checkpoint_file.string());
+  }
+  phase.build(context, resume);
+  const char* name = setup.name.c_str();
+  if (resume && context.print) {
+    if (phase.done()) std::printf("[%s] %s finished before (%s)\n", name, setup.basics->run_dir.c_str(), phase.position().c_str());
+    else std::printf("[%s] resuming %s at %s\n", name, setup.basics->run_dir.c_str(), phase.position().c_str());
+  }
+
+  install_stop_handlers();
+  Progress progress(setup.name, phase.total_steps(), phase.counters().steps, context.print);
+  context.progress = &progress;
+  bool saved = false;  // the checkpoint on disk holds the state as it is now
+  const auto save = [&] {
+    save_checkpoint_on_rank0(comm, context.checkpoint_file, phase.checkpoint());
+    saved = true;
+  };
+  while (!phase.done()) {
+    const bool wanted = stop_requested() || (control.stop && control.stop(phase.counters()));
+    // A signal reaches the ranks at different units: all stop at the first one any saw it.
+    if (comm.world() > 1 ? any_rank(comm, wanted) : wanted) {
+      if (setup.checkpointed && !saved) save();
+      if (context.print) {
+        std::printf("[%s] stopped at %s; %s\n", name, phase.position().c_str(),
+                    setup.checkpointed ? ("checkpoint written to " + context.checkpoint_file.string() +
+                                          " (run again to resume)").c_str()
+                                       : "run again to resume");
+        std::fflush(stdout);
+      }
+      return false;
+    }
+    const std::string where = comm.rank() == 0 ? phase.position() : std::string();
+    const UnitReport report = phase.next(context);
+    saved = false;
+    if (!report.nonfinite.empty() && comm.rank() == 0)
+      std::fprintf(stderr, "[%s] %s: non-finite %s, step skipped\n", name, where.c_str(), report.nonfinite.c_str());
+    if (report.step) progress.step(phase.counters().steps - 1, report.items * comm.world(), report.details);
+    if (report.checkpoint && setup.checkpointed) save();
+  }
+  phase.finish(context);
+  return true;
+}
+
+}  // namespace autospace::apps

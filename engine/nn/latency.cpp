@@ -1,0 +1,39 @@
+#include "engine/nn/latency.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "engine/autograd/node.h"
+
+namespace autospace::nn {
+
+std::vector<Latency> measure_latency(Module& model, const Shape& input_shape_one, Device device,
+                                     const LatencyOptions& options) {
+  using Clock = std::chrono::steady_clock;
+  std::vector<Latency> out;
+  if (options.runs == 0) return out;
+  const bool was_training = model.is_training();
+  model.eval();
+  NoGradGuard no_grad;
+  for (const std::int64_t batch : options.batch_sizes) {
+    Shape shape = input_shape_one;
+    shape[0] = batch;
+    // Dense kernels take the same time whatever the values, so zeros do.
+    const Tensor x = Tensor::zeros(shape, DType::f32, device);
+    for (int i = 0; i < options.warmup; ++i) model.forward(x).to(Device::cpu());
+    std::vector<double> ms;
+    for (int i = 0; i < options.runs; ++i) {
+      const auto start = Clock::now();
+      model.forward(x).to(Device::cpu());
+      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    const std::size_t n = ms.size();
+    const double median = n % 2 ? ms[n / 2] : 0.5 * (ms[n / 2 - 1] + ms[n / 2]);
+    out.push_back({batch, median, ms.front(), ms.back(), median > 0 ? static_cast<double>(batch) * 1000 / median : 0});
+  }
+  model.train(was_training);
+  return out;
+}
+
+}  // namespace autospace::nn

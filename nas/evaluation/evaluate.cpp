@@ -1,0 +1,49 @@
+#include "nas/evaluation/evaluate.h"
+
+#include <algorithm>
+
+#include "engine/autograd/node.h"
+#include "engine/nn/accuracy.h"
+#include "engine/ops/cross_entropy.h"
+#include "kernels/common/check.h"
+
+namespace autospace::nas {
+
+Evaluation evaluate(nn::Module& model, data::Loader& loader, const data::Normalization& normalization, Device device,
+                    dist::Communicator* comm) {
+  const bool was_training = model.is_training();
+  model.eval();
+  NoGradGuard no_grad;
+  Evaluation e;
+  double loss_sum = 0;
+  std::int64_t top1 = 0, top5 = 0;
+  loader.start_epoch(0);
+  while (auto batch = loader.next()) {
+    if (batch->size() == 0) continue;
+    const Tensor logits = model.forward(data::model_input(*batch, normalization, device));
+    loss_sum += ops::softmax_cross_entropy(logits, batch->labels.to(device)).item() * static_cast<double>(batch->size());
+    top1 += nn::count_topk_correct(logits, batch->labels, 1);
+    top5 += nn::count_topk_correct(logits, batch->labels, std::min<int>(5, static_cast<int>(logits.dim(1))));
+    e.images += batch->size();
+  }
+  model.train(was_training);
+  if (comm && comm->world() > 1) {
+    const Tensor counts = Tensor::from_int64({top1, top5, e.images}, {3});
+    comm->all_reduce(counts, dist::ReduceOp::sum);
+    top1 = counts.data<std::int64_t>()[0], top5 = counts.data<std::int64_t>()[1], e.images = counts.data<std::int64_t>()[2];
+    // The loss sum travels as a float and its rounding error (the trick of sync BN), so
+    // it keeps the local double sums' precision.
+    const Tensor loss = Tensor::from_vector({static_cast<float>(loss_sum), 0.f}, {2});
+    loss.data<float>()[1] = static_cast<float>(loss_sum - static_cast<double>(loss.data<float>()[0]));
+    comm->all_reduce(loss, dist::ReduceOp::sum);
+    loss_sum = static_cast<double>(loss.data<float>()[0]) + loss.data<float>()[1];
+  }
+  if (e.images > 0) {
+    e.top1 = static_cast<double>(top1) / e.images;
+    e.top5 = static_cast<double>(top5) / e.images;
+    e.loss = loss_sum / e.images;
+  }
+  return e;
+}
+
+}  // namespace autospace::nas

@@ -1,0 +1,24 @@
+#pragma once
+// Top-1/top-5 accuracy and mean loss of a model over a whole loader epoch (eval mode, no
+// graph): what every phase reports as a network's accuracy.
+#include <cstdint>
+
+#include "data/loader.h"
+#include "data/model_input.h"
+#include "engine/dist/communicator.h"
+#include "engine/nn/module.h"
+
+namespace autospace::nas {
+
+struct Evaluation {
+  double top1 = 0, top5 = 0, loss = 0;
+  std::int64_t images = 0;
+};
+
+// Runs epoch 0 of `loader` through `model` in eval mode (restoring its previous mode).
+// With a communicator of several ranks, each rank's loader holds its share of the set and
+// the result (the same on every rank) is over all shares.
+Evaluation evaluate(nn::Module& model, data::Loader& loader, const data::Normalization& normalization, Device device,
+                    dist::Communicator* comm = nullptr);
+
+}  // namespace autospace::nas
