@@ -149,10 +149,12 @@ PipelineOutcome run_pipeline(const PipelineSettings& s) {
   resolved["evolve"] = s.evolve;
   resolved["search"] = s.search;
   resolved["train"] = s.train;
+  // Checked before the directory records the description: a fixed typo must not find a
+  // run directory started with the typo.
+  nas::Json state = read_state(s.run_dir / "pipeline-state.json");
+  check_phases(s, state);
   RunDirectory run(s.run_dir, resolved);
   const auto state_file = run.file("pipeline-state.json");
-  nas::Json state = read_state(state_file);
-  check_phases(s, state);
 
   for (const std::string& phase : s.phases) {
     nas::Json& record = state["phases"][phase];

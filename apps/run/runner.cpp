@@ -13,16 +13,16 @@ namespace {
 Device select_device(const PhaseSetup& setup, const dist::Communicator& comm) {
   const RunBasics& b = *setup.basics;
   if (b.threads > 0) set_num_threads(b.threads);
+  // A CPU-only phase refuses a GPU asked for by name, whether or not this machine has one.
+  if (!setup.cuda && (b.device == "cuda" || b.device.rfind("cuda:", 0) == 0))
+    nas::json_fail("device", "\"" + b.device + "\": " + setup.name + " runs on the CPU only so far (use \"cpu\" or \"auto\")");
   Device device;
   try {
     device = parse_device(b.device);
   } catch (const Error& e) {
     nas::json_fail("device", e.what());
   }
-  if (device.is_cuda() && !setup.cuda) {
-    if (b.device == "auto") return Device::cpu();
-    nas::json_fail("device", "\"" + b.device + "\": " + setup.name + " runs on the CPU only so far (use \"cpu\" or \"auto\")");
-  }
+  if (device.is_cuda() && !setup.cuda) return Device::cpu();  // "auto" found a GPU
   // One GPU per process on a node: "cuda" and "auto" mean this rank's GPU (an explicit
   // "cuda:N" is taken as written).
   if (device.is_cuda() && comm.local_world() > 1 && (b.device == "cuda" || b.device == "auto"))
@@ -89,7 +89,7 @@ bool run_phase(Phase& phase, const RunControl& control) {
   install_stop_handlers();
   Progress progress(setup.name, phase.total_steps(), phase.counters().steps, context.print);
   context.progress = &progress;
-  bool saved = false;  // the checkpoint on disk holds the state as it is now
+  bool saved = resume.has_value();  // the checkpoint on disk holds the state as it is now
   const auto save = [&] {
     save_checkpoint_on_rank0(comm, context.checkpoint_file, phase.checkpoint());
     saved = true;
@@ -116,6 +116,8 @@ bool run_phase(Phase& phase, const RunControl& control) {
     if (report.step) progress.step(phase.counters().steps - 1, report.items * comm.world(), report.details);
     if (report.checkpoint && setup.checkpointed) save();
   }
+  // A finished run is recorded as finished, so that running it again only rewrites outputs.
+  if (setup.checkpointed && !saved) save();
   phase.finish(context);
   return true;
 }

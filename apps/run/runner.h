@@ -10,7 +10,7 @@
 //      (SIGINT/SIGTERM, or the caller's limit) seen on any rank stops every rank with a
 //      checkpoint; after each, the progress line, the non-finite report and the
 //      checkpoint the unit asked for;
-//   6. the phase's outputs.
+//   6. a last checkpoint when the final unit did not write one, then the phase's outputs.
 #include <functional>
 
 #include "apps/run/phase.h"

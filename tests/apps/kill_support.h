@@ -16,9 +16,9 @@
 namespace autospace::test {
 
 // Runs `binary config` (stdout discarded) until `metrics` holds `lines` lines (or 60 s
-// passed), then SIGKILLs it. True when the child was killed by the signal (not finished).
-inline bool run_and_kill(const char* binary, const std::filesystem::path& config, const std::filesystem::path& metrics,
-                         int lines) {
+// passed), then sends it `signal`; returns the child's wait status.
+inline int run_and_signal(const char* binary, const std::filesystem::path& config, const std::filesystem::path& metrics,
+                          int lines, int signal) {
   const pid_t child = fork();
   if (child == 0) {
     const int null = ::open("/dev/null", O_WRONLY);
@@ -34,10 +34,16 @@ inline bool run_and_kill(const char* binary, const std::filesystem::path& config
     if (seen >= lines) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  ::kill(child, SIGKILL);
+  ::kill(child, signal);
   int status = 0;
   ::waitpid(child, &status, 0);
-  return WIFSIGNALED(status);
+  return status;
+}
+
+// SIGKILL: true when the child was killed by the signal (not finished).
+inline bool run_and_kill(const char* binary, const std::filesystem::path& config, const std::filesystem::path& metrics,
+                         int lines) {
+  return WIFSIGNALED(run_and_signal(binary, config, metrics, lines, SIGKILL));
 }
 
 }  // namespace autospace::test

@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -90,6 +91,26 @@ TEST_CASE("evolve: a run killed with SIGKILL resumes bit-identically", "[evolve]
   REQUIRE(fs::exists(run / "checkpoint.safetensors"));
   CHECK_FALSE(fs::exists(run / "space.json"));
 
+  CHECK(apps::run_evolve(apps::parse_evolve_settings(description(run, tmp.path / "data"))).complete);
+  require_same_outcome(tmp.path / "a", run);
+}
+
+TEST_CASE("evolve: SIGTERM writes a checkpoint and exits 130; the run resumes bit-identically", "[evolve]") {
+  TempDir tmp;
+  CHECK(apps::run_evolve(apps::parse_evolve_settings(description(tmp.path / "a", tmp.path / "data"))).complete);
+
+  const fs::path run = tmp.path / "stopped";
+  const fs::path config = tmp.path / "stopped.json";
+  std::ofstream(config) << description(run, tmp.path / "data").dump();
+  const int status = test::run_and_signal(AUTOSPACE_EVOLVE_BIN, config, run / "metrics.jsonl", 2, SIGTERM);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    std::puts("AUTOSPACE_SKIP: the run finished before the signal reached it");
+    return;
+  }
+  REQUIRE(WIFEXITED(status));  // the handler stopped it, the signal did not kill it
+  CHECK(WEXITSTATUS(status) == 130);
+  REQUIRE(fs::exists(run / "checkpoint.safetensors"));
+  CHECK_FALSE(fs::exists(run / "space.json"));
   CHECK(apps::run_evolve(apps::parse_evolve_settings(description(run, tmp.path / "data"))).complete);
   require_same_outcome(tmp.path / "a", run);
 }

@@ -83,3 +83,23 @@ TEST_CASE("autospace run: the description is read strictly", "[apps][pipeline]")
   CHECK(train["arch"] == (dir / "run" / "search" / "arch.json").string());
   CHECK(apps::phase_description(s, "search")["space"] == (dir / "run" / "evolve" / "space.json").string());
 }
+
+TEST_CASE("autospace run checks every phase's section before the first phase starts", "[apps][pipeline]") {
+  const test::TempDir dir;
+  // A typo in the last phases' sections, whose inputs (the space, the arch) do not exist yet.
+  nas::Json d = pipeline(dir / "run");
+  d["train"]["train"]["lr"] = -1;
+  CHECK_THROWS_WITH(apps::run_pipeline(apps::parse_pipeline_settings(d)),
+                    Catch::Contains("phase train (") && Catch::Contains("train.lr"));
+  CHECK_FALSE(fs::exists(dir / "run"));  // nothing started, nothing recorded
+  d = pipeline(dir / "run");
+  d["search"]["search"]["epocs"] = 2;
+  CHECK_THROWS_WITH(apps::run_pipeline(apps::parse_pipeline_settings(d)),
+                    Catch::Contains("phase search (") && Catch::Contains("search.epocs"));
+  CHECK_FALSE(fs::exists(dir / "run"));
+  // An input no earlier phase of this run writes must exist now.
+  d = pipeline(dir / "run");
+  d["phases"] = {"train"};
+  CHECK_THROWS_WITH(apps::run_pipeline(apps::parse_pipeline_settings(d)),
+                    Catch::Contains("phase train (") && Catch::Contains("arch.json"));
+}

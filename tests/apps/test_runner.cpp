@@ -1,0 +1,164 @@
+// The phase runner on a toy phase: what it guarantees every phase (apps/run/runner.h).
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "apps/run/phase_main.h"
+#include "apps/run/runner.h"
+#include "tests/apps/test_train_eval_support.h"
+
+using namespace autospace;
+using namespace autospace::apps;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Counts `total` units; asks for a checkpoint every `checkpoint_every`; unit 3 is "non-finite".
+class CountingPhase final : public Phase {
+ public:
+  CountingPhase(RunBasics basics, std::int64_t total, std::int64_t checkpoint_every = 0)
+      : basics_(std::move(basics)), total_(total), checkpoint_every_(checkpoint_every) {}
+
+  PhaseSetup setup() const override {
+    PhaseSetup p{"count", &basics_};
+    p.cuda = cuda;
+    p.resolved = nas::Json{{"total", total_}};
+    p.classes = classes;
+    p.classes_owner = "the toy";
+    return p;
+  }
+  void build(PhaseContext& c, const std::optional<io::Checkpoint>& resume) override {
+    device = c.device;
+    resumed_from = resume ? resume->state.at("done").get<std::int64_t>() : -1;
+    done_ = resumed_from > 0 ? resumed_from : 0;
+  }
+  io::Checkpoint checkpoint() const override { return {{}, {}, {{"done", done_}}}; }
+  bool done() const override { return done_ == total_; }
+  std::int64_t total_steps() const override { return total_; }
+  PhaseCounters counters() const override { return {done_, 0}; }
+  std::string position() const override { return "unit " + std::to_string(done_); }
+  UnitReport next(PhaseContext&) override {
+    ++done_;
+    ++units_run;
+    return {.step = true, .items = 1, .checkpoint = checkpoint_every_ > 0 && done_ % checkpoint_every_ == 0,
+            .nonfinite = done_ == 3 ? "loss" : ""};
+  }
+  void finish(PhaseContext& c) override {
+    ++finished;
+    c.log({{"finished_at", done_}});
+  }
+
+  bool cuda = false;
+  int classes = 0;
+  Device device;
+  std::int64_t resumed_from = -2, units_run = 0;
+  int finished = 0;
+
+ private:
+  RunBasics basics_;
+  std::int64_t total_, checkpoint_every_, done_ = 0;
+};
+
+RunBasics basics(const fs::path& run_dir, const std::string& device = "cpu") {
+  RunBasics b;
+  b.run_dir = run_dir;
+  b.device = device;
+  b.threads = 1;
+  b.data = parse_data_settings(test::tiny_description(run_dir)["data"]);
+  return b;
+}
+
+RunControl quiet_stop_at(std::int64_t units) {
+  return {[=](const PhaseCounters& c) { return c.steps >= units; }, false};
+}
+
+}  // namespace
+
+TEST_CASE("runner: units run to the end, outputs once; a stop checkpoints and a rerun resumes there", "[apps][runner]") {
+  const test::TempDir dir;
+  CountingPhase straight(basics(dir / "straight"), 6);
+  CHECK(run_phase(straight, {{}, false}));
+  CHECK(straight.resumed_from == -1);  // a fresh start
+  CHECK(straight.units_run == 6);
+  CHECK(straight.finished == 1);
+  CHECK(fs::exists(dir / "straight" / "config.json"));
+  // No unit asked for a checkpoint, the runner wrote the finished state itself.
+  CHECK(io::load_checkpoint(dir / "straight" / "checkpoint.safetensors").state.at("done") == 6);
+
+  CountingPhase first(basics(dir / "run"), 6);
+  CHECK_FALSE(run_phase(first, quiet_stop_at(4)));
+  CHECK(first.units_run == 4);
+  CHECK(first.finished == 0);
+  REQUIRE(fs::exists(dir / "run" / "checkpoint.safetensors"));  // the stop wrote one
+  CHECK(io::load_checkpoint(dir / "run" / "checkpoint.safetensors").state.at("done") == 4);
+
+  CountingPhase second(basics(dir / "run"), 6);
+  CHECK(run_phase(second, {{}, false}));
+  CHECK(second.resumed_from == 4);
+  CHECK(second.units_run == 2);
+  CHECK(second.finished == 1);
+
+  // Finished before: no unit runs, the outputs are written again.
+  CountingPhase third(basics(dir / "run"), 6);
+  CHECK(run_phase(third, {{}, false}));
+  CHECK(third.units_run == 0);
+  CHECK(third.finished == 1);
+
+  // Another description for the same directory is refused, naming the difference.
+  CountingPhase other(basics(dir / "run"), 7);
+  CHECK_THROWS_WITH(run_phase(other, {{}, false}), Catch::Contains("first difference at total"));
+}
+
+TEST_CASE("runner: the checkpoints a unit asks for are written", "[apps][runner]") {
+  const test::TempDir dir;
+  CountingPhase phase(basics(dir / "run"), 5, 2);
+  const fs::path file = dir / "run" / "checkpoint.safetensors";
+  std::vector<std::int64_t> on_disk;  // before each unit
+  CHECK(run_phase(phase, {[&](const PhaseCounters&) {
+                            on_disk.push_back(fs::exists(file) ? io::load_checkpoint(file).state.at("done").get<std::int64_t>() : -1);
+                            return false;
+                          },
+                          false}));
+  CHECK(on_disk == std::vector<std::int64_t>{-1, -1, 2, 2, 4});
+}
+
+TEST_CASE("runner: one device rule and the class check for every phase", "[apps][runner]") {
+  const test::TempDir dir;
+  CountingPhase cpu_only(basics(dir / "a", "cuda"), 1);
+  CHECK(test::error_of([&] { run_phase(cpu_only, {{}, false}); })
+            .starts_with("device: \"cuda\": count runs on the CPU only so far"));
+  CountingPhase automatic(basics(dir / "b", "auto"), 1);
+  CHECK(run_phase(automatic, {{}, false}));
+  CHECK(automatic.device.is_cpu());
+  CountingPhase unknown(basics(dir / "c", "gpu"), 1);
+  CHECK(test::error_of([&] { run_phase(unknown, {{}, false}); }).starts_with("device: "));
+
+  CountingPhase classes(basics(dir / "d"), 1);
+  classes.classes = 5;
+  CHECK(test::error_of([&] { run_phase(classes, {{}, false}); }) ==
+        "data: the dataset has 2 classes but the toy classifies 5");
+}
+
+TEST_CASE("phase_main: exit status 2 for a bad command line, 1 for a bad description", "[apps][runner]") {
+  const test::TempDir dir;
+  const auto status = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "autospace-count");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    return phase_main("autospace-count", "usage: autospace-count RUN.json", static_cast<int>(argv.size()),
+                      argv.data(), {"--out"}, [&](const Invocation& run) -> std::unique_ptr<Phase> {
+                        const auto total = run.parse([&] { return nas::json_integer(run.description.at("total"), "total", 1, 9); });
+                        return std::make_unique<CountingPhase>(basics(dir / "run"), total);
+                      });
+  };
+  const fs::path good = dir / "good.json", bad = dir / "bad.json";
+  nas::write_json_file(good, {{"total", 2}});
+  nas::write_json_file(bad, {{"total", 20}});
+  CHECK(status({good.string()}) == 0);
+  CHECK(status({good.string(), "--out", "x"}) == 0);
+  CHECK(status({good.string(), "--frobnicate"}) == 2);
+  CHECK(status({good.string(), "--out"}) == 2);  // the option's value is missing
+  CHECK(status({(dir / "missing.json").string()}) == 2);
+  CHECK(status({dir.path().string()}) == 2);  // a directory
+  CHECK(status({bad.string()}) == 1);
+  CHECK(status({good.string(), "--set", "total=30"}) == 1);
+}
