@@ -83,55 +83,55 @@ void col2im(const Conv2dShape& s, const GemmView& v, std::int64_t n0, std::int64
   });
 }
 
-void gemm_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
-  const GemmView v = gemm_view(s);
+// The images in chunks whose patch matrix fits the column budget: `body(n0, images, col)`
+// gets the chunk's patch-matrix scratch, or null for a direct convolution, whose
+// activations are the patch matrix.
+template <class Body>
+void for_each_chunk(const Conv2dShape& s, const GemmView& v, const Body& body) {
   const std::int64_t chunk = images_per_chunk(s, v);
   Scratch col(v.direct ? 0 : static_cast<std::size_t>(chunk * v.positions * v.groups * v.patch) * sizeof(float));
-  for (std::int64_t n0 = 0; n0 < s.n; n0 += chunk) {
-    const std::int64_t images = chunk < s.n - n0 ? chunk : s.n - n0;
-    const float* a = x + n0 * s.in_h * s.in_w * s.in_c;
-    if (!v.direct) {
-      im2col(s, v, n0, images, x, col.as<float>());
-      a = col.as<float>();
-    }
+  for (std::int64_t n0 = 0; n0 < s.n; n0 += chunk)
+    body(n0, chunk < s.n - n0 ? chunk : s.n - n0, v.direct ? nullptr : col.as<float>());
+}
+
+// A chunk's patch matrix: its activations themselves when direct, else im2col'd into `col`.
+const float* patch_matrix(const Conv2dShape& s, const GemmView& v, std::int64_t n0, std::int64_t images,
+                          const float* x, float* col) {
+  if (!col) return x + n0 * s.in_h * s.in_w * s.in_c;
+  im2col(s, v, n0, images, x, col);
+  return col;
+}
+
+void gemm_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
+  const GemmView v = gemm_view(s);
+  for_each_chunk(s, v, [&](std::int64_t n0, std::int64_t images, float* col) {
     // y_g [M, out_per_group] = col_g [M, patch] w_g^T, the groups as a strided batch.
-    gemm(false, true, images * v.positions, v.out_per_group, v.patch, 1.0f, a, v.groups * v.patch, w, v.patch, 0.0f,
-         y + n0 * v.positions * s.out_c, s.out_c, {v.groups, v.patch, v.out_per_group * v.patch, v.out_per_group});
-  }
+    gemm(false, true, images * v.positions, v.out_per_group, v.patch, 1.0f, patch_matrix(s, v, n0, images, x, col),
+         v.groups * v.patch, w, v.patch, 0.0f, y + n0 * v.positions * s.out_c, s.out_c,
+         {v.groups, v.patch, v.out_per_group * v.patch, v.out_per_group});
+  });
   if (bias) add_bias(s.n * v.positions, s.out_c, bias, y);
 }
 
 void gemm_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
   const GemmView v = gemm_view(s);
-  const std::int64_t chunk = images_per_chunk(s, v);
-  Scratch dcol(v.direct ? 0 : static_cast<std::size_t>(chunk * v.positions * v.groups * v.patch) * sizeof(float));
-  for (std::int64_t n0 = 0; n0 < s.n; n0 += chunk) {
-    const std::int64_t images = chunk < s.n - n0 ? chunk : s.n - n0;
-    float* c = v.direct ? dx + n0 * s.in_h * s.in_w * s.in_c : dcol.as<float>();
-    // dcol_g [M, patch] = dy_g [M, out_per_group] w_g
+  for_each_chunk(s, v, [&](std::int64_t n0, std::int64_t images, float* dcol) {
+    // dcol_g [M, patch] = dy_g [M, out_per_group] w_g; direct: the patch gradients are dx.
     gemm(false, false, images * v.positions, v.patch, v.out_per_group, 1.0f, dy + n0 * v.positions * s.out_c,
-         s.out_c, w, v.patch, 0.0f, c, v.groups * v.patch,
+         s.out_c, w, v.patch, 0.0f, dcol ? dcol : dx + n0 * s.in_h * s.in_w * s.in_c, v.groups * v.patch,
          {v.groups, v.out_per_group, v.out_per_group * v.patch, v.patch});
-    if (!v.direct) col2im(s, v, n0, images, dcol.as<float>(), dx);
-  }
+    if (dcol) col2im(s, v, n0, images, dcol, dx);
+  });
 }
 
 void gemm_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw) {
   const GemmView v = gemm_view(s);
-  const std::int64_t chunk = images_per_chunk(s, v);
-  Scratch col(v.direct ? 0 : static_cast<std::size_t>(chunk * v.positions * v.groups * v.patch) * sizeof(float));
-  for (std::int64_t n0 = 0; n0 < s.n; n0 += chunk) {
-    const std::int64_t images = chunk < s.n - n0 ? chunk : s.n - n0;
-    const float* b = x + n0 * s.in_h * s.in_w * s.in_c;
-    if (!v.direct) {
-      im2col(s, v, n0, images, x, col.as<float>());
-      b = col.as<float>();
-    }
+  for_each_chunk(s, v, [&](std::int64_t n0, std::int64_t images, float* col) {
     // dw_g [out_per_group, patch] (+)= dy_g^T col_g, accumulating over chunks.
     gemm(true, false, v.out_per_group, v.patch, images * v.positions, 1.0f, dy + n0 * v.positions * s.out_c, s.out_c,
-         b, v.groups * v.patch, n0 == 0 ? 0.0f : 1.0f, dw, v.patch,
+         patch_matrix(s, v, n0, images, x, col), v.groups * v.patch, n0 == 0 ? 0.0f : 1.0f, dw, v.patch,
          {v.groups, v.out_per_group, v.patch, v.out_per_group * v.patch});
-  }
+  });
 }
 
 }  // namespace
