@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "engine/nn/buffer_snapshot.h"
 #include "engine/nn/dropout.h"
 #include "engine/ops/batch_norm.h"
 #include "engine/ops/cross_entropy.h"
@@ -114,6 +115,7 @@ StepResult Evolution::score_step(const Tensor& x, const Tensor& labels) {
   supernet_->train();
   Rng rng({seed_, RngPurpose::architecture_sampling, 1, static_cast<std::uint32_t>(score_steps_)});
   supernet_->sample(rng);
+  const nn::BufferSnapshot buffers(*supernet_);  // a skipped step must not move the BN statistics
   StepResult r;
   {
     const auto sync = parallel_.batch_norm_scope();
@@ -130,6 +132,8 @@ StepResult Evolution::score_step(const Tensor& x, const Tensor& labels) {
     std::vector<GatedLayer*> gates;
     for (std::size_t l = 0; l < supernet_->layers(); ++l) gates.push_back(&supernet_->gate(l));
     step_gate_logits(gates, *scores_, settings_.score_lr, {settings_.compensation, settings_.compensation_max});
+  } else {
+    buffers.restore();
   }
   scores_->zero_grad();
   ++score_steps_;

@@ -1,6 +1,7 @@
 #include "nas/evaluation/evaluate.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "engine/autograd/node.h"
 #include "engine/nn/accuracy.h"
@@ -8,6 +9,8 @@
 #include "kernels/common/check.h"
 
 namespace autospace::nas {
+
+bool Evaluation::finite() const { return nonfinite == 0 && std::isfinite(loss); }
 
 Evaluation evaluate(nn::Module& model, data::Loader& loader, const data::Normalization& normalization, Device device,
                     dist::Communicator* comm) {
@@ -24,13 +27,15 @@ Evaluation evaluate(nn::Module& model, data::Loader& loader, const data::Normali
     loss_sum += ops::softmax_cross_entropy(logits, batch->labels.to(device)).item() * static_cast<double>(batch->size());
     top1 += nn::count_topk_correct(logits, batch->labels, 1);
     top5 += nn::count_topk_correct(logits, batch->labels, std::min<int>(5, static_cast<int>(logits.dim(1))));
+    e.nonfinite += nn::count_nonfinite_rows(logits);
     e.images += batch->size();
   }
   model.train(was_training);
   if (comm && comm->world() > 1) {
-    const Tensor counts = Tensor::from_int64({top1, top5, e.images}, {3});
+    const Tensor counts = Tensor::from_int64({top1, top5, e.images, e.nonfinite}, {4});
     comm->all_reduce(counts, dist::ReduceOp::sum);
-    top1 = counts.data<std::int64_t>()[0], top5 = counts.data<std::int64_t>()[1], e.images = counts.data<std::int64_t>()[2];
+    const std::int64_t* c = counts.data<std::int64_t>();
+    top1 = c[0], top5 = c[1], e.images = c[2], e.nonfinite = c[3];
     // The loss sum travels as a float and its rounding error (the trick of sync BN), so
     // it keeps the local double sums' precision.
     const Tensor loss = Tensor::from_vector({static_cast<float>(loss_sum), 0.f}, {2});

@@ -13,6 +13,10 @@ namespace autospace::nas {
 struct Evaluation {
   double top1 = 0, top5 = 0, loss = 0;
   std::int64_t images = 0;
+  std::int64_t nonfinite = 0;  // images whose logits held a NaN or an infinity (never correct)
+
+  // A figure to trust: every output finite (a diverged network's are not).
+  bool finite() const;
 };
 
 // Runs epoch 0 of `loader` through `model` in eval mode (restoring its previous mode).

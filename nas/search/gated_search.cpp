@@ -4,6 +4,7 @@
 
 #include "engine/autograd/node.h"
 #include "engine/nn/accuracy.h"
+#include "engine/nn/buffer_snapshot.h"
 #include "engine/ops/cross_entropy.h"
 #include "kernels/common/check.h"
 
@@ -90,6 +91,7 @@ ArchStepResult GatedSearch::gradient_step(const Tensor& x, const Tensor& labels)
   supernet_->train();
   Rng rng({seed_, RngPurpose::architecture_sampling, 1, static_cast<std::uint32_t>(arch_steps_)});
   supernet_->sample(rng, GatePaths::both);
+  const nn::BufferSnapshot buffers(*supernet_);  // a skipped step must not move the BN statistics
   ArchStepResult r;
   Tensor ce;
   {
@@ -121,6 +123,8 @@ ArchStepResult GatedSearch::gradient_step(const Tensor& x, const Tensor& labels)
     std::vector<GatedLayer*> gates;
     for (std::size_t l = 0; l < supernet_->layers(); ++l) gates.push_back(&supernet_->gate(l));
     step_gate_logits(gates, *arch_, settings_.arch_lr, {false, 1.f});
+  } else {
+    buffers.restore();
   }
   return r;
 }
@@ -131,6 +135,7 @@ ArchStepResult GatedSearch::reinforce_step(const Tensor& x, const Tensor& labels
   const ArchChoice path = draw_path(rng);
   const std::vector<std::vector<double>> p = probabilities();
   supernet_->fix(path);
+  const nn::BufferSnapshot buffers(*supernet_);  // a skipped step must not move the BN statistics
   ArchStepResult r;
   {
     NoGradGuard no_grad;
@@ -154,6 +159,8 @@ ArchStepResult GatedSearch::reinforce_step(const Tensor& x, const Tensor& labels
   if (r.applied) {
     arch_->step(settings_.arch_lr);
     baseline_ = baseline_ ? settings_.baseline_decay * *baseline_ + (1 - settings_.baseline_decay) * r.reward : r.reward;
+  } else {
+    buffers.restore();
   }
   return r;
 }

@@ -1,5 +1,6 @@
 #include "nas/supernet/weight_training.h"
 
+#include "engine/nn/buffer_snapshot.h"
 #include "engine/ops/cross_entropy.h"
 
 namespace autospace::nas {
@@ -12,6 +13,7 @@ std::vector<optim::ParamGroup> weight_decay_groups(const std::vector<NamedTensor
 StepResult train_weights(nn::Module& net, optim::SGD& sgd, optim::NonFiniteGuard& guard, double grad_clip,
                          const Tensor& x, const Tensor& labels, float lr, const DataParallel& parallel) {
   net.train();
+  const nn::BufferSnapshot buffers(net);  // a skipped step must not move the BN statistics
   StepResult r;
   {
     const auto sync = parallel.batch_norm_scope();
@@ -23,6 +25,7 @@ StepResult train_weights(nn::Module& net, optim::SGD& sgd, optim::NonFiniteGuard
   const double norm = grad_clip > 0 ? optim::clip_grad_norm(sgd.parameters(), grad_clip) : optim::grad_norm(sgd.parameters());
   r.applied = guard.accept(r.loss, norm);
   if (r.applied) sgd.step(lr);
+  else buffers.restore();
   sgd.zero_grad();
   return r;
 }

@@ -6,7 +6,6 @@
 #include "apps/run/data_setup.h"
 #include "apps/run/progress.h"
 #include "apps/run/run_directory.h"
-#include "engine/nn/accuracy.h"
 #include "tests/nas/nas_test_helpers.h"
 
 using namespace autospace;
@@ -63,14 +62,6 @@ TEST_CASE("durations print compactly", "[apps]") {
   CHECK(Progress::format_duration(12.2) == "12s");
   CHECK(Progress::format_duration(245) == "4m05s");
   CHECK(Progress::format_duration(3720) == "1h02m");
-}
-
-TEST_CASE("top-k counting ranks ties stably", "[apps]") {
-  const Tensor logits = Tensor::from_vector({0.1f, 0.9f, 0.5f, 0.3f, 0.3f, 0.3f}, {2, 3});
-  const Tensor labels = Tensor::from_int64({2, 2}, {2});
-  CHECK(nn::count_topk_correct(logits, labels, 1) == 0);
-  CHECK(nn::count_topk_correct(logits, labels, 2) == 1);  // row 1: label 2 ties with two earlier entries
-  CHECK(nn::count_topk_correct(logits, labels, 3) == 2);
 }
 
 TEST_CASE("a generated synthetic folder is reused only for the settings it was made with", "[apps][data]") {

@@ -1,8 +1,10 @@
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <fstream>
 
 #include "apps/phases/eval/eval_phase.h"
 #include "apps/phases/train/train_phase.h"
+#include "apps/run/runner.h"
 #include "engine/optim/weight_ema.h"
 #include "engine/io/weights_file.h"
 #include "engine/nn/dropout.h"
@@ -316,4 +318,43 @@ TEST_CASE("train: the CIFAR-10 MobileNetV2 config trains on cifar10-small", "[ap
   const TrainOutcome outcome = run_training(s, quiet([](std::int64_t done) { return done == 3; }));
   CHECK(outcome.steps_done == 3);
   CHECK(fs::exists(s.run_dir / "checkpoint.safetensors"));
+}
+
+TEST_CASE("eval: diverged weights score 0%, are reported as not finite and exit 5", "[apps][eval]") {
+  const test::TempDir dir;
+  RunSettings s = test::tiny_settings(dir / "run");
+  auto model = nas::build_network(s.arch, 1);
+  model->named_parameters().back().second.data<float>()[0] = std::nanf("");  // the classifier: every row NaN
+  s.eval.weights = dir / "diverged.safetensors";
+  s.eval.latency.runs = 0;
+  io::save_weights(s.eval.weights, *model, {{"arch_name", s.arch.name}});
+  const std::unique_ptr<Phase> eval = make_eval_phase(s, {.print = false});
+  REQUIRE(run_phase(*eval, {.print = false}));
+  CHECK(eval->exit_status() == 5);
+  const nas::Json report = nas::read_json_file(s.eval_output());
+  CHECK(report.at("top1") == 0.0);
+  CHECK(report.at("nonfinite_images") == report.at("images"));
+  CHECK(report.at("loss").is_null());  // NaN: JSON has none
+}
+
+TEST_CASE("train: a diverged run keeps no non-finite best, says so (exit 5) and resumes", "[apps][train]") {
+  const test::TempDir dir;
+  RunSettings s = test::tiny_settings(dir / "run");
+  s.train.epochs = 2;
+  s.train.lr = 1e20;  // the first steps blow the weights up, the rest are non-finite and skipped
+  s.train.warmup_epochs = 0;
+  s.train.max_nonfinite = 100000;
+  const std::unique_ptr<Phase> train = make_train_phase(s);
+  REQUIRE(run_phase(*train, {.print = false}));
+  CHECK(train->exit_status() == 5);
+  const nas::Json summary = nas::read_json_file(dir / "run" / "summary.json");
+  CHECK(summary.at("best").is_null());
+  CHECK(summary.at("nonfinite_skipped").get<std::int64_t>() > 0);
+  CHECK(summary.at("last").at("top1") == 0.0);  // NaN logits never count as correct
+  CHECK(summary.at("last").at("nonfinite") == summary.at("last").at("images"));
+  CHECK_FALSE(fs::exists(dir / "run" / "best.safetensors"));
+  // The null losses read back: a second start finds the run finished.
+  const std::unique_ptr<Phase> again = make_train_phase(s);
+  CHECK(run_phase(*again, {.print = false}));
+  CHECK(again->exit_status() == 5);
 }

@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "engine/nn/accuracy.h"
 #include "engine/nn/batch_norm.h"
+#include "engine/nn/buffer_snapshot.h"
 #include "engine/nn/conv2d.h"
 #include "engine/nn/linear.h"
 #include "engine/nn/residual_block.h"
@@ -10,6 +12,7 @@
 #include "engine/ops/activation.h"
 #include "engine/ops/broadcast_mul.h"
 #include "engine/ops/pool.h"
+#include "engine/rng/rng.h"
 #include "kernels/ref/batch_norm.h"
 #include "kernels/ref/conv2d.h"
 #include "tests/support/test_support.h"
@@ -203,4 +206,35 @@ TEST_CASE("residual block matches its definition and passes the gradient check",
         },
         options);
   }
+}
+
+TEST_CASE("top-k counting ranks ties stably and never counts a non-finite row", "[nn]") {
+  const Tensor logits = Tensor::from_vector({0.1f, 0.9f, 0.5f, 0.3f, 0.3f, 0.3f}, {2, 3});
+  const Tensor labels = Tensor::from_int64({2, 2}, {2});
+  CHECK(nn::count_topk_correct(logits, labels, 1) == 0);
+  CHECK(nn::count_topk_correct(logits, labels, 2) == 1);  // row 1: label 2 ties with two earlier entries
+  CHECK(nn::count_topk_correct(logits, labels, 3) == 2);
+  CHECK(nn::count_nonfinite_rows(logits) == 0);
+  // A diverged network: NaN compares false everywhere, so a rank count alone would put the
+  // label on top; an infinite logit would win with any label.
+  const float nan = std::nanf(""), inf = INFINITY;
+  const Tensor diverged = Tensor::from_vector({nan, nan, nan, 0.1f, inf, 0.2f, 0.1f, 0.9f, 0.5f}, {3, 3});
+  const Tensor targets = Tensor::from_int64({0, 1, 1}, {3});
+  CHECK(nn::count_topk_correct(diverged, targets, 1) == 1);  // only the finite row 2
+  CHECK(nn::count_topk_correct(diverged, targets, 3) == 1);
+  CHECK(nn::count_nonfinite_rows(diverged) == 2);
+}
+
+TEST_CASE("a buffer snapshot puts the BN running statistics back", "[nn]") {
+  nn::BatchNorm2d bn(3);
+  bn.train();
+  bn.forward(random_normal({2, 4, 4, 3}, {1, RngPurpose::test, 0, 1}));
+  const std::vector<float> mean = bn.running_mean().to_vector();
+  const nn::BufferSnapshot snapshot(bn);
+  Tensor poisoned = random_normal({2, 4, 4, 3}, {1, RngPurpose::test, 0, 2});
+  poisoned.data<float>()[0] = std::nanf("");
+  bn.forward(poisoned);
+  CHECK(std::isnan(bn.running_mean().to_vector()[0]));
+  snapshot.restore();
+  CHECK(bn.running_mean().to_vector() == mean);
 }

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <map>
 
 #include "nas/dea/evolution.h"
 #include "tests/nas/tiny_dea.h"
@@ -88,4 +91,26 @@ TEST_CASE("DEA settings are checked", "[dea][evolution]") {
   DeaSettings s = test::tiny_dea_settings();
   s.supernet_cells = 7;
   CHECK_THROWS_WITH(Evolution(test::tiny_dea_backbone(), s, 1, 10), Catch::Contains("population (6) >= supernet_cells (7)"));
+}
+
+TEST_CASE("DEA: a skipped non-finite step changes no weight and no BN statistic", "[dea][evolution]") {
+  Evolution evo(test::tiny_dea_backbone(), test::tiny_dea_settings(), 5, 12);
+  run_steps(evo, 4);
+  std::map<std::string, std::vector<float>> before;
+  for (const auto& [name, t] : evo.tensors()) before[name] = t.to_vector();
+  Tensor poisoned = batch_images(4, false);
+  poisoned.data<float>()[0] = std::nanf("");
+  CHECK_FALSE(evo.weight_step(poisoned, batch_labels(4), 0.05f).applied);
+  CHECK_FALSE(evo.score_step(poisoned, batch_labels(5)).applied);
+  std::size_t compared = 0;
+  for (const auto& [name, t] : evo.tensors()) {
+    const auto it = before.find(name);
+    if (it == before.end()) continue;  // a bank slot the skipped step created (fresh values)
+    INFO(name);
+    const std::vector<float> now = t.to_vector();
+    CHECK(std::equal(now.begin(), now.end(), it->second.begin(), it->second.end(),
+                     [](float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }));
+    ++compared;
+  }
+  CHECK(compared == before.size());
 }

@@ -134,6 +134,9 @@ class EvalPhase final : public Phase {
     on_rank0(c.comm, "measuring latency and writing the evaluation", [&] { report_ = write_report(c); });
   }
 
+  // 5: the network's outputs are not finite (diverged weights).
+  int exit_status() const override { return result_ && !result_->finite() ? 5 : 0; }
+
   const nas::Json& report() const { return report_; }
 
  private:
@@ -168,6 +171,7 @@ class EvalPhase final : public Phase {
                         {"top1", e.top1},
                         {"top5", e.top5},
                         {"loss", e.loss},
+                        {"nonfinite_images", e.nonfinite},
                         {"madds", cost.madds},
                         {"params", cost.params},
                         {"latency", latency_json(latency)}};
@@ -179,6 +183,10 @@ class EvalPhase final : public Phase {
     const std::filesystem::path output = s_.eval_output();
     if (output.has_parent_path()) std::filesystem::create_directories(output.parent_path());
     nas::write_json_file(output, report);
+    if (!e.finite())
+      std::fprintf(stderr, "[eval] the outputs are not finite on %lld of %lld images (diverged weights?): the "
+                   "accuracy counts them as wrong\n", static_cast<long long>(e.nonfinite),
+                   static_cast<long long>(e.images));
     if (!control_.print) return report;
 
     std::printf("%s (%s)\n  weights  %s\n", arch.name.c_str(), s_.arch_origin().c_str(),

@@ -9,6 +9,7 @@
 #include "engine/dist/gradient_reducer.h"
 #include "engine/io/weights_file.h"
 #include "engine/nn/accuracy.h"
+#include "engine/nn/buffer_snapshot.h"
 #include "engine/nn/classification_meter.h"
 #include "engine/nn/dropout.h"
 #include "engine/ops/cross_entropy.h"
@@ -41,18 +42,21 @@ struct EpochEvaluation {
   nas::Evaluation result;
 
   nas::Json to_json() const {
-    return {{"epoch", epoch},       {"weights", weights},     {"top1", result.top1},
-            {"top5", result.top5}, {"loss", result.loss}, {"images", result.images}};
+    return {{"epoch", epoch},       {"weights", weights},     {"top1", result.top1},   {"top5", result.top5},
+            {"loss", result.loss}, {"images", result.images}, {"nonfinite", result.nonfinite}};
   }
 };
+
+// JSON has no NaN: a diverged evaluation's loss is written as null.
+double number_or_nan(const nas::Json& j) { return j.is_null() ? std::nan("") : j.get<double>(); }
 
 nas::Json to_json(const std::optional<EpochEvaluation>& e) { return e ? e->to_json() : nas::Json(); }
 
 std::optional<EpochEvaluation> evaluation_from_json(const nas::Json& j) {
   if (j.is_null()) return std::nullopt;
   return EpochEvaluation{j.at("epoch").get<std::int64_t>(), j.at("weights").get<std::string>(),
-                         {j.at("top1").get<double>(), j.at("top5").get<double>(), j.at("loss").get<double>(),
-                          j.at("images").get<std::int64_t>()}};
+                         {j.at("top1").get<double>(), j.at("top5").get<double>(), number_or_nan(j.at("loss")),
+                          j.at("images").get<std::int64_t>(), j.value("nonfinite", std::int64_t{0})}};
 }
 
 // What the checkpoint carries besides tensors. Randomness needs nothing: every stream is
@@ -105,18 +109,22 @@ class TrainPhase final : public Phase {
   }
   void finish(PhaseContext& c) override;
 
+  // 5: no evaluation had finite outputs (the training diverged).
+  int exit_status() const override { return state_.best ? 0 : 5; }
+
   const nas::Json& summary() const { return summary_; }
 
  private:
   std::int64_t steps_done() const { return state_.epoch * steps_per_epoch_ + state_.step; }
   void restore(const io::Checkpoint& checkpoint, const std::string& source);
+  void read_loop_state(const nas::Json& state, const std::string& source);
   UnitReport train_step(PhaseContext& c);
   void end_epoch(PhaseContext& c);
   // Every rank evaluates its share of the validation set (with rank 0's BN statistics);
   // the results, the same on every rank, are over the whole set.
   void evaluate_epoch(PhaseContext& c, std::optional<EpochEvaluation>& raw, std::optional<EpochEvaluation>& averaged);
   void save_epoch(PhaseContext& c, const std::optional<EpochEvaluation>& raw,
-                  const std::optional<EpochEvaluation>& averaged);  // rank 0
+                  const std::optional<EpochEvaluation>& averaged, bool best_changed);  // rank 0
   io::WeightsMetadata weights_metadata(const std::optional<EpochEvaluation>& evaluation, const std::string& source) const;
 
   const RunSettings s_;
@@ -191,6 +199,14 @@ void TrainPhase::restore(const io::Checkpoint& checkpoint, const std::string& so
   if (ema_) nn::load_state(ema_->shadow(), ema_state, source + " (weight EMA)");
   else if (!ema_state.empty()) AUTOSPACE_THROW(source, ": holds a weight EMA but train.ema_decay is 0");
 
+  try {
+    read_loop_state(j, source);
+  } catch (const nas::Json::exception& e) {
+    AUTOSPACE_THROW(source, ": the checkpoint's state is not what this version writes: ", e.what());
+  }
+}
+
+void TrainPhase::read_loop_state(const nas::Json& j, const std::string& source) {
   state_.epoch = j.at("epoch").get<std::int64_t>();
   state_.step = j.at("step").get<std::int64_t>();
   if (state_.step > steps_per_epoch_)
@@ -242,6 +258,7 @@ UnitReport TrainPhase::train_step(PhaseContext& c) {
     // position on every rank would share its dropout and drop-path masks.
     nn::set_rng_step(*model_, static_cast<std::uint32_t>(state_.epoch), c.parallel.mask_step(state_.step));
     optimizer_->zero_grad();
+    const nn::BufferSnapshot buffers(*model_);  // a skipped step must not move the BN statistics
     const Tensor labels = batch.labels.to(c.device);
     Tensor logits, loss;
     {
@@ -267,13 +284,23 @@ UnitReport TrainPhase::train_step(PhaseContext& c) {
       correct = std::llround(t[1]);
       loss_value = t[0] / t[2];
     }
-    if (guard_->accept(loss_value, norm)) {
+    bool accepted = false;
+    try {
+      accepted = guard_->accept(loss_value, norm);
+    } catch (const Error& e) {
+      AUTOSPACE_THROW(e.what(), "; the skipped steps changed nothing, so ", c.checkpoint_file.string(),
+                      " holds the state before them: continue in a new run directory with a lower train.lr or "
+                      "with train.grad_clip");
+    }
+    if (accepted) {
       optimizer_->step(lr);
       if (ema_) ema_->update(*model_);
       state_.epoch_meter.add(loss_value, correct, images);
       interval_.add(loss_value, correct, images);
     } else {
       // Nor counted in the metrics, whose means would turn non-finite for good.
+      buffers.restore();
+      optimizer_->zero_grad();
       ++state_.nonfinite_skipped;
       report.nonfinite = std::isfinite(loss_value) ? "gradient" : "loss";
     }
@@ -322,7 +349,16 @@ io::WeightsMetadata TrainPhase::weights_metadata(const std::optional<EpochEvalua
 void TrainPhase::end_epoch(PhaseContext& c) {
   std::optional<EpochEvaluation> raw, averaged;
   evaluate_epoch(c, raw, averaged);
-  on_rank0(c.comm, "saving epoch " + std::to_string(state_.epoch + 1), [&] { save_epoch(c, raw, averaged); });
+  // The best so far: the highest validation top-1 of the raw or the EMA weights, decided on
+  // every rank (the evaluations are the same everywhere). A diverged network is never best.
+  bool best_changed = false;
+  for (const auto* e : {&raw, &averaged})
+    if (*e && (*e)->result.finite() && (!state_.best || (*e)->result.top1 > state_.best->result.top1)) {
+      state_.best = *e;
+      best_changed = true;
+    }
+  on_rank0(c.comm, "saving epoch " + std::to_string(state_.epoch + 1),
+           [&] { save_epoch(c, raw, averaged, best_changed); });
   ++state_.epoch;
   state_.step = 0;
   state_.epoch_meter = {};
@@ -356,7 +392,7 @@ void TrainPhase::evaluate_epoch(PhaseContext& c, std::optional<EpochEvaluation>&
 }
 
 void TrainPhase::save_epoch(PhaseContext& c, const std::optional<EpochEvaluation>& raw,
-                            const std::optional<EpochEvaluation>& averaged) {
+                            const std::optional<EpochEvaluation>& averaged, bool best_changed) {
   const RunDirectory& run = *c.directory;
   const std::int64_t epoch = state_.epoch + 1;
   nas::Json record = {{"kind", "epoch"},
@@ -368,14 +404,10 @@ void TrainPhase::save_epoch(PhaseContext& c, const std::optional<EpochEvaluation
   if (averaged) record["val_ema"] = averaged->to_json();
   io::save_weights(run.file("last.safetensors"), *model_, weights_metadata(raw, "raw"));
   if (ema_) io::save_weights(run.file("last_ema.safetensors"), ema_->shadow(), weights_metadata(averaged, "ema"));
-  // best.safetensors: the highest validation top-1 so far, of the raw or the EMA weights.
-  const auto keep_if_best = [&](const std::optional<EpochEvaluation>& evaluation, const nn::Module& weights) {
-    if (!evaluation || (state_.best && evaluation->result.top1 <= state_.best->result.top1)) return;
-    state_.best = evaluation;
-    io::save_weights(run.file("best.safetensors"), weights, weights_metadata(evaluation, evaluation->weights));
-  };
-  keep_if_best(raw, *model_);
-  if (ema_) keep_if_best(averaged, ema_->shadow());
+  if (best_changed) {
+    const nn::Module& weights = state_.best->weights == "ema" ? ema_->shadow() : *model_;
+    io::save_weights(run.file("best.safetensors"), weights, weights_metadata(state_.best, state_.best->weights));
+  }
   if (state_.best) record["best_top1"] = state_.best->result.top1;
   record["nonfinite_skipped"] = state_.nonfinite_skipped;
   record["seconds"] = state_.wall_seconds + seconds_since(start_);
@@ -407,6 +439,12 @@ void TrainPhase::finish(PhaseContext& c) {
               {"wall_seconds", state_.wall_seconds + seconds_since(start_)},
               {"device", c.device.str()}};
   on_rank0(c.comm, "writing summary.json", [&] { nas::write_json_file(c.directory->file("summary.json"), summary_); });
+  if (!state_.best) {
+    std::fprintf(stderr, "[train] done, but no evaluation had finite outputs: the training diverged and no "
+                 "best.safetensors was written; run again in a new run directory with a lower train.lr or with "
+                 "train.grad_clip\n");
+    return;
+  }
   if (c.print)
     std::printf("[train] done: %s, %lld MAdds, %lld params, best top-1 %.2f%% (epoch %lld, %s weights) -> %s\n",
                 arch_.name.c_str(), static_cast<long long>(cost.madds), static_cast<long long>(cost.params),
