@@ -1,5 +1,12 @@
 #include "apps/run/run_directory.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "kernels/common/check.h"
 
 namespace autospace::apps {
@@ -31,18 +38,73 @@ std::string first_difference(const nas::Json& a, const nas::Json& b, const std::
   return a == b ? "" : here;
 }
 
+namespace {
+
+// Takes the exclusive lock of `dir`; the file keeps the holder's pid for the message.
+int lock_directory(const std::filesystem::path& dir) {
+  const std::filesystem::path file = dir / ".lock";
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) AUTOSPACE_THROW(file.string(), ": cannot open the run directory's lock: ", std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char holder[32] = {};
+    const ssize_t n = ::pread(fd, holder, sizeof holder - 1, 0);
+    ::close(fd);
+    AUTOSPACE_THROW(dir.string(), ": the run directory is in use by process ", n > 0 ? holder : "(unknown)",
+                    "; wait for that run to end or stop it (one process per run directory)");
+  }
+  const std::string pid = std::to_string(::getpid());
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size()))
+    AUTOSPACE_THROW(file.string(), ": cannot write the lock holder: ", std::strerror(errno));
+  return fd;
+}
+
+// ".<name>.tmp.<pid>": an atomic write (engine/io/atomic_file.h) a killed process left.
+bool is_stale_temporary(const std::filesystem::path& file) {
+  const std::string name = file.filename().string();
+  return name.size() > 1 && name[0] == '.' && name.find(".tmp.") != std::string::npos;
+}
+
+// Nothing but the description and an empty metrics.jsonl: a start that failed early.
+bool never_started(const std::filesystem::path& dir) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name == "config.json" || name == ".lock") continue;
+    if (name == "metrics.jsonl" && entry.is_regular_file() && entry.file_size() == 0) continue;
+    return false;
+  }
+  return true;
+}
+
+nas::Json without_run_dir(nas::Json j) {
+  if (j.is_object()) j.erase("run_dir");
+  return j;
+}
+
+}  // namespace
+
 RunDirectory::RunDirectory(std::filesystem::path path, const nas::Json& resolved) : path_(std::move(path)) {
   std::filesystem::create_directories(path_);
+  lock_.fd = lock_directory(path_);
+  for (const auto& entry : std::filesystem::directory_iterator(path_))
+    if (entry.is_regular_file() && is_stale_temporary(entry.path())) std::filesystem::remove(entry.path());
   const auto config = path_ / "config.json";
-  if (std::filesystem::exists(config)) {
+  if (std::filesystem::exists(config) && !never_started(path_)) {
     const nas::Json previous = nas::read_json_file(config);
-    const std::string diff = first_difference(previous, resolved);
+    const std::string diff = first_difference(without_run_dir(previous), without_run_dir(resolved));
     if (!diff.empty())
       AUTOSPACE_THROW(config.string(), ": this run directory was started with a different description (first "
                       "difference at ", diff, "); use another run directory or the same settings to resume");
   } else {
     nas::write_json_file(config, resolved);
   }
+  open_metrics();
+}
+
+RunDirectory::Lock::~Lock() {
+  if (fd >= 0) ::close(fd);
+}
+
+void RunDirectory::open_metrics() {
   metrics_.open(path_ / "metrics.jsonl", std::ios::app);
   if (!metrics_) AUTOSPACE_THROW((path_ / "metrics.jsonl").string(), ": cannot open for appending");
 }
@@ -50,6 +112,28 @@ RunDirectory::RunDirectory(std::filesystem::path path, const nas::Json& resolved
 void RunDirectory::log(const nas::Json& record) {
   metrics_ << record.dump() << '\n';
   metrics_.flush();
+}
+
+std::int64_t RunDirectory::metrics_records() {
+  metrics_.flush();
+  std::ifstream in(path_ / "metrics.jsonl");
+  std::int64_t records = 0;
+  for (std::string line; std::getline(in, line);) ++records;
+  return records;
+}
+
+void RunDirectory::truncate_metrics(std::int64_t records) {
+  const auto file = path_ / "metrics.jsonl";
+  std::uintmax_t keep = 0;
+  {
+    std::ifstream in(file);
+    std::string line;
+    for (std::int64_t r = 0; r < records && std::getline(in, line); ++r) keep += line.size() + 1;
+  }
+  if (std::filesystem::file_size(file) <= keep) return;
+  metrics_.close();
+  std::filesystem::resize_file(file, keep);
+  open_metrics();
 }
 
 }  // namespace autospace::apps

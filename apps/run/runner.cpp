@@ -10,6 +10,9 @@ namespace autospace::apps {
 
 namespace {
 
+// The checkpoint state's record of how many lines metrics.jsonl had when it was written.
+constexpr const char* kMetricsRecords = "metrics_records";
+
 Device select_device(const PhaseSetup& setup, const dist::Communicator& comm) {
   const RunBasics& b = *setup.basics;
   if (b.threads > 0) set_num_threads(b.threads);
@@ -79,11 +82,15 @@ bool run_phase(Phase& phase, const RunControl& control) {
     resume = io::load_checkpoint(context.checkpoint_file);
     check_same_world(comm, resume->state, context.checkpoint_file.string());
   }
+  // What a killed run logged after its last checkpoint, the resumed run logs again.
+  if (resume && directory && resume->state.contains(kMetricsRecords))
+    directory->truncate_metrics(resume->state.at(kMetricsRecords).get<std::int64_t>());
   phase.build(context, resume);
   const char* name = setup.name.c_str();
   if (resume && context.print) {
     if (phase.done()) std::printf("[%s] %s finished before (%s)\n", name, setup.basics->run_dir.c_str(), phase.position().c_str());
     else std::printf("[%s] resuming %s at %s\n", name, setup.basics->run_dir.c_str(), phase.position().c_str());
+    std::fflush(stdout);
   }
 
   install_stop_handlers();
@@ -91,7 +98,9 @@ bool run_phase(Phase& phase, const RunControl& control) {
   context.progress = &progress;
   bool saved = resume.has_value();  // the checkpoint on disk holds the state as it is now
   const auto save = [&] {
-    save_checkpoint_on_rank0(comm, context.checkpoint_file, phase.checkpoint());
+    io::Checkpoint checkpoint = phase.checkpoint();
+    if (directory) checkpoint.state[kMetricsRecords] = directory->metrics_records();
+    save_checkpoint_on_rank0(comm, context.checkpoint_file, std::move(checkpoint));
     saved = true;
   };
   while (!phase.done()) {

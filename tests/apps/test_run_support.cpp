@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 #include "apps/run/command_line.h"
 #include "apps/run/data_setup.h"
@@ -37,25 +38,64 @@ TEST_CASE("overrides (--set) parse JSON values and create nested keys", "[apps]"
 }
 
 TEST_CASE("run directory keeps its description, refuses a different one and appends metrics", "[apps]") {
-  const fs::path dir = fs::temp_directory_path() / ("autospace-rundir-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
+  const test::TempDir tmp;
+  const fs::path dir = tmp.path() / "run";
   const nas::Json config = nas::Json::parse(R"({"seed": 1, "train": {"epochs": 2}})");
   {
     RunDirectory run(dir, config);
     run.log({{"step", 1}, {"loss", 2.5}});
     run.log({{"step", 2}, {"loss", 2.0}});
     CHECK_FALSE(run.has_checkpoint());
+    CHECK(run.metrics_records() == 2);
   }
-  RunDirectory again(dir, config);  // same description: resumes
-  again.log({{"step", 3}});
-  std::ifstream in(dir / "metrics.jsonl");
-  int lines = 0;
-  for (std::string line; std::getline(in, line);) ++lines;
-  CHECK(lines == 3);
+  {
+    RunDirectory again(dir, config);  // same description: resumes
+    again.log({{"step", 3}});
+    CHECK(again.metrics_records() == 3);
+    // One process per directory: a second one is refused, naming the holder.
+    CHECK(test::error_of([&] { RunDirectory(dir, config); }) ==
+          dir.string() + ": the run directory is in use by process " + std::to_string(::getpid()) +
+              "; wait for that run to end or stop it (one process per run directory)");
+  }
   nas::Json changed = config;
   changed["train"]["epochs"] = 3;
   CHECK_THROWS_WITH(RunDirectory(dir, changed), Catch::Contains("first difference at train.epochs"));
-  fs::remove_all(dir);
+  // run_dir's spelling does not matter: this is the directory.
+  nas::Json respelled = config;
+  respelled["run_dir"] = "./elsewhere/../run";
+  CHECK_NOTHROW(RunDirectory(dir, respelled));
+}
+
+TEST_CASE("run directory: a failed start takes a corrected description; stale temporaries go", "[apps]") {
+  const test::TempDir tmp;
+  const fs::path dir = tmp.path() / "run";
+  const nas::Json config = nas::Json::parse(R"({"train": {"epochs": 2}})");
+  { RunDirectory failed(dir, config); }  // failed before its first record
+  nas::Json corrected = config;
+  corrected["train"]["epochs"] = 3;
+  {
+    RunDirectory run(dir, corrected);
+    CHECK(nas::read_json_file(dir / "config.json") == corrected);
+    run.log({{"step", 1}});
+  }
+  CHECK_THROWS_WITH(RunDirectory(dir, config), Catch::Contains("first difference at train.epochs"));
+  std::ofstream(dir / ".checkpoint.safetensors.tmp.12345") << "half";
+  { RunDirectory run(dir, corrected); }
+  CHECK_FALSE(fs::exists(dir / ".checkpoint.safetensors.tmp.12345"));
+}
+
+TEST_CASE("run directory: metrics cut back to a checkpoint's record count", "[apps]") {
+  const test::TempDir tmp;
+  RunDirectory run(tmp.path() / "run", nas::Json::object());
+  for (int i = 0; i < 5; ++i) run.log({{"step", i}});
+  run.truncate_metrics(7);  // more than there are: nothing to cut
+  CHECK(run.metrics_records() == 5);
+  run.truncate_metrics(3);
+  run.log({{"step", 3}});
+  std::ifstream in(tmp.path() / "run" / "metrics.jsonl");
+  std::vector<int> steps;
+  for (std::string line; std::getline(in, line);) steps.push_back(nas::Json::parse(line).at("step").get<int>());
+  CHECK(steps == std::vector<int>{0, 1, 2, 3});
 }
 
 TEST_CASE("durations print compactly", "[apps]") {
