@@ -69,9 +69,9 @@ int main(int argc, char** argv) {
       } else if (arg == "--no-cache") {
         folder_options.use_cache = false;
       } else if (arg == "--threads" && i + 1 < argc) {
-        check_options.threads = folder_options.threads = static_cast<int>(autospace::apps::parse_integer_option(arg, argv[++i]));
+        check_options.threads = folder_options.threads = static_cast<int>(autospace::apps::parse_integer_option(arg, argv[++i], 0, 4096));
       } else if (arg == "--max-pixels" && i + 1 < argc) {
-        check_options.limits.max_pixels = autospace::apps::parse_integer_option(arg, argv[++i]);
+        check_options.limits.max_pixels = autospace::apps::parse_integer_option(arg, argv[++i], 1, 1'000'000'000'000);
       } else {
         throw std::invalid_argument("unknown option or missing value: " + arg);
       }

@@ -2,6 +2,7 @@
 // data/synthetic.h for what the classes are). The defaults are the embedded quick-start
 // dataset: 10 classes, 500 train + 100 val images each, 32x32, seed 0.
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -32,13 +33,13 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) throw std::invalid_argument("unknown option or missing value: " + arg);
       const char* value = argv[++i];
       if (arg == "--out") out = value;
-      else if (arg == "--classes") options.classes = static_cast<int>(autospace::apps::parse_integer_option(arg, value));
-      else if (arg == "--train-per-class") options.train_per_class = static_cast<int>(autospace::apps::parse_integer_option(arg, value));
-      else if (arg == "--val-per-class") options.val_per_class = static_cast<int>(autospace::apps::parse_integer_option(arg, value));
-      else if (arg == "--size") options.size = static_cast<int>(autospace::apps::parse_integer_option(arg, value));
-      else if (arg == "--seed") options.seed = static_cast<std::uint64_t>(autospace::apps::parse_integer_option(arg, value));
-      else if (arg == "--quality") options.quality = static_cast<int>(autospace::apps::parse_integer_option(arg, value));
-      else if (arg == "--threads") options.threads = static_cast<int>(autospace::apps::parse_integer_option(arg, value));
+      else if (arg == "--classes") options.classes = static_cast<int>(autospace::apps::parse_integer_option(arg, value, 1, 100000));
+      else if (arg == "--train-per-class") options.train_per_class = static_cast<int>(autospace::apps::parse_integer_option(arg, value, 1, 10'000'000));
+      else if (arg == "--val-per-class") options.val_per_class = static_cast<int>(autospace::apps::parse_integer_option(arg, value, 1, 10'000'000));
+      else if (arg == "--size") options.size = static_cast<int>(autospace::apps::parse_integer_option(arg, value, 1, 65536));
+      else if (arg == "--seed") options.seed = static_cast<std::uint64_t>(autospace::apps::parse_integer_option(arg, value, 0, LLONG_MAX));
+      else if (arg == "--quality") options.quality = static_cast<int>(autospace::apps::parse_integer_option(arg, value, 1, 100));
+      else if (arg == "--threads") options.threads = static_cast<int>(autospace::apps::parse_integer_option(arg, value, 0, 4096));
       else throw std::invalid_argument("unknown option " + arg);
     }
     if (out.empty()) throw std::invalid_argument("--out DIR is required");

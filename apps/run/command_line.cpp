@@ -1,5 +1,6 @@
 #include "apps/run/command_line.h"
 
+#include <cerrno>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -66,11 +67,14 @@ CommandLine parse_command_line(int argc, char** argv, const std::string& usage) 
   return cl;
 }
 
-long long parse_integer_option(const std::string& option, const char* text) {
+long long parse_integer_option(const std::string& option, const char* text, long long min, long long max) {
   char* end = nullptr;
+  errno = 0;
   const long long v = std::strtoll(text, &end, 10);
   // A usage error (std::invalid_argument), which the binaries answer with their usage text.
-  if (end == text || *end != '\0') throw std::invalid_argument(option + " expects an integer, got \"" + text + "\"");
+  if (end == text || *end != '\0' || errno == ERANGE || v < min || v > max)
+    throw std::invalid_argument(option + " expects an integer in [" + std::to_string(min) + ", " +
+                                std::to_string(max) + "], got \"" + text + "\"");
   return v;
 }
 

@@ -28,8 +28,8 @@ struct CommandLine {
 };
 CommandLine parse_command_line(int argc, char** argv, const std::string& usage);
 
-// The integer value of a command-line option; throws std::invalid_argument naming the
-// option otherwise.
-long long parse_integer_option(const std::string& option, const char* text);
+// The integer value of a command-line option, in [min, max]; throws std::invalid_argument
+// naming the option and the range otherwise.
+long long parse_integer_option(const std::string& option, const char* text, long long min, long long max);
 
 }  // namespace autospace::apps

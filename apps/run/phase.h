@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "apps/run/data_setup.h"
 #include "apps/run/distributed.h"
@@ -32,6 +33,9 @@ struct PhaseSetup {
   // phase owns (evaluation) and keeps no checkpoint.
   std::optional<nas::Json> resolved;
   bool checkpointed = true;  // keeps checkpoint.safetensors and resumes from it
+  // Files the phase starts from, whose contents must not change across the run's starts
+  // (RunDirectory::check_inputs).
+  std::vector<std::filesystem::path> inputs;
   // The dataset must have this many classes (what the network classifies), `classes_owner`
   // names where that number comes from in messages.
   int classes = 0;

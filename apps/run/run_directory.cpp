@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
+#include "data/hash.h"
 #include "kernels/common/check.h"
 
 namespace autospace::apps {
@@ -102,6 +104,28 @@ RunDirectory::RunDirectory(std::filesystem::path path, const nas::Json& resolved
 
 RunDirectory::Lock::~Lock() {
   if (fd >= 0) ::close(fd);
+}
+
+void RunDirectory::check_inputs(const std::vector<std::filesystem::path>& files) {
+  const auto record = path_ / "inputs.json";
+  nas::Json known = std::filesystem::exists(record) ? nas::read_json_file(record) : nas::Json::object();
+  bool added = false;
+  for (const auto& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) AUTOSPACE_THROW(file.string(), ": cannot open for reading");
+    const std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    char hash[17];
+    std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(data::fnv1a64(contents)));
+    const std::string key = std::filesystem::absolute(file).lexically_normal().string();
+    if (!known.contains(key)) {
+      known[key] = hash;
+      added = true;
+    } else if (known[key] != hash) {
+      AUTOSPACE_THROW(file.string(), ": its contents changed since this run started (", record.string(),
+                      " recorded another hash); restore the file or use another run directory");
+    }
+  }
+  if (added) nas::write_json_file(record, known);
 }
 
 void RunDirectory::open_metrics() {

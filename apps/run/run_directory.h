@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <cstdint>
 #include <fstream>
+#include <vector>
 
 #include "nas/json_check.h"
 
@@ -31,6 +32,11 @@ class RunDirectory {
   // Where a run directory keeps its checkpoint (ranks that do not own the directory read it).
   static std::filesystem::path checkpoint_in(const std::filesystem::path& dir) { return dir / "checkpoint.safetensors"; }
   bool has_checkpoint() const { return std::filesystem::exists(checkpoint()); }
+
+  // The files the run starts from (a search's space.json, a training's arch.json) must keep
+  // their contents for the whole run: the first start records a hash of each in
+  // inputs.json, a later one refuses a file whose contents changed, naming it.
+  void check_inputs(const std::vector<std::filesystem::path>& files);
 
   // Appends one line to metrics.jsonl.
   void log(const nas::Json& record);

@@ -43,7 +43,10 @@ std::unique_ptr<RunDirectory> open_directory(const PhaseSetup& setup, dist::Comm
     resolved["distributed"].erase("bucket_mb");
   }
   on_rank0(comm, "preparing the run directory",
-           [&] { directory = std::make_unique<RunDirectory>(setup.basics->run_dir, resolved); });
+           [&] {
+             directory = std::make_unique<RunDirectory>(setup.basics->run_dir, resolved);
+             directory->check_inputs(setup.inputs);
+           });
   return directory;
 }
 

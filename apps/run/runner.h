@@ -2,7 +2,8 @@
 // The one loop under every phase binary (apps/run/phase.h says what a phase provides):
 //   1. ranks (distributed section), the device (one rule for every phase: the "device"
 //      key, this rank's GPU on a multi-GPU node, CPU-only phases), CPU threads;
-//   2. the run directory on rank 0, with the resolved description it must match on resume;
+//   2. the run directory on rank 0 (locked), with the resolved description it must match on
+//      resume and the hashes of the input files that must not change;
 //   3. the datasets (rank 0 first: a synthetic set is generated once), their class count
 //      checked against the network's;
 //   4. the checkpoint, when every rank sees it and it was written on as many ranks;

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <climits>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
@@ -117,4 +118,13 @@ TEST_CASE("a generated synthetic folder is reused only for the settings it was m
   s.synthetic_train_per_class = 3;
   s.resolution = 16;
   CHECK_THROWS_WITH(apps::open_datasets(s), Catch::Contains("size = 8"));
+}
+
+TEST_CASE("integer options are checked against their range", "[apps]") {
+  CHECK(parse_integer_option("--threads", "4", 0, 4096) == 4);
+  CHECK_THROWS_WITH(parse_integer_option("--threads", "-3", 0, 4096),
+                    "--threads expects an integer in [0, 4096], got \"-3\"");
+  CHECK_THROWS_AS(parse_integer_option("--max-pixels", "-1", 1, 1000), std::invalid_argument);
+  CHECK_THROWS_AS(parse_integer_option("--seed", "12x", 0, 10), std::invalid_argument);
+  CHECK_THROWS_AS(parse_integer_option("--seed", "99999999999999999999", 0, LLONG_MAX), std::invalid_argument);
 }

@@ -24,6 +24,7 @@ class CountingPhase final : public Phase {
     p.resolved = nas::Json{{"total", total_}};
     p.classes = classes;
     p.classes_owner = "the toy";
+    p.inputs = inputs;
     return p;
   }
   void build(PhaseContext& c, const std::optional<io::Checkpoint>& resume) override {
@@ -49,6 +50,7 @@ class CountingPhase final : public Phase {
 
   bool cuda = false;
   int classes = 0;
+  std::vector<fs::path> inputs;
   Device device;
   std::int64_t resumed_from = -2, units_run = 0;
   int finished = 0;
@@ -119,6 +121,23 @@ TEST_CASE("runner: the checkpoints a unit asks for are written", "[apps][runner]
                           },
                           false}));
   CHECK(on_disk == std::vector<std::int64_t>{-1, -1, 2, 2, 4});
+}
+
+TEST_CASE("runner: an input file whose contents changed since the run started is refused", "[apps][runner]") {
+  const test::TempDir dir;
+  const fs::path space = dir / "space.json";
+  nas::write_json_file(space, {{"layers", {1, 2}}});
+  CountingPhase first(basics(dir / "run"), 6);
+  first.inputs = {space};
+  CHECK_FALSE(run_phase(first, quiet_stop_at(2)));
+  CountingPhase same(basics(dir / "run"), 6);
+  same.inputs = {space};
+  CHECK_FALSE(run_phase(same, quiet_stop_at(3)));  // unchanged: resumes
+  nas::write_json_file(space, {{"layers", {2, 1}}});
+  CountingPhase changed(basics(dir / "run"), 6);
+  changed.inputs = {space};
+  CHECK(test::error_of([&] { run_phase(changed, {{}, false}); })
+            .starts_with(space.string() + ": its contents changed since this run started"));
 }
 
 TEST_CASE("runner: one device rule and the class check for every phase", "[apps][runner]") {

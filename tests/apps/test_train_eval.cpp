@@ -138,6 +138,10 @@ TEST_CASE("train: a run directory refuses another description and another archit
   nas::Arch wider = s.arch;
   wider.net.head.channels = 40;
   nas::save_arch(dir / "arch.json", wider);
+  CHECK_THROWS_WITH(run_training(parse_run_settings(with_file), quiet()),
+                    Catch::Contains("arch.json: its contents changed since this run started"));
+  // A run started before inputs.json existed: the checkpoint's own record of the arch.
+  fs::remove(dir / "file-run" / "inputs.json");
   CHECK_THROWS_WITH(run_training(parse_run_settings(with_file), quiet()), Catch::Contains("another architecture"));
 }
 

@@ -20,6 +20,7 @@ SearcherPhase::SearcherPhase(const SearchSettings& settings) : s_(settings), tab
 PhaseSetup SearcherPhase::setup() const {
   PhaseSetup p{"search", &s_, s_.distributed};
   p.resolved = to_json(s_);
+  if (!s_.space_file.empty()) p.inputs = {s_.space_file};  // a reordered space would resume to another answer
   p.classes = s_.space->backbone().net.classes;
   p.classes_owner = s_.space_origin();
   return p;

@@ -83,6 +83,7 @@ class TrainPhase final : public Phase {
     nas::Json resolved = to_json(s_);
     resolved.erase("eval");
     p.resolved = resolved;
+    if (!s_.arch_file.empty()) p.inputs = {s_.arch_file};
     p.classes = s_.arch.net.classes;
     p.classes_owner = s_.arch_origin();
     return p;
