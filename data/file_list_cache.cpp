@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "data/hash.h"
+#include "engine/core/hash.h"
 #include "kernels/common/check.h"
 
 namespace autospace::data {

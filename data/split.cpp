@@ -5,7 +5,7 @@
 #include <map>
 #include <string>
 
-#include "data/hash.h"
+#include "engine/core/hash.h"
 #include "engine/rng/rng.h"
 #include "kernels/common/check.h"
 

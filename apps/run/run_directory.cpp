@@ -5,10 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
-#include "data/hash.h"
+#include "engine/core/hash.h"
 #include "kernels/common/check.h"
 
 namespace autospace::apps {
@@ -114,8 +113,7 @@ void RunDirectory::check_inputs(const std::vector<std::filesystem::path>& files)
     std::ifstream in(file, std::ios::binary);
     if (!in) AUTOSPACE_THROW(file.string(), ": cannot open for reading");
     const std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    char hash[17];
-    std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(data::fnv1a64(contents)));
+    const std::string hash = fnv1a64_hex(contents);
     const std::string key = std::filesystem::absolute(file).lexically_normal().string();
     if (!known.contains(key)) {
       known[key] = hash;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "engine/core/hash.h"
 #include "engine/io/atomic_file.h"
 #include "kernels/common/check.h"
 
@@ -14,6 +15,24 @@ namespace autospace::io {
 namespace {
 // Refuse absurd headers before allocating for them (the format's own reference limit is 100 MB).
 constexpr std::uint64_t kMaxHeaderBytes = 100u << 20;
+
+// Checks the tensors against the checksums the writer stored, when there are any.
+void verify_checksums(SafetensorsContents& contents, const std::string& where) {
+  const auto stored = contents.metadata.find(kChecksumsKey);
+  if (stored == contents.metadata.end()) return;  // written by another tool
+  const nlohmann::json sums = nlohmann::json::parse(stored->second, nullptr, false);
+  if (!sums.is_object()) AUTOSPACE_THROW(where, ": the metadata's ", kChecksumsKey, " is not a JSON object (corrupt file?)");
+  for (const auto& [name, t] : contents.tensors) {
+    if (!sums.contains(name) || !sums[name].is_string())
+      AUTOSPACE_THROW(where, ": tensor \"", name, "\" has no checksum (corrupt file?)");
+    if (sums[name].get<std::string>() != fnv1a64_hex({static_cast<const char*>(t.raw_data()), t.nbytes()}))
+      AUTOSPACE_THROW(where, ": tensor \"", name, "\": checksum mismatch: its bytes changed after the file was "
+                      "written (a corrupt file; use an intact copy or an earlier checkpoint)");
+  }
+  contents.metadata.erase(stored);
+  contents.checksummed = true;
+}
+
 }  // namespace
 
 const Tensor& SafetensorsContents::at(const std::string& name) const {
@@ -24,14 +43,20 @@ const Tensor& SafetensorsContents::at(const std::string& name) const {
 
 std::string encode_safetensors(const NamedTensors& tensors, const std::map<std::string, std::string>& metadata) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
-  if (!metadata.empty()) header["__metadata__"] = metadata;
   std::set<std::string> seen;
-  std::uint64_t offset = 0;
   std::vector<Tensor> host;
+  nlohmann::ordered_json checksums = nlohmann::ordered_json::object();
   for (const auto& [name, t] : tensors) {
     AUTOSPACE_CHECK(!name.empty() && name != "__metadata__", "safetensors: invalid tensor name \"", name, "\"");
     AUTOSPACE_CHECK(seen.insert(name).second, "safetensors: duplicate tensor name \"", name, "\"");
     host.push_back(t.to(Device::cpu()));
+    checksums[name] = fnv1a64_hex({static_cast<const char*>(host.back().raw_data()), host.back().nbytes()});
+  }
+  std::map<std::string, std::string> all_metadata = metadata;
+  all_metadata[kChecksumsKey] = checksums.dump();
+  header["__metadata__"] = all_metadata;
+  std::uint64_t offset = 0;
+  for (const auto& [name, t] : tensors) {
     const std::uint64_t bytes = t.nbytes();
     header[name] = {{"dtype", safetensors_dtype(t.dtype())}, {"shape", t.shape()}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
@@ -120,6 +145,7 @@ SafetensorsContents decode_safetensors(const std::string& bytes, const std::file
   std::sort(ranges.begin(), ranges.end());
   for (std::size_t i = 1; i < ranges.size(); ++i)
     if (ranges[i].first < ranges[i - 1].second) AUTOSPACE_THROW(where, ": tensors overlap in the data section");
+  verify_checksums(out, where);
   return out;
 }
 

@@ -2,6 +2,10 @@
 // safetensors (https://github.com/huggingface/safetensors format): an 8-byte little-endian
 // header length, a JSON header {name: {dtype, shape, data_offsets}, "__metadata__": {str: str}},
 // then the raw little-endian data. Files written here load with PyTorch's safetensors.
+// Integrity: the writer stores each tensor's FNV-1a-64 checksum in the metadata
+// ("autospace.checksums", a JSON object name -> 16 hex digits); the reader verifies them
+// when present, so a flipped byte in the data names the file and the tensor instead of
+// loading silently. Files from other tools carry none and load as they are.
 #include <filesystem>
 #include <map>
 #include <string>
@@ -14,9 +18,13 @@ namespace autospace::io {
 
 using NamedTensors = std::vector<NamedTensor>;
 
+// The metadata key of the checksums (never in SafetensorsContents::metadata).
+inline constexpr const char* kChecksumsKey = "autospace.checksums";
+
 struct SafetensorsContents {
   NamedTensors tensors;  // in file order
   std::map<std::string, std::string> metadata;
+  bool checksummed = false;  // the file carried checksums, and they matched
 
   // The tensor called `name`; throws naming the file and the missing key.
   const Tensor& at(const std::string& name) const;

@@ -119,3 +119,39 @@ TEST_CASE("checkpoints hold model, optimiser and JSON state; never half-written"
   CHECK_THROWS_WITH(io::load_checkpoint(dir / "none.safetensors"), Catch::Contains("checkpoint not found"));
   fs::remove_all(dir);
 }
+
+TEST_CASE("safetensors: a flipped data byte is found and named; files without checksums load", "[io][safetensors]") {
+  const fs::path dir = temp_dir();
+  const Tensor w = test::random_tensor({4, 3}, 7), b = test::random_tensor({3}, 8);
+  const std::string bytes = io::encode_safetensors({{"fc.weight", w}, {"fc.bias", b}}, {{"k", "v"}});
+  const io::SafetensorsContents intact = io::decode_safetensors(bytes, "intact.safetensors");
+  CHECK(intact.checksummed);
+  CHECK(intact.metadata == std::map<std::string, std::string>{{"k", "v"}});  // the checksums stay internal
+
+  // One bit of fc.bias (the last tensor, at the end of the data section) flipped.
+  std::string flipped = bytes;
+  flipped[flipped.size() - 5] ^= 0x01;
+  CHECK_THROWS_WITH(io::decode_safetensors(flipped, "flipped.safetensors"),
+                    "flipped.safetensors: tensor \"fc.bias\": checksum mismatch: its bytes changed after the file "
+                    "was written (a corrupt file; use an intact copy or an earlier checkpoint)");
+
+  // A checkpoint with a flipped byte is refused too (a resume must not continue from it).
+  const fs::path checkpoint = dir / "flipped-checkpoint.safetensors";
+  io::save_checkpoint(checkpoint, {{{"w", w}}, {}, {{"step", 3}}});
+  std::string file = read_all(checkpoint);
+  file[file.size() - 1] ^= 0x10;
+  std::ofstream(checkpoint, std::ios::binary) << file;
+  CHECK_THROWS_WITH(io::load_checkpoint(checkpoint), Catch::Contains("checksum mismatch"));
+
+  // Another tool's file: the same layout without the checksums entry.
+  const std::string header = R"({"fc.bias":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";
+  std::string foreign(8, '\0');
+  foreign[0] = static_cast<char>(header.size());
+  foreign += header;
+  const float one = 1.0f;
+  foreign.append(reinterpret_cast<const char*>(&one), 4);
+  const io::SafetensorsContents other = io::decode_safetensors(foreign, "torch.safetensors");
+  CHECK_FALSE(other.checksummed);
+  CHECK(other.at("fc.bias").to_vector() == std::vector<float>{1.0f});
+  fs::remove_all(dir);
+}
