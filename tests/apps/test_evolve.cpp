@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 
 #include "apps/phases/evolve/evolve_phase.h"
@@ -91,40 +92,44 @@ TEST_CASE("evolve: a stopped and resumed run equals an uninterrupted one", "[evo
   CHECK_THROWS_WITH(apps::run_evolve(apps::parse_evolve_settings(changed)), Catch::Contains("evolve.period"));
 }
 
-TEST_CASE("evolve: a run killed with SIGKILL resumes bit-identically", "[evolve]") {
+namespace {
+
+// Runs the binary on a fresh directory, sends it `signal` once it has logged two records,
+// checks the outcome the signal should have with `check_status` (false: skip, it finished
+// first), then resumes in-process and compares with an uninterrupted run.
+void interrupt_and_resume(int signal, const std::function<bool(int)>& check_status) {
   TempDir tmp;
   CHECK(apps::run_evolve(apps::parse_evolve_settings(description(tmp.path / "a", tmp.path / "data"))).complete);
-
-  const fs::path run = tmp.path / "killed";
-  const fs::path config = tmp.path / "killed.json";
+  const fs::path run = tmp.path / "interrupted";
+  const fs::path config = tmp.path / "interrupted.json";
   std::ofstream(config) << description(run, tmp.path / "data").dump();
-  // Kill it once it has checkpointed a few steps (at an arbitrary point of a later step).
-  REQUIRE(test::run_and_kill(AUTOSPACE_EVOLVE_BIN, config, run / "metrics.jsonl", 2));
+  if (!check_status(test::run_and_signal(AUTOSPACE_EVOLVE_BIN, config, run / "metrics.jsonl", 2, signal))) return;
   REQUIRE(fs::exists(run / "checkpoint.safetensors"));
   CHECK_FALSE(fs::exists(run / "space.json"));
-
   CHECK(apps::run_evolve(apps::parse_evolve_settings(description(run, tmp.path / "data"))).complete);
   require_same_outcome(tmp.path / "a", run);
 }
 
-TEST_CASE("evolve: SIGTERM writes a checkpoint and exits 130; the run resumes bit-identically", "[evolve]") {
-  TempDir tmp;
-  CHECK(apps::run_evolve(apps::parse_evolve_settings(description(tmp.path / "a", tmp.path / "data"))).complete);
+}  // namespace
 
-  const fs::path run = tmp.path / "stopped";
-  const fs::path config = tmp.path / "stopped.json";
-  std::ofstream(config) << description(run, tmp.path / "data").dump();
-  const int status = test::run_and_signal(AUTOSPACE_EVOLVE_BIN, config, run / "metrics.jsonl", 2, SIGTERM);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-    std::puts("AUTOSPACE_SKIP: the run finished before the signal reached it");
-    return;
-  }
-  REQUIRE(WIFEXITED(status));  // the handler stopped it, the signal did not kill it
-  CHECK(WEXITSTATUS(status) == 130);
-  REQUIRE(fs::exists(run / "checkpoint.safetensors"));
-  CHECK_FALSE(fs::exists(run / "space.json"));
-  CHECK(apps::run_evolve(apps::parse_evolve_settings(description(run, tmp.path / "data"))).complete);
-  require_same_outcome(tmp.path / "a", run);
+TEST_CASE("evolve: a run killed with SIGKILL resumes bit-identically", "[evolve]") {
+  // Killed once it has checkpointed a few steps, at an arbitrary point of a later step.
+  interrupt_and_resume(SIGKILL, [](int status) {
+    REQUIRE(WIFSIGNALED(status));
+    return true;
+  });
+}
+
+TEST_CASE("evolve: SIGTERM writes a checkpoint and exits 130; the run resumes bit-identically", "[evolve]") {
+  interrupt_and_resume(SIGTERM, [](int status) {
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+      std::puts("AUTOSPACE_SKIP: the run finished before the signal reached it");
+      return false;
+    }
+    REQUIRE(WIFEXITED(status));  // the handler stopped it, the signal did not kill it
+    CHECK(WEXITSTATUS(status) == 130);
+    return true;
+  });
 }
 
 TEST_CASE("evolve: description errors name the JSON path", "[evolve]") {
