@@ -22,6 +22,7 @@ Evaluation evaluate(nn::Module& model, data::Loader& loader, const data::Normali
   std::int64_t top1 = 0, top5 = 0;
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
+    e.skipped += static_cast<std::int64_t>(batch->bad_files.size());
     if (batch->size() == 0) continue;
     const Tensor logits = model.forward(data::model_input(*batch, normalization, device));
     loss_sum += ops::softmax_cross_entropy(logits, batch->labels.to(device)).item() * static_cast<double>(batch->size());
@@ -32,10 +33,10 @@ Evaluation evaluate(nn::Module& model, data::Loader& loader, const data::Normali
   }
   model.train(was_training);
   if (comm && comm->world() > 1) {
-    const Tensor counts = Tensor::from_int64({top1, top5, e.images, e.nonfinite}, {4});
+    const Tensor counts = Tensor::from_int64({top1, top5, e.images, e.nonfinite, e.skipped}, {5});
     comm->all_reduce(counts, dist::ReduceOp::sum);
     const std::int64_t* c = counts.data<std::int64_t>();
-    top1 = c[0], top5 = c[1], e.images = c[2], e.nonfinite = c[3];
+    top1 = c[0], top5 = c[1], e.images = c[2], e.nonfinite = c[3], e.skipped = c[4];
     // The loss sum travels as a float and its rounding error (the trick of sync BN), so
     // it keeps the local double sums' precision.
     const Tensor loss = Tensor::from_vector({static_cast<float>(loss_sum), 0.f}, {2});

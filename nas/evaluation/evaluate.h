@@ -14,6 +14,7 @@ struct Evaluation {
   double top1 = 0, top5 = 0, loss = 0;
   std::int64_t images = 0;
   std::int64_t nonfinite = 0;  // images whose logits held a NaN or an infinity (never correct)
+  std::int64_t skipped = 0;    // unreadable images the loader skipped (data.bad_files "skip")
 
   // A figure to trust: every output finite (a diverged network's are not).
   bool finite() const;

@@ -362,3 +362,34 @@ TEST_CASE("train: a diverged run keeps no non-finite best, says so (exit 5) and 
   CHECK(run_phase(*again, {.print = false}));
   CHECK(again->exit_status() == 5);
 }
+
+TEST_CASE("train and eval count the unreadable images they skipped", "[apps][train][eval]") {
+  const test::TempDir dir;
+  // The tiny synthetic set as an ImageFolder tree, one training and one validation file
+  // replaced by bytes that are no JPEG.
+  RunSettings s = test::tiny_settings(dir / "run");
+  open_datasets(s.data);  // generates the synthetic set once
+  fs::copy(s.data.synthetic_dir, dir / "images", fs::copy_options::recursive);
+  const auto first_file = [](const fs::path& split) {
+    for (const auto& e : fs::recursive_directory_iterator(split))
+      if (e.is_regular_file() && e.path().extension() == ".jpg") return e.path();
+    return fs::path();
+  };
+  std::ofstream(first_file(dir / "images" / "train"), std::ios::trunc) << "not a jpeg";
+  std::ofstream(first_file(dir / "images" / "val"), std::ios::trunc) << "not a jpeg";
+  nas::Json d = test::tiny_description(dir / "run");
+  d["data"] = {{"kind", "folder"}, {"train", (dir / "images" / "train").string()},
+               {"val", (dir / "images" / "val").string()}, {"resolution", 16}, {"threads", 1}};
+  d["train"]["epochs"] = 1;
+  d["eval"]["latency"]["runs"] = 0;
+  s = parse_run_settings(d);
+  const TrainOutcome trained = run_training(s, quiet());
+  REQUIRE(trained.completed);
+  // 96 training images in batches of 16: every file is read once per epoch.
+  CHECK(trained.summary.at("bad_images_skipped") == 1);
+  CHECK(trained.summary.at("last").at("skipped") == 1);
+  CHECK(trained.summary.at("last").at("images") == 31);
+  const nas::Json report = run_evaluation(s, {.print = false});
+  CHECK(report.at("skipped_images") == 1);
+  CHECK(report.at("images") == 31);
+}

@@ -172,6 +172,7 @@ class EvalPhase final : public Phase {
                         {"top5", e.top5},
                         {"loss", e.loss},
                         {"nonfinite_images", e.nonfinite},
+                        {"skipped_images", e.skipped},
                         {"madds", cost.madds},
                         {"params", cost.params},
                         {"latency", latency_json(latency)}};
@@ -193,8 +194,9 @@ class EvalPhase final : public Phase {
                 s_.weights_path().string().c_str());
     if (s_.eval.bn_recalibration_batches > 0)
       std::printf("  BN recalibrated over %d training batches\n", s_.eval.bn_recalibration_batches);
-    std::printf("  top-1 %.2f%%  top-5 %.2f%%  loss %.4f  (%lld images)\n", 100 * e.top1, 100 * e.top5, e.loss,
-                static_cast<long long>(e.images));
+    std::printf("  top-1 %.2f%%  top-5 %.2f%%  loss %.4f  (%lld images%s)\n", 100 * e.top1, 100 * e.top5, e.loss,
+                static_cast<long long>(e.images),
+                e.skipped ? (", " + std::to_string(e.skipped) + " unreadable ones skipped").c_str() : "");
     std::printf("  MAdds %lld  params %lld\n", static_cast<long long>(cost.madds), static_cast<long long>(cost.params));
     for (const nn::Latency& l : latency)
       std::printf("  latency batch %lld on %s: median %.3f ms (min %.3f, max %.3f), %.1f img/s\n",

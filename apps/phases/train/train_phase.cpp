@@ -42,8 +42,9 @@ struct EpochEvaluation {
   nas::Evaluation result;
 
   nas::Json to_json() const {
-    return {{"epoch", epoch},       {"weights", weights},     {"top1", result.top1},   {"top5", result.top5},
-            {"loss", result.loss}, {"images", result.images}, {"nonfinite", result.nonfinite}};
+    return {{"epoch", epoch},        {"weights", weights},         {"top1", result.top1},
+            {"top5", result.top5},   {"loss", result.loss},        {"images", result.images},
+            {"nonfinite", result.nonfinite}, {"skipped", result.skipped}};
   }
 };
 
@@ -56,7 +57,8 @@ std::optional<EpochEvaluation> evaluation_from_json(const nas::Json& j) {
   if (j.is_null()) return std::nullopt;
   return EpochEvaluation{j.at("epoch").get<std::int64_t>(), j.at("weights").get<std::string>(),
                          {j.at("top1").get<double>(), j.at("top5").get<double>(), number_or_nan(j.at("loss")),
-                          j.at("images").get<std::int64_t>(), j.value("nonfinite", std::int64_t{0})}};
+                          j.at("images").get<std::int64_t>(), j.value("nonfinite", std::int64_t{0}),
+                          j.value("skipped", std::int64_t{0})}};
 }
 
 // What the checkpoint carries besides tensors. Randomness needs nothing: every stream is
@@ -64,6 +66,7 @@ std::optional<EpochEvaluation> evaluation_from_json(const nas::Json& j) {
 struct LoopState {
   std::int64_t epoch = 0, step = 0;  // the next step to run
   std::int64_t nonfinite_skipped = 0;
+  std::int64_t bad_images_skipped = 0;  // unreadable training images (data.bad_files "skip"), all ranks
   double wall_seconds = 0;            // spent in earlier processes of this run
   nn::ClassificationMeter epoch_meter;  // the current epoch so far
   std::optional<EpochEvaluation> best, last, last_ema;  // none before the first evaluation
@@ -214,6 +217,7 @@ void TrainPhase::read_loop_state(const nas::Json& j, const std::string& source) 
     AUTOSPACE_THROW(source, ": stopped at step ", state_.step, " of an epoch that now has ", steps_per_epoch_,
                     " steps (did the training set change?)");
   state_.nonfinite_skipped = j.at("nonfinite_skipped").get<std::int64_t>();
+  state_.bad_images_skipped = j.value("bad_images_skipped", std::int64_t{0});  // absent before it was counted
   state_.wall_seconds = j.at("wall_seconds").get<double>();
   state_.epoch_meter = nn::ClassificationMeter::from_json(j.at("epoch_tally"));
   state_.best = evaluation_from_json(j.at("best"));
@@ -231,6 +235,7 @@ io::Checkpoint TrainPhase::checkpoint() const {
              {"step", state_.step},
              {"steps_done", steps_done()},
              {"nonfinite_skipped", state_.nonfinite_skipped},
+             {"bad_images_skipped", state_.bad_images_skipped},
              {"wall_seconds", state_.wall_seconds + seconds_since(start_)},
              {"epoch_tally", state_.epoch_meter.to_json()},
              {"best", to_json(state_.best)},
@@ -254,6 +259,7 @@ UnitReport TrainPhase::train_step(PhaseContext& c) {
     AUTOSPACE_THROW("rank ", c.comm.rank(), ": every image of epoch ", state_.epoch + 1, " step ", state_.step,
                     " was unreadable; a data-parallel run cannot skip a step on one rank (data.bad_files)");
   UnitReport report{.step = true, .items = batch.size()};
+  std::int64_t bad = static_cast<std::int64_t>(batch.bad_files.size());
   if (batch.size() > 0) {
     // Masks are drawn per batch position: each rank gets streams of its own, else the same
     // position on every rank would share its dropout and drop-path masks.
@@ -277,10 +283,12 @@ UnitReport TrainPhase::train_step(PhaseContext& c) {
     std::int64_t correct = nn::count_topk_correct(logits, batch.labels, 1), images = batch.size();
     if (reducer_) {
       const Tensor totals = Tensor::from_vector({static_cast<float>(loss_value * static_cast<double>(images)),
-                                                 static_cast<float>(correct), static_cast<float>(images)},
-                                                {3});
+                                                 static_cast<float>(correct), static_cast<float>(images),
+                                                 static_cast<float>(bad)},
+                                                {4});
       c.comm.all_reduce(totals, dist::ReduceOp::sum);
       const float* t = totals.data<float>();
+      bad = std::llround(t[3]);
       images = std::llround(t[2]);
       correct = std::llround(t[1]);
       loss_value = t[0] / t[2];
@@ -306,6 +314,7 @@ UnitReport TrainPhase::train_step(PhaseContext& c) {
       report.nonfinite = std::isfinite(loss_value) ? "gradient" : "loss";
     }
   }
+  state_.bad_images_skipped += bad;
   ++state_.step;
   const std::int64_t done = steps_done();
   char details[128];
@@ -437,6 +446,7 @@ void TrainPhase::finish(PhaseContext& c) {
               {"last", to_json(state_.last)},
               {"last_ema", to_json(state_.last_ema)},
               {"nonfinite_skipped", state_.nonfinite_skipped},
+              {"bad_images_skipped", state_.bad_images_skipped},
               {"wall_seconds", state_.wall_seconds + seconds_since(start_)},
               {"device", c.device.str()}};
   on_rank0(c.comm, "writing summary.json", [&] { nas::write_json_file(c.directory->file("summary.json"), summary_); });
