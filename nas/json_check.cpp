@@ -32,7 +32,7 @@ std::string json_describe(const Json& value) {
 }
 
 void json_fail(const std::string& path, const std::string& problem) {
-  throw Error(json_where(path) + ": " + problem);
+  throw JsonError(json_where(path) + ": " + problem);
 }
 
 namespace {

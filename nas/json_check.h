@@ -28,6 +28,14 @@ std::string json_index(const std::string& path, std::size_t index);
 // Short description of a value for "expected X, got Y" messages.
 std::string json_describe(const Json& value);
 
+// A problem with a description's value, its message "JSON.PATH: PROBLEM": what the phase
+// binaries prefix with the description's file when it surfaces while a phase runs.
+class JsonError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Throws JsonError.
 [[noreturn]] void json_fail(const std::string& path, const std::string& problem);
 
 // An inclusive or exclusive numeric interval, printed as e.g. "(0, 1]".

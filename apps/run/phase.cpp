@@ -12,8 +12,15 @@ std::unique_ptr<data::Loader> PhaseContext::loader(std::shared_ptr<const data::D
 }
 
 data::BatchStream PhaseContext::stream(std::shared_ptr<const data::Dataset> dataset, std::int64_t batch_size,
-                                       bool training, std::uint64_t seed) const {
-  return data::BatchStream(loader(std::move(dataset), batch_size, training, seed));
+                                       std::uint64_t seed, const std::string& batch_key,
+                                       const std::string& set_name) const {
+  const std::size_t images = dataset->size();
+  data::BatchStream stream(loader(std::move(dataset), batch_size, true, seed));
+  if (stream.steps_per_epoch() == 0)
+    nas::json_fail(batch_key, std::to_string(batch_size) +
+                                  (comm.world() > 1 ? " x " + std::to_string(comm.world()) + " ranks" : std::string()) +
+                                  " is larger than the " + set_name + " (" + std::to_string(images) + " images)");
+  return stream;
 }
 
 Tensor PhaseContext::input(const data::Batch& batch) const {

@@ -67,7 +67,11 @@ int phase_main(const std::string& program, const std::string& usage, int argc, c
                const std::function<std::unique_ptr<Phase>(const Invocation&)>& make_phase) {
   return program_main(program, usage, argc, argv, value_options, [&](const Invocation& invocation) {
     const std::unique_ptr<Phase> phase = make_phase(invocation);
-    return run_phase(*phase) ? phase->exit_status() : kStopped;
+    try {
+      return run_phase(*phase) ? phase->exit_status() : kStopped;
+    } catch (const nas::JsonError& e) {  // a setting found wrong once the data is open
+      throw Error(invocation.file.string() + ": " + e.what());
+    }
   });
 }
 

@@ -3,7 +3,9 @@
 // overrides, the binary's own options), the description read and overridden, its settings
 // parsed (every error prefixed with the file: "run.json: train.lr: ..."), the work run, and
 // the exit status docs/run-descriptions.md promises: 0 done, 1 error, 2 usage error,
-// 130 stopped by SIGINT/SIGTERM (resumable). Every error is printed as "<binary>: <message>".
+// 130 stopped by SIGINT/SIGTERM (resumable). Every error is printed as "<binary>: <message>";
+// a setting found wrong while the phase runs (a batch larger than its set, the device) as
+// "<binary>: <file>: <key>: <problem>", like the errors of reading the description.
 #include <filesystem>
 #include <functional>
 #include <map>

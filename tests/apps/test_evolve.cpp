@@ -132,6 +132,18 @@ TEST_CASE("evolve: SIGTERM writes a checkpoint and exits 130; the run resumes bi
   });
 }
 
+TEST_CASE("evolve: a batch larger than its split is an error naming the setting", "[evolve]") {
+  TempDir tmp;
+  nas::Json d = description(tmp.path / "a", tmp.path / "data");
+  d["evolve"]["score_batch_size"] = 10000;
+  CHECK_THROWS_WITH(apps::run_evolve(apps::parse_evolve_settings(d)),
+                    Catch::StartsWith("evolve.score_batch_size: 10000 is larger than the held-out split ("));
+  d = description(tmp.path / "b", tmp.path / "data");
+  d["evolve"]["batch_size"] = 10000;
+  CHECK_THROWS_WITH(apps::run_evolve(apps::parse_evolve_settings(d)),
+                    Catch::StartsWith("evolve.batch_size: 10000 is larger than the training split ("));
+}
+
 TEST_CASE("evolve: description errors name the JSON path", "[evolve]") {
   nas::Json d = description("r", "d");
   d["evolve"]["populaton"] = 3;

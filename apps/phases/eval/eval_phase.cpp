@@ -143,11 +143,7 @@ class EvalPhase final : public Phase {
   // With several ranks each takes its share of every batch and the statistics are
   // synchronised, so every rank ends with those of the whole batches.
   void recalibrate(PhaseContext& c) {
-    data::BatchStream stream = c.stream(c.data.train, s_.eval.batch_size, true, s_.seed);
-    if (stream.steps_per_epoch() == 0)
-      nas::json_fail("eval.batch_size", std::to_string(s_.eval.batch_size) + " is larger than the training set (" +
-                                            std::to_string(c.data.train->size()) +
-                                            " images) used for BN recalibration");
+    data::BatchStream stream = c.stream(c.data.train, s_.eval.batch_size, s_.seed, "eval.batch_size", "training set used for BN recalibration");
     std::optional<ops::SyncBatchNorm> sync;
     if (c.comm.world() > 1) sync.emplace(c.comm);
     nas::recalibrate_bn(*model_, stream, s_.eval.bn_recalibration_batches, s_.data.normalization(), c.device);

@@ -73,8 +73,8 @@ class EvolvePhase final : public Phase {
 
   void build(PhaseContext& c, const std::optional<io::Checkpoint>& resume) override {
     const TrainHoldout split = split_holdout(c.data, s_.data, s_.seed);
-    train_.emplace(c.stream(split.train, s_.batch_size, true, s_.seed));
-    holdout_.emplace(c.stream(split.holdout, s_.score_batch_size, true, s_.seed + 1));
+    train_.emplace(c.stream(split.train, s_.batch_size, s_.seed, "evolve.batch_size", "training split"));
+    holdout_.emplace(c.stream(split.holdout, s_.score_batch_size, s_.seed + 1, "evolve.score_batch_size", "held-out split"));
     total_ = static_cast<std::int64_t>(s_.epochs) * train_->steps_per_epoch();
     schedule_.emplace(s_.lr, total_, static_cast<std::int64_t>(s_.warmup_epochs * train_->steps_per_epoch()), s_.final_lr);
     evo_.emplace(s_.backbone, s_.dea, s_.seed, total_);

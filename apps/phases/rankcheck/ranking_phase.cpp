@@ -233,8 +233,8 @@ class RankingPhase final : public Phase {
   // Parts 0..C-1 are the standalone runs, C.. the gated ones.
   void build(PhaseContext& c, const std::optional<io::Checkpoint>&) override {
     const TrainHoldout split = split_holdout(c.data, s_.data, s_.seed);
-    train_.emplace(c.stream(split.train, s_.batch_size, true, s_.seed));
-    holdout_.emplace(c.stream(split.holdout, s_.score_batch_size, true, s_.seed + 1));
+    train_.emplace(c.stream(split.train, s_.batch_size, s_.seed, "train.batch_size", "training split"));
+    holdout_.emplace(c.stream(split.holdout, s_.score_batch_size, s_.seed + 1, "scores.batch_size", "held-out split"));
     val_ = c.loader(c.data.val, 256, false, s_.seed);
     const std::int64_t total = static_cast<std::int64_t>(s_.epochs) * train_->steps_per_epoch();
     training_.emplace(WeightTraining{s_, c.device, *train_, total, optim::CosineSchedule(s_.lr, total, 0, s_.final_lr)});

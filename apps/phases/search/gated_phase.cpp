@@ -36,7 +36,7 @@ class GatedPhase final : public SearcherPhase {
  private:
   nas::SupernetSearch& build_searcher(PhaseContext& c) override {
     search_ = std::make_unique<nas::GatedSearch>(table_, s_.gated, s_.seed);
-    holdout_.emplace(c.stream(split_.holdout, s_.arch_batch_size, true, s_.seed + 1));
+    holdout_.emplace(c.stream(split_.holdout, s_.arch_batch_size, s_.seed + 1, "search.arch_batch_size", "held-out split"));
     arch_start_ = static_cast<std::int64_t>(s_.arch_warmup_epochs * train_->steps_per_epoch());
     return *search_;
   }

@@ -28,7 +28,7 @@ PhaseSetup SearcherPhase::setup() const {
 
 void SearcherPhase::build(PhaseContext& c, const std::optional<io::Checkpoint>& resume) {
   split_ = split_holdout(c.data, s_.data, s_.seed);
-  train_.emplace(c.stream(split_.train, s_.batch_size, true, s_.seed));
+  train_.emplace(c.stream(split_.train, s_.batch_size, s_.seed, "search.batch_size", "training split"));
   const std::int64_t per_epoch = train_->steps_per_epoch();
   total_ = static_cast<std::int64_t>(s_.epochs) * per_epoch;
   schedule_.emplace(s_.lr, total_, static_cast<std::int64_t>(s_.warmup_epochs * per_epoch), s_.final_lr);

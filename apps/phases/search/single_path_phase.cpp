@@ -95,7 +95,7 @@ class SinglePathPhase final : public SearcherPhase {
   }
 
   void open_evaluation_streams(PhaseContext& c) {
-    recalibration_.emplace(c.stream(split_.train, s_.batch_size, true, s_.seed + 2));
+    recalibration_.emplace(c.stream(split_.train, s_.batch_size, s_.seed + 2, "search.batch_size", "training split"));
     auto held_loader = c.loader(split_.holdout, s_.batch_size, false, s_.seed);
     const std::int64_t available = held_loader->steps_per_epoch();
     held_.emplace(std::move(held_loader));

@@ -151,14 +151,9 @@ class TrainPhase final : public Phase {
 };
 
 void TrainPhase::build(PhaseContext& c, const std::optional<io::Checkpoint>& resume) {
-  train_.emplace(c.stream(c.data.train, s_.train.batch_size, true, s_.seed));
+  train_.emplace(c.stream(c.data.train, s_.train.batch_size, s_.seed, "train.batch_size", "training set"));
   val_loader_ = c.loader(c.data.val, s_.train.batch_size, false, s_.seed);
   steps_per_epoch_ = train_->steps_per_epoch();
-  if (steps_per_epoch_ == 0)
-    nas::json_fail("train.batch_size",
-                   std::to_string(s_.train.batch_size) +
-                       (c.comm.world() > 1 ? " x " + std::to_string(c.comm.world()) + " ranks" : std::string()) +
-                       " is larger than the training set (" + std::to_string(c.data.train->size()) + " images)");
   total_steps_ = steps_per_epoch_ * s_.train.epochs;
 
   model_ = nas::build_network(arch_, s_.seed);
