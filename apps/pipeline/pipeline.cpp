@@ -33,6 +33,11 @@ nas::Json section(const nas::ObjectReader& top, const std::string& name) {
   return s;
 }
 
+// What a phase writes for the next to start from (relative to the pipeline's run_dir):
+// evolve's space for the search, the search's arch for training and evaluation.
+const std::filesystem::path kEvolvedSpace = std::filesystem::path("evolve") / "space.json";
+const std::filesystem::path kFoundArch = std::filesystem::path("search") / "arch.json";
+
 // Evaluation reads and writes the training run's directory.
 std::string phase_dir(const std::string& phase) { return phase == "eval" ? "train" : phase; }
 
@@ -79,8 +84,8 @@ nas::Json phase_description(const PipelineSettings& s, const std::string& phase)
   const nas::Json& own = dir == "evolve" ? s.evolve : dir == "search" ? s.search : s.train;
   for (const auto& [key, value] : own.items()) d[key] = value;
   // Each phase reads what the one before it wrote unless its section says otherwise.
-  if (dir == "search" && !d.contains("space")) d["space"] = (s.run_dir / "evolve" / "space.json").string();
-  if (dir == "train" && !d.contains("arch")) d["arch"] = (s.run_dir / "search" / "arch.json").string();
+  if (dir == "search" && !d.contains("space")) d["space"] = (s.run_dir / kEvolvedSpace).string();
+  if (dir == "train" && !d.contains("arch")) d["arch"] = (s.run_dir / kFoundArch).string();
   return d;
 }
 
@@ -136,8 +141,8 @@ void check_phases(const PipelineSettings& s, const nas::Json& state) {
         input = InputFile::pending;
     }
     in_phase(phase, d, [&] { c.check(d, input); });
-    if (phase == "evolve") written.push_back(s.run_dir / "evolve" / "space.json");
-    if (phase == "search") written.push_back(s.run_dir / "search" / "arch.json");
+    if (phase == "evolve") written.push_back(s.run_dir / kEvolvedSpace);
+    if (phase == "search") written.push_back(s.run_dir / kFoundArch);
   }
 }
 

@@ -127,6 +127,9 @@ void RunDirectory::check_inputs(const std::vector<std::filesystem::path>& files)
 }
 
 void RunDirectory::open_metrics() {
+  std::ifstream existing(path_ / "metrics.jsonl");
+  records_ = 0;
+  for (std::string line; std::getline(existing, line);) ++records_;
   metrics_.open(path_ / "metrics.jsonl", std::ios::app);
   if (!metrics_) AUTOSPACE_THROW((path_ / "metrics.jsonl").string(), ": cannot open for appending");
 }
@@ -134,14 +137,7 @@ void RunDirectory::open_metrics() {
 void RunDirectory::log(const nas::Json& record) {
   metrics_ << record.dump() << '\n';
   metrics_.flush();
-}
-
-std::int64_t RunDirectory::metrics_records() {
-  metrics_.flush();
-  std::ifstream in(path_ / "metrics.jsonl");
-  std::int64_t records = 0;
-  for (std::string line; std::getline(in, line);) ++records;
-  return records;
+  ++records_;
 }
 
 void RunDirectory::truncate_metrics(std::int64_t records) {

@@ -43,7 +43,7 @@ class RunDirectory {
   // How many records metrics.jsonl holds, which a checkpoint records, and the cut back to
   // that many on resume: the records a killed run wrote after its last checkpoint are
   // written again by the resumed one.
-  std::int64_t metrics_records();
+  std::int64_t metrics_records() const { return records_; }
   void truncate_metrics(std::int64_t records);
 
  private:
@@ -60,6 +60,7 @@ class RunDirectory {
   std::filesystem::path path_;
   Lock lock_;
   std::ofstream metrics_;
+  std::int64_t records_ = 0;  // lines in metrics.jsonl (counted once on opening, then kept)
 };
 
 // The first key path at which two JSON documents differ ("" when equal).

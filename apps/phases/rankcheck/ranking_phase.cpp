@@ -34,7 +34,6 @@ std::vector<int> order_by(const std::vector<double>& value) {
 // The weight training both parts share: SGD on the training split under one schedule.
 struct WeightTraining {
   const RankingSettings& s;
-  Device device;
   data::BatchStream& train;
   std::int64_t total_steps;
   optim::CosineSchedule schedule;
@@ -46,11 +45,9 @@ struct WeightTraining {
         optim::SgdOptions{s.momentum, true});
   }
 
-  Tensor input(const data::Batch& batch) const { return data::model_input(batch, s.data.normalization(), device); }
-
-  double weight_step(nn::Module& model, optim::SGD& sgd, std::int64_t step) {
+  double weight_step(const PhaseContext& c, nn::Module& model, optim::SGD& sgd, std::int64_t step) {
     const data::Batch batch = train.at(step);
-    Tensor loss = ops::softmax_cross_entropy(model.forward(input(batch)), batch.labels);
+    Tensor loss = ops::softmax_cross_entropy(model.forward(c.input(batch)), batch.labels);
     loss.backward();
     sgd.step(schedule.lr(step));
     sgd.zero_grad();
@@ -83,14 +80,14 @@ class StandalonePart final : public RankingPart {
 
   std::string name() const override { return d_.name + " alone"; }
 
-  std::string step(PhaseContext&, std::int64_t step) override {
+  std::string step(PhaseContext& c, std::int64_t step) override {
     char details[96];
-    std::snprintf(details, sizeof details, "%s  loss %.3f", name().c_str(), t_.weight_step(*net_, *sgd_, step));
+    std::snprintf(details, sizeof details, "%s  loss %.3f", name().c_str(), t_.weight_step(c, *net_, *sgd_, step));
     return details;
   }
 
   nas::Json result(PhaseContext& c) override {
-    const nas::Evaluation e = nas::evaluate(*net_, val_, t_.s.data.normalization(), t_.device);
+    const nas::Evaluation e = nas::evaluate(*net_, val_, t_.s.data.normalization(), c.device);
     io::write_safetensors(standalone_weights(*c.directory, d_), nn::state_of(*net_), {{"network", d_.name}});
     std::int64_t params = 0;
     for (const auto& [name, p] : net_->named_parameters()) params += p.numel();
@@ -138,13 +135,13 @@ class GatedPart final : public RankingPart {
     if (!t_.s.pretrained) {  // fixed weights: only the score steps of this interval run
       Rng weight_rng({seed_, RngPurpose::architecture_sampling, 0, static_cast<std::uint32_t>(step)});
       gate_->sample(weight_rng, nas::GatePaths::active_only);
-      train_loss_.add(t_.weight_step(*gate_, *sgd_, step));
+      train_loss_.add(t_.weight_step(c, *gate_, *sgd_, step));
     }
     if ((step + 1) % t_.s.score_every == 0) {
       Rng score_rng({seed_, RngPurpose::architecture_sampling, 1, static_cast<std::uint32_t>(score_steps_)});
       gate_->sample(score_rng, nas::GatePaths::both);
       const data::Batch held = holdout_.at(score_steps_++);
-      Tensor loss = ops::softmax_cross_entropy(gate_->forward(t_.input(held)), held.labels);
+      Tensor loss = ops::softmax_cross_entropy(gate_->forward(c.input(held)), held.labels);
       holdout_loss_.add(loss.item());
       loss.backward();
       sgd_->zero_grad();  // weights learn on the training split only
@@ -237,7 +234,7 @@ class RankingPhase final : public Phase {
     holdout_.emplace(c.stream(split.holdout, s_.score_batch_size, s_.seed + 1, "scores.batch_size", "held-out split"));
     val_ = c.loader(c.data.val, 256, false, s_.seed);
     const std::int64_t total = static_cast<std::int64_t>(s_.epochs) * train_->steps_per_epoch();
-    training_.emplace(WeightTraining{s_, c.device, *train_, total, optim::CosineSchedule(s_.lr, total, 0, s_.final_lr)});
+    training_.emplace(WeightTraining{s_, *train_, total, optim::CosineSchedule(s_.lr, total, 0, s_.final_lr)});
     classes_ = c.data.classes;
     for (std::size_t p = 0; p < part_count(); ++p) {
       const auto file = c.directory->file(part_file(p));

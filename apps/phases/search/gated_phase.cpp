@@ -15,7 +15,7 @@ class GatedPhase final : public SearcherPhase {
  public:
   using SearcherPhase::SearcherPhase;
 
-  bool done() const override { return finished_ || search_->weight_steps() >= total_; }
+  bool done() const override { return search_->weight_steps() >= total_; }
   PhaseCounters counters() const override { return {search_->weight_steps(), 0}; }
   std::string position() const override { return step_position(); }
 
@@ -41,8 +41,9 @@ class GatedPhase final : public SearcherPhase {
     return *search_;
   }
 
-  nas::Json extra_state() const override { return {{"finished", search_->weight_steps() >= total_}}; }
-  void restore_extra(const nas::Json& state, const std::string&) override { finished_ = state.value("finished", false); }
+  // "finished" stays in the state for the checkpoint format; done() derives it from the steps.
+  nas::Json extra_state() const override { return {{"finished", done()}}; }
+  void restore_extra(const nas::Json&, const std::string&) override {}
 
   void log(PhaseContext& c, std::int64_t step) {
     nas::Json record = log_record(c, step);
@@ -81,7 +82,6 @@ class GatedPhase final : public SearcherPhase {
   std::unique_ptr<nas::GatedSearch> search_;
   std::optional<data::BatchStream> holdout_;
   std::int64_t arch_start_ = 0;
-  bool finished_ = false;
   // Architecture steps since the last log line.
   double arch_loss_ = 0, arch_accuracy_ = 0, reward_ = 0;
   std::int64_t arch_count_ = 0;
