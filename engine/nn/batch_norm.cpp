@@ -5,8 +5,8 @@ namespace autospace::nn {
 BatchNorm2d::BatchNorm2d(std::int64_t channels, float momentum, float eps) : momentum_(momentum), eps_(eps) {
   gamma_ = register_parameter("weight", {channels}, Init::ones);
   beta_ = register_parameter("bias", {channels}, Init::zeros);
-  running_mean_ = register_buffer("running_mean", Tensor::zeros({channels}));
-  running_var_ = register_buffer("running_var", Tensor::ones({channels}));
+  running_mean_ = register_buffer("running_mean", {channels}, 0.f);
+  running_var_ = register_buffer("running_var", {channels}, 1.f);
 }
 
 Tensor BatchNorm2d::forward(const Tensor& x) {

@@ -3,7 +3,9 @@
 // after a step that must leave no trace: a non-finite step the guard skips has already run
 // its training-mode forward, which moved the running statistics towards its (non-finite)
 // batch statistics. Buffers created after the snapshot (a supernet's lazily created bank
-// slots) are not covered.
+// slots) go back to the value they were created with, which is what they would hold had
+// the step not run. Buffers are never removed, so the walk at restore meets the
+// snapshot's in order, with the new ones between them.
 #include <utility>
 #include <vector>
 
@@ -13,10 +15,11 @@ namespace autospace::nn {
 
 class BufferSnapshot {
  public:
-  explicit BufferSnapshot(const Module& module);
+  explicit BufferSnapshot(const Module& module);  // `module` must outlive the snapshot
   void restore() const;
 
  private:
+  const Module& module_;
   std::vector<std::pair<Tensor, Tensor>> saved_;  // (the live buffer, its copy)
 };
 

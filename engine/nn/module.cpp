@@ -24,15 +24,16 @@ Tensor Module::register_parameter(const std::string& name, const Shape& shape, I
   return t;
 }
 
-Tensor Module::register_buffer(const std::string& name, Tensor t) {
+Tensor Module::register_buffer(const std::string& name, const Shape& shape, float initial) {
+  Tensor t = Tensor::full(shape, initial);
   t.set_name(name);
-  buffers_.emplace_back(name, t);
+  buffers_.push_back({name, {t, initial}});
   return t;
 }
 
 void Module::collect(const std::string& prefix, std::vector<NamedTensor>& out, bool buffers) const {
   if (buffers) {
-    for (const auto& [name, t] : buffers_) out.emplace_back(prefix + name, t);
+    for (const auto& b : buffers_) out.emplace_back(prefix + b.name, b.slot.tensor);
   } else {
     for (const auto& p : params_) out.emplace_back(prefix + p.name, p.tensor);
   }
@@ -48,6 +49,17 @@ std::vector<NamedTensor> Module::named_parameters() const {
 std::vector<NamedTensor> Module::named_buffers() const {
   std::vector<NamedTensor> out;
   collect("", out, true);
+  return out;
+}
+
+void Module::collect_slots(std::vector<BufferSlot>& out) const {
+  for (const auto& b : buffers_) out.push_back(b.slot);
+  for (const auto& [name, child] : children_) child->collect_slots(out);
+}
+
+std::vector<BufferSlot> Module::buffer_slots() const {
+  std::vector<BufferSlot> out;
+  collect_slots(out);
   return out;
 }
 

@@ -20,6 +20,12 @@ enum class Init {
   normal_001,              // N(0, 0.01) (torchvision's MobileNet/MnasNet classifier)
 };
 
+// A buffer and the value it was created with: every buffer starts as a fill.
+struct BufferSlot {
+  Tensor tensor;
+  float initial;
+};
+
 class Module {
  public:
   virtual ~Module() = default;
@@ -28,6 +34,7 @@ class Module {
 
   std::vector<NamedTensor> named_parameters() const;  // recursive, dotted names
   std::vector<NamedTensor> named_buffers() const;     // e.g. BN running statistics
+  std::vector<BufferSlot> buffer_slots() const;       // in named_buffers() order, without building names
   std::vector<Tensor> parameters() const;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_children() const { return children_; }
 
@@ -52,7 +59,7 @@ class Module {
 
  protected:
   Tensor register_parameter(const std::string& name, const Shape& shape, Init init);
-  Tensor register_buffer(const std::string& name, Tensor t);
+  Tensor register_buffer(const std::string& name, const Shape& shape, float initial);
   virtual void on_train_changed() {}
 
  private:
@@ -61,11 +68,16 @@ class Module {
     Tensor tensor;
     Init init;
   };
+  struct Buffer {
+    std::string name;
+    BufferSlot slot;
+  };
   void collect(const std::string& prefix, std::vector<NamedTensor>& out, bool buffers) const;
+  void collect_slots(std::vector<BufferSlot>& out) const;
   void collect_inits(const std::string& prefix, std::vector<std::pair<std::string, const Param*>>& out) const;
 
   std::vector<Param> params_;
-  std::vector<NamedTensor> buffers_;
+  std::vector<Buffer> buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
 };

@@ -43,7 +43,7 @@ Tensor WeightBank::parameter(const std::string& name, const Shape& shape, nn::In
 
 Tensor WeightBank::buffer(const std::string& name, const Shape& shape, float value) {
   if (Tensor t = existing(name, shape); t.defined()) return t;
-  Tensor t = register_buffer(name, Tensor::full(shape, value));
+  Tensor t = register_buffer(name, shape, value);
   slots_.emplace(name, t);
   return t;
 }

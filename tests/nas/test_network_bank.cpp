@@ -1,7 +1,9 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <map>
 
+#include "engine/nn/buffer_snapshot.h"
 #include "engine/optim/optimizer.h"
 #include "nas/network/cell.h"
 #include "tests/support/test_support.h"
@@ -130,6 +132,34 @@ TEST_CASE("network: lazily created slots do not depend on creation order", "[net
   CHECK(values(*root) == lazy);
   for (const auto& [name, v] : lazy)  // the conv weights are keyed by the bank's path
     if (name.find("bn.") == std::string::npos) CHECK(va.at(name) != v);
+}
+
+TEST_CASE("network: a buffer snapshot also undoes the statistics of slots created after it", "[network]") {
+  const std::string a = "e3:concat:c3|id,dw3|zero,c1,id", b = "e6:sum:dw5|c3,id|c1,zero,dw3";
+  auto bank = make_bank();
+  auto first = make_cell(a, bank);
+  (*first)(test::random_tensor({2, 5, 5, 4}, 4));  // training: moves the statistics of a's slots
+  const auto before = values(*bank);
+  const nn::BufferSnapshot snapshot(*bank);
+  // A step that builds a cell with new slots and goes non-finite, as a skipped step can.
+  auto second = make_cell(b, bank);
+  Tensor poisoned = test::random_tensor({2, 5, 5, 4}, 5);
+  poisoned.data<float>()[0] = std::nanf("");
+  (*second)(poisoned);
+  const auto poisoned_values = values(*bank);
+  REQUIRE(poisoned_values.size() > before.size());
+  CHECK(std::any_of(poisoned_values.begin(), poisoned_values.end(), [&](const auto& entry) {
+    return !before.contains(entry.first) && std::any_of(entry.second.begin(), entry.second.end(),
+                                                        [](float v) { return std::isnan(v); });
+  }));
+  snapshot.restore();
+  // Old slots as they were, new ones as created: what a bank that never ran the step holds.
+  auto untouched = make_bank();
+  make_cell(a, untouched);
+  make_cell(b, untouched);
+  auto expected = values(*untouched);
+  for (const auto& [name, v] : before) expected[name] = v;
+  CHECK(values(*bank) == expected);
 }
 
 TEST_CASE("network: new bank slots are reported for the optimiser", "[network]") {
