@@ -20,25 +20,33 @@ void save_checkpoint(const std::filesystem::path& path, const Checkpoint& checkp
   write_safetensors(path, all, {{kFormatKey, kFormat}, {kStateKey, checkpoint.state.dump()}});
 }
 
-Checkpoint load_checkpoint(const std::filesystem::path& path) {
-  if (!std::filesystem::exists(path)) AUTOSPACE_THROW(path.string(), ": checkpoint not found");
-  SafetensorsContents contents = read_safetensors(path);
-  auto format = contents.metadata.find(kFormatKey);
-  if (format == contents.metadata.end() || format->second != kFormat)
-    AUTOSPACE_THROW(path.string(), ": not an AutoSpace checkpoint (metadata ", kFormatKey, " is not ", kFormat, ")");
+bool is_checkpoint(const SafetensorsContents& contents) {
+  const auto format = contents.metadata.find(kFormatKey);
+  return format != contents.metadata.end() && format->second == kFormat;
+}
+
+Checkpoint checkpoint_from(SafetensorsContents contents) {
+  const std::string path = contents.source.string();
+  if (!is_checkpoint(contents))
+    AUTOSPACE_THROW(path, ": not an AutoSpace checkpoint (metadata ", kFormatKey, " is not ", kFormat, ")");
   Checkpoint out;
   try {
     out.state = nlohmann::json::parse(contents.metadata.at(kStateKey));
   } catch (const std::exception& e) {
-    AUTOSPACE_THROW(path.string(), ": checkpoint state blob is missing or not JSON: ", e.what());
+    AUTOSPACE_THROW(path, ": checkpoint state blob is missing or not JSON: ", e.what());
   }
   const std::string model_prefix = kModelPrefix, optimizer_prefix = kOptimizerPrefix;
   for (auto& [name, t] : contents.tensors) {
     if (name.rfind(model_prefix, 0) == 0) out.model.emplace_back(name.substr(model_prefix.size()), t);
     else if (name.rfind(optimizer_prefix, 0) == 0) out.optimizer.emplace_back(name.substr(optimizer_prefix.size()), t);
-    else AUTOSPACE_THROW(path.string(), ": unexpected tensor \"", name, "\" in a checkpoint");
+    else AUTOSPACE_THROW(path, ": unexpected tensor \"", name, "\" in a checkpoint");
   }
   return out;
+}
+
+Checkpoint load_checkpoint(const std::filesystem::path& path) {
+  if (!std::filesystem::exists(path)) AUTOSPACE_THROW(path.string(), ": checkpoint not found");
+  return checkpoint_from(read_safetensors(path));
 }
 
 }  // namespace autospace::io

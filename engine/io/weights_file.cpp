@@ -1,5 +1,8 @@
 #include "engine/io/weights_file.h"
 
+#include <utility>
+
+#include "engine/io/checkpoint.h"
 #include "engine/io/safetensors.h"
 #include "kernels/common/check.h"
 
@@ -12,7 +15,11 @@ void save_weights(const std::filesystem::path& file, const nn::Module& model, We
 
 WeightsMetadata load_weights(const std::filesystem::path& file, nn::Module& model) {
   if (!std::filesystem::exists(file)) AUTOSPACE_THROW(file.string(), ": weights file not found");
-  const SafetensorsContents contents = read_safetensors(file);
+  SafetensorsContents contents = read_safetensors(file);
+  if (is_checkpoint(contents)) {
+    nn::load_state(model, checkpoint_from(std::move(contents)).model, file.string() + " (the checkpoint's model)");
+    return {};
+  }
   nn::load_state(model, contents.tensors, file.string());
   return contents.metadata;
 }

@@ -16,7 +16,8 @@ inline constexpr const char* kWeightsFormat = "autospace.weights/1";
 
 // Writes atomically; metadata gets "format" = kWeightsFormat.
 void save_weights(const std::filesystem::path& file, const nn::Module& model, WeightsMetadata metadata);
-// Loads into `model` (all or nothing; mismatches are named) and returns the metadata.
+// Loads into `model` (all or nothing; mismatches are named) and returns the metadata. A
+// checkpoint (engine/io/checkpoint.h) loads its model part and returns no metadata.
 WeightsMetadata load_weights(const std::filesystem::path& file, nn::Module& model);
 
 }  // namespace autospace::io

@@ -170,6 +170,8 @@ TEST_CASE("train: the description is read strictly and errors name the file and 
   CHECK(error([](nas::Json& d) { d["arch"]["layers"][0]["block"]["expansoin"] = 2; }) ==
         "arch.layers[0].block.expansoin: unknown key \"expansoin\" (did you mean \"expansion\"?)");
   CHECK(error([](nas::Json& d) { d["arch"].erase("classes"); }) == "arch: missing key \"classes\"");
+  CHECK(error([](nas::Json& d) { d["train"]["init_weights"] = "nowhere.safetensors"; }) ==
+        "train.init_weights: nowhere.safetensors: no such file");
 
   // The resolved description (defaults written out) is itself a valid description.
   const nas::Json resolved = to_json(test::tiny_settings(dir / "run"));
@@ -361,6 +363,39 @@ TEST_CASE("train: a diverged run keeps no non-finite best, says so (exit 5) and 
   const std::unique_ptr<Phase> again = make_train_phase(s);
   CHECK(run_phase(*again, {.print = false}));
   CHECK(again->exit_status() == 5);
+}
+
+TEST_CASE("train: train.init_weights starts from another run's checkpoint or weights file", "[apps][train]") {
+  const test::TempDir dir;
+  RunSettings first = test::tiny_settings(dir / "first");
+  first.data.augment = "none";
+  first.train.epochs = 6;
+  REQUIRE(run_training(first, quiet()).completed);
+  const double untrained = metrics(first.run_dir, "epoch").front().at("train_loss").get<double>();
+
+  // A checkpoint stands for the weights file it holds: the final checkpoint and
+  // last.safetensors hold the same network.
+  auto from_checkpoint = nas::build_network(first.arch, 7), from_weights = nas::build_network(first.arch, 8);
+  CHECK(io::load_weights(first.run_dir / "checkpoint.safetensors", *from_checkpoint).empty());
+  io::load_weights(first.run_dir / "last.safetensors", *from_weights);
+  const auto a = nn::state_of(*from_checkpoint), b = nn::state_of(*from_weights);
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK(test::to_double(a[i].second) == test::to_double(b[i].second));
+
+  // A second run from the first's checkpoint starts where the first ended, not afresh.
+  RunSettings second = test::tiny_settings(dir / "second");
+  second.data.augment = "none";
+  second.train.epochs = 1;
+  second.train.init_weights = first.run_dir / "checkpoint.safetensors";
+  REQUIRE(run_training(second, quiet()).completed);
+  CHECK(metrics(second.run_dir, "epoch").front().at("train_loss").get<double>() < untrained - 0.05);
+  CHECK(nas::read_json_file(second.run_dir / "inputs.json").size() == 1);  // the weights file is an input
+
+  // Weights of another architecture are refused by name.
+  RunSettings other = test::tiny_settings(dir / "other");
+  other.arch.layers.pop_back();
+  other.train.init_weights = first.run_dir / "last.safetensors";
+  CHECK(test::error_of([&] { run_training(other, quiet()); }).find("last.safetensors") != std::string::npos);
 }
 
 TEST_CASE("train and eval count the unreadable images they skipped", "[apps][train][eval]") {

@@ -23,7 +23,7 @@ TrainSettings parse_train(const nas::Json& value, const std::string& path) {
   const nas::ObjectReader r(value, path,
                             {"epochs", "batch_size", "lr", "warmup_epochs", "final_lr", "momentum", "nesterov",
                              "weight_decay", "label_smoothing", "dropout", "grad_clip", "ema_decay", "max_nonfinite",
-                             "checkpoint_every_steps", "eval_every_epochs", "log_every_steps"});
+                             "checkpoint_every_steps", "eval_every_epochs", "log_every_steps", "init_weights"});
   TrainSettings t;
   t.epochs = static_cast<int>(r.integer_or("epochs", t.epochs, 1, 100000));
   t.batch_size = r.integer_or("batch_size", t.batch_size, 1, kMaxBatch);
@@ -42,6 +42,9 @@ TrainSettings parse_train(const nas::Json& value, const std::string& path) {
   t.checkpoint_every_steps = r.integer_or("checkpoint_every_steps", t.checkpoint_every_steps, 0, kMaxSteps);
   t.eval_every_epochs = static_cast<int>(r.integer_or("eval_every_epochs", t.eval_every_epochs, 1, 100000));
   t.log_every_steps = r.integer_or("log_every_steps", t.log_every_steps, 1, kMaxSteps);
+  t.init_weights = r.string_or("init_weights", "");
+  if (!t.init_weights.empty() && !std::filesystem::is_regular_file(t.init_weights))
+    nas::json_fail(r.path_of("init_weights"), t.init_weights.string() + ": no such file");
   return t;
 }
 
@@ -63,6 +66,7 @@ nas::Json train_to_json(const TrainSettings& t) {
   j["checkpoint_every_steps"] = t.checkpoint_every_steps;
   j["eval_every_epochs"] = t.eval_every_epochs;
   j["log_every_steps"] = t.log_every_steps;
+  if (!t.init_weights.empty()) j["init_weights"] = t.init_weights.string();
   return j;
 }
 

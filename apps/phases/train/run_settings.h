@@ -45,6 +45,10 @@ struct TrainSettings {
   std::int64_t checkpoint_every_steps = 500;  // 0: only at epoch ends and on a stop signal
   int eval_every_epochs = 1;      // the last epoch is always evaluated
   std::int64_t log_every_steps = 50;
+  // A weights file or checkpoint the network starts from instead of its seeded
+  // initialisation (parameters and BN statistics; the optimiser and schedule start afresh):
+  // how a diverged run continues from its last finite state with a lower lr.
+  std::filesystem::path init_weights;
 };
 
 struct EvalSettings {

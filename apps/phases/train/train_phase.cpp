@@ -86,7 +86,8 @@ class TrainPhase final : public Phase {
     nas::Json resolved = to_json(s_);
     resolved.erase("eval");
     p.resolved = resolved;
-    if (!s_.arch_file.empty()) p.inputs = {s_.arch_file};
+    if (!s_.arch_file.empty()) p.inputs.push_back(s_.arch_file);
+    if (!s_.train.init_weights.empty()) p.inputs.push_back(s_.train.init_weights);
     p.classes = s_.arch.net.classes;
     p.classes_owner = s_.arch_origin();
     return p;
@@ -157,6 +158,7 @@ void TrainPhase::build(PhaseContext& c, const std::optional<io::Checkpoint>& res
   total_steps_ = steps_per_epoch_ * s_.train.epochs;
 
   model_ = nas::build_network(arch_, s_.seed);
+  if (!resume && !s_.train.init_weights.empty()) io::load_weights(s_.train.init_weights, *model_);
   model_->to(c.device);
   parameters_ = model_->parameters();
   if (c.comm.world() > 1)
@@ -293,8 +295,8 @@ UnitReport TrainPhase::train_step(PhaseContext& c) {
       accepted = guard_->accept(loss_value, norm);
     } catch (const Error& e) {
       AUTOSPACE_THROW(e.what(), "; the skipped steps changed nothing, so ", c.checkpoint_file.string(),
-                      " holds the state before them: continue in a new run directory with a lower train.lr or "
-                      "with train.grad_clip");
+                      " holds the state before them: continue from it in a new run directory with "
+                      "train.init_weights = \"", c.checkpoint_file.string(), "\" and a lower train.lr or train.grad_clip");
     }
     if (accepted) {
       optimizer_->step(lr);
@@ -448,7 +450,7 @@ void TrainPhase::finish(PhaseContext& c) {
   if (!state_.best) {
     std::fprintf(stderr, "[train] done, but no evaluation had finite outputs: the training diverged and no "
                  "best.safetensors was written; run again in a new run directory with a lower train.lr or with "
-                 "train.grad_clip\n");
+                 "train.grad_clip (train.init_weights starts from a file of finite weights)\n");
     return;
   }
   if (c.print)
