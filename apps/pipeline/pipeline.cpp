@@ -9,6 +9,7 @@
 #include "apps/phases/eval/eval_phase.h"
 #include "apps/phases/evolve/evolve_phase.h"
 #include "apps/report/report_html.h"
+#include "apps/run/data_setup.h"
 #include "apps/run/run_directory.h"
 #include "apps/run/runner.h"
 #include "apps/phases/search/search_phase.h"
@@ -129,6 +130,7 @@ auto in_phase(const std::string& phase, const nas::Json& description, const F& f
 // Every phase still to run, checked before any starts. A phase's input file is pending
 // when it does not exist yet and a phase before it in this run writes it.
 void check_phases(const PipelineSettings& s, const nas::Json& state) {
+  if (s.shared.contains("data")) check_data_paths(parse_data_settings(s.shared["data"]));
   std::vector<std::filesystem::path> written;  // by the phases checked so far
   for (const std::string& phase : s.phases) {
     if (state["phases"].value(phase, nas::Json::object()).value("done", false)) continue;

@@ -105,6 +105,14 @@ nas::Json to_json(const DataSettings& s) {
   return j;
 }
 
+void check_data_paths(const DataSettings& s, const std::string& path) {
+  if (s.kind == "synthetic") return;  // generated
+  for (const auto& [key, dir] : {std::pair{"train", &s.train}, std::pair{"val", &s.val}})
+    if (!std::filesystem::is_directory(*dir))
+      nas::json_fail(nas::json_child(path, key),
+                     dir->string() + (std::filesystem::exists(*dir) ? ": not a directory" : ": no such directory"));
+}
+
 Datasets open_datasets(const DataSettings& s) {
   Datasets d;
   if (s.kind == "cifar") {

@@ -51,6 +51,10 @@ struct Datasets {
   std::shared_ptr<const data::Dataset> val;    // the evaluation set
   int classes = 0;
 };
+// The folders "train" and "val" name exist (a cheap check, no listing): what `autospace
+// run` asks before its first phase, so that a wrong path fails at once, not after hours
+// of the phases before the one that opens the data. Errors name the key.
+void check_data_paths(const DataSettings& settings, const std::string& path = "data");
 // Opens (for "synthetic": generates once into synthetic_dir, then opens) both sets.
 Datasets open_datasets(const DataSettings& settings);
 

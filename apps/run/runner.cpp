@@ -88,7 +88,17 @@ bool run_phase(Phase& phase, const RunControl& control) {
   // What a killed run logged after its last checkpoint, the resumed run logs again.
   if (resume && directory && resume->state.contains(kMetricsRecords))
     directory->truncate_metrics(resume->state.at(kMetricsRecords).get<std::int64_t>());
-  phase.build(context, resume);
+  try {
+    phase.build(context, resume);
+  } catch (const Error&) {
+    throw;  // names its file or setting already
+  } catch (const std::exception& e) {
+    // A checkpoint whose state a phase cannot read (a key missing, a wrong type, an index
+    // out of range) must name the file, not only the JSON library's complaint.
+    if (!resume) throw;
+    AUTOSPACE_THROW(context.checkpoint_file.string(), ": cannot resume from this checkpoint's state (", e.what(),
+                    "); it was not written by this version for this description");
+  }
   const char* name = setup.name.c_str();
   if (resume && context.print) {
     if (phase.done()) std::printf("[%s] %s finished before (%s)\n", name, setup.basics->run_dir.c_str(), phase.position().c_str());

@@ -102,4 +102,11 @@ TEST_CASE("autospace run checks every phase's section before the first phase sta
   d["phases"] = {"train"};
   CHECK_THROWS_WITH(apps::run_pipeline(apps::parse_pipeline_settings(d)),
                     Catch::Contains("phase train (") && Catch::Contains("arch.json"));
+  // So must the data every phase reads.
+  d = pipeline(dir / "run");
+  d["data"] = {{"kind", "folder"}, {"train", (dir / "no-train").string()}, {"val", (dir / "no-val").string()},
+               {"resolution", 16}};
+  CHECK_THROWS_WITH(apps::run_pipeline(apps::parse_pipeline_settings(d)),
+                    "data.train: " + (dir / "no-train").string() + ": no such directory");
+  CHECK_FALSE(fs::exists(dir / "run"));
 }

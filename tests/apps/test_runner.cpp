@@ -110,6 +110,18 @@ TEST_CASE("runner: units run to the end, outputs once; a stop checkpoints and a 
   CHECK_THROWS_WITH(run_phase(other, {{}, false}), Catch::Contains("first difference at total"));
 }
 
+TEST_CASE("runner: a checkpoint whose state the phase cannot read is named", "[apps][runner]") {
+  const test::TempDir dir;
+  CountingPhase first(basics(dir / "run"), 6);
+  CHECK_FALSE(run_phase(first, quiet_stop_at(2)));
+  const fs::path checkpoint = dir / "run" / "checkpoint.safetensors";
+  io::save_checkpoint(checkpoint, {{}, {}, {{"done", "two"}}});  // the JSON library's type_error
+  CountingPhase second(basics(dir / "run"), 6);
+  CHECK_THROWS_WITH(run_phase(second, {{}, false}),
+                    Catch::StartsWith(checkpoint.string() + ": cannot resume from this checkpoint's state (") &&
+                        Catch::Contains("type must be number"));
+}
+
 TEST_CASE("runner: the checkpoints a unit asks for are written", "[apps][runner]") {
   const test::TempDir dir;
   CountingPhase phase(basics(dir / "run"), 5, 2);
