@@ -35,7 +35,7 @@ const nas::SpaceTable& open_table() {
 nas::GatedSearch gated(nas::GatedMethod method) {
   nas::GatedSearchSettings s;
   s.method = method;
-  s.target_madds = 8e6;
+  s.budget = {nas::CostKind::madds, 8e6};
   return nas::GatedSearch(irb_table(), s, 1);
 }
 
@@ -63,7 +63,7 @@ BENCHMARK(BM_ProxylessReinforceArchStep)->Arg(2)->Unit(benchmark::kMillisecond)-
 
 static void BM_SposWeightStepOpenSpace(benchmark::State& state) {
   set_num_threads(static_cast<int>(state.range(0)));
-  nas::SinglePathSupernet net(open_table(), {8'000'000, 0.9f, 4e-5f, 5.0}, 1);
+  nas::SinglePathSupernet net(open_table(), {{nas::CostKind::madds, 8e6, 0.0, 1.0}, 0.9f, 4e-5f, 5.0}, 1);
   for (int i = 0; i < 2; ++i) net.weight_step(bench::cifar_images(), bench::cifar_labels(), 0.05f);
   for (auto _ : state) benchmark::DoNotOptimize(net.weight_step(bench::cifar_images(), bench::cifar_labels(), 0.05f).loss);
   state.SetItemsProcessed(state.iterations() * 64);
@@ -72,7 +72,7 @@ BENCHMARK(BM_SposWeightStepOpenSpace)->Arg(2)->Unit(benchmark::kMillisecond)->Us
 
 static void BM_SposEvaluationOpenSpace(benchmark::State& state) {
   set_num_threads(static_cast<int>(state.range(0)));
-  nas::SinglePathSupernet net(open_table(), {8'000'000, 0.9f, 4e-5f, 5.0}, 1);
+  nas::SinglePathSupernet net(open_table(), {{nas::CostKind::madds, 8e6, 0.0, 1.0}, 0.9f, 4e-5f, 5.0}, 1);
   for (int i = 0; i < 20; ++i) net.weight_step(bench::cifar_images(), bench::cifar_labels(), 0.05f);
   std::uint32_t k = 0;
   for (auto _ : state) {
@@ -97,7 +97,7 @@ BENCHMARK(BM_SposEvaluationOpenSpace)->Arg(2)->Unit(benchmark::kMillisecond)->Us
 static void BM_OpenSpaceTableImageNet(benchmark::State& state) {
   set_num_threads(static_cast<int>(state.range(0)));
   const nas::OpenSpace space(nas::Backbone{}, nas::CellChoices{}, true);
-  for (auto _ : state) benchmark::DoNotOptimize(nas::SpaceTable(space).min_madds());
+  for (auto _ : state) benchmark::DoNotOptimize(nas::SpaceTable(space).min_cost(nas::CostKind::madds));
 }
 BENCHMARK(BM_OpenSpaceTableImageNet)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 

@@ -35,7 +35,7 @@ std::vector<std::int64_t> madds_caps(const CapRule& rule, const Backbone& backbo
   return caps;
 }
 
-ExpectedMadds expected_madds(std::span<const double> logits, std::span<const double> candidate_madds) {
+ExpectedCost expected_cost(std::span<const double> logits, std::span<const double> candidate_madds) {
   AUTOSPACE_CHECK(!logits.empty() && logits.size() == candidate_madds.size(), logits.size(), " logits for ",
                   candidate_madds.size(), " candidates");
   // Shifting by the largest logit keeps exp() finite without changing the softmax.
@@ -43,20 +43,20 @@ ExpectedMadds expected_madds(std::span<const double> logits, std::span<const dou
   std::vector<double> p(logits.size());
   double total = 0;
   for (std::size_t i = 0; i < logits.size(); ++i) total += p[i] = std::exp(logits[i] - top);
-  ExpectedMadds out;
+  ExpectedCost out;
   for (std::size_t i = 0; i < p.size(); ++i) out.value += (p[i] /= total) * candidate_madds[i];
   out.d_logits.resize(p.size());
   for (std::size_t i = 0; i < p.size(); ++i) out.d_logits[i] = p[i] * (candidate_madds[i] - out.value);
   return out;
 }
 
-ExpectedNetworkMadds expected_network_madds(double fixed_madds, const std::vector<std::vector<double>>& logits,
+ExpectedNetworkCost expected_network_cost(double fixed_madds, const std::vector<std::vector<double>>& logits,
                                             const std::vector<std::vector<double>>& candidate_madds) {
   AUTOSPACE_CHECK(logits.size() == candidate_madds.size(), logits.size(), " layers of logits for ", candidate_madds.size(),
                   " layers of candidates");
-  ExpectedNetworkMadds out{fixed_madds, {}};
+  ExpectedNetworkCost out{fixed_madds, {}};
   for (std::size_t l = 0; l < logits.size(); ++l) {
-    ExpectedMadds layer = expected_madds(logits[l], candidate_madds[l]);
+    ExpectedCost layer = expected_cost(logits[l], candidate_madds[l]);
     out.value += layer.value;
     out.d_logits.push_back(std::move(layer.d_logits));
   }

@@ -34,19 +34,19 @@ std::int64_t madds_cap(const CapRule& rule, const LayerPosition& position, doubl
 std::vector<std::int64_t> madds_caps(const CapRule& rule, const Backbone& backbone);
 
 // E[MAdds] = sum_k p_k m_k with p = softmax(logits); d_logits[i] = p_i (m_i - E).
-struct ExpectedMadds {
+struct ExpectedCost {
   double value = 0;
   std::vector<double> d_logits;
 };
-ExpectedMadds expected_madds(std::span<const double> logits, std::span<const double> candidate_madds);
+ExpectedCost expected_cost(std::span<const double> logits, std::span<const double> candidate_madds);
 
 // A whole network: fixed MAdds plus the expected MAdds of every gated layer, with the
 // gradient for each layer's logits.
-struct ExpectedNetworkMadds {
+struct ExpectedNetworkCost {
   double value = 0;
   std::vector<std::vector<double>> d_logits;
 };
-ExpectedNetworkMadds expected_network_madds(double fixed_madds, const std::vector<std::vector<double>>& logits,
+ExpectedNetworkCost expected_network_cost(double fixed_madds, const std::vector<std::vector<double>>& logits,
                                             const std::vector<std::vector<double>>& candidate_madds);
 
 }  // namespace autospace::nas

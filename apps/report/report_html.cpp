@@ -94,8 +94,8 @@ nas::Json pipeline_summary(const fs::path& run_dir, const nas::Json& state) {
   if (const fs::path f = run_dir / "search" / "search-summary.json"; fs::exists(f)) {
     const nas::Json r = nas::read_json_file(f);
     nas::Json search = {{"file", (run_dir / "search" / "arch.json").string()}};
-    for (const char* key : {"method", "space", "target_madds", "madds", "params", "choice", "expected_madds",
-                            "mean_entropy", "supernet_accuracy", "evaluations"})
+    for (const char* key : {"method", "space", "budget", "madds", "params", "inside_band", "argmax", "choice",
+                            "expected_cost", "mean_entropy", "supernet_accuracy", "evaluations"})
       if (r.contains(key)) search[key] = r.at(key);
     summary["search"] = search;
   }
@@ -145,14 +145,21 @@ void write_report_html(const fs::path& run_dir, const nas::Json& summary) {
     h += "<h2>Phase 2: search</h2>\n<p>" + nas::xml_escape(r["method"].get<std::string>()) + " in the " +
          nas::xml_escape(r["space"]["kind"].get<std::string>()) + " space (" +
          nas::xml_escape(r["space"]["origin"].get<std::string>()) + ") at a budget of " +
-         number(r["target_madds"].get<double>() / 1e6, "%.2f") + " M MAdds: found " +
+         number(r["budget"]["target"].get<double>() / 1e6, "%.2f") + " M " +
+         nas::xml_escape(r["budget"]["kind"].get<std::string>()) + " (band " +
+         number(r["budget"]["band"][0].get<double>() / 1e6, "%.2f") + " to " +
+         number(r["budget"]["band"][1].get<double>() / 1e6, "%.2f") + " M): found " +
          number(r["madds"].get<double>() / 1e6, "%.2f") + " M MAdds, " + number(r["params"].get<double>() / 1e6, "%.3f") +
-         " M parameters";
+         " M parameters, " + (r["inside_band"].get<bool>() ? "inside" : "outside") + " the band";
+    if (r.contains("argmax"))
+      h += " (the plain argmax of the probabilities: " + number(r["argmax"]["madds"].get<double>() / 1e6, "%.2f") +
+           " M MAdds, " + (r["argmax"]["inside_band"].get<bool>() ? "inside" : "outside") + ")";
     if (r.contains("supernet_accuracy"))
       h += ", held-out top-1 on the shared weights " + percent(r["supernet_accuracy"]) + " after " +
            r["evaluations"].dump() + " evaluated architectures";
-    if (r.contains("expected_madds"))
-      h += "; final E[MAdds] " + number(r["expected_madds"].get<double>() / 1e6, "%.2f") + " M, mean entropy " +
+    if (r.contains("expected_cost"))
+      h += "; final E[" + nas::xml_escape(r["budget"]["kind"].get<std::string>()) + "] " +
+           number(r["expected_cost"].get<double>() / 1e6, "%.2f") + " M, mean entropy " +
            number(r["mean_entropy"].get<double>(), "%.3f") + " nats";
     h += ".</p>\n" + phase_figures(run_dir / "search");
   }

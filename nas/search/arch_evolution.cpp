@@ -12,7 +12,7 @@ ArchEvolution::ArchEvolution(const SpaceTable& table, const ArchEvolutionSetting
     : table_(table), settings_(settings), seed_(seed) {
   AUTOSPACE_CHECK(settings.population >= 1 && settings.generations >= 1 && settings.parents >= 1,
                   "architecture evolution: population, generations and parents must be positive");
-  AUTOSPACE_CHECK(settings.max_madds > 0, "architecture evolution: the MAdds budget must be positive");
+  AUTOSPACE_CHECK(settings.budget.target > 0, "architecture evolution: the budget's target must be positive");
 }
 
 std::vector<ArchChoice> ArchEvolution::proposals() const {
@@ -30,17 +30,17 @@ std::vector<ArchChoice> ArchEvolution::proposals() const {
   const int max_tries = 20 * std::max(1, wanted);
   if (draw) {
     for (int t = 0; t < max_tries && static_cast<int>(out.size()) < wanted; ++t)
-      take(sample_choice(table_, rng, settings_.max_madds));
+      take(sample_choice(table_, rng, settings_.budget));
     return out;
   }
   const int parents = std::min<int>(settings_.parents, static_cast<int>(population_.size()));
   const auto parent = [&] { return population_[rng.below(static_cast<std::uint64_t>(parents))]; };
   for (int t = 0; t < max_tries && static_cast<int>(out.size()) < settings_.mutations; ++t)
-    take(mutate_choice(table_, parent(), settings_.mutation_probability, settings_.max_madds, rng));
+    take(mutate_choice(table_, parent(), settings_.mutation_probability, settings_.budget, rng));
   const std::size_t mutants = out.size();
   for (int t = 0; t < max_tries && out.size() - mutants < static_cast<std::size_t>(settings_.crossovers); ++t) {
     const ArchChoice a = parent(), b = parent();
-    if (a != b) take(crossover_choice(table_, a, b, settings_.max_madds, rng));
+    if (a != b) take(crossover_choice(table_, a, b, settings_.budget, rng));
   }
   return out;
 }
@@ -87,8 +87,10 @@ const EvaluatedArch& ArchEvolution::best() const {
 
 std::vector<EvaluatedArch> ArchEvolution::pareto_front() const {
   std::vector<EvaluatedArch> r = history_;
-  std::stable_sort(r.begin(), r.end(), [](const EvaluatedArch& a, const EvaluatedArch& b) {
-    return a.cost.madds != b.cost.madds ? a.cost.madds < b.cost.madds : a.accuracy > b.accuracy;
+  const CostKind kind = settings_.budget.kind;
+  std::stable_sort(r.begin(), r.end(), [kind](const EvaluatedArch& a, const EvaluatedArch& b) {
+    const std::int64_t ca = cost_value(a.cost, kind), cb = cost_value(b.cost, kind);
+    return ca != cb ? ca < cb : a.accuracy > b.accuracy;
   });
   std::vector<EvaluatedArch> front;
   for (const EvaluatedArch& e : r)

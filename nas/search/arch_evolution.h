@@ -1,7 +1,7 @@
 #pragma once
 // The search half of SPOS (DESIGN 4.5): evolution over whole architectures of a space,
 // scored by the caller (on the trained single-path supernet, after BN recalibration),
-// under a MAdds budget. Generation 0 draws `population` architectures; every later one
+// inside a budget's band (budget.h). Generation 0 draws `population` architectures; every later one
 // breeds `mutations` mutants and `crossovers` crosses of the `parents` best so far. The
 // population is the best `population` of everything evaluated; no architecture is
 // evaluated twice. With `random` set every generation draws new architectures instead
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "nas/json_check.h"
+#include "nas/search/budget.h"
 #include "nas/search/space_table.h"
 
 namespace autospace::nas {
@@ -26,7 +27,7 @@ struct ArchEvolutionSettings {
   int mutations = 25;
   int crossovers = 25;
   double mutation_probability = 0.1;
-  std::int64_t max_madds = 0;  // > 0
+  Budget budget;  // proposals lie in its band
 };
 
 struct EvaluatedArch {
@@ -53,7 +54,7 @@ class ArchEvolution {
   // The population, best first (accuracy; the earlier evaluation on ties).
   std::vector<EvaluatedArch> population() const;
   const EvaluatedArch& best() const;
-  // The evaluated architectures no other beats in both accuracy and MAdds, by MAdds.
+  // The evaluated architectures no other beats in both accuracy and the budget's cost, by cost.
   std::vector<EvaluatedArch> pareto_front() const;
 
   nas::Json state() const;

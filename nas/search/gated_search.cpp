@@ -19,13 +19,19 @@ std::vector<double> to_double(const Tensor& t) {
 
 }  // namespace
 
-RegularizedLoss madds_regularized_loss(double ce, double expected_madds, const GatedSearchSettings& s) {
-  const double target = s.target_madds;
-  if (s.madds_loss == MaddsLoss::add_linear)
-    return {ce + s.lambda * (expected_madds - target) / target, 1.0, s.lambda / target};
-  const double ratio = std::log(expected_madds) / std::log(target);
-  const double factor = std::pow(ratio, s.beta);
-  return {ce * factor, factor, ce * s.beta * std::pow(ratio, s.beta - 1) / (expected_madds * std::log(target))};
+RegularizedLoss cost_regularized_loss(double ce, double expected_cost, const GatedSearchSettings& s, double multiplier) {
+  const double target = s.budget.target, centre = 0.5 * (s.budget.low + s.budget.high) * target;
+  RegularizedLoss r;
+  if (s.madds_loss == MaddsLoss::add_linear) {
+    r = {ce + s.lambda * (expected_cost - target) / target, 1.0, s.lambda / target};
+  } else {
+    const double ratio = std::log(expected_cost) / std::log(target);
+    const double factor = std::pow(ratio, s.beta);
+    r = {ce * factor, factor, ce * s.beta * std::pow(ratio, s.beta - 1) / (expected_cost * std::log(target))};
+  }
+  r.value += multiplier * (expected_cost - centre) / target;
+  r.d_expected_cost += multiplier / target;
+  return r;
 }
 
 double GatedSearch::held_out_accuracy(const Tensor& logits, const Tensor& labels) const {
@@ -34,8 +40,10 @@ double GatedSearch::held_out_accuracy(const Tensor& logits, const Tensor& labels
 }
 
 GatedSearch::GatedSearch(const SpaceTable& table, const GatedSearchSettings& settings, std::uint64_t seed)
-    : table_(table), settings_(settings), seed_(seed) {
-  AUTOSPACE_CHECK(settings.target_madds > 0, "gated search: the target MAdds must be positive");
+    : table_(table), settings_(settings), seed_(seed),
+      controller_(settings.budget, settings.budget_kp, settings.budget_ki) {
+  AUTOSPACE_CHECK(settings.budget.target > 0 && std::log(settings.budget.target) > 0,
+                  "gated search: the budget's target must be larger than 1");
   build();
 }
 
@@ -101,17 +109,18 @@ ArchStepResult GatedSearch::gradient_step(const Tensor& x, const Tensor& labels)
     r.loss = parallel_.mean(ce.item());
     r.accuracy = held_out_accuracy(logits, labels);
   }
-  const ExpectedNetworkMadds e = expected();
-  r.expected_madds = e.value;
+  const ExpectedNetworkCost e = expected();
+  r.expected_cost = e.value;
   // The CE gradient reaches a through the binary gates, scaled by d_ce; the regulariser's
-  // own term, d_expected_madds * dE/da, is added by hand.
-  const RegularizedLoss loss = madds_regularized_loss(r.loss, e.value, settings_);
+  // own term, d_expected_cost * dE/da, is added by hand.
+  r.multiplier = multiplier();
+  const RegularizedLoss loss = cost_regularized_loss(r.loss, e.value, settings_, r.multiplier);
   {
     const auto sync = parallel_.batch_norm_scope();
     ce.backward(Tensor::full(ce.shape(), static_cast<float>(loss.d_ce)));
   }
   parallel_.average_gradients(supernet_->logits());
-  const double coefficient = loss.d_expected_madds;
+  const double coefficient = loss.d_expected_cost;
   for (std::size_t l = 0; l < table_.layers(); ++l) {
     const Tensor& t = supernet_->gate(l).logits();
     std::vector<float> g = t.grad().defined() ? t.grad().to_vector() : std::vector<float>(t.numel(), 0.f);
@@ -123,6 +132,7 @@ ArchStepResult GatedSearch::gradient_step(const Tensor& x, const Tensor& labels)
     std::vector<GatedLayer*> gates;
     for (std::size_t l = 0; l < supernet_->layers(); ++l) gates.push_back(&supernet_->gate(l));
     step_gate_logits(gates, *arch_, settings_.arch_lr, {false, 1.f});
+    controller_.observe(r.expected_cost);
   } else {
     buffers.restore();
   }
@@ -144,9 +154,11 @@ ArchStepResult GatedSearch::reinforce_step(const Tensor& x, const Tensor& labels
     r.loss = parallel_.mean(ops::softmax_cross_entropy(logits, labels).item());
     r.accuracy = held_out_accuracy(logits, labels);  // the same on every rank, and so is the reward
   }
-  r.expected_madds = expected_madds();
-  const double madds = static_cast<double>(table_.cost(path).madds);
-  r.reward = r.accuracy * std::pow(settings_.target_madds / madds, settings_.reward_exponent);
+  r.expected_cost = expected_cost();
+  const auto cost = static_cast<double>(cost_value(table_.cost(path), settings_.budget.kind));
+  r.multiplier = multiplier();
+  r.reward = r.accuracy * std::pow(settings_.budget.target / cost, settings_.reward_exponent) -
+             r.multiplier * (cost - controller_.centre()) / settings_.budget.target;
   const double advantage = r.reward - baseline_.value_or(r.reward);
   for (std::size_t l = 0; l < table_.layers(); ++l) {
     const Tensor& t = supernet_->gate(l).logits();
@@ -159,6 +171,7 @@ ArchStepResult GatedSearch::reinforce_step(const Tensor& x, const Tensor& labels
   if (r.applied) {
     arch_->step(settings_.arch_lr);
     baseline_ = baseline_ ? settings_.baseline_decay * *baseline_ + (1 - settings_.baseline_decay) * r.reward : r.reward;
+    controller_.observe(r.expected_cost);
   } else {
     buffers.restore();
   }
@@ -177,13 +190,22 @@ ArchChoice GatedSearch::argmax() const {
   return choice;
 }
 
-ExpectedNetworkMadds GatedSearch::expected() const {
-  std::vector<std::vector<double>> a;
-  for (std::size_t l = 0; l < table_.layers(); ++l) a.push_back(to_double(supernet_->gate(l).logits()));
-  return expected_network_madds(static_cast<double>(table_.fixed_cost().madds), a, table_.madds());
+std::optional<BudgetExport> GatedSearch::budget_export() const {
+  const Budget& b = settings_.budget;
+  return most_probable_within(probabilities(), table_.cost_table(b.kind), cost_value(table_.fixed_cost(), b.kind),
+                              static_cast<std::int64_t>(std::ceil(b.lower())),
+                              static_cast<std::int64_t>(std::floor(b.upper())));
 }
 
-double GatedSearch::expected_madds() const { return expected().value; }
+ExpectedNetworkCost GatedSearch::expected() const {
+  const CostKind kind = settings_.budget.kind;
+  std::vector<std::vector<double>> a;
+  for (std::size_t l = 0; l < table_.layers(); ++l) a.push_back(to_double(supernet_->gate(l).logits()));
+  return expected_network_cost(static_cast<double>(cost_value(table_.fixed_cost(), kind)), a, table_.cost_values(kind));
+}
+
+
+double GatedSearch::expected_cost() const { return expected().value; }
 
 std::vector<double> GatedSearch::entropies() const {
   std::vector<double> h;
@@ -200,7 +222,8 @@ double GatedSearch::mean_entropy() const {
 
 nas::Json GatedSearch::state() const {
   nas::Json j = {{"weight_steps", weight_steps_}, {"arch_steps", arch_steps_},
-                 {"skipped_steps", guard_.skipped()}, {"baseline", baseline_ ? nas::Json(*baseline_) : nas::Json()}};
+                 {"skipped_steps", guard_.skipped()}, {"baseline", baseline_ ? nas::Json(*baseline_) : nas::Json()},
+                 {"budget_controller", controller_.state()}};
   j["logits"] = nas::Json::array();
   for (std::size_t l = 0; l < supernet_->layers(); ++l) j["logits"].push_back(supernet_->gate(l).logits().to_vector());
   return j;
@@ -230,6 +253,9 @@ void GatedSearch::restore(const nas::Json& state, const std::vector<NamedTensor>
   arch_steps_ = state.at("arch_steps").get<std::int64_t>();
   baseline_.reset();
   if (!state.at("baseline").is_null()) baseline_ = state.at("baseline").get<double>();
+  // Absent in checkpoints written before the controller existed: it starts afresh.
+  controller_ = BudgetController(settings_.budget, settings_.budget_kp, settings_.budget_ki);
+  if (state.contains("budget_controller")) controller_.restore(state.at("budget_controller"));
 }
 
 }  // namespace autospace::nas

@@ -8,7 +8,7 @@ namespace autospace::nas {
 
 SinglePathSupernet::SinglePathSupernet(const SpaceTable& table, const SinglePathSettings& settings, std::uint64_t seed)
     : table_(table), settings_(settings), seed_(seed) {
-  AUTOSPACE_CHECK(settings.max_madds > 0, "single-path supernet: the MAdds budget must be positive");
+  AUTOSPACE_CHECK(settings.budget.target > 0, "single-path supernet: the budget's target must be positive");
   build();
 }
 
@@ -34,7 +34,7 @@ void SinglePathSupernet::activate(const ArchChoice& choice) {
 
 StepResult SinglePathSupernet::weight_step(const Tensor& x, const Tensor& labels, float lr) {
   Rng rng({seed_, RngPurpose::architecture_sampling, 0, static_cast<std::uint32_t>(steps_)});
-  activate(sample_choice(table_, rng, settings_.max_madds));
+  activate(sample_choice(table_, rng, settings_.budget));
   nn::set_rng_step(*supernet_, 0, parallel_.mask_step(steps_));
   const StepResult r = train_weights(*supernet_, *weights_, guard_, settings_.grad_clip, x, labels, lr, parallel_);
   ++steps_;

@@ -1,6 +1,6 @@
 #pragma once
 // The single-path one-shot supernet of SPOS (DESIGN 4.5): every training step runs one
-// architecture drawn uniformly from those within the MAdds budget (sample_choice), so
+// architecture drawn uniformly from those inside the budget's band (sample_choice), so
 // all of them share, and train, one set of weights; afterwards any architecture of the
 // space is evaluated by activating its path on those weights. Each layer holds only the
 // candidate in use, built over the layer's weight bank when first needed, which keeps
@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "nas/json_check.h"
+#include "nas/search/budget.h"
 #include "nas/search/space_table.h"
 #include "nas/search/supernet_search.h"
 #include "nas/supernet/supernet.h"
@@ -17,7 +18,7 @@
 namespace autospace::nas {
 
 struct SinglePathSettings {
-  std::int64_t max_madds = 0;  // training paths fit this budget (> 0)
+  Budget budget;  // training paths lie in its band
   float momentum = 0.9f, weight_decay = 4e-5f;
   double grad_clip = 5.0;
 };

@@ -30,10 +30,14 @@ SpaceTable::SpaceTable(const Space& space)
     std::vector<Cost> costs;
     costs.reserve(blocks_.back()->size());
     for (const Block& b : *blocks_.back()) costs.push_back(block_cost(b, space.position(l)));
-    std::vector<double> madds;
-    for (const Cost& c : costs) madds.push_back(static_cast<double>(c.madds));
+    std::vector<double> madds, params;
+    for (const Cost& c : costs) {
+      madds.push_back(static_cast<double>(c.madds));
+      params.push_back(static_cast<double>(c.params));
+    }
     costs_.push_back(std::move(costs));
     madds_.push_back(std::move(madds));
+    params_.push_back(std::move(params));
   }
 }
 
@@ -51,14 +55,39 @@ Cost SpaceTable::cost(const ArchChoice& choice) const {
   return total;
 }
 
-std::int64_t SpaceTable::cheapest_madds(std::size_t layer) const {
-  const auto& c = costs_.at(layer);
-  return std::min_element(c.begin(), c.end(), [](const Cost& a, const Cost& b) { return a.madds < b.madds; })->madds;
+std::vector<std::vector<std::int64_t>> SpaceTable::cost_table(CostKind kind) const {
+  std::vector<std::vector<std::int64_t>> table;
+  for (const auto& layer : costs_) {
+    std::vector<std::int64_t> row;
+    for (const Cost& c : layer) row.push_back(cost_value(c, kind));
+    table.push_back(std::move(row));
+  }
+  return table;
 }
 
-std::int64_t SpaceTable::min_madds() const {
-  std::int64_t m = fixed_.madds;
-  for (std::size_t l = 0; l < layers(); ++l) m += cheapest_madds(l);
+std::int64_t SpaceTable::cheapest(std::size_t layer, CostKind kind) const {
+  const auto& c = costs_.at(layer);
+  return cost_value(*std::min_element(c.begin(), c.end(), [&](const Cost& a, const Cost& b) {
+    return cost_value(a, kind) < cost_value(b, kind);
+  }), kind);
+}
+
+std::int64_t SpaceTable::costliest(std::size_t layer, CostKind kind) const {
+  const auto& c = costs_.at(layer);
+  return cost_value(*std::max_element(c.begin(), c.end(), [&](const Cost& a, const Cost& b) {
+    return cost_value(a, kind) < cost_value(b, kind);
+  }), kind);
+}
+
+std::int64_t SpaceTable::min_cost(CostKind kind) const {
+  std::int64_t m = cost_value(fixed_, kind);
+  for (std::size_t l = 0; l < layers(); ++l) m += cheapest(l, kind);
+  return m;
+}
+
+std::int64_t SpaceTable::max_cost(CostKind kind) const {
+  std::int64_t m = cost_value(fixed_, kind);
+  for (std::size_t l = 0; l < layers(); ++l) m += costliest(l, kind);
   return m;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "nas/search/budget.h"
 #include "nas/space.h"
 
 namespace autospace::nas {
@@ -26,8 +27,12 @@ class SpaceTable {
   const std::vector<Block>& blocks(std::size_t layer) const { return *blocks_.at(layer); }
   const Block& block(std::size_t layer, int k) const { return blocks_.at(layer)->at(k); }
   const std::vector<Cost>& costs(std::size_t layer) const { return costs_.at(layer); }
-  // Candidate MAdds of every layer as doubles (for expected_network_madds).
-  const std::vector<std::vector<double>>& madds() const { return madds_; }
+  // One cost of every layer's candidates: as doubles (for expected_network_cost) and as
+  // integers (for the budget export).
+  const std::vector<std::vector<double>>& cost_values(CostKind kind) const {
+    return kind == CostKind::madds ? madds_ : params_;
+  }
+  std::vector<std::vector<std::int64_t>> cost_table(CostKind kind) const;
   // The largest expansion of any candidate (what the supernet's weight banks are sized for).
   int max_expansion() const { return max_expansion_; }
 
@@ -35,10 +40,12 @@ class SpaceTable {
   const Cost& fixed_cost() const { return fixed_; }
   // The whole network of `choice`; throws naming the layer when an index is out of range.
   Cost cost(const ArchChoice& choice) const;
-  // The MAdds of the cheapest candidate of `layer`, and of the cheapest network of the
-  // space (per layer its cheapest candidate).
-  std::int64_t cheapest_madds(std::size_t layer) const;
-  std::int64_t min_madds() const;
+  // The cheapest and the costliest candidate of `layer`, and the cheapest and costliest
+  // network of the space (per layer its cheapest or costliest candidate).
+  std::int64_t cheapest(std::size_t layer, CostKind kind) const;
+  std::int64_t costliest(std::size_t layer, CostKind kind) const;
+  std::int64_t min_cost(CostKind kind) const;
+  std::int64_t max_cost(CostKind kind) const;
 
   std::vector<Block> chosen_blocks(const ArchChoice& choice) const;
   Arch arch(const ArchChoice& choice, const std::string& name) const;
@@ -50,7 +57,7 @@ class SpaceTable {
   SpaceKind kind_;
   std::vector<std::shared_ptr<const std::vector<Block>>> blocks_;
   std::vector<std::vector<Cost>> costs_;
-  std::vector<std::vector<double>> madds_;
+  std::vector<std::vector<double>> madds_, params_;
   Cost fixed_;
   int max_expansion_ = 1;
 };

@@ -25,7 +25,7 @@ nas::Json search_description(const fs::path& run_dir, const std::string& method)
               "backbone": {"classes": 2, "stem": {"channels": 8, "kernel": 3, "stride": 1}, "fixed": [],
                            "stages": [{"width": 8, "depth": 1, "stride": 1}, {"width": 12, "depth": 1, "stride": 2}],
                            "head": {"channels": 16, "dropout": 0.0}}},
-    "search": {"target_madds": 700000, "epochs": 3, "batch_size": 8, "lr": 0.05, "checkpoint_every": 3, "log_every": 2}
+    "search": {"target_madds": 700000, "budget_band": [0.5, 1.0], "epochs": 3, "batch_size": 8, "lr": 0.05, "checkpoint_every": 3, "log_every": 2}
   })");
   d["run_dir"] = run_dir.string();
   d["data"] = test::tiny_description(run_dir)["data"];
@@ -70,16 +70,21 @@ TEST_CASE("search: every method writes an arch.json that autospace-train can bui
     CHECK(summary["madds"].get<std::int64_t>() == nas::arch_cost(arch).total.madds);
     CHECK(fs::exists(run / "search.svg"));
     if (method == "spos" || method == "random") {
-      // The evolution's architectures all keep to the budget, and so does its answer.
-      CHECK(summary["madds"].get<std::int64_t>() <= 700000);
+      // The evolution's architectures all lie in the band, and so does its answer.
       CHECK(summary["evaluations"].get<int>() >= 4);
       CHECK(fs::exists(run / "pareto.svg"));
-      for (const auto& e : summary["pareto_front"]) CHECK(e["madds"].get<std::int64_t>() <= 700000);
+      for (const auto& e : summary["pareto_front"])
+        CHECK((e["madds"].get<std::int64_t>() >= 350000 && e["madds"].get<std::int64_t>() <= 700000));
     } else {
       CHECK(summary["layers"].size() == 2);
       CHECK(summary["layers"][0]["probabilities"].size() == 7);
-      CHECK(summary["expected_madds"].get<double>() > 0);
+      CHECK(summary["expected_cost"].get<double>() > 0);
+      CHECK(summary.contains("argmax"));  // the plain argmax, next to the budget-aware export
     }
+    // Every method's answer lies in the band, and the summary says so.
+    CHECK(summary["budget"] == nas::Json::parse(R"({"kind": "MAdds", "target": 700000, "band": [350000.0, 700000.0]})"));
+    CHECK((summary["madds"].get<std::int64_t>() >= 350000 && summary["madds"].get<std::int64_t>() <= 700000));
+    CHECK(summary["inside_band"] == true);
   }
 }
 
@@ -160,9 +165,27 @@ TEST_CASE("search: description errors name the key and what is wrong", "[search]
   d["search"].erase("target_madds");
   CHECK_THROWS_WITH(apps::parse_search_settings(d), Catch::Contains("search") && Catch::Contains("target_madds"));
 
-  test::TempDir tmp;
-  d = search_description(tmp / "low", "random");
-  d["search"]["target_madds"] = 1000;
-  CHECK_THROWS_WITH(apps::run_search(apps::parse_search_settings(d)),
-                    Catch::Contains("search.target_madds") && Catch::Contains("below the cheapest network"));
+  d["search"]["target_params"] = 5000;
+  d["search"]["target_madds"] = 700000;
+  CHECK_THROWS_WITH(apps::parse_search_settings(d), "search.target_madds: give target_madds or target_params, not both");
+  d = search_description(run, "spos");
+  d["search"]["budget_band"] = {0.9};
+  CHECK_THROWS_WITH(apps::parse_search_settings(d), "search.budget_band: expected [low, high], fractions of the target");
+  d["search"]["budget_band"] = {0.9, 0.8};
+  CHECK_THROWS_WITH(apps::parse_search_settings(d), Catch::StartsWith("search.budget_band[1]: 0.8 is out of range"));
+
+  // A band outside what the space reaches is refused before any training, for every cost
+  // kind, with the reachable range.
+  for (const char* method : {"random", "proxyless-g"}) {
+    d = search_description(run, method);
+    d["search"]["target_madds"] = 1000;
+    CHECK_THROWS_WITH(apps::parse_search_settings(d),
+                      Catch::StartsWith("search.target_madds: the budget band [0.001M MAdds, 0.001M MAdds] lies outside "
+                                        "what the inline space can reach: its networks cost ") &&
+                          Catch::Contains("M MAdds to "));
+    d["search"].erase("target_madds");
+    d["search"]["target_params"] = 1000000000;
+    CHECK_THROWS_WITH(apps::parse_search_settings(d),
+                      Catch::StartsWith("search.target_params: the budget band") && Catch::Contains("M params to"));
+  }
 }

@@ -72,7 +72,7 @@ TEST_CASE("expected MAdds: value and gradient against finite differences", "[cos
       logits[i] = 4 * rng.uniform_double() - 2;
       madds[i] = trial % 4 == 0 && i == 0 ? 0 : 1e6 * (1 + 20 * rng.uniform_double());  // sometimes a zero block
     }
-    const ExpectedMadds e = expected_madds(logits, madds);
+    const ExpectedCost e = expected_cost(logits, madds);
     double total = 0, weighted = 0;
     for (std::size_t i = 0; i < n; ++i) {
       total += std::exp(logits[i]);
@@ -85,7 +85,7 @@ TEST_CASE("expected MAdds: value and gradient against finite differences", "[cos
       std::vector<double> plus = logits, minus = logits;
       plus[i] += h;
       minus[i] -= h;
-      const double numeric = (expected_madds(plus, madds).value - expected_madds(minus, madds).value) / (2 * h);
+      const double numeric = (expected_cost(plus, madds).value - expected_cost(minus, madds).value) / (2 * h);
       CHECK(e.d_logits[i] == Approx(numeric).epsilon(1e-6).margin(1e-3));
       gradient_sum += e.d_logits[i];
     }
@@ -93,14 +93,14 @@ TEST_CASE("expected MAdds: value and gradient against finite differences", "[cos
     CHECK(gradient_sum == Approx(0).margin(1e-6));
   }
   // Huge logits stay finite.
-  const ExpectedMadds big = expected_madds(std::vector<double>{1000, 0}, std::vector<double>{5, 7});
+  const ExpectedCost big = expected_cost(std::vector<double>{1000, 0}, std::vector<double>{5, 7});
   CHECK(big.value == Approx(5));
 }
 
 TEST_CASE("expected MAdds of a whole network", "[cost][budget]") {
   const std::vector<std::vector<double>> logits = {{0, 0}, {1, 2, 3}};
   const std::vector<std::vector<double>> madds = {{10, 30}, {5, 5, 5}};
-  const ExpectedNetworkMadds e = expected_network_madds(100, logits, madds);
+  const ExpectedNetworkCost e = expected_network_cost(100, logits, madds);
   CHECK(e.value == Approx(100 + 20 + 5));
   REQUIRE(e.d_logits.size() == 2);
   CHECK(e.d_logits[0][0] == Approx(-5));

@@ -34,14 +34,10 @@ bool same_tensors(const std::vector<NamedTensor>& a, const std::vector<NamedTens
   return true;
 }
 
-std::int64_t middle_budget(const SpaceTable& t) {
-  std::int64_t max = t.fixed_cost().madds;
-  for (std::size_t l = 0; l < t.layers(); ++l) {
-    std::int64_t m = 0;
-    for (const Cost& c : t.costs(l)) m = std::max(m, c.madds);
-    max += m;
-  }
-  return (t.min_madds() + max) / 2;
+// A MAdds cap (a band from 0) halfway between the cheapest and the costliest network.
+Budget middle_cap(const SpaceTable& t) {
+  const auto middle = static_cast<double>(t.min_cost(CostKind::madds) + t.max_cost(CostKind::madds)) / 2;
+  return {CostKind::madds, std::floor(middle), 0.0, 1.0};
 }
 
 }  // namespace
@@ -68,36 +64,46 @@ TEST_CASE("space table: candidates, costs and architectures agree with the cost 
   CHECK(ot.size(0) == ot.size(2) + 1);
 }
 
-TEST_CASE("constrained sampling: within budget, uniform when it can be, never stuck", "[search]") {
+TEST_CASE("constrained sampling: inside the band, uniform when it can be, never stuck", "[search]") {
   const IrbSpace space = tiny_irb();
   const SpaceTable t(space);
-  const std::int64_t budget = middle_budget(t);
+  const Budget budget = middle_cap(t);
+  const auto fits = [&](const Budget& b, const ArchChoice& c) { return b.contains(t.cost(c)); };
   Rng rng({3, RngPurpose::test, 0, 0});
   std::set<int> seen_first;
   for (int i = 0; i < 300; ++i) {
     const ArchChoice c = sample_choice(t, rng, budget);
-    REQUIRE(t.cost(c).madds <= budget);
+    REQUIRE(fits(budget, c));
     seen_first.insert(c[0]);
   }
   CHECK(seen_first.size() == 7);
-  // A budget only a few networks meet: rejection gives up, the constructive draw fits.
-  const std::int64_t tight = t.min_madds() + 1;
-  for (int i = 0; i < 50; ++i) REQUIRE(t.cost(sample_choice(t, rng, tight, 1)).madds <= tight);
-  CHECK_THROWS_WITH(sample_choice(t, rng, t.min_madds() - 1), Catch::Contains("below the cheapest network"));
+  // Bands only a few networks meet, at either end: rejection gives up, the constructive
+  // draw keeps both edges reachable.
+  const auto least = static_cast<double>(t.min_cost(CostKind::madds)), most = static_cast<double>(t.max_cost(CostKind::madds));
+  const Budget cheap{CostKind::madds, least + 1, 0.0, 1.0}, dear{CostKind::madds, most, 0.97, 1.0};
+  for (const Budget& b : {cheap, dear})
+    for (int i = 0; i < 50; ++i) REQUIRE(fits(b, sample_choice(t, rng, b, 1)));
+  CHECK_THROWS_WITH(sample_choice(t, rng, Budget{CostKind::madds, least - 1, 0.0, 1.0}),
+                    Catch::Contains("lies outside the space's networks"));
+  CHECK_THROWS_WITH(sample_choice(t, rng, Budget{CostKind::madds, most, 1.01, 1.5}),
+                    Catch::Contains("lies outside the space's networks"));
+  // The params budget counts params.
+  const Budget params{CostKind::params, static_cast<double>(t.max_cost(CostKind::params)), 0.95, 1.0};
+  for (int i = 0; i < 20; ++i) REQUIRE(params.contains(static_cast<double>(t.cost(sample_choice(t, rng, params, 1)).params)));
 
   const ArchChoice parent = sample_choice(t, rng, budget);
   for (int i = 0; i < 50; ++i) {
     const auto m = mutate_choice(t, parent, 0.5, budget, rng);
     REQUIRE(m);
     CHECK(*m != parent);
-    CHECK(t.cost(*m).madds <= budget);
+    CHECK(fits(budget, *m));
     const ArchChoice other = sample_choice(t, rng, budget);
     if (other == parent) continue;
     const auto x = crossover_choice(t, parent, other, budget, rng);
     if (!x) continue;  // parents differing in one layer have no third child
     CHECK(*x != parent);
     CHECK(*x != other);
-    CHECK(t.cost(*x).madds <= budget);
+    CHECK(fits(budget, *x));
     for (std::size_t l = 0; l < x->size(); ++l) CHECK(((*x)[l] == parent[l] || (*x)[l] == other[l]));
   }
 }
@@ -106,18 +112,20 @@ TEST_CASE("proxyless-g regularisers: values and derivatives match finite differe
   for (MaddsLoss kind : {MaddsLoss::mul_log, MaddsLoss::add_linear}) {
     GatedSearchSettings s;
     s.madds_loss = kind;
-    s.target_madds = 3e8;
+    s.budget.target = 3e8;
     s.beta = 0.6;
     s.lambda = 0.3;
-    const double ce = 1.7, e = 4.1e8;
-    const RegularizedLoss r = madds_regularized_loss(ce, e, s);
-    if (kind == MaddsLoss::mul_log) CHECK(r.value == Approx(ce * std::pow(std::log(e) / std::log(3e8), 0.6)));
-    else CHECK(r.value == Approx(ce + 0.3 * (e - 3e8) / 3e8));
+    const double ce = 1.7, e = 4.1e8, multiplier = 0.2;  // the budget controller's penalty on top
+    const RegularizedLoss r = cost_regularized_loss(ce, e, s, multiplier);
+    const double penalty = multiplier * (e - 0.95 * 3e8) / 3e8;
+    if (kind == MaddsLoss::mul_log) CHECK(r.value == Approx(ce * std::pow(std::log(e) / std::log(3e8), 0.6) + penalty));
+    else CHECK(r.value == Approx(ce + 0.3 * (e - 3e8) / 3e8 + penalty));
     const double h_ce = 1e-6, h_e = 1e2;
-    const double fd_ce = (madds_regularized_loss(ce + h_ce, e, s).value - madds_regularized_loss(ce - h_ce, e, s).value) / (2 * h_ce);
-    const double fd_e = (madds_regularized_loss(ce, e + h_e, s).value - madds_regularized_loss(ce, e - h_e, s).value) / (2 * h_e);
+    const auto at = [&](double c, double x) { return cost_regularized_loss(c, x, s, multiplier).value; };
+    const double fd_ce = (at(ce + h_ce, e) - at(ce - h_ce, e)) / (2 * h_ce);
+    const double fd_e = (at(ce, e + h_e) - at(ce, e - h_e)) / (2 * h_e);
     CHECK(r.d_ce == Approx(fd_ce).epsilon(1e-6));
-    CHECK(r.d_expected_madds == Approx(fd_e).epsilon(1e-5));
+    CHECK(r.d_expected_cost == Approx(fd_e).epsilon(1e-5));
   }
 }
 
@@ -127,18 +135,19 @@ TEST_CASE("proxyless-g: a target below E[MAdds] drives the expected MAdds down",
   for (MaddsLoss kind : {MaddsLoss::mul_log, MaddsLoss::add_linear}) {
     GatedSearchSettings s;
     s.madds_loss = kind;
-    s.target_madds = static_cast<double>(t.min_madds());
+    s.budget.target = static_cast<double>(t.min_cost(CostKind::madds));
+    s.adaptive_budget = false;  // the regulariser alone
     s.lambda = 5;
     s.beta = 3;
     s.arch_lr = 0.05f;
     GatedSearch search(t, s, 7);
-    const double before = search.expected_madds();
+    const double before = search.expected_cost();
     for (std::uint32_t k = 0; k < 20; ++k) {
       search.weight_step(images(k, 1), labels(k), 0.05f);
       const ArchStepResult r = search.arch_step(images(k, 2), labels(k + 1));
       REQUIRE(r.applied);
     }
-    CHECK(search.expected_madds() < 0.9 * before);
+    CHECK(search.expected_cost() < 0.9 * before);
     for (const auto& p : search.probabilities()) {
       double sum = 0;
       for (double v : p) sum += v;
@@ -153,7 +162,8 @@ TEST_CASE("proxyless-rl: a reward favouring cheap paths moves p towards them", "
   const SpaceTable t(space);
   GatedSearchSettings s;
   s.method = GatedMethod::reinforce;
-  s.target_madds = static_cast<double>(t.min_madds());
+  s.budget.target = static_cast<double>(t.min_cost(CostKind::madds));
+  s.adaptive_budget = false;
   s.reward_exponent = 3;  // reward = acc * (target / MAdds)^3
   s.arch_lr = 0.05f;
   s.baseline_decay = 0.9;
@@ -162,14 +172,14 @@ TEST_CASE("proxyless-rl: a reward favouring cheap paths moves p towards them", "
   // ranks paths by MAdds alone.
   const Tensor zeros = Tensor::from_int64(std::vector<std::int64_t>(6, 0), {6});
   for (std::uint32_t k = 0; k < 30; ++k) search.weight_step(images(k, 1), zeros, 0.1f);
-  const double before = search.expected_madds();
+  const double before = search.expected_cost();
   for (std::uint32_t k = 0; k < 60; ++k) {
     const ArchStepResult r = search.arch_step(images(k, 2), zeros);
     REQUIRE(r.reward >= 0);
     REQUIRE(r.reward <= 1);
   }
   CHECK(search.baseline().has_value());
-  CHECK(search.expected_madds() < before);
+  CHECK(search.expected_cost() < before);
 }
 
 TEST_CASE("gated search: restored from its state it continues bit-identically", "[search]") {
@@ -178,7 +188,7 @@ TEST_CASE("gated search: restored from its state it continues bit-identically", 
   for (GatedMethod method : {GatedMethod::gradient, GatedMethod::reinforce}) {
     GatedSearchSettings s;
     s.method = method;
-    s.target_madds = static_cast<double>(middle_budget(t));
+    s.budget = middle_cap(t);
     const auto run = [&](GatedSearch& g, std::uint32_t from, std::uint32_t to) {
       for (std::uint32_t k = from; k < to; ++k) {
         g.weight_step(images(k, 1), labels(k), 0.05f);
@@ -202,12 +212,13 @@ TEST_CASE("single-path supernet: paths within budget, resumable bit-identically"
   const OpenSpace space(test::tiny_dea_backbone(), CellChoices{}, true);
   const SpaceTable t(space);
   SinglePathSettings s;
-  s.max_madds = middle_budget(t);
+  s.budget = middle_cap(t);
+  s.budget.low = 0.9;
   const auto run = [&](SinglePathSupernet& n, std::uint32_t from, std::uint32_t to) {
     for (std::uint32_t k = from; k < to; ++k) {
       const StepResult r = n.weight_step(images(k, 1), labels(k), 0.05f);
       REQUIRE(std::isfinite(r.loss));
-      REQUIRE(t.cost(n.active()).madds <= s.max_madds);
+      REQUIRE(s.budget.contains(t.cost(n.active())));
     }
   };
   SinglePathSupernet whole(t, s, 4), first(t, s, 4);
@@ -244,7 +255,7 @@ TEST_CASE("architecture evolution: improves on its first generation, no repeats,
   s.mutations = 4;
   s.crossovers = 4;
   s.mutation_probability = 0.3;
-  s.max_madds = middle_budget(t);
+  s.budget = middle_cap(t);
   // A stand-in score with one best architecture: fewer differing layers is better.
   const ArchChoice goal = {1, 4, 2};
   const auto score = [&](const ArchChoice& c) {
@@ -268,7 +279,7 @@ TEST_CASE("architecture evolution: improves on its first generation, no repeats,
   std::set<ArchChoice> distinct;
   double first_mean = 0;
   for (const EvaluatedArch& e : whole.history()) {
-    CHECK(e.cost.madds <= s.max_madds);
+    CHECK(s.budget.contains(e.cost));
     distinct.insert(e.choice);
     if (e.generation == 0) first_mean += e.accuracy / 8;
   }

@@ -5,6 +5,7 @@
 
 #include "apps/phases/search/search_report.h"
 #include "apps/phases/search/searcher_phase.h"
+#include "kernels/common/check.h"
 #include "nas/search/gated_search.h"
 
 namespace autospace::apps {
@@ -27,8 +28,9 @@ class GatedPhase final : public SearcherPhase {
       arch_loss_ += r.loss, arch_accuracy_ += r.accuracy, reward_ += r.reward, ++arch_count_;
     }
     char details[160];
-    std::snprintf(details, sizeof details, "%s  E[MAdds] %.2fM  entropy %.3f", meter_.line().c_str(),
-                  search_->expected_madds() / 1e6, search_->mean_entropy());
+    std::snprintf(details, sizeof details, "%s  E[%s] %.2fM  entropy %.3f", meter_.line().c_str(),
+                  std::string(nas::to_string(s_.budget.kind)).c_str(), search_->expected_cost() / 1e6,
+                  search_->mean_entropy());
     if (w.log_due) log(c, w.step);
     return step_report(w, details, (w.step + 1) % s_.checkpoint_every == 0 || w.step + 1 == total_);
   }
@@ -47,8 +49,9 @@ class GatedPhase final : public SearcherPhase {
 
   void log(PhaseContext& c, std::int64_t step) {
     nas::Json record = log_record(c, step);
-    record["expected_madds"] = search_->expected_madds();
-    record["argmax_madds"] = table_.cost(search_->argmax()).madds;
+    record["expected_cost"] = search_->expected_cost();
+    record["argmax_cost"] = nas::cost_value(table_.cost(search_->argmax()), s_.budget.kind);
+    record["budget_multiplier"] = search_->multiplier();
     record["entropy"] = search_->mean_entropy();
     record["probabilities"] = search_->probabilities();
     if (arch_count_ > 0) {
@@ -63,8 +66,14 @@ class GatedPhase final : public SearcherPhase {
     arch_loss_ = arch_accuracy_ = reward_ = 0, arch_count_ = 0;
   }
 
+  // The most probable architecture inside the band; the plain argmax is reported next to it.
   Found found(PhaseContext&) override {
-    const nas::ArchChoice choice = search_->argmax();
+    const std::optional<nas::BudgetExport> exported = search_->budget_export();
+    if (!exported)  // parse_search_settings refused such a band already; a guard, not a path
+      AUTOSPACE_THROW("search: no architecture of ", s_.space_origin(), " lies in the budget band");
+    const nas::ArchChoice& choice = exported->choice;
+    const nas::ArchChoice argmax = search_->argmax();
+    const nas::Cost argmax_cost = table_.cost(argmax);
     nas::Json layers = layer_report(table_, choice);
     const auto p = search_->probabilities();
     const auto h = search_->entropies();
@@ -73,7 +82,14 @@ class GatedPhase final : public SearcherPhase {
       layers[l]["entropy"] = h[l];
     }
     return {choice,
-            {{"expected_madds", search_->expected_madds()},
+            {{"expected_cost", search_->expected_cost()},
+             {"budget_multiplier", search_->multiplier()},
+             {"export", {{"log_probability", exported->log_probability}, {"exact", exported->exact}}},
+             {"argmax",
+              {{"choice", nas::choice_key(argmax)},
+               {"madds", argmax_cost.madds},
+               {"params", argmax_cost.params},
+               {"inside_band", s_.budget.contains(argmax_cost)}}},
              {"mean_entropy", search_->mean_entropy()},
              {"arch_steps", search_->arch_steps()},
              {"layers", layers}}};

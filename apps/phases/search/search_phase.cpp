@@ -10,12 +10,8 @@
 
 namespace autospace::apps {
 
-SearcherPhase::SearcherPhase(const SearchSettings& settings) : s_(settings), table_(*s_.space) {
-  if (static_cast<double>(table_.min_madds()) > s_.target_madds)
-    nas::json_fail("search.target_madds", std::to_string(static_cast<std::int64_t>(s_.target_madds)) +
-                                              " is below the cheapest network of " + s_.space_origin() + " (" +
-                                              std::to_string(table_.min_madds()) + " MAdds)");
-}
+// parse_search_settings has refused a budget band the space cannot reach.
+SearcherPhase::SearcherPhase(const SearchSettings& settings) : s_(settings), table_(*s_.space) {}
 
 PhaseSetup SearcherPhase::setup() const {
   PhaseSetup p{"search", &s_, s_.distributed};
@@ -89,16 +85,22 @@ void SearcherPhase::finish(PhaseContext& c) {
   nas::Json summary = {{"format", "autospace.search/1"},
                        {"method", to_string(s_.method)},
                        {"space", {{"kind", std::string(nas::to_string(s_.space->kind()))}, {"origin", s_.space_origin()}}},
-                       {"target_madds", static_cast<std::int64_t>(s_.target_madds)},
+                       {"budget",
+                        {{"kind", std::string(nas::to_string(s_.budget.kind))},
+                         {"target", static_cast<std::int64_t>(s_.budget.target)},
+                         {"band", {s_.budget.lower(), s_.budget.upper()}}}},
                        {"choice", nas::choice_key(f.choice)},
                        {"madds", cost.madds},
                        {"params", cost.params},
+                       {"inside_band", s_.budget.contains(cost)},
                        {"steps", searcher_->weight_steps()}};
   summary.update(f.details);
   nas::write_json_file(run.file("search-summary.json"), summary);
-  write_training_plot(run, s_.gated_method(), s_.target_madds);
-  std::printf("[search] done: %s (%.2fM MAdds, %.2fM params; target %.2fM)\n", run.file("arch.json").c_str(),
-              static_cast<double>(cost.madds) / 1e6, static_cast<double>(cost.params) / 1e6, s_.target_madds / 1e6);
+  write_training_plot(run, s_.gated_method(), s_.budget);
+  std::printf("[search] done: %s (%.2fM MAdds, %.2fM params; budget band [%s, %s]: %s)\n", run.file("arch.json").c_str(),
+              static_cast<double>(cost.madds) / 1e6, static_cast<double>(cost.params) / 1e6,
+              s_.budget.describe(s_.budget.lower()).c_str(), s_.budget.describe(s_.budget.upper()).c_str(),
+              s_.budget.contains(cost) ? "inside" : "OUTSIDE");
 }
 
 std::unique_ptr<Phase> make_search_phase(const SearchSettings& settings) {

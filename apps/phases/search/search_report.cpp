@@ -24,40 +24,52 @@ nas::Json evaluated_json(const nas::EvaluatedArch& e) {
           {"params", e.cost.params}, {"generation", e.generation}};
 }
 
-void write_pareto_plot(const RunDirectory& run, const nas::ArchEvolution& evolution, double target) {
-  PlotSeries all{"evaluated", {}, {}, true}, front{"Pareto front", {}, {}}, budget{"budget", {}, {}};
+void write_pareto_plot(const RunDirectory& run, const nas::ArchEvolution& evolution, const nas::Budget& b) {
+  const std::string unit = std::string(nas::to_string(b.kind));
+  PlotSeries all{"evaluated", {}, {}, true}, front{"Pareto front", {}, {}};
+  PlotSeries lower{"band: lower edge", {}, {}}, upper{"band: upper edge", {}, {}};
   double lo = INFINITY, hi = -INFINITY;
   for (const nas::EvaluatedArch& e : evolution.history()) {
-    all.x.push_back(static_cast<double>(e.cost.madds) / 1e6);
+    all.x.push_back(static_cast<double>(nas::cost_value(e.cost, b.kind)) / 1e6);
     all.y.push_back(100 * e.accuracy);
     lo = std::min(lo, 100 * e.accuracy), hi = std::max(hi, 100 * e.accuracy);
   }
   for (const nas::EvaluatedArch& e : evolution.pareto_front()) {
-    front.x.push_back(static_cast<double>(e.cost.madds) / 1e6);
+    front.x.push_back(static_cast<double>(nas::cost_value(e.cost, b.kind)) / 1e6);
     front.y.push_back(100 * e.accuracy);
   }
-  if (lo <= hi) budget = {"MAdds budget", {target / 1e6, target / 1e6}, {lo, hi}};
+  if (lo <= hi) {
+    lower = {"band: lower edge", {b.lower() / 1e6, b.lower() / 1e6}, {lo, hi}};
+    upper = {"band: upper edge", {b.upper() / 1e6, b.upper() / 1e6}, {lo, hi}};
+  }
   io::write_file_atomically(run.file("pareto.svg"),
-                            svg_line_plot("Evaluated architectures (held-out top-1 on the shared weights)", "MAdds (M)",
-                                          "top-1 (%)", {all, front, budget}));
+                            svg_line_plot("Evaluated architectures (held-out top-1 on the shared weights)",
+                                          unit + " (M)", "top-1 (%)", {all, front, lower, upper}));
 }
 
-// One axis for all: the loss, E[MAdds] as a fraction of the budget, the entropy in nats.
-void write_training_plot(const RunDirectory& run, bool gated, double target_madds) {
-  PlotSeries loss{"training loss", {}, {}}, madds{"E[MAdds] / target", {}, {}}, entropy{"mean entropy (nats)", {}, {}};
+// One axis for all: the loss, E[cost] as a fraction of the target with the band's edges,
+// the entropy in nats.
+void write_training_plot(const RunDirectory& run, bool gated, const nas::Budget& b) {
+  const std::string unit = std::string(nas::to_string(b.kind));
+  PlotSeries loss{"training loss", {}, {}}, cost{"E[" + unit + "] / target", {}, {}}, entropy{"mean entropy (nats)", {}, {}};
+  PlotSeries lower{"band: lower edge", {}, {}}, upper{"band: upper edge", {}, {}};
   std::ifstream in(run.file("metrics.jsonl"));
   for (std::string line; std::getline(in, line);) {
     const nas::Json j = nas::Json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.contains("loss") || !j.contains("step")) continue;
     const double step = j["step"].get<double>();
     loss.x.push_back(step), loss.y.push_back(j["loss"].get<double>());
-    if (j.contains("expected_madds")) {
-      madds.x.push_back(step), madds.y.push_back(j["expected_madds"].get<double>() / target_madds);
+    if (j.contains("expected_cost")) {
+      cost.x.push_back(step), cost.y.push_back(j["expected_cost"].get<double>() / b.target);
       entropy.x.push_back(step), entropy.y.push_back(j["entropy"].get<double>());
     }
   }
+  if (!cost.x.empty()) {
+    lower = {"band: lower edge", {cost.x.front(), cost.x.back()}, {b.low, b.low}};
+    upper = {"band: upper edge", {cost.x.front(), cost.x.back()}, {b.high, b.high}};
+  }
   std::vector<PlotSeries> series = {loss};
-  if (gated) series.insert(series.end(), {madds, entropy});
+  if (gated) series.insert(series.end(), {cost, lower, upper, entropy});
   io::write_file_atomically(run.file("search.svg"), svg_line_plot("Search", "step", "", series));
 }
 

@@ -4,6 +4,7 @@
 // the budget and the entropy) and pareto.svg (spos, random).
 #include "apps/run/run_directory.h"
 #include "nas/search/arch_evolution.h"
+#include "nas/search/budget.h"
 #include "nas/search/space_table.h"
 
 namespace autospace::apps {
@@ -13,7 +14,7 @@ nas::Json layer_report(const nas::SpaceTable& table, const nas::ArchChoice& choi
 nas::Json evaluated_json(const nas::EvaluatedArch& evaluated);
 
 // Both read the run's metrics.jsonl / the evolution's history.
-void write_training_plot(const RunDirectory& run, bool gated, double target_madds);
-void write_pareto_plot(const RunDirectory& run, const nas::ArchEvolution& evolution, double target_madds);
+void write_training_plot(const RunDirectory& run, bool gated, const nas::Budget& budget);
+void write_pareto_plot(const RunDirectory& run, const nas::ArchEvolution& evolution, const nas::Budget& budget);
 
 }  // namespace autospace::apps

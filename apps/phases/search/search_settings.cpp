@@ -1,8 +1,11 @@
 #include "apps/phases/search/search_settings.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
+#include "nas/search/budget_export.h"
+#include "nas/search/space_table.h"
 #include "nas/space_json.h"
 
 namespace autospace::apps {
@@ -19,6 +22,7 @@ const std::map<std::string, std::vector<SearchMethod>>& method_keys() {
       {"arch_warmup_epochs", {M::proxyless_g, M::proxyless_rl}}, {"arch_every", {M::proxyless_g, M::proxyless_rl}},
       {"arch_batch_size", {M::proxyless_g, M::proxyless_rl}},    {"arch_lr", {M::proxyless_g, M::proxyless_rl}},
       {"arch_beta1", {M::proxyless_g, M::proxyless_rl}},         {"arch_beta2", {M::proxyless_g, M::proxyless_rl}},
+      {"adaptive_budget", {M::proxyless_g, M::proxyless_rl}},    {"budget_gains", {M::proxyless_g, M::proxyless_rl}},
       {"madds_loss", {M::proxyless_g}},                          {"beta", {M::proxyless_g}},
       {"lambda", {M::proxyless_g}},                              {"reward_exponent", {M::proxyless_rl}},
       {"baseline_decay", {M::proxyless_rl}},                     {"population", {M::spos, M::random}},
@@ -37,6 +41,44 @@ void check_method_keys(const nas::ObjectReader& r, SearchMethod method) {
     for (SearchMethod m : methods) owners += (owners.empty() ? "" : " and ") + to_string(m);
     nas::json_fail(r.path_of(key), "only for method " + owners + " (this search uses " + to_string(method) + ")");
   }
+}
+
+// target_madds or target_params, and budget_band; a band the space cannot reach is refused
+// here, before any training, with the reachable range.
+nas::Budget parse_budget(const nas::ObjectReader& r, const nas::Space* space, const std::string& origin) {
+  nas::Budget b;
+  const bool by_params = r.has("target_params");
+  if (by_params == r.has("target_madds"))
+    nas::json_fail(r.path_of("target_madds"), by_params ? "give target_madds or target_params, not both"
+                                                        : "missing (or target_params): the search's budget");
+  b.kind = by_params ? nas::CostKind::params : nas::CostKind::madds;
+  const std::string key = by_params ? "target_params" : "target_madds";
+  b.target = static_cast<double>(r.integer(key, 2, INT64_MAX));
+  if (r.has("budget_band")) {
+    const nas::Json& band = r.array("budget_band");
+    const std::string path = r.path_of("budget_band");
+    if (band.size() != 2) nas::json_fail(path, "expected [low, high], fractions of the target");
+    b.low = nas::json_number(band[0], nas::json_index(path, 0), {0, 100});
+    b.high = nas::json_number(band[1], nas::json_index(path, 1), {b.low, 100, b.low == 0, false});
+  }
+  if (!space) return b;
+  const nas::SpaceTable table(*space);
+  const auto cheapest = static_cast<double>(table.min_cost(b.kind)), costliest = static_cast<double>(table.max_cost(b.kind));
+  const std::string band = "[" + b.describe(b.lower()) + ", " + b.describe(b.upper()) + "]";
+  if (b.upper() < cheapest || b.lower() > costliest)
+    nas::json_fail(r.path_of(key), "the budget band " + band + " lies outside what " + origin + " can reach: its networks cost " +
+                                       b.describe(cheapest) + " to " + b.describe(costliest));
+  const std::vector<std::vector<double>> uniform = [&] {
+    std::vector<std::vector<double>> p;
+    for (std::size_t l = 0; l < table.layers(); ++l) p.emplace_back(table.size(l), 1.0 / table.size(l));
+    return p;
+  }();
+  if (!nas::most_probable_within(uniform, table.cost_table(b.kind), nas::cost_value(table.fixed_cost(), b.kind),
+                                 static_cast<std::int64_t>(std::ceil(b.lower())),
+                                 static_cast<std::int64_t>(std::floor(b.upper()))))
+    nas::json_fail(r.path_of(key), "no network of " + origin + " lies in the budget band " + band +
+                                       ": it falls between the networks' costs; widen search.budget_band");
+  return b;
 }
 
 }  // namespace
@@ -72,7 +114,7 @@ SearchSettings parse_search_settings(const nas::Json& description, InputFile spa
                                              " inputs but data.resolution is " + std::to_string(s.data.resolution));
 
   const nas::Json empty = nas::Json::object();
-  std::vector<std::string> keys = {"method", "target_madds", "epochs", "batch_size", "lr", "final_lr", "warmup_epochs",
+  std::vector<std::string> keys = {"method", "target_madds", "target_params", "budget_band", "epochs", "batch_size", "lr", "final_lr", "warmup_epochs",
                                    "momentum", "weight_decay", "grad_clip", "checkpoint_every", "log_every"};
   for (const auto& [key, methods] : method_keys()) keys.push_back(key);
   const nas::ObjectReader r(top.has("search") ? top.at("search") : empty, top.path_of("search"), keys);
@@ -83,7 +125,7 @@ SearchSettings parse_search_settings(const nas::Json& description, InputFile spa
     nas::json_fail(r.path_of("method"), to_string(s.method) + " keeps every candidate of a layer in its supernet, and the open "
                                         "space offers tens of thousands per layer: search it with spos or random (the "
                                         "paper's evolution-on-the-open-space baseline), or give a learned or irb space");
-  s.target_madds = static_cast<double>(r.integer("target_madds", 1, INT64_MAX));
+  s.budget = parse_budget(r, s.space.get(), s.space_origin());
   s.epochs = static_cast<int>(r.integer_or("epochs", s.epochs, 1, 100000));
   s.batch_size = r.integer_or("batch_size", s.batch_size, 2, 1 << 20);
   s.lr = static_cast<float>(r.number_or("lr", s.lr, {0, 100, true, false}));
@@ -97,7 +139,7 @@ SearchSettings parse_search_settings(const nas::Json& description, InputFile spa
 
   nas::GatedSearchSettings& g = s.gated;
   g.method = s.method == SearchMethod::proxyless_rl ? nas::GatedMethod::reinforce : nas::GatedMethod::gradient;
-  g.target_madds = s.target_madds;
+  g.budget = s.budget;
   g.momentum = s.momentum;
   g.weight_decay = s.weight_decay;
   g.grad_clip = s.grad_clip;
@@ -115,10 +157,18 @@ SearchSettings parse_search_settings(const nas::Json& description, InputFile spa
   g.lambda = r.number_or("lambda", g.lambda, {0, 1e6});
   g.reward_exponent = r.number_or("reward_exponent", g.reward_exponent, {0, 100});
   g.baseline_decay = r.number_or("baseline_decay", g.baseline_decay, {0, 1, false, true});
+  g.adaptive_budget = r.boolean_or("adaptive_budget", g.adaptive_budget);
+  if (r.has("budget_gains")) {
+    const nas::Json& gains = r.array("budget_gains");
+    const std::string path = r.path_of("budget_gains");
+    if (gains.size() != 2) nas::json_fail(path, "expected [proportional, integral] gains of the budget controller");
+    g.budget_kp = nas::json_number(gains[0], nas::json_index(path, 0), {0, 1e6});
+    g.budget_ki = nas::json_number(gains[1], nas::json_index(path, 1), {0, 1e6});
+  }
 
   nas::ArchEvolutionSettings& e = s.evolution;
   e.random = s.method == SearchMethod::random;
-  e.max_madds = static_cast<std::int64_t>(s.target_madds);
+  e.budget = s.budget;
   e.population = static_cast<int>(r.integer_or("population", e.population, 1, 100000));
   e.generations = static_cast<int>(r.integer_or("generations", e.generations, 1, 100000));
   e.parents = static_cast<int>(r.integer_or("parents", e.parents, 1, 100000));
@@ -140,7 +190,9 @@ nas::Json to_json(const SearchSettings& s) {
   write_run_basics(s, j);
   j["space"] = s.space_file.empty() ? s.space_json : nas::Json(s.space_file.string());
   nas::Json r = {{"method", to_string(s.method)},
-                 {"target_madds", static_cast<std::int64_t>(s.target_madds)},
+                 {s.budget.kind == nas::CostKind::madds ? "target_madds" : "target_params",
+                  static_cast<std::int64_t>(s.budget.target)},
+                 {"budget_band", {s.budget.low, s.budget.high}},
                  {"epochs", s.epochs},
                  {"batch_size", s.batch_size},
                  {"lr", s.lr},
@@ -157,6 +209,8 @@ nas::Json to_json(const SearchSettings& s) {
     r["arch_lr"] = g.arch_lr;
     r["arch_beta1"] = g.arch_beta1;
     r["arch_beta2"] = g.arch_beta2;
+    r["adaptive_budget"] = g.adaptive_budget;
+    r["budget_gains"] = {g.budget_kp, g.budget_ki};
   }
   if (s.method == SearchMethod::proxyless_g) {
     r["madds_loss"] = kMaddsLosses.at(static_cast<std::size_t>(g.madds_loss));

@@ -4,9 +4,11 @@
 //   {"run_dir": "runs/search", "seed": 0, "device": "cpu", "threads": 0,
 //    "data": {...apps/run/data_setup.h...},
 //    "space": "runs/evolve/space.json",        or a space.json object inline (kind open | irb | learned)
-//    "search": {"method": "proxyless-g" | "proxyless-rl" | "spos" | "random", "target_madds": 300000000,
+//    "search": {"method": "proxyless-g" | "proxyless-rl" | "spos" | "random",
+//               "target_madds": 300000000 (or "target_params"), "budget_band": [0.9, 1.0],
 //               "epochs", "batch_size", "lr", "final_lr", "warmup_epochs", "momentum", "weight_decay", "grad_clip",
 //               proxyless-*: "arch_warmup_epochs", "arch_every", "arch_batch_size", "arch_lr", "arch_beta1", "arch_beta2",
+//                            "adaptive_budget", "budget_gains",
 //               proxyless-g: "madds_loss" ("mul#log" | "add#linear"), "beta", "lambda",
 //               proxyless-rl: "reward_exponent", "baseline_decay",
 //               spos, random: "population", "generations", "parents", "mutations", "crossovers",
@@ -37,7 +39,7 @@ struct SearchSettings : RunBasics {
   std::shared_ptr<const nas::Space> space;
 
   SearchMethod method = SearchMethod::proxyless_g;
-  double target_madds = 0;
+  nas::Budget budget;  // target_madds or target_params, budget_band
   int epochs = 10;
   std::int64_t batch_size = 64;
   float lr = 0.05f, final_lr = 0.f;

@@ -47,7 +47,7 @@ class SinglePathPhase final : public SearcherPhase {
  private:
   nas::SupernetSearch& build_searcher(PhaseContext&) override {
     net_ = std::make_unique<nas::SinglePathSupernet>(
-        table_, nas::SinglePathSettings{static_cast<std::int64_t>(s_.target_madds), s_.momentum, s_.weight_decay,
+        table_, nas::SinglePathSettings{s_.budget, s_.momentum, s_.weight_decay,
                                         s_.grad_clip},
         s_.seed);
     evolution_.emplace(table_, s_.evolution, s_.seed);
@@ -121,7 +121,7 @@ class SinglePathPhase final : public SearcherPhase {
     nas::Json front = nas::Json::array(), population = nas::Json::array();
     for (const auto& e : evolution_->pareto_front()) front.push_back(evaluated_json(e));
     for (const auto& e : evolution_->population()) population.push_back(evaluated_json(e));
-    if (c.lead()) write_pareto_plot(*c.directory, *evolution_, s_.target_madds);
+    if (c.lead()) write_pareto_plot(*c.directory, *evolution_, s_.budget);
     return {best.choice,
             {{"supernet_accuracy", best.accuracy},
              {"evaluations", evolution_->history().size()},

@@ -1,0 +1,35 @@
+#include "nas/search/budget.h"
+
+#include <cstdio>
+
+#include "kernels/common/check.h"
+
+namespace autospace::nas {
+
+std::string_view to_string(CostKind kind) { return kind == CostKind::madds ? "MAdds" : "params"; }
+
+std::int64_t cost_value(const Cost& cost, CostKind kind) { return kind == CostKind::madds ? cost.madds : cost.params; }
+
+std::string Budget::describe(double cost) const {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.3fM %s", cost / 1e6, std::string(to_string(kind)).c_str());
+  return text;
+}
+
+BudgetController::BudgetController(const Budget& budget, double kp, double ki) : budget_(budget), kp_(kp), ki_(ki) {
+  AUTOSPACE_CHECK(budget.target > 0, "budget: the target must be positive");
+}
+
+void BudgetController::observe(double expected_cost) {
+  last_error_ = (expected_cost - centre()) / budget_.target;
+  integral_ += ki_ * last_error_;
+}
+
+Json BudgetController::state() const { return {{"integral", integral_}, {"last_error", last_error_}}; }
+
+void BudgetController::restore(const Json& state) {
+  integral_ = state.at("integral").get<double>();
+  last_error_ = state.at("last_error").get<double>();
+}
+
+}  // namespace autospace::nas
