@@ -16,7 +16,6 @@ namespace {
 // A genotype has eight positions: the six edges, then the expansion, then the mix.
 constexpr int kPositions = kEdgeCount + 2;
 constexpr int kExpansionPosition = kEdgeCount;
-constexpr int kMixPosition = kEdgeCount + 1;
 
 // The number of values `choices` offers at `position`.
 std::size_t value_count(const CellChoices& choices, int position) {

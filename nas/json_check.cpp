@@ -191,8 +191,9 @@ Json parse_json_text(std::string_view text, const std::string& origin) {
   };
   try {
     return Json::parse(text.begin(), text.end(), reject_duplicates);
-  } catch (const Json::parse_error& e) {
-    // what() starts with "[json.exception.parse_error.101] "; the rest says line and column.
+  } catch (const Json::exception& e) {
+    // Syntax errors (parse_error) and numbers out of range (out_of_range 406): what()
+    // starts with "[json.exception.parse_error.101] "; the rest says what and where.
     std::string message = e.what();
     if (const auto bracket = message.find("] "); message.rfind("[json.exception", 0) == 0 && bracket != std::string::npos)
       message = message.substr(bracket + 2);

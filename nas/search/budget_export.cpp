@@ -20,15 +20,53 @@ struct State {
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
 
-// Keeps the most probable state per bin of `bin` cost units (1: per exact cost).
-std::vector<State> merged(const std::vector<State>& states, std::int64_t bin) {
-  std::vector<State> out;
+// States keyed by their partial cost's bin (`bin` cost units; 1: the exact cost), each
+// the most probable reaching it. Adding past `max_states` doubles the bin and merges, so
+// memory stays bounded whatever the candidate lists.
+class StateSet {
+ public:
+  StateSet(std::int64_t& bin, std::size_t max_states) : bin_(bin), max_states_(max_states) {}
+
+  void add(const State& s) {
+    const auto [it, added] = index_.emplace(floor_div(s.cost, bin_), states_.size());
+    if (!added) {
+      if (s.log_probability > states_[it->second].log_probability) states_[it->second] = s;
+      return;
+    }
+    states_.push_back(s);
+    while (states_.size() > max_states_) coarsen();
+  }
+  std::vector<State> take() { return std::move(states_); }
+
+ private:
+  void coarsen() {
+    bin_ *= 2;
+    std::vector<State> old = std::move(states_);
+    states_.clear();
+    index_.clear();
+    for (const State& s : old) {
+      const auto [it, added] = index_.emplace(floor_div(s.cost, bin_), states_.size());
+      if (added) states_.push_back(s);
+      else if (s.log_probability > states_[it->second].log_probability) states_[it->second] = s;
+    }
+  }
+
+  std::int64_t& bin_;
+  std::size_t max_states_;
+  std::vector<State> states_;
+  std::unordered_map<std::int64_t, std::size_t> index_;
+};
+
+// A layer's candidates with equal cost reduced to the most probable one: the states only
+// see costs, so the rest can never win.
+std::vector<std::pair<std::int64_t, std::int32_t>> distinct_costs(const std::vector<std::int64_t>& costs,
+                                                                  const std::vector<double>& p) {
   std::unordered_map<std::int64_t, std::size_t> index;
-  index.reserve(states.size());
-  for (const State& s : states) {
-    const auto [it, added] = index.emplace(floor_div(s.cost, bin), out.size());
-    if (added) out.push_back(s);
-    else if (s.log_probability > out[it->second].log_probability) out[it->second] = s;
+  std::vector<std::pair<std::int64_t, std::int32_t>> out;
+  for (std::size_t k = 0; k < costs.size(); ++k) {
+    const auto [it, added] = index.emplace(costs[k], out.size());
+    if (added) out.emplace_back(costs[k], static_cast<std::int32_t>(k));
+    else if (p[k] > p[static_cast<std::size_t>(out[it->second].second)]) out[it->second].second = static_cast<std::int32_t>(k);
   }
   return out;
 }
@@ -56,23 +94,20 @@ std::optional<BudgetExport> most_probable_within(const std::vector<std::vector<d
   std::vector<std::vector<State>> levels{{State{fixed, 0.0, -1, -1}}};
   std::int64_t bin = 1;
   for (std::size_t l = 0; l < layers; ++l) {
-    std::vector<State> next;
+    StateSet next(bin, max_states);
     const std::vector<State>& current = levels.back();
+    const auto candidates = distinct_costs(costs[l], probabilities[l]);
     for (std::size_t i = 0; i < current.size(); ++i) {
-      for (std::size_t k = 0; k < costs[l].size(); ++k) {
-        const std::int64_t cost = current[i].cost + costs[l][k];
+      for (const auto& [cost_k, k] : candidates) {
+        const std::int64_t cost = current[i].cost + cost_k;
         if (cost + rest_min[l + 1] > upper || cost + rest_max[l + 1] < lower) continue;
-        next.push_back({cost, current[i].log_probability + std::log(probabilities[l][k]), static_cast<std::int32_t>(i),
-                        static_cast<std::int32_t>(k)});
+        next.add({cost, current[i].log_probability + std::log(probabilities[l][static_cast<std::size_t>(k)]),
+                  static_cast<std::int32_t>(i), k});
       }
     }
-    next = merged(next, bin);
-    while (next.size() > max_states) {
-      bin *= 2;
-      next = merged(next, bin);
-    }
-    if (next.empty()) return std::nullopt;  // the band lies between reachable costs
-    levels.push_back(std::move(next));
+    std::vector<State> states = next.take();
+    if (states.empty()) return std::nullopt;  // the band lies between reachable costs
+    levels.push_back(std::move(states));
   }
 
   const std::vector<State>& last = levels.back();

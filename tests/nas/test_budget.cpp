@@ -112,6 +112,25 @@ TEST_CASE("budget export: the most probable architecture in the band, as brute f
   CHECK(feasible < 300);
 }
 
+TEST_CASE("budget export: long candidate lists stay within the state limit", "[search][budget]") {
+  // Thousands of candidates per layer (an open space's size), few distinct costs: memory is
+  // bounded by max_states (found by fuzz_run_description, which ran out of memory here).
+  Rng rng({12, RngPurpose::test, 0, 0});
+  std::vector<std::vector<double>> p(3);
+  std::vector<std::vector<std::int64_t>> costs(3);
+  for (std::size_t l = 0; l < 3; ++l)
+    for (int k = 0; k < 5000; ++k) {
+      p[l].push_back(1.0 / 5000);
+      costs[l].push_back(1000 + static_cast<std::int64_t>(rng.below(100000)));
+    }
+  for (std::size_t max_states : {std::size_t{64}, std::size_t{1} << 17}) {
+    const auto got = most_probable_within(p, costs, 0, 120000, 125000, max_states);
+    REQUIRE(got);
+    CHECK((got->cost >= 120000 && got->cost <= 125000));
+    CHECK(got->exact == (max_states > 64));
+  }
+}
+
 TEST_CASE("budget controller: E[cost] of synthetic problems settles inside the band", "[search][budget]") {
   // One layer; the cross-entropy falls with the candidate's cost, so without a budget the
   // costliest candidates win. Targets put the band between candidates, so only a mixture

@@ -43,9 +43,13 @@ void check_method_keys(const nas::ObjectReader& r, SearchMethod method) {
   }
 }
 
-// target_madds or target_params, and budget_band; a band the space cannot reach is refused
-// here, before any training, with the reachable range.
-nas::Budget parse_budget(const nas::ObjectReader& r, const nas::Space* space, const std::string& origin) {
+// target_madds or target_params, and budget_band; a band outside the space's range is
+// refused here, before any training, with the reachable range. For the gated methods
+// (spaces of a few candidates per layer) the budget export's dynamic programming also
+// checks exactly that some network lies in the band; over the open space that would cost
+// more than the search, and the single-path methods' first draw reports such a band.
+nas::Budget parse_budget(const nas::ObjectReader& r, const nas::Space* space, const std::string& origin,
+                         bool exact_check) {
   nas::Budget b;
   const bool by_params = r.has("target_params");
   if (by_params == r.has("target_madds"))
@@ -64,10 +68,12 @@ nas::Budget parse_budget(const nas::ObjectReader& r, const nas::Space* space, co
   if (!space) return b;
   const nas::SpaceTable table(*space);
   const auto cheapest = static_cast<double>(table.min_cost(b.kind)), costliest = static_cast<double>(table.max_cost(b.kind));
-  const std::string band = "[" + b.describe(b.lower()) + ", " + b.describe(b.upper()) + "]";
+  std::string band = "[";  // appended, not "[" + ...: GCC 12's -Wrestrict misfires on that (its bug 105329)
+  band += b.describe(b.lower()) + ", " + b.describe(b.upper()) + "]";
   if (b.upper() < cheapest || b.lower() > costliest)
     nas::json_fail(r.path_of(key), "the budget band " + band + " lies outside what " + origin + " can reach: its networks cost " +
                                        b.describe(cheapest) + " to " + b.describe(costliest));
+  if (!exact_check) return b;
   const std::vector<std::vector<double>> uniform = [&] {
     std::vector<std::vector<double>> p;
     for (std::size_t l = 0; l < table.layers(); ++l) p.emplace_back(table.size(l), 1.0 / table.size(l));
@@ -125,7 +131,7 @@ SearchSettings parse_search_settings(const nas::Json& description, InputFile spa
     nas::json_fail(r.path_of("method"), to_string(s.method) + " keeps every candidate of a layer in its supernet, and the open "
                                         "space offers tens of thousands per layer: search it with spos or random (the "
                                         "paper's evolution-on-the-open-space baseline), or give a learned or irb space");
-  s.budget = parse_budget(r, s.space.get(), s.space_origin());
+  s.budget = parse_budget(r, s.space.get(), s.space_origin(), s.gated_method());
   s.epochs = static_cast<int>(r.integer_or("epochs", s.epochs, 1, 100000));
   s.batch_size = r.integer_or("batch_size", s.batch_size, 2, 1 << 20);
   s.lr = static_cast<float>(r.number_or("lr", s.lr, {0, 100, true, false}));
