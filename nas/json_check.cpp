@@ -1,6 +1,7 @@
 #include "nas/json_check.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -66,6 +67,35 @@ std::int64_t json_integer(const Json& value, const std::string& path, std::int64
     json_fail(path, std::to_string(x) + " is out of range: expected an integer in [" + std::to_string(min) + ", " +
                         std::to_string(max) + "]");
   return x;
+}
+
+std::int64_t state_integer(const Json& value, const std::string& what, const std::string& source, std::int64_t min,
+                           std::int64_t max) {
+  try {
+    return json_integer(value, what, min, max);
+  } catch (const JsonError& e) {
+    AUTOSPACE_THROW(source, ": checkpoint state: ", e.what());
+  }
+}
+
+std::vector<std::int64_t> state_integers(const Json& value, const std::string& what, const std::string& source,
+                                         std::int64_t min, std::int64_t max) {
+  if (!value.is_array()) AUTOSPACE_THROW(source, ": checkpoint state: ", what, ": expected an array, got ", json_describe(value));
+  std::vector<std::int64_t> out;
+  for (std::size_t i = 0; i < value.size(); ++i) out.push_back(state_integer(value[i], json_index(what, i), source, min, max));
+  return out;
+}
+
+std::vector<float> state_floats(const Json& value, const std::string& what, const std::string& source) {
+  if (!value.is_array()) AUTOSPACE_THROW(source, ": checkpoint state: ", what, ": expected an array, got ", json_describe(value));
+  std::vector<float> out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const Json& v = value[i];
+    if (!v.is_number() || std::abs(v.get<double>()) > std::numeric_limits<float>::max())
+      AUTOSPACE_THROW(source, ": checkpoint state: ", json_index(what, i), ": expected a float, got ", json_describe(v));
+    out.push_back(static_cast<float>(v.get<double>()));
+  }
+  return out;
 }
 
 double json_number(const Json& value, const std::string& path, const NumberRange& range) {

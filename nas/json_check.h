@@ -54,6 +54,17 @@ const Json& json_array(const Json& value, const std::string& path);
 // Index of `value` in `names`; anything else is an error listing the names.
 std::size_t json_choice(const Json& value, const std::string& path, const std::vector<std::string>& names);
 
+// Numbers of a checkpoint's state, which this program wrote and reads back on resume: a
+// value of another type or out of range is an Error "SOURCE: checkpoint state: WHAT: ...",
+// never a float converted to an integer (or a double to a float) with undefined behaviour,
+// as the JSON library's get<>() would (found by fuzz_checkpoint_state).
+std::int64_t state_integer(const Json& value, const std::string& what, const std::string& source,
+                           std::int64_t min = 0, std::int64_t max = std::numeric_limits<std::int64_t>::max());
+std::vector<std::int64_t> state_integers(const Json& value, const std::string& what, const std::string& source,
+                                         std::int64_t min = 0,
+                                         std::int64_t max = std::numeric_limits<std::int64_t>::max());
+std::vector<float> state_floats(const Json& value, const std::string& what, const std::string& source);
+
 // One JSON object with a fixed set of allowed keys: construction rejects anything that is
 // not an object or has a key outside `keys`; the getters then check presence, type and range.
 // Runs `parse`, which reads a document whose errors name paths from its own root, on a

@@ -35,28 +35,28 @@ std::vector<std::int64_t> madds_caps(const CapRule& rule, const Backbone& backbo
   return caps;
 }
 
-ExpectedCost expected_cost(std::span<const double> logits, std::span<const double> candidate_madds) {
-  AUTOSPACE_CHECK(!logits.empty() && logits.size() == candidate_madds.size(), logits.size(), " logits for ",
-                  candidate_madds.size(), " candidates");
+ExpectedCost expected_cost(std::span<const double> logits, std::span<const double> candidate_costs) {
+  AUTOSPACE_CHECK(!logits.empty() && logits.size() == candidate_costs.size(), logits.size(), " logits for ",
+                  candidate_costs.size(), " candidates");
   // Shifting by the largest logit keeps exp() finite without changing the softmax.
   const double top = *std::max_element(logits.begin(), logits.end());
   std::vector<double> p(logits.size());
   double total = 0;
   for (std::size_t i = 0; i < logits.size(); ++i) total += p[i] = std::exp(logits[i] - top);
   ExpectedCost out;
-  for (std::size_t i = 0; i < p.size(); ++i) out.value += (p[i] /= total) * candidate_madds[i];
+  for (std::size_t i = 0; i < p.size(); ++i) out.value += (p[i] /= total) * candidate_costs[i];
   out.d_logits.resize(p.size());
-  for (std::size_t i = 0; i < p.size(); ++i) out.d_logits[i] = p[i] * (candidate_madds[i] - out.value);
+  for (std::size_t i = 0; i < p.size(); ++i) out.d_logits[i] = p[i] * (candidate_costs[i] - out.value);
   return out;
 }
 
-ExpectedNetworkCost expected_network_cost(double fixed_madds, const std::vector<std::vector<double>>& logits,
-                                            const std::vector<std::vector<double>>& candidate_madds) {
-  AUTOSPACE_CHECK(logits.size() == candidate_madds.size(), logits.size(), " layers of logits for ", candidate_madds.size(),
+ExpectedNetworkCost expected_network_cost(double fixed_cost, const std::vector<std::vector<double>>& logits,
+                                          const std::vector<std::vector<double>>& candidate_costs) {
+  AUTOSPACE_CHECK(logits.size() == candidate_costs.size(), logits.size(), " layers of logits for ", candidate_costs.size(),
                   " layers of candidates");
-  ExpectedNetworkCost out{fixed_madds, {}};
+  ExpectedNetworkCost out{fixed_cost, {}};
   for (std::size_t l = 0; l < logits.size(); ++l) {
-    ExpectedCost layer = expected_cost(logits[l], candidate_madds[l]);
+    ExpectedCost layer = expected_cost(logits[l], candidate_costs[l]);
     out.value += layer.value;
     out.d_logits.push_back(std::move(layer.d_logits));
   }

@@ -1,7 +1,7 @@
 #pragma once
 // MAdds as a search constraint: the fixed part of a backbone, per-layer caps on cells
-// (C_max of the paper's Eq. 1) and the expected MAdds of gated layers as a differentiable
-// function of their architecture logits (for the searchers' MAdds regularisers).
+// (C_max of the paper's Eq. 1) and the expected cost of gated layers as a differentiable
+// function of their architecture logits (for the searchers' cost regularisers).
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -33,20 +33,21 @@ std::int64_t madds_cap(const CapRule& rule, const LayerPosition& position, doubl
 // The cap of every searchable layer of the backbone.
 std::vector<std::int64_t> madds_caps(const CapRule& rule, const Backbone& backbone);
 
-// E[MAdds] = sum_k p_k m_k with p = softmax(logits); d_logits[i] = p_i (m_i - E).
+// E[C] = sum_k p_k c_k with p = softmax(logits); d_logits[i] = p_i (c_i - E), for any
+// additive cost C (MAdds, params).
 struct ExpectedCost {
   double value = 0;
   std::vector<double> d_logits;
 };
-ExpectedCost expected_cost(std::span<const double> logits, std::span<const double> candidate_madds);
+ExpectedCost expected_cost(std::span<const double> logits, std::span<const double> candidate_costs);
 
-// A whole network: fixed MAdds plus the expected MAdds of every gated layer, with the
+// A whole network: the fixed cost plus the expected cost of every gated layer, with the
 // gradient for each layer's logits.
 struct ExpectedNetworkCost {
   double value = 0;
   std::vector<std::vector<double>> d_logits;
 };
-ExpectedNetworkCost expected_network_cost(double fixed_madds, const std::vector<std::vector<double>>& logits,
-                                            const std::vector<std::vector<double>>& candidate_madds);
+ExpectedNetworkCost expected_network_cost(double fixed_cost, const std::vector<std::vector<double>>& logits,
+                                          const std::vector<std::vector<double>>& candidate_costs);
 
 }  // namespace autospace::nas

@@ -87,7 +87,8 @@ bool run_phase(Phase& phase, const RunControl& control) {
   }
   // What a killed run logged after its last checkpoint, the resumed run logs again.
   if (resume && directory && resume->state.contains(kMetricsRecords))
-    directory->truncate_metrics(resume->state.at(kMetricsRecords).get<std::int64_t>());
+    directory->truncate_metrics(
+        nas::state_integer(resume->state.at(kMetricsRecords), kMetricsRecords, context.checkpoint_file.string()));
   try {
     phase.build(context, resume);
   } catch (const Error&) {

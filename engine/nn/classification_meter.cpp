@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "kernels/common/check.h"
+
 namespace autospace::nn {
 
 void ClassificationMeter::add(double batch_loss, std::int64_t batch_correct, std::int64_t batch_images) {
@@ -29,9 +31,15 @@ nlohmann::json ClassificationMeter::to_json() const {
   return {{"loss", loss_sum}, {"correct", correct}, {"images", images}, {"steps", steps}};
 }
 
-ClassificationMeter ClassificationMeter::from_json(const nlohmann::json& j) {
-  return {j.at("loss").get<double>(), j.at("correct").get<std::int64_t>(), j.at("images").get<std::int64_t>(),
-          j.at("steps").get<std::int64_t>()};
+ClassificationMeter ClassificationMeter::from_json(const nlohmann::json& j, const std::string& source) {
+  // Checked first: get<int64_t>() of a float outside int64 is undefined behaviour.
+  const auto count = [&](const char* key) {
+    const nlohmann::json& v = j.at(key);
+    if (!v.is_number_integer()) AUTOSPACE_THROW(source, ": meter state: ", key, ": expected an integer, got ", v.dump());
+    return v.get<std::int64_t>();
+  };
+  if (!j.at("loss").is_number()) AUTOSPACE_THROW(source, ": meter state: loss: expected a number, got ", j.at("loss").dump());
+  return {j.at("loss").get<double>(), count("correct"), count("images"), count("steps")};
 }
 
 }  // namespace autospace::nn

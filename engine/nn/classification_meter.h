@@ -24,7 +24,8 @@ struct ClassificationMeter {
 
   // As a checkpoint keeps it: {"loss": loss_sum, "correct", "images", "steps"}.
   nlohmann::json to_json() const;
-  static ClassificationMeter from_json(const nlohmann::json& j);
+  // Errors (a count that is not an integer) name `source`.
+  static ClassificationMeter from_json(const nlohmann::json& j, const std::string& source);
 };
 
 }  // namespace autospace::nn

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <bit>
 #include <optional>
 #include <set>
@@ -237,14 +238,14 @@ std::vector<NamedTensor> Evolution::optimizer_tensors() const {
 
 void Evolution::restore(const nas::Json& state, const std::vector<NamedTensor>& tensors,
                         const std::vector<NamedTensor>& optimizer_tensors, const std::string& source) {
-  AUTOSPACE_CHECK(state.at("total_steps").get<std::int64_t>() == total_steps_, source, ": checkpoint is for ",
-                  state.at("total_steps").get<std::int64_t>(), " steps, this run has ", total_steps_);
+  const std::int64_t total = state_integer(state.at("total_steps"), "total_steps", source);
+  AUTOSPACE_CHECK(total == total_steps_, source, ": checkpoint is for ", total, " steps, this run has ", total_steps_);
   const auto& pops = state.at("populations");
   AUTOSPACE_CHECK(pops.size() == populations_.size(), source, ": checkpoint has ", pops.size(), " layers, supernet ",
                   populations_.size());
-  step_ = state.at("step").get<std::int64_t>();
-  score_steps_ = state.at("score_steps").get<std::int64_t>();
-  round_ = state.at("round").get<std::int64_t>();
+  step_ = state_integer(state.at("step"), "step", source);
+  score_steps_ = state_integer(state.at("score_steps"), "score_steps", source);
+  round_ = state_integer(state.at("round"), "round", source);
   supernet_ = std::make_unique<Supernet>(backbone_, max_expansion(settings_.choices), seed_);
 
   // Recreate every bank slot the run had grown, so the saved state has a home.
@@ -254,13 +255,16 @@ void Evolution::restore(const nas::Json& state, const std::vector<NamedTensor>& 
     Population pop;
     for (const auto& m : p.at("members"))
       pop.members().push_back({parse_genotype(m.at("cell").get<std::string>()), m.at("fitness").get<double>(),
-                               m.at("born").get<std::int64_t>(), m.at("scored").get<std::int64_t>()});
+                               state_integer(m.at("born"), "born", source), state_integer(m.at("scored"), "scored", source)});
     populations_[l] = std::move(pop);
-    members_[l] = p.at("supernet").get<std::vector<int>>();
+    members_[l].clear();
+    for (std::int64_t m : state_integers(p.at("supernet"), "supernet", source, 0, std::numeric_limits<int>::max()))
+      members_[l].push_back(static_cast<int>(m));
     std::vector<Block> blocks;
     for (int m : members_[l]) blocks.emplace_back(CellBlock{populations_[l].members().at(m).cell, 0, std::nullopt});
-    supernet_->set_candidates(l, blocks, p.at("logits").get<std::vector<float>>());
-    supernet_->gate(l).set_counts(p.at("gate_steps").get<std::int64_t>(), p.at("gate_sampled").get<std::vector<std::int64_t>>());
+    supernet_->set_candidates(l, blocks, state_floats(p.at("logits"), "logits", source));
+    supernet_->gate(l).set_counts(state_integer(p.at("gate_steps"), "gate_steps", source),
+                                  state_integers(p.at("gate_sampled"), "gate_sampled", source));
   }
   supernet_->take_new_parameters();
   nn::load_state(*supernet_, tensors, source);

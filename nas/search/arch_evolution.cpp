@@ -1,6 +1,7 @@
 #include "nas/search/arch_evolution.h"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 #include "kernels/common/check.h"
@@ -108,12 +109,13 @@ nas::Json ArchEvolution::state() const {
 }
 
 void ArchEvolution::restore(const nas::Json& state, const std::string& source) {
-  generation_ = state.at("generation").get<int>();
+  constexpr std::int64_t kMaxInt = std::numeric_limits<int>::max();
+  generation_ = static_cast<int>(state_integer(state.at("generation"), "generation", source, 0, kMaxInt));
   history_.clear();
   population_.clear();
   for (const auto& h : state.at("history")) {
     const ArchChoice c = parse_choice_key(h.at("choice").get<std::string>(), source);
-    history_.push_back({c, h.at("accuracy").get<double>(), table_.cost(c), h.at("generation").get<int>()});
+    history_.push_back({c, h.at("accuracy").get<double>(), table_.cost(c), static_cast<int>(state_integer(h.at("generation"), "history.generation", source, 0, kMaxInt))});
   }
   for (const auto& p : state.at("population")) population_.push_back(parse_choice_key(p.get<std::string>(), source));
 }

@@ -21,7 +21,7 @@ BudgetController::BudgetController(const Budget& budget, double kp, double ki) :
 }
 
 void BudgetController::observe(double expected_cost) {
-  last_error_ = (expected_cost - centre()) / budget_.target;
+  last_error_ = (expected_cost - budget_.centre()) / budget_.target;
   integral_ += ki_ * last_error_;
 }
 

@@ -25,6 +25,7 @@ struct Budget {
 
   double lower() const { return low * target; }
   double upper() const { return high * target; }
+  double centre() const { return 0.5 * (low + high) * target; }
   bool contains(double cost) const { return cost >= lower() && cost <= upper(); }
   bool contains(const Cost& cost) const { return contains(static_cast<double>(cost_value(cost, kind))); }
   // "2.00M MAdds" style, for messages.
@@ -43,7 +44,6 @@ class BudgetController {
   BudgetController(const Budget& budget, double kp, double ki);
 
   double multiplier() const { return kp_ * last_error_ + integral_; }
-  double centre() const { return 0.5 * (budget_.low + budget_.high) * budget_.target; }
   // After every applied architecture step, with the E[cost] it started from.
   void observe(double expected_cost);
 

@@ -20,7 +20,7 @@ std::vector<double> to_double(const Tensor& t) {
 }  // namespace
 
 RegularizedLoss cost_regularized_loss(double ce, double expected_cost, const GatedSearchSettings& s, double multiplier) {
-  const double target = s.budget.target, centre = 0.5 * (s.budget.low + s.budget.high) * target;
+  const double target = s.budget.target, centre = s.budget.centre();
   RegularizedLoss r;
   if (s.madds_loss == MaddsLoss::add_linear) {
     r = {ce + s.lambda * (expected_cost - target) / target, 1.0, s.lambda / target};
@@ -158,7 +158,7 @@ ArchStepResult GatedSearch::reinforce_step(const Tensor& x, const Tensor& labels
   const auto cost = static_cast<double>(cost_value(table_.cost(path), settings_.budget.kind));
   r.multiplier = multiplier();
   r.reward = r.accuracy * std::pow(settings_.budget.target / cost, settings_.reward_exponent) -
-             r.multiplier * (cost - controller_.centre()) / settings_.budget.target;
+             r.multiplier * (cost - settings_.budget.centre()) / settings_.budget.target;
   const double advantage = r.reward - baseline_.value_or(r.reward);
   for (std::size_t l = 0; l < table_.layers(); ++l) {
     const Tensor& t = supernet_->gate(l).logits();
@@ -242,15 +242,15 @@ void GatedSearch::restore(const nas::Json& state, const std::vector<NamedTensor>
                   table_.layers());
   build();
   for (std::size_t l = 0; l < table_.layers(); ++l) {
-    const std::vector<float> a = logits[l].get<std::vector<float>>();
+    const std::vector<float> a = state_floats(logits[l], json_index("logits", l), source);
     AUTOSPACE_CHECK(static_cast<int>(a.size()) == table_.size(l), source, ": layer ", l, " has ", a.size(),
                     " logits, the space ", table_.size(l), " candidates");
     supernet_->gate(l).logits().copy_from(Tensor::from_vector(a, {static_cast<std::int64_t>(a.size())}));
   }
   nn::load_state(*supernet_, tensors, source);
   load_joined_optimizer_state({{"weights", weights_.get()}, {"arch", arch_.get()}}, optimizer_tensors, source);
-  weight_steps_ = state.at("weight_steps").get<std::int64_t>();
-  arch_steps_ = state.at("arch_steps").get<std::int64_t>();
+  weight_steps_ = state_integer(state.at("weight_steps"), "weight_steps", source);
+  arch_steps_ = state_integer(state.at("arch_steps"), "arch_steps", source);
   baseline_.reset();
   if (!state.at("baseline").is_null()) baseline_ = state.at("baseline").get<double>();
   // Absent in checkpoints written before the controller existed: it starts afresh.

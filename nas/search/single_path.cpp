@@ -57,7 +57,7 @@ void SinglePathSupernet::restore(const nas::Json& state, const std::vector<Named
     weights_->add_parameters(group);
   nn::load_state(*supernet_, tensors, source);
   weights_->load_state(optimizer_tensors, source);
-  steps_ = state.at("steps").get<std::int64_t>();
+  steps_ = state_integer(state.at("steps"), "steps", source);
 }
 
 }  // namespace autospace::nas

@@ -205,6 +205,17 @@ TEST_CASE("gated search: restored from its state it continues bit-identically", 
     CHECK(same_tensors(resumed.tensors(), whole.tensors()));
     CHECK(same_tensors(resumed.optimizer_tensors(), whole.optimizer_tensors()));
     CHECK(resumed.argmax() == whole.argmax());
+    // A corrupted state is refused by name, not converted: get<int64_t>() of 1e49 is
+    // undefined behaviour (found by fuzz_checkpoint_state), and so is 1e300 as a float.
+    nas::Json bad = first.state();
+    bad["weight_steps"] = 1e49;
+    GatedSearch refused(t, s, 9);
+    CHECK_THROWS_WITH(refused.restore(bad, first.tensors(), first.optimizer_tensors(), "ck.safetensors"),
+                      "ck.safetensors: checkpoint state: weight_steps: expected an integer, got 1e+49");
+    bad = first.state();
+    bad["logits"][1][0] = 1e300;
+    CHECK_THROWS_WITH(refused.restore(bad, first.tensors(), first.optimizer_tensors(), "ck.safetensors"),
+                      Catch::StartsWith("ck.safetensors: checkpoint state: logits[1][0]: expected a float"));
   }
 }
 

@@ -53,12 +53,14 @@ double number_or_nan(const nas::Json& j) { return j.is_null() ? std::nan("") : j
 
 nas::Json to_json(const std::optional<EpochEvaluation>& e) { return e ? e->to_json() : nas::Json(); }
 
-std::optional<EpochEvaluation> evaluation_from_json(const nas::Json& j) {
+std::optional<EpochEvaluation> evaluation_from_json(const nas::Json& j, const std::string& source) {
   if (j.is_null()) return std::nullopt;
-  return EpochEvaluation{j.at("epoch").get<std::int64_t>(), j.at("weights").get<std::string>(),
+  const auto count = [&](const char* key) {  // absent before it was counted
+    return j.contains(key) ? nas::state_integer(j.at(key), key, source) : std::int64_t{0};
+  };
+  return EpochEvaluation{nas::state_integer(j.at("epoch"), "epoch", source), j.at("weights").get<std::string>(),
                          {j.at("top1").get<double>(), j.at("top5").get<double>(), number_or_nan(j.at("loss")),
-                          j.at("images").get<std::int64_t>(), j.value("nonfinite", std::int64_t{0}),
-                          j.value("skipped", std::int64_t{0})}};
+                          nas::state_integer(j.at("images"), "images", source), count("nonfinite"), count("skipped")}};
 }
 
 // What the checkpoint carries besides tensors. Randomness needs nothing: every stream is
@@ -208,18 +210,20 @@ void TrainPhase::restore(const io::Checkpoint& checkpoint, const std::string& so
 }
 
 void TrainPhase::read_loop_state(const nas::Json& j, const std::string& source) {
-  state_.epoch = j.at("epoch").get<std::int64_t>();
-  state_.step = j.at("step").get<std::int64_t>();
+  state_.epoch = nas::state_integer(j.at("epoch"), "epoch", source);
+  state_.step = nas::state_integer(j.at("step"), "step", source);
   if (state_.step > steps_per_epoch_)
     AUTOSPACE_THROW(source, ": stopped at step ", state_.step, " of an epoch that now has ", steps_per_epoch_,
                     " steps (did the training set change?)");
-  state_.nonfinite_skipped = j.at("nonfinite_skipped").get<std::int64_t>();
-  state_.bad_images_skipped = j.value("bad_images_skipped", std::int64_t{0});  // absent before it was counted
+  state_.nonfinite_skipped = nas::state_integer(j.at("nonfinite_skipped"), "nonfinite_skipped", source);
+  state_.bad_images_skipped = j.contains("bad_images_skipped")  // absent before it was counted
+                                  ? nas::state_integer(j.at("bad_images_skipped"), "bad_images_skipped", source)
+                                  : 0;
   state_.wall_seconds = j.at("wall_seconds").get<double>();
-  state_.epoch_meter = nn::ClassificationMeter::from_json(j.at("epoch_tally"));
-  state_.best = evaluation_from_json(j.at("best"));
-  state_.last = evaluation_from_json(j.at("last"));
-  state_.last_ema = evaluation_from_json(j.at("last_ema"));
+  state_.epoch_meter = nn::ClassificationMeter::from_json(j.at("epoch_tally"), source);
+  state_.best = evaluation_from_json(j.at("best"), source);
+  state_.last = evaluation_from_json(j.at("last"), source);
+  state_.last_ema = evaluation_from_json(j.at("last_ema"), source);
 }
 
 io::Checkpoint TrainPhase::checkpoint() const {

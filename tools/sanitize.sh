@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The fast test suite built with AddressSanitizer + UndefinedBehaviorSanitizer (GCC, CPU
+# only) in build-asan/, run with leak checking on: what to run, and record in
+# bench/results/, whenever kernels or I/O change. Too slow for CI's 30 minutes on 2 cores
+# (the instrumented build alone takes most of it), so it is a script. docs/fuzzing.md.
+#
+# Usage: tools/sanitize.sh [CTEST ARGS...]     e.g. tools/sanitize.sh -R safetensors
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="$root/build-asan"
+mkdir -p "$build"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAUTOSPACE_SANITIZE=address,undefined \
+  -DAUTOSPACE_CUDA=OFF -DAUTOSPACE_BUILD_BENCH=OFF > "$build/configure.log"
+cmake --build "$build" -j2
+# Leaks inside the system's Open MPI and oneDNN (one-time allocations they never free)
+# are theirs, not ours.
+export LSAN_OPTIONS="suppressions=$root/tools/lsan-suppressions.txt:print_suppressions=0"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+ctest --test-dir "$build" --output-on-failure -j 2 -LE slow --timeout 900 "$@"
