@@ -12,9 +12,14 @@ mkdir -p "$build"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAUTOSPACE_SANITIZE=address,undefined \
   -DAUTOSPACE_CUDA=OFF -DAUTOSPACE_BUILD_BENCH=OFF > "$build/configure.log"
 cmake --build "$build" -j2
-# Leaks inside the system's Open MPI and oneDNN (one-time allocations they never free)
-# are theirs, not ours.
 export LSAN_OPTIONS="suppressions=$root/tools/lsan-suppressions.txt:print_suppressions=0"
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-ctest --test-dir "$build" --output-on-failure -j 2 -LE slow --timeout 900 "$@"
+# Everything but the mpirun tests with leak checking; those without it: Open MPI's
+# plugins (dlopen'd, unloaded before the check) leak one-time allocations that no
+# suppression can name, as "<unknown module>". ASan and UBSan stay on for them.
+status=0
+ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1" \
+  ctest --test-dir "$build" --output-on-failure -j 2 -LE "slow|dist" --timeout 900 "$@" || status=1
+ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:strict_string_checks=1" \
+  ctest --test-dir "$build" --output-on-failure -j 2 -L dist --timeout 900 "$@" || status=1
+exit $status

@@ -1,6 +1,8 @@
 #include "apps/run/runner.h"
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "apps/run/progress.h"
 #include "apps/run/stop_signal.h"
@@ -89,16 +91,20 @@ bool run_phase(Phase& phase, const RunControl& control) {
   if (resume && directory && resume->state.contains(kMetricsRecords))
     directory->truncate_metrics(
         nas::state_integer(resume->state.at(kMetricsRecords), kMetricsRecords, context.checkpoint_file.string()));
-  try {
-    phase.build(context, resume);
-  } catch (const Error&) {
-    throw;  // names its file or setting already
-  } catch (const std::exception& e) {
-    // A checkpoint whose state a phase cannot read (a key missing, a wrong type, an index
-    // out of range) must name the file, not only the JSON library's complaint.
+  // A checkpoint whose state a phase cannot read (a key missing or of another type: the
+  // JSON library's exceptions; an index out of range) must name the file, not only the
+  // library's complaint. The phases' own errors name their file or setting already.
+  const auto unreadable = [&](const std::exception& e) {
     if (!resume) throw;
     AUTOSPACE_THROW(context.checkpoint_file.string(), ": cannot resume from this checkpoint's state (", e.what(),
                     "); it was not written by this version for this description");
+  };
+  try {
+    phase.build(context, resume);
+  } catch (const nlohmann::json::exception& e) {
+    unreadable(e);
+  } catch (const std::out_of_range& e) {
+    unreadable(e);
   }
   const char* name = setup.name.c_str();
   if (resume && context.print) {
