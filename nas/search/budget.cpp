@@ -16,6 +16,12 @@ std::string Budget::describe(double cost) const {
   return text;
 }
 
+std::string Budget::band() const {
+  std::string text = "[";  // appended, not "[" + ...: GCC 12's -Wrestrict misfires on that (its bug 105329)
+  text += describe(lower()) + ", " + describe(upper()) + "]";
+  return text;
+}
+
 BudgetController::BudgetController(const Budget& budget, double kp, double ki) : budget_(budget), kp_(kp), ki_(ki) {
   AUTOSPACE_CHECK(budget.target > 0, "budget: the target must be positive");
 }

@@ -28,8 +28,9 @@ struct Budget {
   double centre() const { return 0.5 * (low + high) * target; }
   bool contains(double cost) const { return cost >= lower() && cost <= upper(); }
   bool contains(const Cost& cost) const { return contains(static_cast<double>(cost_value(cost, kind))); }
-  // "2.00M MAdds" style, for messages.
+  // "2.000M MAdds" style, for messages; band() is "[lower, upper]" so.
   std::string describe(double cost) const;
+  std::string band() const;
 };
 
 // Steers a gated search's E[cost] into the band: a PI controller on the relative error

@@ -125,4 +125,11 @@ std::optional<BudgetExport> most_probable_within(const std::vector<std::vector<d
   return out;
 }
 
+std::optional<BudgetExport> most_probable_within(const std::vector<std::vector<double>>& probabilities,
+                                                 const SpaceTable& table, const Budget& budget) {
+  return most_probable_within(probabilities, table.cost_table(budget.kind), cost_value(table.fixed_cost(), budget.kind),
+                              static_cast<std::int64_t>(std::ceil(budget.lower())),
+                              static_cast<std::int64_t>(std::floor(budget.upper())));
+}
+
 }  // namespace autospace::nas

@@ -14,6 +14,7 @@
 #include <optional>
 #include <vector>
 
+#include "nas/search/budget.h"
 #include "nas/search/space_table.h"
 
 namespace autospace::nas {
@@ -31,5 +32,9 @@ std::optional<BudgetExport> most_probable_within(const std::vector<std::vector<d
                                                  const std::vector<std::vector<std::int64_t>>& costs,
                                                  std::int64_t fixed, std::int64_t lower, std::int64_t upper,
                                                  std::size_t max_states = std::size_t{1} << 17);
+// The same over a space's table, inside `budget`'s band (its edges rounded inwards to
+// whole cost units).
+std::optional<BudgetExport> most_probable_within(const std::vector<std::vector<double>>& probabilities,
+                                                 const SpaceTable& table, const Budget& budget);
 
 }  // namespace autospace::nas

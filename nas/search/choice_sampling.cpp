@@ -46,8 +46,8 @@ ArchChoice sample_choice(const SpaceTable& table, Rng& rng, const Budget& budget
   const CostKind kind = budget.kind;
   const auto least = static_cast<double>(table.min_cost(kind)), most = static_cast<double>(table.max_cost(kind));
   if (least > budget.upper() || most < budget.lower())
-    AUTOSPACE_THROW("the budget band [", budget.describe(budget.lower()), ", ", budget.describe(budget.upper()),
-                    "] lies outside the space's networks [", budget.describe(least), ", ", budget.describe(most), "]");
+    AUTOSPACE_THROW("the budget band ", budget.band(), " lies outside the space's networks [", budget.describe(least),
+                    ", ", budget.describe(most), "]");
   ArchChoice choice(table.layers());
   for (int t = 0; t < uniform_tries; ++t) {
     for (std::size_t l = 0; l < table.layers(); ++l) choice[l] = uniform_index(rng, table.size(l));
@@ -55,8 +55,8 @@ ArchChoice sample_choice(const SpaceTable& table, Rng& rng, const Budget& budget
   }
   for (int t = 0; t < kOrderedTries; ++t)
     if (auto drawn = ordered_draw(table, rng, budget)) return *drawn;
-  AUTOSPACE_THROW("no network of the space found in the budget band [", budget.describe(budget.lower()), ", ",
-                  budget.describe(budget.upper()), "] after ", uniform_tries + kOrderedTries,
+  AUTOSPACE_THROW("no network of the space found in the budget band ", budget.band(), " after ",
+                  uniform_tries + kOrderedTries,
                   " draws: the band is narrower than the steps between the networks' costs; widen it");
 }
 

@@ -191,10 +191,7 @@ ArchChoice GatedSearch::argmax() const {
 }
 
 std::optional<BudgetExport> GatedSearch::budget_export() const {
-  const Budget& b = settings_.budget;
-  return most_probable_within(probabilities(), table_.cost_table(b.kind), cost_value(table_.fixed_cost(), b.kind),
-                              static_cast<std::int64_t>(std::ceil(b.lower())),
-                              static_cast<std::int64_t>(std::floor(b.upper())));
+  return most_probable_within(probabilities(), table_, settings_.budget);
 }
 
 ExpectedNetworkCost GatedSearch::expected() const {

@@ -1,7 +1,6 @@
 #include "apps/phases/search/search_settings.h"
 
 #include <algorithm>
-#include <cmath>
 #include <map>
 
 #include "nas/search/budget_export.h"
@@ -68,8 +67,7 @@ nas::Budget parse_budget(const nas::ObjectReader& r, const nas::Space* space, co
   if (!space) return b;
   const nas::SpaceTable table(*space);
   const auto cheapest = static_cast<double>(table.min_cost(b.kind)), costliest = static_cast<double>(table.max_cost(b.kind));
-  std::string band = "[";  // appended, not "[" + ...: GCC 12's -Wrestrict misfires on that (its bug 105329)
-  band += b.describe(b.lower()) + ", " + b.describe(b.upper()) + "]";
+  const std::string band = b.band();
   if (b.upper() < cheapest || b.lower() > costliest)
     nas::json_fail(r.path_of(key), "the budget band " + band + " lies outside what " + origin + " can reach: its networks cost " +
                                        b.describe(cheapest) + " to " + b.describe(costliest));
@@ -79,9 +77,7 @@ nas::Budget parse_budget(const nas::ObjectReader& r, const nas::Space* space, co
     for (std::size_t l = 0; l < table.layers(); ++l) p.emplace_back(table.size(l), 1.0 / table.size(l));
     return p;
   }();
-  if (!nas::most_probable_within(uniform, table.cost_table(b.kind), nas::cost_value(table.fixed_cost(), b.kind),
-                                 static_cast<std::int64_t>(std::ceil(b.lower())),
-                                 static_cast<std::int64_t>(std::floor(b.upper()))))
+  if (!nas::most_probable_within(uniform, table, b))
     nas::json_fail(r.path_of(key), "no network of " + origin + " lies in the budget band " + band +
                                        ": it falls between the networks' costs; widen search.budget_band");
   return b;
