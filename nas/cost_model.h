@@ -15,9 +15,14 @@ namespace autospace::nas {
 struct Cost {
   std::int64_t madds = 0;
   std::int64_t params = 0;
+  // Predicted forward time in nanoseconds: 0 from the cost model, which cannot know it;
+  // a SpaceTable built with a latency table (nas/latency) fills it from the table's
+  // entries, for latency budgets.
+  std::int64_t latency_ns = 0;
   Cost& operator+=(const Cost& o) {
     madds += o.madds;
     params += o.params;
+    latency_ns += o.latency_ns;
     return *this;
   }
   bool operator==(const Cost&) const = default;

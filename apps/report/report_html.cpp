@@ -94,7 +94,7 @@ nas::Json pipeline_summary(const fs::path& run_dir, const nas::Json& state) {
   if (const fs::path f = run_dir / "search" / "search-summary.json"; fs::exists(f)) {
     const nas::Json r = nas::read_json_file(f);
     nas::Json search = {{"file", (run_dir / "search" / "arch.json").string()}};
-    for (const char* key : {"method", "space", "budget", "madds", "params", "inside_band", "argmax", "choice",
+    for (const char* key : {"method", "space", "budget", "madds", "params", "inside_band", "argmax", "choice", "latency",
                             "expected_cost", "mean_entropy", "supernet_accuracy", "evaluations"})
       if (r.contains(key)) search[key] = r.at(key);
     summary["search"] = search;
@@ -142,15 +142,24 @@ void write_report_html(const fs::path& run_dir, const nas::Json& summary) {
   }
   if (summary.contains("search")) {
     const auto& r = summary["search"];
+    // Summaries before latency budgets have no "unit": their costs are counts.
+    const bool ms = r["budget"].value("unit", "") == "ms";
+    const auto amount = [&](const nas::Json& v) {
+      return ms ? number(v.get<double>(), "%.3f") + " ms" : number(v.get<double>() / 1e6, "%.2f") + " M";
+    };
     h += "<h2>Phase 2: search</h2>\n<p>" + nas::xml_escape(r["method"].get<std::string>()) + " in the " +
          nas::xml_escape(r["space"]["kind"].get<std::string>()) + " space (" +
-         nas::xml_escape(r["space"]["origin"].get<std::string>()) + ") at a budget of " +
-         number(r["budget"]["target"].get<double>() / 1e6, "%.2f") + " M " +
-         nas::xml_escape(r["budget"]["kind"].get<std::string>()) + " (band " +
-         number(r["budget"]["band"][0].get<double>() / 1e6, "%.2f") + " to " +
-         number(r["budget"]["band"][1].get<double>() / 1e6, "%.2f") + " M): found " +
-         number(r["madds"].get<double>() / 1e6, "%.2f") + " M MAdds, " + number(r["params"].get<double>() / 1e6, "%.3f") +
-         " M parameters, " + (r["inside_band"].get<bool>() ? "inside" : "outside") + " the band";
+         nas::xml_escape(r["space"]["origin"].get<std::string>()) + ") at a budget of " + amount(r["budget"]["target"]) +
+         " " + nas::xml_escape(r["budget"]["kind"].get<std::string>()) + " (band " + amount(r["budget"]["band"][0]) +
+         " to " + amount(r["budget"]["band"][1]) + "): found " + number(r["madds"].get<double>() / 1e6, "%.2f") +
+         " M MAdds, " + number(r["params"].get<double>() / 1e6, "%.3f") + " M parameters, ";
+    if (r.contains("latency")) {
+      const auto& l = r["latency"];
+      h += "predicted latency " + number(l["predicted_ms"].get<double>(), "%.3f") + " ms";
+      if (l["measured_ms"].is_number()) h += " (measured " + number(l["measured_ms"].get<double>(), "%.3f") + " ms)";
+      h += " on " + nas::xml_escape(l["device"].get<std::string>()) + ", ";
+    }
+    h += std::string(r["inside_band"].get<bool>() ? "inside" : "outside") + " the band";
     if (r.contains("argmax"))
       h += " (the plain argmax of the probabilities: " + number(r["argmax"]["madds"].get<double>() / 1e6, "%.2f") +
            " M MAdds, " + (r["argmax"]["inside_band"].get<bool>() ? "inside" : "outside") + ")";
@@ -159,7 +168,7 @@ void write_report_html(const fs::path& run_dir, const nas::Json& summary) {
            r["evaluations"].dump() + " evaluated architectures";
     if (r.contains("expected_cost"))
       h += "; final E[" + nas::xml_escape(r["budget"]["kind"].get<std::string>()) + "] " +
-           number(r["expected_cost"].get<double>() / 1e6, "%.2f") + " M, mean entropy " +
+           amount(ms ? nas::Json(r["expected_cost"].get<double>() / 1e6) : r["expected_cost"]) + ", mean entropy " +
            number(r["mean_entropy"].get<double>(), "%.3f") + " nats";
     h += ".</p>\n" + phase_figures(run_dir / "search");
   }

@@ -33,6 +33,7 @@ struct PhaseSetup {
   // phase owns (evaluation) and keeps no checkpoint.
   std::optional<nas::Json> resolved;
   bool checkpointed = true;  // keeps checkpoint.safetensors and resumes from it
+  bool uses_data = true;     // false: the runner opens no data set (latency tables)
   // Files the phase starts from, whose contents must not change across the run's starts
   // (RunDirectory::check_inputs).
   std::vector<std::filesystem::path> inputs;

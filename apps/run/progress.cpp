@@ -38,9 +38,12 @@ void Progress::step(std::int64_t step, std::int64_t items, const std::string& de
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const std::int64_t done = step + 1 - first_;
   const double eta = done > 0 ? elapsed / done * static_cast<double>(total_ - step - 1) : 0;
-  std::printf("[%s] step %lld/%lld  %.1f img/s  elapsed %s  eta %s  %s\n", phase_.c_str(),
-              static_cast<long long>(step + 1), static_cast<long long>(total_), items_per_second(),
-              format_duration(elapsed).c_str(), format_duration(eta).c_str(), details.c_str());
+  // Steps without samples (timing a latency table's parts) have no throughput to show.
+  char throughput[32] = "";
+  if (items_ > 0) std::snprintf(throughput, sizeof throughput, "  %.1f img/s", items_per_second());
+  std::printf("[%s] step %lld/%lld%s  elapsed %s  eta %s  %s\n", phase_.c_str(), static_cast<long long>(step + 1),
+              static_cast<long long>(total_), throughput, format_duration(elapsed).c_str(), format_duration(eta).c_str(),
+              details.c_str());
   std::fflush(stdout);
 }
 

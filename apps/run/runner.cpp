@@ -54,6 +54,7 @@ std::unique_ptr<RunDirectory> open_directory(const PhaseSetup& setup, dist::Comm
 
 Datasets open_checked_datasets(const PhaseSetup& setup, dist::Communicator& comm) {
   Datasets data;
+  if (!setup.uses_data) return data;
   rank0_first(comm, "opening the data sets", [&] { data = open_datasets(setup.basics->data); });
   if (setup.classes > 0 && data.classes != setup.classes)
     AUTOSPACE_THROW("data: the dataset has ", data.classes, " classes but ", setup.classes_owner, " classifies ",

@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <cstdio>
+#include <fstream>
 #include <mutex>
 
 #include "kernels/common/check.h"
@@ -27,6 +28,24 @@ int cuda_device_count() {
     if (count == 0) std::fprintf(stderr, "autospace: no usable GPU (%s); running on the CPU\n", why.c_str());
   });
   return count;
+}
+
+std::string device_name(Device device) {
+  if (device.is_cuda()) {
+#ifdef AUTOSPACE_WITH_CUDA
+    kernels::cuda::set_device(device.index);
+    return kernels::cuda::device_info().name;
+#else
+    AUTOSPACE_THROW("device ", device.str(), ": this build has no CUDA backend");
+#endif
+  }
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);) {
+    if (line.rfind("model name", 0) != 0) continue;
+    const std::size_t colon = line.find(':');
+    if (colon != std::string::npos && colon + 2 <= line.size()) return line.substr(colon + 2);
+  }
+  return "unknown CPU";
 }
 
 Device parse_device(const std::string& text) {

@@ -25,6 +25,10 @@ Device parse_device(const std::string& text);
 // is present. The first call that finds none prints the reason once to stderr.
 int cuda_device_count();
 
+// What the device is, for records that must say where something was measured: the CPU's
+// model name (from /proc/cpuinfo; "unknown CPU" where there is none) or the GPU's name.
+std::string device_name(Device device);
+
 // Threads used by the CPU kernels (OpenMP and oneDNN). Defaults to all cores.
 void set_num_threads(int n);
 int num_threads();

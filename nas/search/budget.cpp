@@ -1,20 +1,46 @@
 #include "nas/search/budget.h"
 
+#include <cmath>
 #include <cstdio>
 
 #include "kernels/common/check.h"
 
 namespace autospace::nas {
 
-std::string_view to_string(CostKind kind) { return kind == CostKind::madds ? "MAdds" : "params"; }
+std::string_view to_string(CostKind kind) {
+  switch (kind) {
+    case CostKind::madds: return "MAdds";
+    case CostKind::params: return "params";
+    case CostKind::latency: return "latency";
+  }
+  AUTOSPACE_THROW("unknown cost kind ", static_cast<int>(kind));
+}
 
-std::int64_t cost_value(const Cost& cost, CostKind kind) { return kind == CostKind::madds ? cost.madds : cost.params; }
+std::int64_t cost_value(const Cost& cost, CostKind kind) {
+  switch (kind) {
+    case CostKind::madds: return cost.madds;
+    case CostKind::params: return cost.params;
+    case CostKind::latency: return cost.latency_ns;
+  }
+  AUTOSPACE_THROW("unknown cost kind ", static_cast<int>(kind));
+}
 
 std::string Budget::describe(double cost) const {
   char text[64];
-  std::snprintf(text, sizeof text, "%.3fM %s", cost / 1e6, std::string(to_string(kind)).c_str());
+  if (kind == CostKind::latency) std::snprintf(text, sizeof text, "%.3f ms", cost / 1e6);
+  else std::snprintf(text, sizeof text, "%.3fM %s", cost / 1e6, std::string(to_string(kind)).c_str());
   return text;
 }
+
+std::string_view Budget::unit() const { return kind == CostKind::latency ? "ms" : to_string(kind); }
+
+Json Budget::in_unit(double cost) const {
+  if (kind == CostKind::latency) return cost / 1e6;
+  if (std::floor(cost) == cost) return static_cast<std::int64_t>(cost);
+  return cost;
+}
+
+std::string Budget::axis_label() const { return kind == CostKind::latency ? "latency (ms)" : std::string(to_string(kind)) + " (M)"; }
 
 std::string Budget::band() const {
   std::string text = "[";  // appended, not "[" + ...: GCC 12's -Wrestrict misfires on that (its bug 105329)

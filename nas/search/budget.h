@@ -14,13 +14,15 @@
 
 namespace autospace::nas {
 
-enum class CostKind { madds, params };
-std::string_view to_string(CostKind kind);
+// Latency counts in nanoseconds (Cost::latency_ns), so that every kind is an integer
+// the budget export's dynamic programming can add exactly.
+enum class CostKind { madds, params, latency };
+std::string_view to_string(CostKind kind);  // "MAdds", "params", "latency"
 std::int64_t cost_value(const Cost& cost, CostKind kind);
 
 struct Budget {
   CostKind kind = CostKind::madds;
-  double target = 0;               // > 0
+  double target = 0;               // > 0, in the kind's unit (latency: nanoseconds)
   double low = 0.9, high = 1.0;    // the band as fractions of the target, 0 <= low <= high
 
   double lower() const { return low * target; }
@@ -28,9 +30,14 @@ struct Budget {
   double centre() const { return 0.5 * (low + high) * target; }
   bool contains(double cost) const { return cost >= lower() && cost <= upper(); }
   bool contains(const Cost& cost) const { return contains(static_cast<double>(cost_value(cost, kind))); }
-  // "2.000M MAdds" style, for messages; band() is "[lower, upper]" so.
+  // "2.000M MAdds" or "1.250 ms" style, for messages; band() is "[lower, upper]" so.
   std::string describe(double cost) const;
   std::string band() const;
+  // Costs as reports give them: counts as they are, latency in milliseconds ("ms").
+  std::string_view unit() const;
+  Json in_unit(double cost) const;
+  // What plots divide costs by 1e6 into: "MAdds (M)", "params (M)", "latency (ms)".
+  std::string axis_label() const;
 };
 
 // Steers a gated search's E[cost] into the band: a PI controller on the relative error

@@ -1,9 +1,11 @@
 #include "nas/search/space_table.h"
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 #include "kernels/common/check.h"
+#include "nas/latency/latency_key.h"
 #include "nas/madds_budget.h"
 
 namespace autospace::nas {
@@ -16,10 +18,19 @@ int block_expansion(const Block& block) {
   return 1;
 }
 
+std::int64_t latency_ns(const LatencyTable& table, const std::string& key, const std::string& origin) {
+  return std::llround(table.at(key, origin).median_ms * 1e6);
+}
+
 }  // namespace
 
-SpaceTable::SpaceTable(const Space& space)
-    : backbone_(space.backbone()), kind_(space.kind()), fixed_(backbone_fixed_cost(space.backbone())) {
+SpaceTable::SpaceTable(const Space& space, const LatencyTable* latency, const std::string& latency_origin)
+    : backbone_(space.backbone()),
+      kind_(space.kind()),
+      fixed_(backbone_fixed_cost(space.backbone())),
+      has_latency_(latency != nullptr) {
+  if (latency)
+    for (const std::string& key : fixed_latency_keys(backbone_)) fixed_.latency_ns += latency_ns(*latency, key, latency_origin);
   for (std::size_t l = 0; l < space.layer_count(); ++l) {
     std::vector<Block> blocks;
     for (const Candidate& c : space.candidates(l)) blocks.push_back(c.block);
@@ -29,16 +40,27 @@ SpaceTable::SpaceTable(const Space& space)
     else blocks_.push_back(std::make_shared<const std::vector<Block>>(std::move(blocks)));
     std::vector<Cost> costs;
     costs.reserve(blocks_.back()->size());
-    for (const Block& b : *blocks_.back()) costs.push_back(block_cost(b, space.position(l)));
-    std::vector<double> madds, params;
+    for (const Block& b : *blocks_.back()) {
+      costs.push_back(block_cost(b, space.position(l)));
+      if (latency)
+        costs.back().latency_ns = latency_ns(*latency, layer_latency_key(b, space.position(l), backbone_.net), latency_origin);
+    }
+    std::vector<double> madds, params, times;
     for (const Cost& c : costs) {
       madds.push_back(static_cast<double>(c.madds));
       params.push_back(static_cast<double>(c.params));
+      times.push_back(static_cast<double>(c.latency_ns));
     }
     costs_.push_back(std::move(costs));
     madds_.push_back(std::move(madds));
     params_.push_back(std::move(params));
+    latency_.push_back(std::move(times));
   }
+}
+
+const std::vector<std::vector<double>>& SpaceTable::cost_values(CostKind kind) const {
+  AUTOSPACE_CHECK(kind != CostKind::latency || has_latency_, "the space's table was built without a latency table");
+  return kind == CostKind::madds ? madds_ : kind == CostKind::params ? params_ : latency_;
 }
 
 void SpaceTable::check(const ArchChoice& choice) const {
@@ -56,6 +78,7 @@ Cost SpaceTable::cost(const ArchChoice& choice) const {
 }
 
 std::vector<std::vector<std::int64_t>> SpaceTable::cost_table(CostKind kind) const {
+  AUTOSPACE_CHECK(kind != CostKind::latency || has_latency_, "the space's table was built without a latency table");
   std::vector<std::vector<std::int64_t>> table;
   for (const auto& layer : costs_) {
     std::vector<std::int64_t> row;

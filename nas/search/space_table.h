@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "nas/latency/latency_table.h"
 #include "nas/search/budget.h"
 #include "nas/space.h"
 
@@ -18,7 +19,10 @@ using ArchChoice = std::vector<int>;
 
 class SpaceTable {
  public:
-  explicit SpaceTable(const Space& space);
+  // With a latency table (read from `latency_origin`) every candidate's and the fixed
+  // parts' Cost::latency_ns come from its entries (an entry missing is an error naming
+  // the table and the part); without one latency is not a cost this table knows.
+  explicit SpaceTable(const Space& space, const LatencyTable* latency = nullptr, const std::string& latency_origin = "");
 
   const Backbone& backbone() const { return backbone_; }
   SpaceKind kind() const { return kind_; }
@@ -29,9 +33,8 @@ class SpaceTable {
   const std::vector<Cost>& costs(std::size_t layer) const { return costs_.at(layer); }
   // One cost of every layer's candidates: as doubles (for expected_network_cost) and as
   // integers (for the budget export).
-  const std::vector<std::vector<double>>& cost_values(CostKind kind) const {
-    return kind == CostKind::madds ? madds_ : params_;
-  }
+  const std::vector<std::vector<double>>& cost_values(CostKind kind) const;
+  bool has_latency() const { return has_latency_; }
   std::vector<std::vector<std::int64_t>> cost_table(CostKind kind) const;
   // The largest expansion of any candidate (what the supernet's weight banks are sized for).
   int max_expansion() const { return max_expansion_; }
@@ -57,8 +60,9 @@ class SpaceTable {
   SpaceKind kind_;
   std::vector<std::shared_ptr<const std::vector<Block>>> blocks_;
   std::vector<std::vector<Cost>> costs_;
-  std::vector<std::vector<double>> madds_, params_;
+  std::vector<std::vector<double>> madds_, params_, latency_;
   Cost fixed_;
+  bool has_latency_ = false;
   int max_expansion_ = 1;
 };
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "apps/phases/latency/latency_settings.h"
 #include "apps/run/runner.h"
 #include "data/dataset.h"
 #include "engine/io/safetensors.h"
@@ -18,6 +19,7 @@
 #include "nas/cost_model.h"
 #include "nas/evaluation/bn_recalibration.h"
 #include "nas/evaluation/evaluate.h"
+#include "nas/latency/latency_parts.h"
 #include "nas/network/build_network.h"
 
 namespace autospace::apps {
@@ -96,6 +98,27 @@ nas::Json write_dump(const std::filesystem::path& dir, nn::Module& model, const 
   return description;
 }
 
+// The additive model's prediction from `file` next to the network timed whole the same way,
+// where this machine is the table's device.
+nas::Json latency_model_report(const std::filesystem::path& file, nn::Module& model, const nas::Arch& arch, Device device) {
+  const nas::LatencyTable table = nas::LatencyTable::load(file);
+  nas::Json report = {{"table", file.string()},
+                      {"device", table.device().describe()},
+                      {"batch", table.protocol().batch},
+                      {"predicted_ms", nas::predicted_latency_ms(table, arch, file.string())}};
+  if (nas::latency_device(device, table.device().threads) != table.device()) {
+    report["measured_ms"] = nullptr;
+    report["not_measured"] = "the table was timed on " + table.device().describe() + ", not here (" +
+                             nas::latency_device(device, table.device().threads).describe() + ")";
+    return report;
+  }
+  const ThreadCountScope threads(table.device().threads);
+  const double measured = nas::measure_network(model, arch, device, table.protocol()).median_ms;
+  report["measured_ms"] = measured;
+  report["relative_error"] = report["predicted_ms"].get<double>() / measured - 1;
+  return report;
+}
+
 class EvalPhase final : public Phase {
  public:
   EvalPhase(const RunSettings& settings, const EvalControl& control) : s_(settings), control_(control) {}
@@ -172,6 +195,8 @@ class EvalPhase final : public Phase {
                         {"madds", cost.madds},
                         {"params", cost.params},
                         {"latency", latency_json(latency)}};
+    if (!s_.eval.latency_table.empty())
+      report["latency_model"] = latency_model_report(s_.eval.latency_table, *model_, arch, c.device);
     if (!control_.dump_dir.empty())
       report["dump"] = {{"dir", control_.dump_dir.string()},
                         {"loss", write_dump(control_.dump_dir, *model_, s_, c.data, c.device).at("loss")}};
@@ -198,6 +223,15 @@ class EvalPhase final : public Phase {
       std::printf("  latency batch %lld on %s: median %.3f ms (min %.3f, max %.3f), %.1f img/s\n",
                   static_cast<long long>(l.batch_size), c.device.str().c_str(), l.median_ms, l.min_ms, l.max_ms,
                   l.images_per_second);
+    if (report.contains("latency_model")) {
+      const nas::Json& m = report["latency_model"];
+      std::printf("  latency predicted by %s: %.3f ms at batch %lld", m["table"].get<std::string>().c_str(),
+                  m["predicted_ms"].get<double>(), static_cast<long long>(m["batch"].get<std::int64_t>()));
+      if (m["measured_ms"].is_number())
+        std::printf(", measured %.3f ms (%+.1f%%)\n", m["measured_ms"].get<double>(), 100 * m["relative_error"].get<double>());
+      else
+        std::printf(" (%s)\n", m["not_measured"].get<std::string>().c_str());
+    }
     if (!control_.dump_dir.empty()) std::printf("  dump     %s\n", control_.dump_dir.string().c_str());
     std::printf("  -> %s\n", output.string().c_str());
     return report;

@@ -28,16 +28,15 @@ class GatedPhase final : public SearcherPhase {
       arch_loss_ += r.loss, arch_accuracy_ += r.accuracy, reward_ += r.reward, ++arch_count_;
     }
     char details[160];
-    std::snprintf(details, sizeof details, "%s  E[%s] %.2fM  entropy %.3f", meter_.line().c_str(),
-                  std::string(nas::to_string(s_.budget.kind)).c_str(), search_->expected_cost() / 1e6,
-                  search_->mean_entropy());
+    std::snprintf(details, sizeof details, "%s  E[cost] %s  entropy %.3f", meter_.line().c_str(),
+                  s_.budget.describe(search_->expected_cost()).c_str(), search_->mean_entropy());
     if (w.log_due) log(c, w.step);
     return step_report(w, details, (w.step + 1) % s_.checkpoint_every == 0 || w.step + 1 == total_);
   }
 
  private:
   nas::SupernetSearch& build_searcher(PhaseContext& c) override {
-    search_ = std::make_unique<nas::GatedSearch>(table_, s_.gated, s_.seed);
+    search_ = std::make_unique<nas::GatedSearch>(table(), s_.gated, s_.seed);
     holdout_.emplace(c.stream(split_.holdout, s_.arch_batch_size, s_.seed + 1, "search.arch_batch_size", "held-out split"));
     arch_start_ = static_cast<std::int64_t>(s_.arch_warmup_epochs * train_->steps_per_epoch());
     return *search_;
@@ -50,7 +49,7 @@ class GatedPhase final : public SearcherPhase {
   void log(PhaseContext& c, std::int64_t step) {
     nas::Json record = log_record(c, step);
     record["expected_cost"] = search_->expected_cost();
-    record["argmax_cost"] = nas::cost_value(table_.cost(search_->argmax()), s_.budget.kind);
+    record["argmax_cost"] = nas::cost_value(table().cost(search_->argmax()), s_.budget.kind);
     record["budget_multiplier"] = search_->multiplier();
     record["entropy"] = search_->mean_entropy();
     record["probabilities"] = search_->probabilities();
@@ -73,23 +72,24 @@ class GatedPhase final : public SearcherPhase {
       AUTOSPACE_THROW("search: no architecture of ", s_.space_origin(), " lies in the budget band");
     const nas::ArchChoice& choice = exported->choice;
     const nas::ArchChoice argmax = search_->argmax();
-    const nas::Cost argmax_cost = table_.cost(argmax);
-    nas::Json layers = layer_report(table_, choice);
+    const nas::Cost argmax_cost = table().cost(argmax);
+    nas::Json layers = layer_report(table(), choice);
     const auto p = search_->probabilities();
     const auto h = search_->entropies();
     for (std::size_t l = 0; l < p.size(); ++l) {
       layers[l]["probabilities"] = p[l];
       layers[l]["entropy"] = h[l];
     }
+    nas::Json argmax_json = {{"choice", nas::choice_key(argmax)},
+                             {"madds", argmax_cost.madds},
+                             {"params", argmax_cost.params},
+                             {"inside_band", s_.budget.contains(argmax_cost)}};
+    if (s_.budget.kind == nas::CostKind::latency) argmax_json["latency_ms"] = static_cast<double>(argmax_cost.latency_ns) / 1e6;
     return {choice,
             {{"expected_cost", search_->expected_cost()},
              {"budget_multiplier", search_->multiplier()},
              {"export", {{"log_probability", exported->log_probability}, {"exact", exported->exact}}},
-             {"argmax",
-              {{"choice", nas::choice_key(argmax)},
-               {"madds", argmax_cost.madds},
-               {"params", argmax_cost.params},
-               {"inside_band", s_.budget.contains(argmax_cost)}}},
+             {"argmax", argmax_json},
              {"mean_entropy", search_->mean_entropy()},
              {"arch_steps", search_->arch_steps()},
              {"layers", layers}}};

@@ -11,21 +11,25 @@ namespace autospace::apps {
 
 nas::Json layer_report(const nas::SpaceTable& table, const nas::ArchChoice& choice) {
   nas::Json layers = nas::Json::array();
-  for (std::size_t l = 0; l < table.layers(); ++l)
+  for (std::size_t l = 0; l < table.layers(); ++l) {
+    const nas::Cost& cost = table.costs(l)[choice[l]];
     layers.push_back({{"layer", l},
                       {"candidate", choice[l]},
                       {"block", nas::describe(table.block(l, choice[l]))},
-                      {"madds", table.costs(l)[choice[l]].madds}});
+                      {"madds", cost.madds}});
+    if (table.has_latency()) layers.back()["latency_ms"] = static_cast<double>(cost.latency_ns) / 1e6;
+  }
   return layers;
 }
 
 nas::Json evaluated_json(const nas::EvaluatedArch& e) {
-  return {{"choice", nas::choice_key(e.choice)}, {"accuracy", e.accuracy}, {"madds", e.cost.madds},
-          {"params", e.cost.params}, {"generation", e.generation}};
+  nas::Json j = {{"choice", nas::choice_key(e.choice)}, {"accuracy", e.accuracy}, {"madds", e.cost.madds},
+                 {"params", e.cost.params}, {"generation", e.generation}};
+  if (e.cost.latency_ns > 0) j["latency_ms"] = static_cast<double>(e.cost.latency_ns) / 1e6;
+  return j;
 }
 
 void write_pareto_plot(const RunDirectory& run, const nas::ArchEvolution& evolution, const nas::Budget& b) {
-  const std::string unit = std::string(nas::to_string(b.kind));
   PlotSeries all{"evaluated", {}, {}, true}, front{"Pareto front", {}, {}};
   PlotSeries lower{"band: lower edge", {}, {}}, upper{"band: upper edge", {}, {}};
   double lo = INFINITY, hi = -INFINITY;
@@ -44,7 +48,7 @@ void write_pareto_plot(const RunDirectory& run, const nas::ArchEvolution& evolut
   }
   io::write_file_atomically(run.file("pareto.svg"),
                             svg_line_plot("Evaluated architectures (held-out top-1 on the shared weights)",
-                                          unit + " (M)", "top-1 (%)", {all, front, lower, upper}));
+                                          b.axis_label(), "top-1 (%)", {all, front, lower, upper}));
 }
 
 // One axis for all: the loss, E[cost] as a fraction of the target with the band's edges,

@@ -42,21 +42,24 @@ void check_method_keys(const nas::ObjectReader& r, SearchMethod method) {
   }
 }
 
-// target_madds or target_params, and budget_band; a band outside the space's range is
-// refused here, before any training, with the reachable range. For the gated methods
-// (spaces of a few candidates per layer) the budget export's dynamic programming also
-// checks exactly that some network lies in the band; over the open space that would cost
-// more than the search, and the single-path methods' first draw reports such a band.
-nas::Budget parse_budget(const nas::ObjectReader& r, const nas::Space* space, const std::string& origin,
-                         bool exact_check) {
+const std::vector<std::string> kBudgetKeys = {"target_madds", "target_params", "target_latency_ms"};
+
+// One of the budget keys, and budget_band.
+nas::Budget parse_budget(const nas::ObjectReader& r) {
+  std::vector<std::string> given;
+  for (const std::string& key : kBudgetKeys)
+    if (r.has(key)) given.push_back(key);
+  if (given.empty()) nas::json_fail(r.path_of("target_madds"), "missing (or target_params, or target_latency_ms): the search's budget");
+  if (given.size() > 1) nas::json_fail(r.path_of(given[1]), "give one budget, not both " + given[0] + " and " + given[1]);
   nas::Budget b;
-  const bool by_params = r.has("target_params");
-  if (by_params == r.has("target_madds"))
-    nas::json_fail(r.path_of("target_madds"), by_params ? "give target_madds or target_params, not both"
-                                                        : "missing (or target_params): the search's budget");
-  b.kind = by_params ? nas::CostKind::params : nas::CostKind::madds;
-  const std::string key = by_params ? "target_params" : "target_madds";
-  b.target = static_cast<double>(r.integer(key, 2, INT64_MAX));
+  const std::string& key = given[0];
+  if (key == "target_latency_ms") {
+    b.kind = nas::CostKind::latency;
+    b.target = r.number(key, {0, 1e9, true, false}) * 1e6;  // nanoseconds
+  } else {
+    b.kind = key == "target_params" ? nas::CostKind::params : nas::CostKind::madds;
+    b.target = static_cast<double>(r.integer(key, 2, INT64_MAX));
+  }
   if (r.has("budget_band")) {
     const nas::Json& band = r.array("budget_band");
     const std::string path = r.path_of("budget_band");
@@ -64,28 +67,31 @@ nas::Budget parse_budget(const nas::ObjectReader& r, const nas::Space* space, co
     b.low = nas::json_number(band[0], nas::json_index(path, 0), {0, 100});
     b.high = nas::json_number(band[1], nas::json_index(path, 1), {b.low, 100, b.low == 0, false});
   }
-  if (!space) return b;
-  const nas::SpaceTable table(*space);
-  const auto cheapest = static_cast<double>(table.min_cost(b.kind)), costliest = static_cast<double>(table.max_cost(b.kind));
-  const std::string band = b.band();
-  if (b.upper() < cheapest || b.lower() > costliest)
-    nas::json_fail(r.path_of(key), "the budget band " + band + " lies outside what " + origin + " can reach: its networks cost " +
-                                       b.describe(cheapest) + " to " + b.describe(costliest));
-  if (!exact_check) return b;
-  const std::vector<std::vector<double>> uniform = [&] {
-    std::vector<std::vector<double>> p;
-    for (std::size_t l = 0; l < table.layers(); ++l) p.emplace_back(table.size(l), 1.0 / table.size(l));
-    return p;
-  }();
-  if (!nas::most_probable_within(uniform, table, b))
-    nas::json_fail(r.path_of(key), "no network of " + origin + " lies in the budget band " + band +
-                                       ": it falls between the networks' costs; widen search.budget_band");
   return b;
 }
 
 }  // namespace
 
 std::string to_string(SearchMethod method) { return kMethods.at(static_cast<std::size_t>(method)); }
+
+std::string budget_key(const SearchSettings& s) {
+  return "search." + kBudgetKeys.at(static_cast<std::size_t>(s.budget.kind));
+}
+
+void check_budget_reachable(const SearchSettings& s, const nas::SpaceTable& table) {
+  const nas::Budget& b = s.budget;
+  const auto cheapest = static_cast<double>(table.min_cost(b.kind)), costliest = static_cast<double>(table.max_cost(b.kind));
+  const std::string band = b.band();
+  if (b.upper() < cheapest || b.lower() > costliest)
+    nas::json_fail(budget_key(s), "the budget band " + band + " lies outside what " + s.space_origin() +
+                                      " can reach: its networks cost " + b.describe(cheapest) + " to " + b.describe(costliest));
+  if (!s.gated_method()) return;
+  std::vector<std::vector<double>> uniform;
+  for (std::size_t l = 0; l < table.layers(); ++l) uniform.emplace_back(table.size(l), 1.0 / table.size(l));
+  if (!nas::most_probable_within(uniform, table, b))
+    nas::json_fail(budget_key(s), "no network of " + s.space_origin() + " lies in the budget band " + band +
+                                      ": it falls between the networks' costs; widen search.budget_band");
+}
 
 std::string SearchSettings::space_origin() const { return space_file.empty() ? "the inline space" : space_file.string(); }
 
@@ -116,7 +122,7 @@ SearchSettings parse_search_settings(const nas::Json& description, InputFile spa
                                              " inputs but data.resolution is " + std::to_string(s.data.resolution));
 
   const nas::Json empty = nas::Json::object();
-  std::vector<std::string> keys = {"method", "target_madds", "target_params", "budget_band", "epochs", "batch_size", "lr", "final_lr", "warmup_epochs",
+  std::vector<std::string> keys = {"method", "target_madds", "target_params", "target_latency_ms", "latency", "budget_band", "epochs", "batch_size", "lr", "final_lr", "warmup_epochs",
                                    "momentum", "weight_decay", "grad_clip", "checkpoint_every", "log_every"};
   for (const auto& [key, methods] : method_keys()) keys.push_back(key);
   const nas::ObjectReader r(top.has("search") ? top.at("search") : empty, top.path_of("search"), keys);
@@ -127,7 +133,19 @@ SearchSettings parse_search_settings(const nas::Json& description, InputFile spa
     nas::json_fail(r.path_of("method"), to_string(s.method) + " keeps every candidate of a layer in its supernet, and the open "
                                         "space offers tens of thousands per layer: search it with spos or random (the "
                                         "paper's evolution-on-the-open-space baseline), or give a learned or irb space");
-  s.budget = parse_budget(r, s.space.get(), s.space_origin(), s.gated_method());
+  s.budget = parse_budget(r);
+  if (s.budget.kind == nas::CostKind::latency) {
+    if (!r.has("latency"))
+      nas::json_fail(r.path_of("latency"), "missing: target_latency_ms needs the latency table's section, e.g. "
+                                           "{\"table\": \"latency-table.json\", \"threads\": 1}");
+    s.latency = parse_latency_settings(r.object("latency", {"table", "device", "threads", "batch", "warmup", "runs"}));
+  } else if (r.has("latency")) {
+    nas::json_fail(r.path_of("latency"), "only with target_latency_ms (this search's budget is " + budget_key(s) + ")");
+  }
+  if (s.space && s.budget.kind != nas::CostKind::latency) {
+    s.table = std::make_shared<const nas::SpaceTable>(*s.space);
+    check_budget_reachable(s, *s.table);
+  }
   s.epochs = static_cast<int>(r.integer_or("epochs", s.epochs, 1, 100000));
   s.batch_size = r.integer_or("batch_size", s.batch_size, 2, 1 << 20);
   s.lr = static_cast<float>(r.number_or("lr", s.lr, {0, 100, true, false}));
@@ -191,18 +209,23 @@ nas::Json to_json(const SearchSettings& s) {
   nas::Json j;
   write_run_basics(s, j);
   j["space"] = s.space_file.empty() ? s.space_json : nas::Json(s.space_file.string());
-  nas::Json r = {{"method", to_string(s.method)},
-                 {s.budget.kind == nas::CostKind::madds ? "target_madds" : "target_params",
-                  static_cast<std::int64_t>(s.budget.target)},
-                 {"budget_band", {s.budget.low, s.budget.high}},
-                 {"epochs", s.epochs},
-                 {"batch_size", s.batch_size},
-                 {"lr", s.lr},
-                 {"final_lr", s.final_lr},
-                 {"warmup_epochs", s.warmup_epochs},
-                 {"momentum", s.momentum},
-                 {"weight_decay", s.weight_decay},
-                 {"grad_clip", s.grad_clip}};
+  nas::Json r = {{"method", to_string(s.method)}};
+  const std::string budget = budget_key(s).substr(std::string("search.").size());
+  if (s.budget.kind == nas::CostKind::latency) {
+    r[budget] = s.budget.target / 1e6;
+    r["latency"] = to_json(s.latency);
+  } else {
+    r[budget] = static_cast<std::int64_t>(s.budget.target);
+  }
+  r["budget_band"] = {s.budget.low, s.budget.high};
+  r["epochs"] = s.epochs;
+  r["batch_size"] = s.batch_size;
+  r["lr"] = s.lr;
+  r["final_lr"] = s.final_lr;
+  r["warmup_epochs"] = s.warmup_epochs;
+  r["momentum"] = s.momentum;
+  r["weight_decay"] = s.weight_decay;
+  r["grad_clip"] = s.grad_clip;
   const nas::GatedSearchSettings& g = s.gated;
   if (s.gated_method()) {
     r["arch_warmup_epochs"] = s.arch_warmup_epochs;

@@ -5,7 +5,8 @@
 //    "data": {...apps/run/data_setup.h...},
 //    "space": "runs/evolve/space.json",        or a space.json object inline (kind open | irb | learned)
 //    "search": {"method": "proxyless-g" | "proxyless-rl" | "spos" | "random",
-//               "target_madds": 300000000 (or "target_params"), "budget_band": [0.9, 1.0],
+//               "target_madds": 300000000 (or "target_params", or "target_latency_ms" with
+//               "latency": {...apps/phases/latency/latency_settings.h...}), "budget_band": [0.9, 1.0],
 //               "epochs", "batch_size", "lr", "final_lr", "warmup_epochs", "momentum", "weight_decay", "grad_clip",
 //               proxyless-*: "arch_warmup_epochs", "arch_every", "arch_batch_size", "arch_lr", "arch_beta1", "arch_beta2",
 //                            "adaptive_budget", "budget_gains",
@@ -22,10 +23,12 @@
 #include <memory>
 #include <string>
 
+#include "apps/phases/latency/latency_settings.h"
 #include "apps/run/distributed.h"
 #include "apps/run/run_basics.h"
 #include "nas/search/arch_evolution.h"
 #include "nas/search/gated_search.h"
+#include "nas/search/space_table.h"
 #include "nas/space.h"
 
 namespace autospace::apps {
@@ -38,8 +41,14 @@ struct SearchSettings : RunBasics {
   nas::Json space_json;              // the space as read (file contents or the inline object)
   std::shared_ptr<const nas::Space> space;
 
+  // The space's candidates and costs, tabulated once here for the band's check and the
+  // searchers; null with a pending space file and for a latency budget, whose table the
+  // search phase builds once it has measured the candidates (prepare_search_table).
+  std::shared_ptr<const nas::SpaceTable> table;
+
   SearchMethod method = SearchMethod::proxyless_g;
-  nas::Budget budget;  // target_madds or target_params, budget_band
+  nas::Budget budget;  // target_madds, target_params or target_latency_ms, budget_band
+  LatencySettings latency;  // search.latency, with target_latency_ms
   int epochs = 10;
   std::int64_t batch_size = 64;
   float lr = 0.05f, final_lr = 0.f;
@@ -68,5 +77,14 @@ struct SearchSettings : RunBasics {
 SearchSettings parse_search_settings(const nas::Json& description, InputFile space = InputFile::read);
 // Every setting written out, defaults included (stored as the run directory's config.json).
 nas::Json to_json(const SearchSettings& settings);
+
+// The budget's key in the description ("search.target_madds", ...), for messages.
+std::string budget_key(const SearchSettings& settings);
+// Refuses, naming budget_key and the range the space's networks cost, a budget band no
+// network of `table` reaches. For the gated methods (spaces of a few candidates per layer)
+// the budget export's dynamic programming checks exactly that some network lies in the
+// band, which can fall between the networks' costs; over the open space that would cost
+// more than the search, and the single-path methods' first draw reports such a band.
+void check_budget_reachable(const SearchSettings& settings, const nas::SpaceTable& table);
 
 }  // namespace autospace::apps

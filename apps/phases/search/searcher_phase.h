@@ -53,8 +53,10 @@ class SearcherPhase : public Phase {
   UnitReport step_report(const WeightStep& step, std::string details, bool checkpoint) const;
   std::string step_position() const;  // "step 5 of 40"
 
+  // The table is built in build(): a latency budget's first measures the candidates.
+  const nas::SpaceTable& table() const { return *table_; }
+
   const SearchSettings s_;
-  const nas::SpaceTable table_;
   TrainHoldout split_;
   std::optional<data::BatchStream> train_;
   std::int64_t total_ = 0;
@@ -62,6 +64,14 @@ class SearcherPhase : public Phase {
   nn::ClassificationMeter meter_;
 
  private:
+  std::shared_ptr<const nas::SpaceTable> prepare_table(PhaseContext& context, const std::optional<io::Checkpoint>& resume);
+  nas::Json latency_report(const nas::Arch& arch, const nas::Cost& cost) const;
+
+  std::shared_ptr<const nas::SpaceTable> table_;
+  // A latency budget's entries for this space, as the search uses them: kept in the
+  // checkpoint, so that a resumed search prices its candidates as it began, whatever
+  // became of the table file.
+  std::optional<nas::LatencyTable> latency_;
   nas::SupernetSearch* searcher_ = nullptr;
 };
 

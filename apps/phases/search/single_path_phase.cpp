@@ -47,10 +47,10 @@ class SinglePathPhase final : public SearcherPhase {
  private:
   nas::SupernetSearch& build_searcher(PhaseContext&) override {
     net_ = std::make_unique<nas::SinglePathSupernet>(
-        table_, nas::SinglePathSettings{s_.budget, s_.momentum, s_.weight_decay,
+        table(), nas::SinglePathSettings{s_.budget, s_.momentum, s_.weight_decay,
                                         s_.grad_clip},
         s_.seed);
-    evolution_.emplace(table_, s_.evolution, s_.seed);
+    evolution_.emplace(table(), s_.evolution, s_.seed);
     return *net_;
   }
 
@@ -64,7 +64,7 @@ class SinglePathPhase final : public SearcherPhase {
     const std::string details = meter_.line();
     if (w.log_due) {
       nas::Json record = log_record(c, w.step);
-      record["path_madds"] = table_.cost(net_->active()).madds;
+      record["path_madds"] = table().cost(net_->active()).madds;
       c.log(record);
     }
     return step_report(w, details, (w.step + 1) % s_.checkpoint_every == 0 || w.step + 1 == total_);
@@ -127,7 +127,7 @@ class SinglePathPhase final : public SearcherPhase {
              {"evaluations", evolution_->history().size()},
              {"pareto_front", front},
              {"population", population},
-             {"layers", layer_report(table_, best.choice)}}};
+             {"layers", layer_report(table(), best.choice)}}};
   }
 
   std::unique_ptr<nas::SinglePathSupernet> net_;

@@ -86,13 +86,15 @@ nn::LatencyOptions parse_latency(const nas::Json& value, const std::string& path
 
 EvalSettings parse_eval(const nas::Json& value, const std::string& path) {
   const nas::ObjectReader r(value, path,
-                            {"weights", "batch_size", "bn_recalibration_batches", "latency", "dump_batch_size", "output"});
+                            {"weights", "batch_size", "bn_recalibration_batches", "latency", "latency_table", "dump_batch_size",
+                             "output"});
   EvalSettings e;
   e.weights = r.string_or("weights", "");
   e.batch_size = r.integer_or("batch_size", e.batch_size, 1, kMaxBatch);
   e.bn_recalibration_batches =
       static_cast<int>(r.integer_or("bn_recalibration_batches", e.bn_recalibration_batches, 0, 1000000));
   e.latency = parse_latency(section(r, "latency"), r.path_of("latency"));
+  e.latency_table = r.string_or("latency_table", "");
   e.dump_batch_size = r.integer_or("dump_batch_size", e.dump_batch_size, 1, kMaxBatch);
   e.output = r.string_or("output", "");
   return e;
@@ -104,6 +106,7 @@ nas::Json eval_to_json(const EvalSettings& e) {
   j["batch_size"] = e.batch_size;
   j["bn_recalibration_batches"] = e.bn_recalibration_batches;
   j["latency"] = {{"batch_sizes", e.latency.batch_sizes}, {"warmup", e.latency.warmup}, {"runs", e.latency.runs}};
+  if (!e.latency_table.empty()) j["latency_table"] = e.latency_table.string();
   j["dump_batch_size"] = e.dump_batch_size;
   if (!e.output.empty()) j["output"] = e.output.string();
   return j;

@@ -7,7 +7,7 @@
 //     "data": {...},                              apps/run/data_setup.h
 //     "arch": "configs/arch/mobilenet_v2_cifar.json",   or an arch.json object inline
 //     "train": {"epochs": 10, "batch_size": 128, "lr": 0.05, ...},
-//     "eval": {"weights": "", "batch_size": 256, "bn_recalibration_batches": 0, "latency": {...}, ...},
+//     "eval": {"weights": "", "batch_size": 256, "bn_recalibration_batches": 0, "latency": {...}, "latency_table": "", ...},
 //     "distributed": {"sync_bn": false, "timeout_s": 600, "bucket_mb": 25}   apps/run/distributed.h
 //   }
 //
@@ -56,6 +56,9 @@ struct EvalSettings {
   std::int64_t batch_size = 256;
   int bn_recalibration_batches = 0;  // training batches to re-estimate BN statistics; 0: off
   nn::LatencyOptions latency;
+  // A latency table (autospace-latency): eval.json then gives the additive model's
+  // prediction for the network next to its measured latency at the table's batch.
+  std::filesystem::path latency_table;
   std::int64_t dump_batch_size = 8;  // --dump: the first this many validation images
   std::filesystem::path output;      // empty: <run_dir>/eval.json
 };

@@ -1,0 +1,195 @@
+#include "apps/phases/latency/latency_phase.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "engine/rng/rng.h"
+#include "nas/latency/latency_parts.h"
+#include "nas/network/build_network.h"
+#include "nas/search/space_table.h"
+#include "nas/space_json.h"
+
+namespace autospace::apps {
+
+namespace {
+
+// A learned or irb space needs tens of entries per layer; the open space's tens of
+// thousands are refused (space_parts says so).
+constexpr std::size_t kMaxParts = 20000;
+
+struct CheckedArch {
+  nas::ArchChoice choice;
+  double predicted_ms = 0, measured_ms = 0;
+  double relative_error() const { return predicted_ms / measured_ms - 1; }
+  nas::Json to_json() const {
+    return {{"choice", nas::choice_key(choice)},
+            {"predicted_ms", predicted_ms},
+            {"measured_ms", measured_ms},
+            {"relative_error", relative_error()}};
+  }
+};
+
+class LatencyPhase final : public Phase {
+ public:
+  explicit LatencyPhase(const LatencyRunSettings& settings) : s_(settings) {}
+
+  PhaseSetup setup() const override {
+    PhaseSetup p{"latency", &s_, DistributedSettings{}};
+    p.multi_rank = false;  // one process times on an otherwise idle machine
+    p.cuda = true;
+    p.uses_data = false;
+    p.resolved = to_json(s_);
+    // The checkpoint writes the table file (what it holds is not measured again) and keeps
+    // the networks checked so far; it is taken every few parts and when the run stops.
+    if (!s_.space_file.empty()) p.inputs = {s_.space_file};
+    return p;
+  }
+
+  void build(PhaseContext& c, const std::optional<io::Checkpoint>& resume) override {
+    device_ = c.device;  // the runner set latency.device and latency.threads as the run's
+    parts_ = nas::space_parts(*s_.space, kMaxParts);
+    table_.emplace(open_latency_table(s_.latency, "latency"));
+    missing_ = nas::missing_parts(*table_, s_.latency.table.string(), parts_, device_);
+    space_table_ = std::make_shared<const nas::SpaceTable>(*s_.space);
+    if (resume)
+      for (const nas::Json& a : resume->state.at("checked"))
+        checked_.push_back({nas::parse_choice_key(a.at("choice").get<std::string>(), c.checkpoint_file.string()),
+                            a.at("predicted_ms").get<double>(), a.at("measured_ms").get<double>()});
+    if (c.print)
+      std::printf("[latency] %s: %zu parts, %zu to measure on %s at batch %lld; then %d whole networks checked\n",
+                  s_.space_origin().c_str(), parts_.size(), missing_.size(), table_->device().describe().c_str(),
+                  static_cast<long long>(s_.latency.protocol.batch), s_.check_archs);
+  }
+
+  io::Checkpoint checkpoint() const override {
+    table_->save(s_.latency.table);
+    nas::Json checked = nas::Json::array();
+    for (const CheckedArch& a : checked_) checked.push_back(a.to_json());
+    return {{}, {}, {{"checked", checked}}};
+  }
+
+  bool done() const override { return measured_ == missing_.size() && checked_.size() == static_cast<std::size_t>(s_.check_archs); }
+  std::int64_t total_steps() const override { return static_cast<std::int64_t>(missing_.size()); }
+  PhaseCounters counters() const override {
+    return {static_cast<std::int64_t>(measured_), static_cast<std::int64_t>(checked_.size())};
+  }
+  std::string position() const override {
+    return std::to_string(measured_) + " of " + std::to_string(missing_.size()) + " parts measured, " +
+           std::to_string(checked_.size()) + " networks checked";
+  }
+
+  UnitReport next(PhaseContext&) override {
+    if (measured_ < missing_.size()) {
+      const nas::LatencyPart& part = *missing_[measured_++];
+      table_->add(part.key, nas::measure_part(part, device_, s_.latency.protocol));
+      return {.step = true,
+              .items = 0,
+              .details = part.key.substr(0, part.key.find(" @ ")),
+              .checkpoint = measured_ % 10 == 0 || measured_ == missing_.size()};
+    }
+    check_one();
+    return {.checkpoint = true};
+  }
+
+  void finish(PhaseContext& c) override {
+    nas::Json archs = nas::Json::array();
+    double sum_abs = 0, worst = 0;
+    for (const CheckedArch& a : checked_) {
+      archs.push_back(a.to_json());
+      sum_abs += std::abs(a.relative_error());
+      worst = std::max(worst, std::abs(a.relative_error()));
+    }
+    const double mean_abs = checked_.empty() ? 0 : sum_abs / static_cast<double>(checked_.size());
+    const nas::Json report = {{"format", "autospace.latency-check/1"},
+                              {"table", s_.latency.table.string()},
+                              {"space", s_.space_origin()},
+                              {"device", table_->device().describe()},
+                              {"batch", s_.latency.protocol.batch},
+                              {"entries", table_->size()},
+                              {"measured_now", missing_.size()},
+                              {"archs", archs},
+                              {"mean_abs_relative_error", mean_abs},
+                              {"max_abs_relative_error", worst}};
+    const std::filesystem::path out = c.directory->file("latency-check.json");
+    nas::write_json_file(out, report);
+    if (!c.print) return;
+    std::printf("[latency] table %s: %zu entries (%zu measured now)\n", s_.latency.table.c_str(), table_->size(),
+                missing_.size());
+    for (const CheckedArch& a : checked_)
+      std::printf("  %-40s predicted %8.3f ms  measured %8.3f ms  %+6.1f%%\n", nas::choice_key(a.choice).c_str(),
+                  a.predicted_ms, a.measured_ms, 100 * a.relative_error());
+    if (!checked_.empty())
+      std::printf("[latency] additive model: mean |error| %.1f%%, max %.1f%% over %zu networks -> %s\n", 100 * mean_abs,
+                  100 * worst, checked_.size(), out.c_str());
+  }
+
+ private:
+  // A uniformly random network of the space (from the run's seed), whole.
+  void check_one() {
+    Rng rng(RngKey{s_.seed, RngPurpose::architecture_sampling, 0, static_cast<std::uint32_t>(checked_.size())});
+    nas::ArchChoice choice;
+    for (std::size_t l = 0; l < space_table_->layers(); ++l)
+      choice.push_back(static_cast<int>(rng.below(static_cast<std::uint64_t>(space_table_->size(l)))));
+    const nas::Arch arch = space_table_->arch(choice, "latency-check");
+    const auto model = nas::build_network(arch, s_.seed);
+    const double measured = nas::measure_network(*model, arch, device_, s_.latency.protocol).median_ms;
+    checked_.push_back({choice, nas::predicted_latency_ms(*table_, arch, s_.latency.table.string()), measured});
+  }
+
+  const LatencyRunSettings s_;
+  Device device_;
+  std::vector<nas::LatencyPart> parts_;
+  std::optional<nas::LatencyTable> table_;
+  std::vector<const nas::LatencyPart*> missing_;
+  std::size_t measured_ = 0;
+  std::shared_ptr<const nas::SpaceTable> space_table_;
+  std::vector<CheckedArch> checked_;
+};
+
+}  // namespace
+
+std::string LatencyRunSettings::space_origin() const {
+  return space_file.empty() ? "the inline space" : space_file.string();
+}
+
+LatencyRunSettings parse_latency_run_settings(const nas::Json& description) {
+  const nas::ObjectReader top(description, "", {"run_dir", "seed", "space", "latency", "check"});
+  LatencyRunSettings s;
+  // Not parse_run_basics: the device and threads are the latency section's, and no data.
+  s.run_dir = top.string_or("run_dir", "runs/latency");
+  if (s.run_dir.empty()) nas::json_fail(top.path_of("run_dir"), "must not be empty");
+  s.seed = static_cast<std::uint64_t>(top.integer_or("seed", 0, 0, INT64_MAX));
+  if (!top.has("space")) nas::json_fail(top.path_of("space"), "missing: a space.json path or an inline space object");
+  if (top.at("space").is_object()) {
+    s.space_json = top.at("space");
+    s.space = nas::parse_nested(top.path_of("space"), [&] { return nas::space_from_json(s.space_json); });
+  } else {
+    s.space_file = top.string("space");
+    s.space_json = nas::read_json_file(s.space_file);
+    s.space = nas::load_space(s.space_file);
+  }
+  if (!top.has("latency")) nas::json_fail(top.path_of("latency"), "missing: the table file and how to measure it");
+  s.latency = parse_latency_settings(top.object("latency", {"table", "device", "threads", "batch", "warmup", "runs"}));
+  s.device = s.latency.device;
+  s.threads = s.latency.threads;
+  if (top.has("check")) {
+    const nas::ObjectReader check = top.object("check", {"archs"});
+    s.check_archs = static_cast<int>(check.integer_or("archs", s.check_archs, 0, 100000));
+  }
+  return s;
+}
+
+nas::Json to_json(const LatencyRunSettings& s) {
+  return {{"run_dir", s.run_dir.string()},
+          {"seed", s.seed},
+          {"space", s.space_file.empty() ? s.space_json : nas::Json(s.space_file.string())},
+          {"latency", to_json(s.latency)},
+          {"check", {{"archs", s.check_archs}}}};
+}
+
+std::unique_ptr<Phase> make_latency_phase(const LatencyRunSettings& settings) {
+  return std::make_unique<LatencyPhase>(settings);
+}
+
+}  // namespace autospace::apps

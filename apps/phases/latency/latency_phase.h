@@ -1,0 +1,38 @@
+#pragma once
+// autospace-latency: the latency table of a space, measured by the engine on the device a
+// network is meant for, and the additive model checked against whole networks.
+//
+//   {"run_dir": "runs/latency", "seed": 0,
+//    "space": "runs/quickstart/evolve/space.json",   or a space.json object inline
+//    "latency": {...latency_settings.h: table, device, threads, batch, warmup, runs...},
+//    "check": {"archs": 8}}
+//
+// Units: one per part the table lacks (stem, fixed layers, head, every candidate of every
+// searchable layer at its position), then one per checked architecture — a random network
+// of the space, built whole and timed like the parts, next to the sum of its parts'
+// entries. The table is saved as it grows (a killed run measures only what is left); the
+// run directory gets latency-check.json with every checked network and the model's error.
+#include <memory>
+
+#include "apps/phases/latency/latency_settings.h"
+#include "apps/run/phase.h"
+#include "nas/space.h"
+
+namespace autospace::apps {
+
+struct LatencyRunSettings : RunBasics {
+  std::filesystem::path space_file;  // empty when inline
+  nas::Json space_json;
+  std::shared_ptr<const nas::Space> space;
+  LatencySettings latency;
+  int check_archs = 8;
+
+  std::string space_origin() const;
+};
+
+LatencyRunSettings parse_latency_run_settings(const nas::Json& description);
+nas::Json to_json(const LatencyRunSettings& settings);
+
+std::unique_ptr<Phase> make_latency_phase(const LatencyRunSettings& settings);
+
+}  // namespace autospace::apps
