@@ -114,10 +114,14 @@ std::vector<const LatencyPart*> missing_parts(const LatencyTable& table, const s
   return missing;
 }
 
-double predicted_latency_ms(const LatencyTable& table, const Arch& arch, const std::string& origin) {
+double sum_of_parts_ms(const LatencyTable& table, const Arch& arch, const std::string& origin) {
   double ms = 0;
   for (const std::string& key : network_latency_keys(arch)) ms += table.at(key, origin).median_ms;
   return ms;
+}
+
+double predicted_latency_ms(const LatencyTable& table, const Arch& arch, const std::string& origin) {
+  return table.calibration().scale * sum_of_parts_ms(table, arch, origin);
 }
 
 }  // namespace autospace::nas

@@ -43,8 +43,10 @@ LatencyEntry measure_network(nn::Module& model, const Arch& arch, Device device,
 // two devices must not mix, so anything else is an error naming the table and both.
 std::vector<const LatencyPart*> missing_parts(const LatencyTable& table, const std::string& origin,
                                               const std::vector<LatencyPart>& parts, Device device);
-// The additive model: the sum of `arch`'s parts' median times; throws naming `origin`
-// and the first part the table lacks.
+// The sum of `arch`'s parts' median times; throws naming `origin` and the first part the
+// table lacks.
+double sum_of_parts_ms(const LatencyTable& table, const Arch& arch, const std::string& origin);
+// The additive model: the sum of the parts times the table's calibration scale.
 double predicted_latency_ms(const LatencyTable& table, const Arch& arch, const std::string& origin);
 
 }  // namespace autospace::nas

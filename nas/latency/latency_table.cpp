@@ -46,20 +46,28 @@ void LatencyTable::add(const std::string& key, const LatencyEntry& e) {
   entries_[key] = e;
 }
 
+void LatencyTable::set_calibration(const LatencyCalibration& c) {
+  AUTOSPACE_CHECK(std::isfinite(c.scale) && c.scale > 0 && c.networks >= 0, "latency table: calibration scale ", c.scale,
+                  " from ", c.networks, " networks");
+  calibration_ = c;
+}
+
 Json LatencyTable::to_json() const {
   Json entries = Json::object();
   for (const auto& [key, e] : entries_)
     entries[key] = {{"median_ms", e.median_ms}, {"min_ms", e.min_ms}, {"max_ms", e.max_ms}};
-  return {{"format", kLatencyTableFormat},
-          {"device", {{"type", device_.type}, {"threads", device_.threads}, {"name", device_.name}}},
-          {"batch", protocol_.batch},
-          {"warmup", protocol_.warmup},
-          {"runs", protocol_.runs},
-          {"entries", entries}};
+  Json j = {{"format", kLatencyTableFormat},
+            {"device", {{"type", device_.type}, {"threads", device_.threads}, {"name", device_.name}}},
+            {"batch", protocol_.batch},
+            {"warmup", protocol_.warmup},
+            {"runs", protocol_.runs},
+            {"entries", entries}};
+  if (calibration_.networks > 0) j["calibration"] = {{"scale", calibration_.scale}, {"networks", calibration_.networks}};
+  return j;
 }
 
 LatencyTable LatencyTable::from_json(const Json& value) {
-  const ObjectReader top(value, "", {"format", "device", "batch", "warmup", "runs", "entries"});
+  const ObjectReader top(value, "", {"format", "device", "batch", "warmup", "runs", "entries", "calibration"});
   expect_format(top, kLatencyTableFormat);
   const ObjectReader d = top.object("device", {"type", "threads", "name"});
   LatencyDevice device;
@@ -83,6 +91,10 @@ LatencyTable LatencyTable::from_json(const Json& value) {
     if (!(times.min_ms <= times.median_ms && times.median_ms <= times.max_ms))
       json_fail(path, "expected min_ms <= median_ms <= max_ms");
     table.entries_[key] = times;
+  }
+  if (top.has("calibration")) {
+    const ObjectReader c = top.object("calibration", {"scale", "networks"});
+    table.calibration_ = {c.number("scale", {0, 100, true, false}), static_cast<int>(c.integer("networks", 1, 1 << 20))};
   }
   return table;
 }

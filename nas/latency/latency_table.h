@@ -8,7 +8,11 @@
 //   {"format": "autospace.latency/1",
 //    "device": {"type": "cpu", "threads": 1, "name": "AMD EPYC 7B13"},
 //    "batch": 1, "warmup": 5, "runs": 30,
-//    "entries": {"stem k3 s1 c16 act relu6 @ 32x32x3": {"median_ms": 0.041, "min_ms": 0.039, "max_ms": 0.052}, ...}}
+//    "entries": {"stem k3 s1 c16 act relu6 @ 32x32x3": {"median_ms": 0.041, "min_ms": 0.039, "max_ms": 0.052}, ...},
+//    "calibration": {"scale": 1.08, "networks": 8}}
+// The calibration (optional; written by autospace-latency) scales the sum of a network's
+// parts to its predicted latency: parts timed alone run with their weights in cache, so the
+// sum of parts falls short of a whole network by a roughly constant fraction on a CPU.
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -41,6 +45,13 @@ struct LatencyProtocol {
   bool operator==(const LatencyProtocol&) const = default;
 };
 
+// predicted = scale x the sum of the parts' medians; `networks` whole networks gave the
+// scale (0: uncalibrated, scale 1).
+struct LatencyCalibration {
+  double scale = 1;
+  int networks = 0;
+};
+
 class LatencyTable {
  public:
   LatencyTable(LatencyDevice device, LatencyProtocol protocol);
@@ -62,11 +73,14 @@ class LatencyTable {
   const LatencyEntry& at(const std::string& key, const std::string& origin) const;
   // Adds or replaces; the key must follow the rules, the times be positive and finite.
   void add(const std::string& key, const LatencyEntry& entry);
+  const LatencyCalibration& calibration() const { return calibration_; }
+  void set_calibration(const LatencyCalibration& calibration);  // scale positive and finite
 
  private:
   LatencyDevice device_;
   LatencyProtocol protocol_;
   std::map<std::string, LatencyEntry> entries_;
+  LatencyCalibration calibration_;
 };
 
 }  // namespace autospace::nas

@@ -18,8 +18,10 @@ int block_expansion(const Block& block) {
   return 1;
 }
 
+// Each part scaled by the calibration: the scale is common to all, so the parts' sum is the
+// whole network's prediction.
 std::int64_t latency_ns(const LatencyTable& table, const std::string& key, const std::string& origin) {
-  return std::llround(table.at(key, origin).median_ms * 1e6);
+  return std::llround(table.calibration().scale * table.at(key, origin).median_ms * 1e6);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // target_latency_ms (apps/phases/latency, apps/phases/search).
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
 
 #include "apps/phases/eval/eval_phase.h"
@@ -84,8 +85,12 @@ TEST_CASE("autospace-latency: measures what the table lacks, checks whole networ
   CHECK(check["entries"] == parts);
   CHECK(check["measured_now"] == parts - 2);
   REQUIRE(check["archs"].size() == 2);
-  for (const auto& a : check["archs"]) CHECK((a["predicted_ms"] > 0 && a["measured_ms"] > 0));
+  for (const auto& a : check["archs"]) CHECK((a["sum_of_parts_ms"] > 0 && a["measured_ms"] > 0));
   CHECK(check["device"].get<std::string>().rfind("cpu with 1 thread", 0) == 0);
+  // Two networks are too few to calibrate from.
+  CHECK(check["calibration"]["networks"] == 0);
+  CHECK(check["calibrated_error"].is_null());
+  CHECK(nas::LatencyTable::load(tmp / "table.json").calibration().networks == 0);
 
   // Run again: finished before, nothing to measure; a new run directory redoes the checks.
   REQUIRE(run_latency(d));
@@ -95,6 +100,27 @@ TEST_CASE("autospace-latency: measures what the table lacks, checks whole networ
   REQUIRE(run_latency(again));
   CHECK(nas::read_json_file(tmp / "again-run" / "latency-check.json")["measured_now"] == 0);
   CHECK(nas::read_json_file(tmp / "again-run" / "latency-check.json")["archs"].size() == 2);
+
+  // Three are enough: the table takes the median ratio measured / sum of parts, and each
+  // network's calibrated error comes from the other two.
+  nas::Json three = d;
+  three["run_dir"] = (tmp / "three-run").string();
+  three["check"]["archs"] = 3;
+  REQUIRE(run_latency(three));
+  const nas::Json c3 = nas::read_json_file(tmp / "three-run" / "latency-check.json");
+  std::vector<double> ratios;
+  for (const auto& a : c3["archs"]) ratios.push_back(a["measured_ms"].get<double>() / a["sum_of_parts_ms"].get<double>());
+  std::sort(ratios.begin(), ratios.end());
+  const nas::LatencyTable calibrated = nas::LatencyTable::load(tmp / "table.json");
+  CHECK(calibrated.calibration().networks == 3);
+  CHECK(calibrated.calibration().scale == Approx(ratios[1]));
+  const auto& first = c3["archs"][0];
+  const double r1 = c3["archs"][1]["measured_ms"].get<double>() / c3["archs"][1]["sum_of_parts_ms"].get<double>();
+  const double r2 = c3["archs"][2]["measured_ms"].get<double>() / c3["archs"][2]["sum_of_parts_ms"].get<double>();
+  // The median of the other two ratios is their mean.
+  CHECK(first["calibrated_error"].get<double>() ==
+        Approx(0.5 * (r1 + r2) * first["sum_of_parts_ms"].get<double>() / first["measured_ms"].get<double>() - 1));
+  CHECK(c3["calibrated_error"]["max_abs"].get<double>() >= c3["calibrated_error"]["mean_abs"].get<double>());
 
   // Another protocol does not mix with the table's.
   nas::Json other = d;

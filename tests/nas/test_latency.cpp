@@ -137,6 +137,15 @@ TEST_CASE("latency: a SpaceTable's latency costs are the table's entries, summed
     CHECK(t.cost(c).madds == SpaceTable(*space).cost(c).madds);
   }
   CHECK(t.min_cost(CostKind::latency) < t.max_cost(CostKind::latency));
+
+  // A calibrated table scales every prediction, and every candidate's cost with it.
+  LatencyTable scaled = table;
+  scaled.set_calibration({1.25, 5});
+  const SpaceTable ts(*space, &scaled, "scaled.json");
+  const Arch some = t.arch({3, 6, 1}, "n");
+  CHECK(predicted_latency_ms(scaled, some, "s") == Approx(1.25 * sum_of_parts_ms(table, some, "t")));
+  CHECK(static_cast<double>(ts.cost({3, 6, 1}).latency_ns) == Approx(1.25 * static_cast<double>(t.cost({3, 6, 1}).latency_ns)).epsilon(1e-6));
+  CHECK(test::error_of([&] { scaled.set_calibration({0, 5}); }).find("calibration scale") != std::string::npos);
   CHECK(test::error_of([&] { SpaceTable(*space).cost_values(CostKind::latency); }).find("without a latency table") !=
         std::string::npos);
 
@@ -169,6 +178,12 @@ TEST_CASE("latency table: written and read back; a bad file is refused naming it
   CHECK(back.protocol() == table.protocol());
   REQUIRE(back.size() == table.size());
   for (const auto& [key, e] : table.entries()) CHECK(back.at(key, "t").median_ms == e.median_ms);
+  CHECK(back.calibration().networks == 0);  // none written: uncalibrated
+  LatencyTable calibrated = table;
+  calibrated.set_calibration({1.1, 8});
+  calibrated.save(tmp / "calibrated.json");
+  CHECK(LatencyTable::load(tmp / "calibrated.json").calibration().scale == 1.1);
+  CHECK(LatencyTable::load(tmp / "calibrated.json").calibration().networks == 8);
 
   const auto refused = [&](const std::string& text) {
     write_text(tmp / "bad.json", text);
@@ -195,6 +210,8 @@ TEST_CASE("latency table: written and read back; a bad file is refused naming it
   e = refused(R"({"format": "autospace.latency/1", "device": {"type": "tpu", "threads": 1, "name": "x"},
                   "batch": 1, "warmup": 5, "runs": 30, "entries": {}})");
   CHECK((e.find("device.type") != std::string::npos && e.find("tpu") != std::string::npos));
+  e = refused(head + R"({}, "calibration": {"scale": -1, "networks": 3}})");
+  CHECK(e.find("calibration.scale") != std::string::npos);
   e = refused(R"({"format": "autospace.arch/1"})");
   CHECK(e.find("format") != std::string::npos);
   CHECK(refused("{").find(bad_file) != std::string::npos);

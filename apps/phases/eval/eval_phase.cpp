@@ -105,6 +105,7 @@ nas::Json latency_model_report(const std::filesystem::path& file, nn::Module& mo
   nas::Json report = {{"table", file.string()},
                       {"device", table.device().describe()},
                       {"batch", table.protocol().batch},
+                      {"calibration_scale", table.calibration().scale},
                       {"predicted_ms", nas::predicted_latency_ms(table, arch, file.string())}};
   if (nas::latency_device(device, table.device().threads) != table.device()) {
     report["measured_ms"] = nullptr;

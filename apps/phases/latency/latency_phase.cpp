@@ -18,17 +18,54 @@ namespace {
 // thousands are refused (space_parts says so).
 constexpr std::size_t kMaxParts = 20000;
 
+// The fewest checked networks a calibration is taken from (and each network's calibrated
+// error from the others').
+constexpr int kCalibrationNetworks = 3;
+
 struct CheckedArch {
   nas::ArchChoice choice;
-  double predicted_ms = 0, measured_ms = 0;
-  double relative_error() const { return predicted_ms / measured_ms - 1; }
-  nas::Json to_json() const {
-    return {{"choice", nas::choice_key(choice)},
-            {"predicted_ms", predicted_ms},
-            {"measured_ms", measured_ms},
-            {"relative_error", relative_error()}};
-  }
+  double sum_of_parts_ms = 0, measured_ms = 0;
+  double ratio() const { return measured_ms / sum_of_parts_ms; }
 };
+
+std::string signed_percent(double x) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%+.1f%%", 100 * x);
+  return text;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// Relative errors of the prediction scale x sum of parts: with scale 1 (the plain additive
+// model), and with each network's scale the median ratio of the others (leave one out, so
+// that no network is predicted from its own measurement).
+struct ModelErrors {
+  std::vector<double> plain, calibrated;
+};
+
+ModelErrors model_errors(const std::vector<CheckedArch>& checked) {
+  ModelErrors e;
+  for (std::size_t i = 0; i < checked.size(); ++i) {
+    e.plain.push_back(checked[i].sum_of_parts_ms / checked[i].measured_ms - 1);
+    if (checked.size() < kCalibrationNetworks) continue;
+    std::vector<double> others;
+    for (std::size_t j = 0; j < checked.size(); ++j)
+      if (j != i) others.push_back(checked[j].ratio());
+    e.calibrated.push_back(median(others) * checked[i].sum_of_parts_ms / checked[i].measured_ms - 1);
+  }
+  return e;
+}
+
+nas::Json error_summary(const std::vector<double>& errors) {
+  if (errors.empty()) return nullptr;
+  double sum = 0, worst = 0;
+  for (double x : errors) sum += std::abs(x), worst = std::max(worst, std::abs(x));
+  return {{"mean_abs", sum / static_cast<double>(errors.size())}, {"max_abs", worst}};
+}
 
 class LatencyPhase final : public Phase {
  public:
@@ -55,7 +92,7 @@ class LatencyPhase final : public Phase {
     if (resume)
       for (const nas::Json& a : resume->state.at("checked"))
         checked_.push_back({nas::parse_choice_key(a.at("choice").get<std::string>(), c.checkpoint_file.string()),
-                            a.at("predicted_ms").get<double>(), a.at("measured_ms").get<double>()});
+                            a.at("sum_of_parts_ms").get<double>(), a.at("measured_ms").get<double>()});
     if (c.print)
       std::printf("[latency] %s: %zu parts, %zu to measure on %s at batch %lld; then %d whole networks checked\n",
                   s_.space_origin().c_str(), parts_.size(), missing_.size(), table_->device().describe().c_str(),
@@ -65,7 +102,9 @@ class LatencyPhase final : public Phase {
   io::Checkpoint checkpoint() const override {
     table_->save(s_.latency.table);
     nas::Json checked = nas::Json::array();
-    for (const CheckedArch& a : checked_) checked.push_back(a.to_json());
+    for (const CheckedArch& a : checked_)
+      checked.push_back({{"choice", nas::choice_key(a.choice)}, {"sum_of_parts_ms", a.sum_of_parts_ms},
+                         {"measured_ms", a.measured_ms}});
     return {{}, {}, {{"checked", checked}}};
   }
 
@@ -92,15 +131,27 @@ class LatencyPhase final : public Phase {
     return {.checkpoint = true};
   }
 
+  // The calibration (the median ratio measured / sum of parts) goes into the table when
+  // asked and there are enough networks; latency-check.json gives every network and the
+  // model's errors with and without it.
   void finish(PhaseContext& c) override {
-    nas::Json archs = nas::Json::array();
-    double sum_abs = 0, worst = 0;
-    for (const CheckedArch& a : checked_) {
-      archs.push_back(a.to_json());
-      sum_abs += std::abs(a.relative_error());
-      worst = std::max(worst, std::abs(a.relative_error()));
+    const ModelErrors errors = model_errors(checked_);
+    std::vector<double> ratios;
+    for (const CheckedArch& a : checked_) ratios.push_back(a.ratio());
+    if (s_.calibrate && checked_.size() >= kCalibrationNetworks) {
+      table_->set_calibration({median(ratios), static_cast<int>(checked_.size())});
+      table_->save(s_.latency.table);
     }
-    const double mean_abs = checked_.empty() ? 0 : sum_abs / static_cast<double>(checked_.size());
+    const nas::LatencyCalibration& calibration = table_->calibration();
+    nas::Json archs = nas::Json::array();
+    for (std::size_t i = 0; i < checked_.size(); ++i) {
+      const CheckedArch& a = checked_[i];
+      archs.push_back({{"choice", nas::choice_key(a.choice)},
+                       {"sum_of_parts_ms", a.sum_of_parts_ms},
+                       {"measured_ms", a.measured_ms},
+                       {"plain_error", errors.plain[i]},
+                       {"calibrated_error", errors.calibrated.empty() ? nas::Json() : nas::Json(errors.calibrated[i])}});
+    }
     const nas::Json report = {{"format", "autospace.latency-check/1"},
                               {"table", s_.latency.table.string()},
                               {"space", s_.space_origin()},
@@ -108,20 +159,28 @@ class LatencyPhase final : public Phase {
                               {"batch", s_.latency.protocol.batch},
                               {"entries", table_->size()},
                               {"measured_now", missing_.size()},
+                              {"calibration", {{"scale", calibration.scale}, {"networks", calibration.networks}}},
                               {"archs", archs},
-                              {"mean_abs_relative_error", mean_abs},
-                              {"max_abs_relative_error", worst}};
+                              {"plain_error", error_summary(errors.plain)},
+                              {"calibrated_error", error_summary(errors.calibrated)}};
     const std::filesystem::path out = c.directory->file("latency-check.json");
     nas::write_json_file(out, report);
     if (!c.print) return;
-    std::printf("[latency] table %s: %zu entries (%zu measured now)\n", s_.latency.table.c_str(), table_->size(),
-                missing_.size());
-    for (const CheckedArch& a : checked_)
-      std::printf("  %-40s predicted %8.3f ms  measured %8.3f ms  %+6.1f%%\n", nas::choice_key(a.choice).c_str(),
-                  a.predicted_ms, a.measured_ms, 100 * a.relative_error());
-    if (!checked_.empty())
-      std::printf("[latency] additive model: mean |error| %.1f%%, max %.1f%% over %zu networks -> %s\n", 100 * mean_abs,
-                  100 * worst, checked_.size(), out.c_str());
+    std::printf("[latency] table %s: %zu entries (%zu measured now), calibration scale %.3f from %d networks\n",
+                s_.latency.table.c_str(), table_->size(), missing_.size(), calibration.scale, calibration.networks);
+    for (std::size_t i = 0; i < checked_.size(); ++i)
+      std::printf("  %-32s sum of parts %8.3f ms  measured %8.3f ms  plain %+6.1f%%%s\n",
+                  nas::choice_key(checked_[i].choice).c_str(), checked_[i].sum_of_parts_ms, checked_[i].measured_ms,
+                  100 * errors.plain[i],
+                  errors.calibrated.empty() ? "" : ("  calibrated " + signed_percent(errors.calibrated[i])).c_str());
+    const auto line = [](const char* what, const nas::Json& e) {
+      if (!e.is_null())
+        std::printf("[latency] %s: mean |error| %.1f%%, max %.1f%%\n", what, 100 * e["mean_abs"].get<double>(),
+                    100 * e["max_abs"].get<double>());
+    };
+    line("sum of parts", report["plain_error"]);
+    line("calibrated (each network from the others' scale)", report["calibrated_error"]);
+    std::printf("[latency] -> %s\n", out.c_str());
   }
 
  private:
@@ -134,7 +193,7 @@ class LatencyPhase final : public Phase {
     const nas::Arch arch = space_table_->arch(choice, "latency-check");
     const auto model = nas::build_network(arch, s_.seed);
     const double measured = nas::measure_network(*model, arch, device_, s_.latency.protocol).median_ms;
-    checked_.push_back({choice, nas::predicted_latency_ms(*table_, arch, s_.latency.table.string()), measured});
+    checked_.push_back({choice, nas::sum_of_parts_ms(*table_, arch, s_.latency.table.string()), measured});
   }
 
   const LatencyRunSettings s_;
@@ -174,8 +233,9 @@ LatencyRunSettings parse_latency_run_settings(const nas::Json& description) {
   s.device = s.latency.device;
   s.threads = s.latency.threads;
   if (top.has("check")) {
-    const nas::ObjectReader check = top.object("check", {"archs"});
+    const nas::ObjectReader check = top.object("check", {"archs", "calibrate"});
     s.check_archs = static_cast<int>(check.integer_or("archs", s.check_archs, 0, 100000));
+    s.calibrate = check.boolean_or("calibrate", s.calibrate);
   }
   return s;
 }
@@ -185,7 +245,7 @@ nas::Json to_json(const LatencyRunSettings& s) {
           {"seed", s.seed},
           {"space", s.space_file.empty() ? s.space_json : nas::Json(s.space_file.string())},
           {"latency", to_json(s.latency)},
-          {"check", {{"archs", s.check_archs}}}};
+          {"check", {{"archs", s.check_archs}, {"calibrate", s.calibrate}}}};
 }
 
 std::unique_ptr<Phase> make_latency_phase(const LatencyRunSettings& settings) {

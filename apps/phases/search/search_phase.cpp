@@ -165,6 +165,7 @@ nas::Json SearcherPhase::latency_report(const nas::Arch& arch, const nas::Cost& 
   nas::Json report = {{"table", s_.latency.table.string()},
                       {"device", latency_->device().describe()},
                       {"batch", latency_->protocol().batch},
+                      {"calibration_scale", latency_->calibration().scale},
                       {"predicted_ms", static_cast<double>(cost.latency_ns) / 1e6}};
   const Device device = parse_device(s_.latency.device);
   if (nas::latency_device(device, s_.latency.threads) != latency_->device()) {
