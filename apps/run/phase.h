@@ -23,24 +23,24 @@ namespace autospace::apps {
 
 // What a phase tells the runner before anything runs.
 struct PhaseSetup {
-  std::string name;                 // "evolve": progress lines and messages ("[evolve] ...")
+  std::string name{};               // "evolve": progress lines and messages ("[evolve] ...")
   const RunBasics* basics = nullptr;  // run_dir, seed, device, threads, data
-  DistributedSettings distributed;  // the "distributed" section (defaults for a phase without one)
+  DistributedSettings distributed{};  // the "distributed" section (defaults for a phase without one)
   bool multi_rank = true;           // false: the phase refuses to run on several processes
   bool cuda = false;                // false: CPU only so far ("auto" then means the CPU)
   // The description config.json keeps (what must match on resume; the runner leaves out
   // the collectives' timing knobs). Absent: the phase writes into a directory another
   // phase owns (evaluation) and keeps no checkpoint.
-  std::optional<nas::Json> resolved;
+  std::optional<nas::Json> resolved{};
   bool checkpointed = true;  // keeps checkpoint.safetensors and resumes from it
   bool uses_data = true;     // false: the runner opens no data set (latency tables)
   // Files the phase starts from, whose contents must not change across the run's starts
   // (RunDirectory::check_inputs).
-  std::vector<std::filesystem::path> inputs;
+  std::vector<std::filesystem::path> inputs{};
   // The dataset must have this many classes (what the network classifies), `classes_owner`
   // names where that number comes from in messages.
   int classes = 0;
-  std::string classes_owner;
+  std::string classes_owner{};
 };
 
 // What the runner gives a phase: ranks, device, datasets and the run directory.
@@ -74,9 +74,9 @@ struct PhaseContext {
 struct UnitReport {
   bool step = false;         // a training step: counted in the progress line
   std::int64_t items = 0;    // samples this rank processed in it
-  std::string details;       // the progress line's tail ("loss 2.31  acc 41.2%")
+  std::string details{};     // the progress line's tail ("loss 2.31  acc 41.2%")
   bool checkpoint = false;   // save a checkpoint now
-  std::string nonfinite;     // non-empty: what was not finite ("loss", "gradient"); the step was skipped
+  std::string nonfinite{};   // non-empty: what was not finite ("loss", "gradient"); the step was skipped
 };
 
 // How far a phase is, for the stop limits of RunControl.

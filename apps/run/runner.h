@@ -21,7 +21,7 @@ namespace autospace::apps {
 struct RunControl {
   // Asked before every unit besides the signals; true stops the run as they do
   // (checkpoint, message, return). Tests use it to interrupt and resume.
-  std::function<bool(const PhaseCounters&)> stop;
+  std::function<bool(const PhaseCounters&)> stop{};
   bool print = true;  // progress lines and messages (rank 0)
 };
 

@@ -75,6 +75,17 @@ LatencyDevice latency_device(Device device, int threads) {
   return {device.is_cpu() ? "cpu" : "cuda", device.is_cpu() ? threads : 1, device_name(device)};
 }
 
+std::optional<Device> device_of(const LatencyTable& table) {
+  const LatencyDevice& d = table.device();
+  if (d.type == "cpu") {
+    if (latency_device(Device::cpu(), d.threads) == d) return Device::cpu();
+    return std::nullopt;
+  }
+  for (int i = 0; i < cuda_device_count(); ++i)
+    if (latency_device(Device::cuda(i), 1) == d) return Device::cuda(i);
+  return std::nullopt;
+}
+
 namespace {
 
 LatencyEntry measure(nn::Module& module, const Shape& input, Device device, const LatencyProtocol& protocol) {

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ std::vector<LatencyPart> space_parts(const Space& space, std::size_t max_parts);
 
 // Where `device` with `threads` CPU threads measures (the table's device record).
 LatencyDevice latency_device(Device device, int threads);
+// The device of this machine the table was measured on — its CPU (run with the table's
+// thread count) or a GPU of its name —, if there is one.
+std::optional<Device> device_of(const LatencyTable& table);
 // One part's forward time on `device` under the table's protocol.
 LatencyEntry measure_part(const LatencyPart& part, Device device, const LatencyProtocol& protocol);
 // The whole network's, measured the same way (to check the additive model against).

@@ -228,6 +228,10 @@ TEST_CASE("latency: missing entries are measured only on the table's own device"
   // Complete, it serves anywhere: nothing needs measuring.
   for (const LatencyPart& p : parts) table.add(p.key, {0.1, 0.1, 0.1});
   CHECK(missing_parts(table, "shared.json", parts, Device::cpu()).empty());
+  // Where a table can be timed against on this machine.
+  CHECK(device_of(table) == std::nullopt);
+  CHECK(device_of(LatencyTable(latency_device(Device::cpu(), 3), {})) == Device::cpu());
+  CHECK(device_of(LatencyTable(LatencyDevice{"cuda", 1, "no such GPU"}, {})) == std::nullopt);
   // The same machine with another thread count is another device.
   LatencyTable here(latency_device(Device::cpu(), num_threads() + 1), {});
   CHECK(test::error_of([&] { missing_parts(here, "t.json", parts, Device::cpu()); }).find("not here") != std::string::npos);

@@ -14,7 +14,7 @@
 namespace autospace::apps {
 
 struct EvalControl {
-  std::filesystem::path dump_dir;  // empty: no dump
+  std::filesystem::path dump_dir{};  // empty: no dump
   bool print = true;
 };
 

@@ -90,7 +90,7 @@ class LatencyPhase final : public Phase {
     missing_ = nas::missing_parts(*table_, s_.latency.table.string(), parts_, device_);
     space_table_ = std::make_shared<const nas::SpaceTable>(*s_.space);
     if (resume)
-      for (const nas::Json& a : resume->state.at("checked"))
+      for (const auto& a : resume->state.at("checked"))
         checked_.push_back({nas::parse_choice_key(a.at("choice").get<std::string>(), c.checkpoint_file.string()),
                             a.at("sum_of_parts_ms").get<double>(), a.at("measured_ms").get<double>()});
     if (c.print)

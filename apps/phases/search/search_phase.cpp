@@ -167,15 +167,15 @@ nas::Json SearcherPhase::latency_report(const nas::Arch& arch, const nas::Cost& 
                       {"batch", latency_->protocol().batch},
                       {"calibration_scale", latency_->calibration().scale},
                       {"predicted_ms", static_cast<double>(cost.latency_ns) / 1e6}};
-  const Device device = parse_device(s_.latency.device);
-  if (nas::latency_device(device, s_.latency.threads) != latency_->device()) {
+  const std::optional<Device> device = nas::device_of(*latency_);
+  if (!device) {
     report["measured_ms"] = nullptr;
     report["not_measured"] = "the table was timed on another device";
     return report;
   }
-  const ThreadCountScope threads(s_.latency.threads);
+  const ThreadCountScope threads(latency_->device().threads);
   const auto model = nas::build_network(arch, s_.seed);
-  const double measured = nas::measure_network(*model, arch, device, latency_->protocol()).median_ms;
+  const double measured = nas::measure_network(*model, arch, *device, latency_->protocol()).median_ms;
   report["measured_ms"] = measured;
   report["relative_error"] = static_cast<double>(cost.latency_ns) / 1e6 / measured - 1;
   return report;
