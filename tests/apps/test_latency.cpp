@@ -122,6 +122,19 @@ TEST_CASE("autospace-latency: measures what the table lacks, checks whole networ
         Approx(0.5 * (r1 + r2) * first["sum_of_parts_ms"].get<double>() / first["measured_ms"].get<double>() - 1));
   CHECK(c3["calibrated_error"]["max_abs"].get<double>() >= c3["calibrated_error"]["mean_abs"].get<double>());
 
+  // A named network, not of the space: its parts are measured too, and it is checked first.
+  std::ofstream(tmp / "tiny.json") << test::tiny_arch_json().dump();
+  nas::Json named = d;
+  named["run_dir"] = (tmp / "named-run").string();
+  named["check"] = {{"archs", 1}, {"arch_files", {(tmp / "tiny.json").string()}}, {"calibrate", false}};
+  REQUIRE(run_latency(named));
+  const nas::Json cn = nas::read_json_file(tmp / "named-run" / "latency-check.json");
+  CHECK(cn["measured_now"].get<int>() == 4);  // its three layers and head; its stem is the space's
+  REQUIRE(cn["archs"].size() == 2);
+  CHECK(cn["archs"][0]["network"] == (tmp / "tiny.json").string());
+  CHECK(cn["archs"][1]["network"] == check["archs"][0]["network"]);  // the same first random network
+  CHECK(nas::LatencyTable::load(tmp / "table.json").calibration().networks == 3);  // left as it was
+
   // Another protocol does not mix with the table's.
   nas::Json other = d;
   other["run_dir"] = (tmp / "other-run").string();

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <set>
 
 #include "engine/rng/rng.h"
+#include "nas/arch_json.h"
 #include "nas/latency/latency_parts.h"
 #include "nas/network/build_network.h"
 #include "nas/search/space_table.h"
@@ -23,7 +25,7 @@ constexpr std::size_t kMaxParts = 20000;
 constexpr int kCalibrationNetworks = 3;
 
 struct CheckedArch {
-  nas::ArchChoice choice;
+  std::string network;  // the arch.json file, or the choice key of a random network
   double sum_of_parts_ms = 0, measured_ms = 0;
   double ratio() const { return measured_ms / sum_of_parts_ms; }
 };
@@ -86,29 +88,36 @@ class LatencyPhase final : public Phase {
   void build(PhaseContext& c, const std::optional<io::Checkpoint>& resume) override {
     device_ = c.device;  // the runner set latency.device and latency.threads as the run's
     parts_ = nas::space_parts(*s_.space, kMaxParts);
+    // The named networks' parts too, where the space does not have them.
+    std::set<std::string> keys;
+    for (const nas::LatencyPart& p : parts_) keys.insert(p.key);
+    for (const nas::Arch& arch : s_.check_networks)
+      for (nas::LatencyPart& p : nas::network_parts(arch, *nas::build_network(arch, 0)))
+        if (keys.insert(p.key).second) parts_.push_back(std::move(p));
     table_.emplace(open_latency_table(s_.latency, "latency"));
     missing_ = nas::missing_parts(*table_, s_.latency.table.string(), parts_, device_);
     space_table_ = std::make_shared<const nas::SpaceTable>(*s_.space);
     if (resume)
       for (const auto& a : resume->state.at("checked"))
-        checked_.push_back({nas::parse_choice_key(a.at("choice").get<std::string>(), c.checkpoint_file.string()),
-                            a.at("sum_of_parts_ms").get<double>(), a.at("measured_ms").get<double>()});
+        checked_.push_back({a.at("network").get<std::string>(), a.at("sum_of_parts_ms").get<double>(),
+                            a.at("measured_ms").get<double>()});
     if (c.print)
       std::printf("[latency] %s: %zu parts, %zu to measure on %s at batch %lld; then %d whole networks checked\n",
                   s_.space_origin().c_str(), parts_.size(), missing_.size(), table_->device().describe().c_str(),
-                  static_cast<long long>(s_.latency.protocol.batch), s_.check_archs);
+                  static_cast<long long>(s_.latency.protocol.batch), static_cast<int>(networks_to_check()));
   }
 
   io::Checkpoint checkpoint() const override {
     table_->save(s_.latency.table);
     nas::Json checked = nas::Json::array();
     for (const CheckedArch& a : checked_)
-      checked.push_back({{"choice", nas::choice_key(a.choice)}, {"sum_of_parts_ms", a.sum_of_parts_ms},
+      checked.push_back({{"network", a.network}, {"sum_of_parts_ms", a.sum_of_parts_ms},
                          {"measured_ms", a.measured_ms}});
     return {{}, {}, {{"checked", checked}}};
   }
 
-  bool done() const override { return measured_ == missing_.size() && checked_.size() == static_cast<std::size_t>(s_.check_archs); }
+  std::size_t networks_to_check() const { return s_.check_networks.size() + static_cast<std::size_t>(s_.check_archs); }
+  bool done() const override { return measured_ == missing_.size() && checked_.size() == networks_to_check(); }
   std::int64_t total_steps() const override { return static_cast<std::int64_t>(missing_.size()); }
   PhaseCounters counters() const override {
     return {static_cast<std::int64_t>(measured_), static_cast<std::int64_t>(checked_.size())};
@@ -146,7 +155,7 @@ class LatencyPhase final : public Phase {
     nas::Json archs = nas::Json::array();
     for (std::size_t i = 0; i < checked_.size(); ++i) {
       const CheckedArch& a = checked_[i];
-      archs.push_back({{"choice", nas::choice_key(a.choice)},
+      archs.push_back({{"network", a.network},
                        {"sum_of_parts_ms", a.sum_of_parts_ms},
                        {"measured_ms", a.measured_ms},
                        {"plain_error", errors.plain[i]},
@@ -170,7 +179,7 @@ class LatencyPhase final : public Phase {
                 s_.latency.table.c_str(), table_->size(), missing_.size(), calibration.scale, calibration.networks);
     for (std::size_t i = 0; i < checked_.size(); ++i)
       std::printf("  %-32s sum of parts %8.3f ms  measured %8.3f ms  plain %+6.1f%%%s\n",
-                  nas::choice_key(checked_[i].choice).c_str(), checked_[i].sum_of_parts_ms, checked_[i].measured_ms,
+                  checked_[i].network.c_str(), checked_[i].sum_of_parts_ms, checked_[i].measured_ms,
                   100 * errors.plain[i],
                   errors.calibrated.empty() ? "" : ("  calibrated " + signed_percent(errors.calibrated[i])).c_str());
     const auto line = [](const char* what, const nas::Json& e) {
@@ -184,16 +193,26 @@ class LatencyPhase final : public Phase {
   }
 
  private:
-  // A uniformly random network of the space (from the run's seed), whole.
+  // The named networks first, then uniformly random ones of the space (from the run's
+  // seed, the same whichever networks are named), each timed whole.
   void check_one() {
-    Rng rng(RngKey{s_.seed, RngPurpose::architecture_sampling, 0, static_cast<std::uint32_t>(checked_.size())});
-    nas::ArchChoice choice;
-    for (std::size_t l = 0; l < space_table_->layers(); ++l)
-      choice.push_back(static_cast<int>(rng.below(static_cast<std::uint64_t>(space_table_->size(l)))));
-    const nas::Arch arch = space_table_->arch(choice, "latency-check");
+    const std::size_t i = checked_.size(), named = s_.check_networks.size();
+    std::string network;
+    nas::Arch arch;
+    if (i < named) {
+      arch = s_.check_networks[i];
+      network = s_.check_network_files[i].string();
+    } else {
+      Rng rng(RngKey{s_.seed, RngPurpose::architecture_sampling, 0, static_cast<std::uint32_t>(i - named)});
+      nas::ArchChoice choice;
+      for (std::size_t l = 0; l < space_table_->layers(); ++l)
+        choice.push_back(static_cast<int>(rng.below(static_cast<std::uint64_t>(space_table_->size(l)))));
+      arch = space_table_->arch(choice, "latency-check");
+      network = nas::choice_key(choice);
+    }
     const auto model = nas::build_network(arch, s_.seed);
     const double measured = nas::measure_network(*model, arch, device_, s_.latency.protocol).median_ms;
-    checked_.push_back({choice, nas::sum_of_parts_ms(*table_, arch, s_.latency.table.string()), measured});
+    checked_.push_back({network, nas::sum_of_parts_ms(*table_, arch, s_.latency.table.string()), measured});
   }
 
   const LatencyRunSettings s_;
@@ -233,19 +252,28 @@ LatencyRunSettings parse_latency_run_settings(const nas::Json& description) {
   s.device = s.latency.device;
   s.threads = s.latency.threads;
   if (top.has("check")) {
-    const nas::ObjectReader check = top.object("check", {"archs", "calibrate"});
+    const nas::ObjectReader check = top.object("check", {"archs", "arch_files", "calibrate"});
     s.check_archs = static_cast<int>(check.integer_or("archs", s.check_archs, 0, 100000));
+    if (check.has("arch_files")) {
+      const nas::Json& files = check.array("arch_files");
+      for (std::size_t i = 0; i < files.size(); ++i) {
+        s.check_network_files.emplace_back(nas::json_string(files[i], nas::json_index(check.path_of("arch_files"), i)));
+        s.check_networks.push_back(nas::load_arch(s.check_network_files.back()));
+      }
+    }
     s.calibrate = check.boolean_or("calibrate", s.calibrate);
   }
   return s;
 }
 
 nas::Json to_json(const LatencyRunSettings& s) {
+  nas::Json check = {{"archs", s.check_archs}, {"calibrate", s.calibrate}};
+  for (const auto& f : s.check_network_files) check["arch_files"].push_back(f.string());
   return {{"run_dir", s.run_dir.string()},
           {"seed", s.seed},
           {"space", s.space_file.empty() ? s.space_json : nas::Json(s.space_file.string())},
           {"latency", to_json(s.latency)},
-          {"check", {{"archs", s.check_archs}, {"calibrate", s.calibrate}}}};
+          {"check", check}};
 }
 
 std::unique_ptr<Phase> make_latency_phase(const LatencyRunSettings& settings) {
