@@ -6,11 +6,9 @@
 #include <set>
 
 #include "engine/rng/rng.h"
-#include "nas/arch_json.h"
 #include "nas/latency/latency_parts.h"
 #include "nas/network/build_network.h"
 #include "nas/search/space_table.h"
-#include "nas/space_json.h"
 
 namespace autospace::apps {
 
@@ -226,55 +224,6 @@ class LatencyPhase final : public Phase {
 };
 
 }  // namespace
-
-std::string LatencyRunSettings::space_origin() const {
-  return space_file.empty() ? "the inline space" : space_file.string();
-}
-
-LatencyRunSettings parse_latency_run_settings(const nas::Json& description) {
-  const nas::ObjectReader top(description, "", {"run_dir", "seed", "space", "latency", "check"});
-  LatencyRunSettings s;
-  // Not parse_run_basics: the device and threads are the latency section's, and no data.
-  s.run_dir = top.string_or("run_dir", "runs/latency");
-  if (s.run_dir.empty()) nas::json_fail(top.path_of("run_dir"), "must not be empty");
-  s.seed = static_cast<std::uint64_t>(top.integer_or("seed", 0, 0, INT64_MAX));
-  if (!top.has("space")) nas::json_fail(top.path_of("space"), "missing: a space.json path or an inline space object");
-  if (top.at("space").is_object()) {
-    s.space_json = top.at("space");
-    s.space = nas::parse_nested(top.path_of("space"), [&] { return nas::space_from_json(s.space_json); });
-  } else {
-    s.space_file = top.string("space");
-    s.space_json = nas::read_json_file(s.space_file);
-    s.space = nas::load_space(s.space_file);
-  }
-  if (!top.has("latency")) nas::json_fail(top.path_of("latency"), "missing: the table file and how to measure it");
-  s.latency = parse_latency_settings(top.object("latency", {"table", "device", "threads", "batch", "warmup", "runs"}));
-  s.device = s.latency.device;
-  s.threads = s.latency.threads;
-  if (top.has("check")) {
-    const nas::ObjectReader check = top.object("check", {"archs", "arch_files", "calibrate"});
-    s.check_archs = static_cast<int>(check.integer_or("archs", s.check_archs, 0, 100000));
-    if (check.has("arch_files")) {
-      const nas::Json& files = check.array("arch_files");
-      for (std::size_t i = 0; i < files.size(); ++i) {
-        s.check_network_files.emplace_back(nas::json_string(files[i], nas::json_index(check.path_of("arch_files"), i)));
-        s.check_networks.push_back(nas::load_arch(s.check_network_files.back()));
-      }
-    }
-    s.calibrate = check.boolean_or("calibrate", s.calibrate);
-  }
-  return s;
-}
-
-nas::Json to_json(const LatencyRunSettings& s) {
-  nas::Json check = {{"archs", s.check_archs}, {"calibrate", s.calibrate}};
-  for (const auto& f : s.check_network_files) check["arch_files"].push_back(f.string());
-  return {{"run_dir", s.run_dir.string()},
-          {"seed", s.seed},
-          {"space", s.space_file.empty() ? s.space_json : nas::Json(s.space_file.string())},
-          {"latency", to_json(s.latency)},
-          {"check", check}};
-}
 
 std::unique_ptr<Phase> make_latency_phase(const LatencyRunSettings& settings) {
   return std::make_unique<LatencyPhase>(settings);

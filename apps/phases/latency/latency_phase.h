@@ -20,26 +20,8 @@
 
 #include "apps/phases/latency/latency_settings.h"
 #include "apps/run/phase.h"
-#include "nas/arch.h"
-#include "nas/space.h"
 
 namespace autospace::apps {
-
-struct LatencyRunSettings : RunBasics {
-  std::filesystem::path space_file;  // empty when inline
-  nas::Json space_json;
-  std::shared_ptr<const nas::Space> space;
-  LatencySettings latency;
-  int check_archs = 8;
-  std::vector<std::filesystem::path> check_network_files;  // check.arch_files
-  std::vector<nas::Arch> check_networks;                   // their contents
-  bool calibrate = true;
-
-  std::string space_origin() const;
-};
-
-LatencyRunSettings parse_latency_run_settings(const nas::Json& description);
-nas::Json to_json(const LatencyRunSettings& settings);
 
 std::unique_ptr<Phase> make_latency_phase(const LatencyRunSettings& settings);
 

@@ -5,11 +5,14 @@
 // The measuring device and thread count are the deployment target's, not the run's: a
 // search may train on every core and time its candidates on one. docs/search.md.
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "apps/run/phase.h"
+#include "nas/arch.h"
 #include "nas/latency/latency_parts.h"
+#include "nas/space.h"
 
 namespace autospace::apps {
 
@@ -34,6 +37,24 @@ nas::LatencyTable open_latency_table(const LatencySettings& settings, const std:
 // after every few entries, so a killed measurement resumes where it was.
 nas::LatencyTable prepare_latency_table(const LatencySettings& settings, const std::vector<nas::LatencyPart>& parts,
                                         const std::string& section, bool print);
+
+// autospace-latency's description (latency_phase.h): the space, its "latency" section and
+// the networks to check.
+struct LatencyRunSettings : RunBasics {
+  std::filesystem::path space_file;  // empty when inline
+  nas::Json space_json;
+  std::shared_ptr<const nas::Space> space;
+  LatencySettings latency;
+  int check_archs = 8;
+  std::vector<std::filesystem::path> check_network_files;  // check.arch_files
+  std::vector<nas::Arch> check_networks;                   // their contents
+  bool calibrate = true;
+
+  std::string space_origin() const;
+};
+
+LatencyRunSettings parse_latency_run_settings(const nas::Json& description);
+nas::Json to_json(const LatencyRunSettings& settings);
 
 // While alive the CPU kernels run on `threads` threads; the count before comes back after.
 class ThreadCountScope {
