@@ -1,6 +1,7 @@
 #include "engine/ops/activation.h"
 
 #include "engine/autograd/node.h"
+#include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/activation.h"
 #include "kernels/cuda/activation.h"
@@ -8,6 +9,10 @@
 namespace autospace::ops {
 
 namespace {
+
+const KernelTable<decltype(kernels::cpu::activation_backward)> kActivationBackward{
+    "activation_backward", {AUTOSPACE_F32_KERNELS(activation_backward)}};
+const KernelTable<decltype(kernels::cpu::activation)> kActivation{"activation", {AUTOSPACE_F32_KERNELS(activation)}};
 
 kernels::ActivationKind kernel_kind(Activation a) {
   switch (a) {
@@ -35,12 +40,7 @@ struct ActivationNode : Node {
     const bool from_output = backward_uses_output(kind);
     const float* x = from_output ? nullptr : inputs[0].data<float>();
     const float* y = from_output ? output.data<float>() : nullptr;
-    if (g.device().is_cpu())
-      kernels::cpu::activation_backward(kernel_kind(kind), g.numel(), x, y, g.data<float>(), dx.data<float>());
-    else
-      AUTOSPACE_CUDA_OP(g.device(), name(),
-                        kernels::cuda::activation_backward(kernel_kind(kind), g.numel(), x, y, g.data<float>(),
-                                                           dx.data<float>()));
+    kActivationBackward(g.device(), DType::f32)(kernel_kind(kind), g.numel(), x, y, g.data<float>(), dx.data<float>());
     return {dx};
   }
 };
@@ -77,11 +77,7 @@ Tensor activation(const Tensor& x, Activation kind) {
   expect_f32(x, op, "x");
   if (kind == Activation::identity) return x;
   Tensor out = Tensor::empty(x.shape(), DType::f32, x.device());
-  if (x.device().is_cpu())
-    kernels::cpu::activation(kernel_kind(kind), x.numel(), x.data<float>(), out.data<float>());
-  else
-    AUTOSPACE_CUDA_OP(x.device(), op,
-                      kernels::cuda::activation(kernel_kind(kind), x.numel(), x.data<float>(), out.data<float>()));
+  kActivation(x.device(), DType::f32)(kernel_kind(kind), x.numel(), x.data<float>(), out.data<float>());
   if (needs_grad({&x})) {
     auto node = std::make_shared<ActivationNode>();
     node->kind = kind;

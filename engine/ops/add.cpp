@@ -1,6 +1,7 @@
 #include "engine/ops/add.h"
 
 #include "engine/autograd/node.h"
+#include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/add.h"
 #include "kernels/cuda/add.h"
@@ -8,6 +9,9 @@
 namespace autospace::ops {
 
 namespace {
+
+const KernelTable<decltype(kernels::cpu::add)> kAdd{"add", {AUTOSPACE_F32_KERNELS(add)}};
+
 struct AddNode : Node {
   const char* name() const override { return "add"; }
   std::vector<Tensor> backward(const Tensor& g) override { return {g, g}; }
@@ -20,11 +24,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
   AUTOSPACE_CHECK(a.shape() == b.shape(), "add: shapes ", shape_str(a.shape()), " and ", shape_str(b.shape()));
   const Device device = common_device({&a, &b}, "add");
   Tensor out = Tensor::empty(a.shape(), DType::f32, device);
-  if (device.is_cpu())
-    kernels::cpu::add(a.numel(), a.data<float>(), b.data<float>(), out.data<float>());
-  else
-    AUTOSPACE_CUDA_OP(device, "add",
-                      kernels::cuda::add(a.numel(), a.data<float>(), b.data<float>(), out.data<float>()));
+  kAdd(device, DType::f32)(a.numel(), a.data<float>(), b.data<float>(), out.data<float>());
   if (needs_grad({&a, &b})) record(std::make_shared<AddNode>(), out, {a, b});
   return out;
 }

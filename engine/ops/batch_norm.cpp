@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/autograd/node.h"
+#include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/batch_norm.h"
 #include "kernels/cuda/batch_norm.h"
@@ -10,6 +11,25 @@
 namespace autospace::ops {
 
 namespace {
+
+const KernelTable<decltype(kernels::cpu::batch_norm_stats)> kBatchNormStats{"batch_norm_stats",
+                                                                            {AUTOSPACE_F32_KERNELS(batch_norm_stats)}};
+#ifdef AUTOSPACE_WITH_CUDA
+// The CUDA kernel can fuse an activation into its epilogue; the op's forward fuses none.
+void cuda_batch_norm_forward(std::int64_t rows, std::int64_t channels, const float* x, const float* mean,
+                             const float* var, const float* gamma, const float* beta, float eps, float* y) {
+  kernels::cuda::batch_norm_forward(rows, channels, x, mean, var, gamma, beta, eps, y);
+}
+#endif
+
+const KernelTable<decltype(kernels::cpu::batch_norm_forward)> kBatchNormForward{
+    "batch_norm_forward",
+    {{DeviceKind::cpu, DType::f32, &kernels::cpu::batch_norm_forward} AUTOSPACE_IF_CUDA(
+        , {DeviceKind::cuda, DType::f32, &cuda_batch_norm_forward})}};
+const KernelTable<decltype(kernels::cpu::batch_norm_backward)> kBatchNormBackward{
+    "batch_norm_backward", {AUTOSPACE_F32_KERNELS(batch_norm_backward)}};
+const KernelTable<decltype(kernels::cpu::batch_norm_update_running)> kBatchNormUpdateRunning{
+    "batch_norm_update_running", {AUTOSPACE_F32_KERNELS(batch_norm_update_running)}};
 
 thread_local dist::Communicator* sync_comm = nullptr;
 
@@ -62,18 +82,11 @@ struct BatchNormNode : Node {
     Tensor dbeta = Tensor::empty({channels}, DType::f32, g.device());
     if (sync) {
       sync_backward(x, g, gamma, dx, dgamma, dbeta);
-    } else if (g.device().is_cpu()) {
-      kernels::cpu::batch_norm_backward(x.numel() / channels, channels, x.data<float>(), g.data<float>(),
-                                        mean.data<float>(), var.data<float>(), gamma.data<float>(), eps, batch_stats,
-                                        dx.defined() ? dx.data<float>() : nullptr, dgamma.data<float>(),
-                                        dbeta.data<float>());
     } else {
-      AUTOSPACE_CUDA_OP(g.device(), "batch_norm",
-                        kernels::cuda::batch_norm_backward(x.numel() / channels, channels, x.data<float>(),
-                                                           g.data<float>(), mean.data<float>(), var.data<float>(),
-                                                           gamma.data<float>(), eps, batch_stats,
-                                                           dx.defined() ? dx.data<float>() : nullptr,
-                                                           dgamma.data<float>(), dbeta.data<float>()));
+      kBatchNormBackward(g.device(), DType::f32)(x.numel() / channels, channels, x.data<float>(), g.data<float>(),
+                                                 mean.data<float>(), var.data<float>(), gamma.data<float>(), eps,
+                                                 batch_stats, dx.defined() ? dx.data<float>() : nullptr,
+                                                 dgamma.data<float>(), dbeta.data<float>());
     }
     return {dx, gamma.requires_grad() ? dgamma : Tensor(), beta.requires_grad() ? dbeta : Tensor()};
   }
@@ -158,37 +171,20 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
   if (options.training) {
     mean = Tensor::empty({channels}, DType::f32, device);
     var = Tensor::empty({channels}, DType::f32, device);
-    if (device.is_cpu())
-      kernels::cpu::batch_norm_stats(rows, channels, x.data<float>(), mean.data<float>(), var.data<float>());
-    else
-      AUTOSPACE_CUDA_OP(device, "batch_norm",
-                        kernels::cuda::batch_norm_stats(rows, channels, x.data<float>(), mean.data<float>(),
-                                                        var.data<float>()));
+    kBatchNormStats(device, DType::f32)(rows, channels, x.data<float>(), mean.data<float>(), var.data<float>());
     if (sync) stat_rows = sync_statistics(*sync, rows, mean, var);
     if (options.update_running_stats) {
-      if (device.is_cpu())
-        kernels::cpu::batch_norm_update_running(channels, mean.data<float>(), var.data<float>(), stat_rows,
-                                                options.momentum, running_mean.data<float>(),
-                                                running_var.data<float>());
-      else
-        AUTOSPACE_CUDA_OP(device, "batch_norm",
-                          kernels::cuda::batch_norm_update_running(channels, mean.data<float>(), var.data<float>(),
-                                                                   stat_rows, options.momentum, running_mean.data<float>(),
-                                                                   running_var.data<float>()));
+      kBatchNormUpdateRunning(device, DType::f32)(channels, mean.data<float>(), var.data<float>(), stat_rows,
+                                                  options.momentum, running_mean.data<float>(),
+                                                  running_var.data<float>());
     }
   } else {
     mean = record_graph ? running_mean.clone() : running_mean;
     var = record_graph ? running_var.clone() : running_var;
   }
   Tensor out = Tensor::empty(x.shape(), DType::f32, device);
-  if (device.is_cpu())
-    kernels::cpu::batch_norm_forward(rows, channels, x.data<float>(), mean.data<float>(), var.data<float>(),
-                                     gamma.data<float>(), beta.data<float>(), options.eps, out.data<float>());
-  else
-    AUTOSPACE_CUDA_OP(device, "batch_norm",
-                      kernels::cuda::batch_norm_forward(rows, channels, x.data<float>(), mean.data<float>(),
-                                                        var.data<float>(), gamma.data<float>(), beta.data<float>(),
-                                                        options.eps, out.data<float>()));
+  kBatchNormForward(device, DType::f32)(rows, channels, x.data<float>(), mean.data<float>(), var.data<float>(),
+                                        gamma.data<float>(), beta.data<float>(), options.eps, out.data<float>());
   if (record_graph) {
     auto node = std::make_shared<BatchNormNode>();
     node->mean = mean;

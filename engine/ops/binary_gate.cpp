@@ -1,6 +1,7 @@
 #include "engine/ops/binary_gate.h"
 
 #include "engine/autograd/node.h"
+#include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/binary_gate.h"
 #include "kernels/cuda/binary_gate.h"
@@ -8,6 +9,23 @@
 namespace autospace::ops {
 
 namespace {
+
+// The CPU kernel works on the pair's two logits in host memory; this gives it the device
+// kernel's signature (all logits, the pair's indices, the gradient of all) for one table.
+void cpu_binary_gate_backward(std::int64_t n, const float* dy, const float* out0, const float* out1,
+                              const float* logits, std::int64_t first, std::int64_t second, float* dlogits) {
+  const float pair_logits[2] = {logits[first], logits[second]};
+  float d[2];
+  kernels::cpu::binary_gate_backward(n, dy, out0, out1, pair_logits, d);
+  dlogits[first] = d[0];
+  dlogits[second] = d[1];
+}
+
+const KernelTable<decltype(cpu_binary_gate_backward)> kBinaryGateBackward{
+    "binary_gate_backward",
+    {{DeviceKind::cpu, DType::f32, &cpu_binary_gate_backward} AUTOSPACE_IF_CUDA(
+        , {DeviceKind::cuda, DType::f32, &kernels::cuda::binary_gate_backward})}};
+
 struct BinaryGateNode : Node {
   Tensor inactive;
   GatePair pair;
@@ -18,23 +36,11 @@ struct BinaryGateNode : Node {
     if (logits.requires_grad()) {
       const Tensor& out_first = pair.first_active ? active : inactive;
       const Tensor& out_second = pair.first_active ? inactive : active;
-      if (g.device().is_cpu()) {
-        const float* l = logits.data<float>();
-        const float pair_logits[2] = {l[pair.first], l[pair.second]};
-        float d[2];
-        kernels::cpu::binary_gate_backward(g.numel(), g.data<float>(), out_first.data<float>(),
-                                           out_second.data<float>(), pair_logits, d);
-        dlogits = Tensor::zeros(logits.shape());
-        dlogits.data<float>()[pair.first] = d[0];
-        dlogits.data<float>()[pair.second] = d[1];
-      } else {
-        // The logits stay on the device: the kernel reads the pair's two and writes theirs.
-        dlogits = Tensor::zeros(logits.shape(), DType::f32, g.device());
-        AUTOSPACE_CUDA_OP(g.device(), name(),
-                          kernels::cuda::binary_gate_backward(g.numel(), g.data<float>(), out_first.data<float>(),
-                                                              out_second.data<float>(), logits.data<float>(),
-                                                              pair.first, pair.second, dlogits.data<float>()));
-      }
+      // The logits stay where they are: the kernel reads the pair's two and writes theirs.
+      dlogits = Tensor::zeros(logits.shape(), DType::f32, g.device());
+      kBinaryGateBackward(g.device(), DType::f32)(g.numel(), g.data<float>(), out_first.data<float>(),
+                                                  out_second.data<float>(), logits.data<float>(), pair.first,
+                                                  pair.second, dlogits.data<float>());
     }
     return {g, dlogits};
   }

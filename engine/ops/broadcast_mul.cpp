@@ -1,6 +1,7 @@
 #include "engine/ops/broadcast_mul.h"
 
 #include "engine/autograd/node.h"
+#include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/broadcast_mul.h"
 #include "kernels/cuda/broadcast_mul.h"
@@ -9,23 +10,20 @@ namespace autospace::ops {
 
 namespace {
 
+const KernelTable<decltype(kernels::cpu::broadcast_mul)> kBroadcastMul{"broadcast_mul",
+                                                                       {AUTOSPACE_F32_KERNELS(broadcast_mul)}};
+const KernelTable<decltype(kernels::cpu::broadcast_mul_backward)> kBroadcastMulBackward{
+    "broadcast_mul_backward", {AUTOSPACE_F32_KERNELS(broadcast_mul_backward)}};
+
 struct BroadcastMulNode : Node {
   const char* name() const override { return "broadcast_mul"; }
   std::vector<Tensor> backward(const Tensor& g) override {
     const Tensor &x = inputs[0], &s = inputs[1];
     Tensor dx = x.requires_grad() ? Tensor::empty(x.shape(), DType::f32, g.device()) : Tensor();
     Tensor ds = s.requires_grad() ? Tensor::empty(s.shape(), DType::f32, g.device()) : Tensor();
-    if (g.device().is_cpu()) {
-      kernels::cpu::broadcast_mul_backward(x.dim(0), x.dim(1) * x.dim(2), x.dim(3), x.data<float>(), s.data<float>(),
-                                           g.data<float>(), dx.defined() ? dx.data<float>() : nullptr,
-                                           ds.defined() ? ds.data<float>() : nullptr);
-    } else {
-      AUTOSPACE_CUDA_OP(g.device(), name(),
-                        kernels::cuda::broadcast_mul_backward(x.dim(0), x.dim(1) * x.dim(2), x.dim(3), x.data<float>(),
-                                                              s.data<float>(), g.data<float>(),
-                                                              dx.defined() ? dx.data<float>() : nullptr,
-                                                              ds.defined() ? ds.data<float>() : nullptr));
-    }
+    kBroadcastMulBackward(g.device(), DType::f32)(
+        x.dim(0), x.dim(1) * x.dim(2), x.dim(3), x.data<float>(), s.data<float>(), g.data<float>(),
+        dx.defined() ? dx.data<float>() : nullptr, ds.defined() ? ds.data<float>() : nullptr);
     return {dx, ds};
   }
 };
@@ -41,13 +39,8 @@ Tensor broadcast_mul(const Tensor& x, const Tensor& s) {
                   shape_str(x.shape()), ", got ", shape_str(s.shape()));
   const Device device = common_device({&x, &s}, "broadcast_mul");
   Tensor out = Tensor::empty(x.shape(), DType::f32, device);
-  if (device.is_cpu())
-    kernels::cpu::broadcast_mul(x.dim(0), x.dim(1) * x.dim(2), x.dim(3), x.data<float>(), s.data<float>(),
-                                out.data<float>());
-  else
-    AUTOSPACE_CUDA_OP(device, "broadcast_mul",
-                      kernels::cuda::broadcast_mul(x.dim(0), x.dim(1) * x.dim(2), x.dim(3), x.data<float>(),
-                                                   s.data<float>(), out.data<float>()));
+  kBroadcastMul(device, DType::f32)(x.dim(0), x.dim(1) * x.dim(2), x.dim(3), x.data<float>(), s.data<float>(),
+                                    out.data<float>());
   if (needs_grad({&x, &s})) record(std::make_shared<BroadcastMulNode>(), out, {x, s});
   return out;
 }

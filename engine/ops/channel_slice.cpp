@@ -1,6 +1,7 @@
 #include "engine/ops/channel_slice.h"
 
 #include "engine/autograd/node.h"
+#include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/channel_slice.h"
 #include "kernels/cuda/channel_slice.h"
@@ -9,17 +10,18 @@ namespace autospace::ops {
 
 namespace {
 
+const KernelTable<decltype(kernels::cpu::channel_slice_backward)> kChannelSliceBackward{
+    "channel_slice_backward", {AUTOSPACE_F32_KERNELS(channel_slice_backward)}};
+const KernelTable<decltype(kernels::cpu::channel_slice)> kChannelSlice{"channel_slice",
+                                                                       {AUTOSPACE_F32_KERNELS(channel_slice)}};
+
 struct ChannelSliceNode : Node {
   kernels::SliceShape slice;
 
   const char* name() const override { return "channel_slice"; }
   std::vector<Tensor> backward(const Tensor& g) override {
     Tensor dx = Tensor::empty(inputs[0].shape(), DType::f32, g.device());
-    if (g.device().is_cpu())
-      kernels::cpu::channel_slice_backward(slice, g.data<float>(), dx.data<float>());
-    else
-      AUTOSPACE_CUDA_OP(g.device(), name(),
-                        kernels::cuda::channel_slice_backward(slice, g.data<float>(), dx.data<float>()));
+    kChannelSliceBackward(g.device(), DType::f32)(slice, g.data<float>(), dx.data<float>());
     return {dx};
   }
 };
@@ -49,11 +51,7 @@ Tensor channel_slice(const Tensor& x, int axis, std::int64_t count) {
     Shape shape = x.shape();
     shape[static_cast<std::size_t>(a)] = count;
     out = Tensor::empty(shape, DType::f32, x.device());
-    if (x.device().is_cpu())
-      kernels::cpu::channel_slice(slice, x.data<float>(), out.data<float>());
-    else
-      AUTOSPACE_CUDA_OP(x.device(), "channel_slice",
-                        kernels::cuda::channel_slice(slice, x.data<float>(), out.data<float>()));
+    kChannelSlice(x.device(), DType::f32)(slice, x.data<float>(), out.data<float>());
   }
   if (needs_grad({&x})) {
     auto node = std::make_shared<ChannelSliceNode>();

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "engine/autograd/node.h"
+#include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/concat.h"
 #include "kernels/cuda/concat.h"
@@ -11,6 +12,11 @@
 namespace autospace::ops {
 
 namespace {
+
+const KernelTable<decltype(kernels::cpu::concat_channels)> kConcatChannels{"concat_channels",
+                                                                           {AUTOSPACE_F32_KERNELS(concat_channels)}};
+const KernelTable<decltype(kernels::cpu::split_channels)> kSplitChannels{"split_channels",
+                                                                         {AUTOSPACE_F32_KERNELS(split_channels)}};
 
 struct ConcatNode : Node {
   std::int64_t rows = 0;
@@ -25,14 +31,8 @@ struct ConcatNode : Node {
         grads[k] = Tensor::empty(inputs[k].shape(), DType::f32, g.device());
         outs[k] = grads[k].data<float>();
       }
-    if (g.device().is_cpu()) {
-      kernels::cpu::split_channels(rows, static_cast<std::int64_t>(widths.size()), g.data<float>(),
-                                   widths.data(), outs.data());
-    } else {
-      AUTOSPACE_CUDA_OP(g.device(), name(),
-                        kernels::cuda::split_channels(rows, static_cast<std::int64_t>(widths.size()), g.data<float>(),
-                                                      widths.data(), outs.data()));
-    }
+    kSplitChannels(g.device(), DType::f32)(rows, static_cast<std::int64_t>(widths.size()), g.data<float>(),
+                                           widths.data(), outs.data());
     return grads;
   }
 };
@@ -66,13 +66,8 @@ Tensor concat_channels(const std::vector<Tensor>& xs) {
   }
   Tensor out = Tensor::empty(out_shape, DType::f32, first.device());
   for (const Tensor& x : xs) srcs.push_back(x.data<float>());
-  if (first.device().is_cpu())
-    kernels::cpu::concat_channels(rows, static_cast<std::int64_t>(xs.size()), srcs.data(), widths.data(),
-                                  out.data<float>());
-  else
-    AUTOSPACE_CUDA_OP(first.device(), "concat_channels",
-                      kernels::cuda::concat_channels(rows, static_cast<std::int64_t>(xs.size()), srcs.data(),
-                                                     widths.data(), out.data<float>()));
+  kConcatChannels(first.device(), DType::f32)(rows, static_cast<std::int64_t>(xs.size()), srcs.data(), widths.data(),
+                                              out.data<float>());
 
   bool any_grad = false;
   for (const Tensor& x : xs) any_grad |= needs_grad({&x});

@@ -1,6 +1,7 @@
 #include "engine/ops/conv2d.h"
 
 #include "engine/autograd/node.h"
+#include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/conv2d.h"
 #include "kernels/cuda/conv2d.h"
@@ -8,6 +9,13 @@
 namespace autospace::ops {
 
 namespace {
+
+const KernelTable<decltype(kernels::cpu::conv2d_backward_weights)> kConv2dBackwardWeights{
+    "conv2d_backward_weights", {AUTOSPACE_F32_KERNELS(conv2d_backward_weights)}};
+const KernelTable<decltype(kernels::cpu::conv2d_forward)> kConv2dForward{"conv2d_forward",
+                                                                         {AUTOSPACE_F32_KERNELS(conv2d_forward)}};
+const KernelTable<decltype(kernels::cpu::conv2d_backward_data)> kConv2dBackwardData{
+    "conv2d_backward_data", {AUTOSPACE_F32_KERNELS(conv2d_backward_data)}};
 
 struct Conv2dNode : Node {
   kernels::Conv2dShape shape;
@@ -20,12 +28,7 @@ struct Conv2dNode : Node {
     Tensor gx, gw, gb;
     if (x.requires_grad()) {
       gx = Tensor::empty(x.shape(), DType::f32, device);
-      if (device.is_cpu())
-        kernels::cpu::conv2d_backward_data(shape, g.data<float>(), w.data<float>(), gx.data<float>());
-      else
-        AUTOSPACE_CUDA_OP(device, "conv2d backward",
-                          kernels::cuda::conv2d_backward_data(shape, g.data<float>(), w.data<float>(),
-                                                              gx.data<float>()));
+      kConv2dBackwardData(device, DType::f32)(shape, g.data<float>(), w.data<float>(), gx.data<float>());
     }
     if (w.requires_grad() || b.requires_grad()) {
       // oneDNN computes the bias gradient in the same pass as the weight gradient; a
@@ -33,12 +36,7 @@ struct Conv2dNode : Node {
       gw = Tensor::empty(w.shape(), DType::f32, device);
       if (b.requires_grad()) gb = Tensor::empty(b.shape(), DType::f32, device);
       float* dbias = gb.defined() ? gb.data<float>() : nullptr;
-      if (device.is_cpu())
-        kernels::cpu::conv2d_backward_weights(shape, x.data<float>(), g.data<float>(), gw.data<float>(), dbias);
-      else
-        AUTOSPACE_CUDA_OP(device, "conv2d backward",
-                          kernels::cuda::conv2d_backward_weights(shape, x.data<float>(), g.data<float>(),
-                                                                 gw.data<float>(), dbias));
+      kConv2dBackwardWeights(device, DType::f32)(shape, x.data<float>(), g.data<float>(), gw.data<float>(), dbias);
       if (!w.requires_grad()) gw = Tensor();
     }
     return {gx, gw, gb};
@@ -81,14 +79,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   const kernels::Conv2dShape s = checked_shape(x, weight, bias, options);
   const Device device = common_device({&x, &weight, &bias}, "conv2d");
   Tensor out = Tensor::empty({s.n, s.out_h(), s.out_w(), s.out_c}, DType::f32, device);
-  if (device.is_cpu())
-    kernels::cpu::conv2d_forward(s, x.data<float>(), weight.data<float>(),
-                                 bias.defined() ? bias.data<float>() : nullptr, out.data<float>());
-  else
-    AUTOSPACE_CUDA_OP(device, "conv2d",
-                      kernels::cuda::conv2d_forward(s, x.data<float>(), weight.data<float>(),
-                                                    bias.defined() ? bias.data<float>() : nullptr,
-                                                    out.data<float>()));
+  kConv2dForward(device, DType::f32)(s, x.data<float>(), weight.data<float>(),
+                                     bias.defined() ? bias.data<float>() : nullptr, out.data<float>());
   if (needs_grad({&x, &weight, &bias})) {
     auto node = std::make_shared<Conv2dNode>();
     node->shape = s;

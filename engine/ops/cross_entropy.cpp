@@ -1,6 +1,7 @@
 #include "engine/ops/cross_entropy.h"
 
 #include "engine/autograd/node.h"
+#include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/cross_entropy.h"
 #include "kernels/cuda/cross_entropy.h"
@@ -8,6 +9,31 @@
 namespace autospace::ops {
 
 namespace {
+
+// The CPU's cross-entropy returns the loss and takes the loss gradient as a host scalar;
+// these give it the device kernels' signature (loss and gradient behind pointers), so that
+// one table serves both. A CPU tensor's data is host memory.
+void cpu_cross_entropy(std::int64_t rows, std::int64_t classes, const float* logits, const std::int64_t* labels,
+                       float smoothing, float* log_sum_exp, float* loss) {
+  loss[0] =
+      static_cast<float>(kernels::cpu::softmax_cross_entropy(rows, classes, logits, labels, smoothing, log_sum_exp));
+}
+
+void cpu_cross_entropy_backward(std::int64_t rows, std::int64_t classes, const float* logits,
+                                const std::int64_t* labels, const float* log_sum_exp, float smoothing,
+                                const float* grad_loss, float* dlogits) {
+  kernels::cpu::softmax_cross_entropy_backward(rows, classes, logits, labels, log_sum_exp, smoothing,
+                                               grad_loss[0] / static_cast<float>(rows), dlogits);
+}
+
+const KernelTable<decltype(cpu_cross_entropy)> kCrossEntropy{
+    "softmax_cross_entropy",
+    {{DeviceKind::cpu, DType::f32,
+      &cpu_cross_entropy} AUTOSPACE_IF_CUDA(, {DeviceKind::cuda, DType::f32, &kernels::cuda::softmax_cross_entropy})}};
+const KernelTable<decltype(cpu_cross_entropy_backward)> kCrossEntropyBackward{
+    "softmax_cross_entropy_backward",
+    {{DeviceKind::cpu, DType::f32, &cpu_cross_entropy_backward} AUTOSPACE_IF_CUDA(
+        , {DeviceKind::cuda, DType::f32, &kernels::cuda::softmax_cross_entropy_backward})}};
 
 struct CrossEntropyNode : Node {
   Tensor labels;       // i64 [N]
@@ -19,17 +45,10 @@ struct CrossEntropyNode : Node {
     const Tensor& logits = inputs[0];
     Tensor dlogits = Tensor::empty(logits.shape(), DType::f32, g.device());
     const std::int64_t rows = logits.dim(0);
-    if (g.device().is_cpu()) {
-      kernels::cpu::softmax_cross_entropy_backward(rows, logits.dim(1), logits.data<float>(),
-                                                   labels.data<std::int64_t>(), log_sum_exp.data<float>(), smoothing,
-                                                   g.item() / static_cast<float>(rows), dlogits.data<float>());
-    } else {
-      // The loss gradient is read on the device: no synchronisation in the backward pass.
-      AUTOSPACE_CUDA_OP(g.device(), name(),
-                        kernels::cuda::softmax_cross_entropy_backward(
-                            rows, logits.dim(1), logits.data<float>(), labels.data<std::int64_t>(),
-                            log_sum_exp.data<float>(), smoothing, g.data<float>(), dlogits.data<float>()));
-    }
+    // The loss gradient is read where it lies: no synchronisation in a GPU's backward pass.
+    kCrossEntropyBackward(g.device(), DType::f32)(rows, logits.dim(1), logits.data<float>(),
+                                                  labels.data<std::int64_t>(), log_sum_exp.data<float>(), smoothing,
+                                                  g.data<float>(), dlogits.data<float>());
     return {dlogits, Tensor()};
   }
 };
@@ -58,22 +77,11 @@ Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& labels, float l
     AUTOSPACE_CHECK(y[r] >= 0 && y[r] < classes, "softmax_cross_entropy: label ", y[r], " of row ", r,
                     " outside [0, ", classes, ")");
 
-  Tensor labels64, log_sum_exp, out;
-  if (device.is_cpu()) {
-    labels64 = host_labels;
-    log_sum_exp = Tensor::empty({rows});
-    const double loss = kernels::cpu::softmax_cross_entropy(rows, classes, logits.data<float>(), y, label_smoothing,
-                                                            log_sum_exp.data<float>());
-    out = Tensor::full({1}, static_cast<float>(loss));
-  } else {
-    labels64 = labels.dtype() == DType::i64 ? labels : host_labels.to(device);
-    log_sum_exp = Tensor::empty({rows}, DType::f32, device);
-    out = Tensor::empty({1}, DType::f32, device);
-    AUTOSPACE_CUDA_OP(device, "softmax_cross_entropy",
-                      kernels::cuda::softmax_cross_entropy(rows, classes, logits.data<float>(),
-                                                           labels64.data<std::int64_t>(), label_smoothing,
-                                                           log_sum_exp.data<float>(), out.data<float>()));
-  }
+  const Tensor labels64 = labels.dtype() == DType::i64 ? labels : host_labels.to(device);
+  Tensor log_sum_exp = Tensor::empty({rows}, DType::f32, device);
+  Tensor out = Tensor::empty({1}, DType::f32, device);
+  kCrossEntropy(device, DType::f32)(rows, classes, logits.data<float>(), labels64.data<std::int64_t>(), label_smoothing,
+                                    log_sum_exp.data<float>(), out.data<float>());
   if (needs_grad({&logits})) {
     auto node = std::make_shared<CrossEntropyNode>();
     node->labels = labels64;

@@ -1,6 +1,7 @@
 #include "engine/ops/dropout.h"
 
 #include "engine/autograd/node.h"
+#include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/dropout.h"
 #include "kernels/cuda/dropout.h"
@@ -8,6 +9,8 @@
 namespace autospace::ops {
 
 namespace {
+
+const KernelTable<decltype(kernels::cpu::dropout)> kDropout{"dropout", {AUTOSPACE_F32_KERNELS(dropout)}};
 
 // The mask is recomputed from the stream rather than stored: dropout is linear in x, so
 // the backward pass is the same kernel applied to the output gradient.
@@ -18,11 +21,7 @@ struct DropoutNode : Node {
   const char* name() const override { return "dropout"; }
   std::vector<Tensor> backward(const Tensor& g) override {
     Tensor dx = Tensor::empty(g.shape(), DType::f32, g.device());
-    if (g.device().is_cpu())
-      kernels::cpu::dropout(g.numel(), g.data<float>(), p, stream, dx.data<float>());
-    else
-      AUTOSPACE_CUDA_OP(g.device(), name(),
-                        kernels::cuda::dropout(g.numel(), g.data<float>(), p, stream, dx.data<float>()));
+    kDropout(g.device(), DType::f32)(g.numel(), g.data<float>(), p, stream, dx.data<float>());
     return {dx};
   }
 };
@@ -35,11 +34,7 @@ Tensor dropout(const Tensor& x, float p, bool training, const RngKey& key) {
   if (!training || p == 0.f) return x;
   const kernels::PhiloxStream stream = key.stream();
   Tensor out = Tensor::empty(x.shape(), DType::f32, x.device());
-  if (x.device().is_cpu())
-    kernels::cpu::dropout(x.numel(), x.data<float>(), p, stream, out.data<float>());
-  else
-    AUTOSPACE_CUDA_OP(x.device(), "dropout",
-                      kernels::cuda::dropout(x.numel(), x.data<float>(), p, stream, out.data<float>()));
+  kDropout(x.device(), DType::f32)(x.numel(), x.data<float>(), p, stream, out.data<float>());
   if (needs_grad({&x})) {
     auto node = std::make_shared<DropoutNode>();
     node->stream = stream;

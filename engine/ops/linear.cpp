@@ -1,6 +1,7 @@
 #include "engine/ops/linear.h"
 
 #include "engine/autograd/node.h"
+#include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/linear.h"
 #include "kernels/cuda/linear.h"
@@ -8,6 +9,13 @@
 namespace autospace::ops {
 
 namespace {
+
+const KernelTable<decltype(kernels::cpu::linear_backward_weights)> kLinearBackwardWeights{
+    "linear_backward_weights", {AUTOSPACE_F32_KERNELS(linear_backward_weights)}};
+const KernelTable<decltype(kernels::cpu::linear_forward)> kLinearForward{"linear_forward",
+                                                                         {AUTOSPACE_F32_KERNELS(linear_forward)}};
+const KernelTable<decltype(kernels::cpu::linear_backward_data)> kLinearBackwardData{
+    "linear_backward_data", {AUTOSPACE_F32_KERNELS(linear_backward_data)}};
 
 struct LinearNode : Node {
   std::int64_t n = 0, k = 0, o = 0;
@@ -20,24 +28,14 @@ struct LinearNode : Node {
     Tensor gx, gw, gb;
     if (x.requires_grad()) {
       gx = Tensor::empty(x.shape(), DType::f32, device);
-      if (device.is_cpu())
-        kernels::cpu::linear_backward_data(n, k, o, g.data<float>(), w.data<float>(), gx.data<float>());
-      else
-        AUTOSPACE_CUDA_OP(device, "linear backward",
-                          kernels::cuda::linear_backward_data(n, k, o, g.data<float>(), w.data<float>(),
-                                                              gx.data<float>()));
+      kLinearBackwardData(device, DType::f32)(n, k, o, g.data<float>(), w.data<float>(), gx.data<float>());
     }
     if (w.requires_grad() || b.requires_grad()) {
       // One oneDNN pass yields both; a frozen weight with a trainable bias is rare.
       gw = Tensor::empty(w.shape(), DType::f32, device);
       if (b.requires_grad()) gb = Tensor::empty(b.shape(), DType::f32, device);
       float* dbias = gb.defined() ? gb.data<float>() : nullptr;
-      if (device.is_cpu())
-        kernels::cpu::linear_backward_weights(n, k, o, x.data<float>(), g.data<float>(), gw.data<float>(), dbias);
-      else
-        AUTOSPACE_CUDA_OP(device, "linear backward",
-                          kernels::cuda::linear_backward_weights(n, k, o, x.data<float>(), g.data<float>(),
-                                                                 gw.data<float>(), dbias));
+      kLinearBackwardWeights(device, DType::f32)(n, k, o, x.data<float>(), g.data<float>(), gw.data<float>(), dbias);
       if (!w.requires_grad()) gw = Tensor();
     }
     return {gx, gw, gb};
@@ -64,14 +62,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   }
   const Device device = common_device({&x, &weight, &bias}, "linear");
   Tensor out = Tensor::empty({n, o}, DType::f32, device);
-  if (device.is_cpu())
-    kernels::cpu::linear_forward(n, k, o, x.data<float>(), weight.data<float>(),
-                                 bias.defined() ? bias.data<float>() : nullptr, out.data<float>());
-  else
-    AUTOSPACE_CUDA_OP(device, "linear",
-                      kernels::cuda::linear_forward(n, k, o, x.data<float>(), weight.data<float>(),
-                                                    bias.defined() ? bias.data<float>() : nullptr,
-                                                    out.data<float>()));
+  kLinearForward(device, DType::f32)(n, k, o, x.data<float>(), weight.data<float>(),
+                                     bias.defined() ? bias.data<float>() : nullptr, out.data<float>());
   if (needs_grad({&x, &weight, &bias})) {
     auto node = std::make_shared<LinearNode>();
     node->n = n;

@@ -1,10 +1,18 @@
 #include "engine/ops/normalize.h"
 
+#include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/normalize.h"
 #include "kernels/cuda/normalize.h"
 
 namespace autospace::ops {
+
+namespace {
+
+const KernelTable<decltype(kernels::cpu::normalize_image)> kNormalizeImage{"normalize_image",
+                                                                           {AUTOSPACE_F32_KERNELS(normalize_image)}};
+
+}  // namespace
 
 Tensor normalize_image(const Tensor& images, const std::vector<float>& mean, const std::vector<float>& stddev) {
   AUTOSPACE_CHECK(images.defined() && images.dtype() == DType::u8, "normalize_image: images must be u8");
@@ -16,13 +24,8 @@ Tensor normalize_image(const Tensor& images, const std::vector<float>& mean, con
   for (float s : stddev) AUTOSPACE_CHECK(s > 0.f, "normalize_image: standard deviations must be positive, got ", s);
   Tensor out = Tensor::empty(images.shape(), DType::f32, images.device());
   const std::int64_t pixels = images.numel() / channels;
-  if (images.device().is_cpu())
-    kernels::cpu::normalize_image(pixels, static_cast<int>(channels), images.data<std::uint8_t>(), mean.data(),
-                                  stddev.data(), out.data<float>());
-  else
-    AUTOSPACE_CUDA_OP(images.device(), "normalize_image",
-                      kernels::cuda::normalize_image(pixels, static_cast<int>(channels), images.data<std::uint8_t>(),
-                                                     mean.data(), stddev.data(), out.data<float>()));
+  kNormalizeImage(images.device(), DType::f32)(pixels, static_cast<int>(channels), images.data<std::uint8_t>(),
+                                               mean.data(), stddev.data(), out.data<float>());
   return out;
 }
 

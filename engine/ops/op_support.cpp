@@ -16,10 +16,6 @@ Device common_device(std::initializer_list<const Tensor*> tensors, const char* o
   return d;
 }
 
-void no_kernel(const char* op, Device device) {
-  AUTOSPACE_THROW(op, ": no kernel for ", device.str(), " yet");
-}
-
 void expect_rank(const Tensor& t, int rank, const char* op, const char* arg) {
   AUTOSPACE_CHECK(t.ndim() == rank, op, ": ", arg, " must have ", rank, " dimensions, got ", shape_str(t.shape()));
 }

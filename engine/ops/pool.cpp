@@ -1,6 +1,7 @@
 #include "engine/ops/pool.h"
 
 #include "engine/autograd/node.h"
+#include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/pool.h"
 #include "kernels/cuda/pool.h"
@@ -9,17 +10,22 @@ namespace autospace::ops {
 
 namespace {
 
+const KernelTable<decltype(kernels::cpu::global_avg_pool_backward)> kGlobalAvgPoolBackward{
+    "global_avg_pool_backward", {AUTOSPACE_F32_KERNELS(global_avg_pool_backward)}};
+const KernelTable<decltype(kernels::cpu::avg_pool2d_backward)> kAvgPool2dBackward{
+    "avg_pool2d_backward", {AUTOSPACE_F32_KERNELS(avg_pool2d_backward)}};
+const KernelTable<decltype(kernels::cpu::global_avg_pool_forward)> kGlobalAvgPoolForward{
+    "global_avg_pool_forward", {AUTOSPACE_F32_KERNELS(global_avg_pool_forward)}};
+const KernelTable<decltype(kernels::cpu::avg_pool2d_forward)> kAvgPool2dForward{
+    "avg_pool2d_forward", {AUTOSPACE_F32_KERNELS(avg_pool2d_forward)}};
+
 struct GlobalAvgPoolNode : Node {
   Shape input_shape;
   const char* name() const override { return "global_avg_pool"; }
   std::vector<Tensor> backward(const Tensor& g) override {
     Tensor gx = Tensor::empty(input_shape, DType::f32, g.device());
     const std::int64_t n = input_shape[0], hw = input_shape[1] * input_shape[2], c = input_shape[3];
-    if (g.device().is_cpu())
-      kernels::cpu::global_avg_pool_backward(n, hw, c, g.data<float>(), gx.data<float>());
-    else
-      AUTOSPACE_CUDA_OP(g.device(), "global_avg_pool backward",
-                        kernels::cuda::global_avg_pool_backward(n, hw, c, g.data<float>(), gx.data<float>()));
+    kGlobalAvgPoolBackward(g.device(), DType::f32)(n, hw, c, g.data<float>(), gx.data<float>());
     return {gx};
   }
 };
@@ -29,11 +35,7 @@ struct AvgPool2dNode : Node {
   const char* name() const override { return "avg_pool2d"; }
   std::vector<Tensor> backward(const Tensor& g) override {
     Tensor gx = Tensor::empty({shape.n, shape.in_h, shape.in_w, shape.c}, DType::f32, g.device());
-    if (g.device().is_cpu())
-      kernels::cpu::avg_pool2d_backward(shape, g.data<float>(), gx.data<float>());
-    else
-      AUTOSPACE_CUDA_OP(g.device(), "avg_pool2d backward",
-                        kernels::cuda::avg_pool2d_backward(shape, g.data<float>(), gx.data<float>()));
+    kAvgPool2dBackward(g.device(), DType::f32)(shape, g.data<float>(), gx.data<float>());
     return {gx};
   }
 };
@@ -50,12 +52,7 @@ Tensor global_avg_pool(const Tensor& x) {
   expect_nhwc(x, "global_avg_pool");
   const Shape& s = x.shape();
   Tensor out = Tensor::empty({s[0], 1, 1, s[3]}, DType::f32, x.device());
-  if (x.device().is_cpu())
-    kernels::cpu::global_avg_pool_forward(s[0], s[1] * s[2], s[3], x.data<float>(), out.data<float>());
-  else
-    AUTOSPACE_CUDA_OP(x.device(), "global_avg_pool",
-                      kernels::cuda::global_avg_pool_forward(s[0], s[1] * s[2], s[3], x.data<float>(),
-                                                             out.data<float>()));
+  kGlobalAvgPoolForward(x.device(), DType::f32)(s[0], s[1] * s[2], s[3], x.data<float>(), out.data<float>());
   if (needs_grad({&x})) {
     auto node = std::make_shared<GlobalAvgPoolNode>();
     node->input_shape = s;
@@ -76,11 +73,7 @@ Tensor avg_pool2d(const Tensor& x, int kernel, int stride, int padding) {
                   shape_str(x.shape()), ", kernel ", kernel, ", padding ", padding,
                   ": the kernel is larger than the padded input");
   Tensor out = Tensor::empty({s.n, s.out_h(), s.out_w(), s.c}, DType::f32, x.device());
-  if (x.device().is_cpu())
-    kernels::cpu::avg_pool2d_forward(s, x.data<float>(), out.data<float>());
-  else
-    AUTOSPACE_CUDA_OP(x.device(), "avg_pool2d",
-                      kernels::cuda::avg_pool2d_forward(s, x.data<float>(), out.data<float>()));
+  kAvgPool2dForward(x.device(), DType::f32)(s, x.data<float>(), out.data<float>());
   if (needs_grad({&x})) {
     auto node = std::make_shared<AvgPool2dNode>();
     node->shape = s;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <map>
 
+#include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
 #include "kernels/common/check.h"
 #include "kernels/cpu/optimizer_update.h"
@@ -10,29 +11,44 @@
 
 namespace autospace::optim {
 
-double grad_norm(const std::vector<Tensor>& params) {
+namespace {
+
+// The CPU's sum of squares is per tensor; this sums a device's list, the GPU kernel's
+// signature, so that one table serves both.
+double cpu_sum_of_squares(std::int64_t count, const float* const* xs, const std::int64_t* sizes) {
   double sum = 0;
-  // A GPU's gradients are summed in one call, so that the norm costs one synchronisation.
+  for (std::int64_t i = 0; i < count; ++i) sum += kernels::cpu::sum_of_squares(sizes[i], xs[i]);
+  return sum;
+}
+
+const ops::KernelTable<decltype(cpu_sum_of_squares)> kSumOfSquares{
+    "sum_of_squares",
+    {{DeviceKind::cpu, DType::f32,
+      &cpu_sum_of_squares} AUTOSPACE_IF_CUDA(, {DeviceKind::cuda, DType::f32, &kernels::cuda::sum_of_squares})}};
+const ops::KernelTable<decltype(kernels::cpu::scale_in_place)> kScaleInPlace{"scale_in_place",
+                                                                             {AUTOSPACE_F32_KERNELS(scale_in_place)}};
+
+}  // namespace
+
+double grad_norm(const std::vector<Tensor>& params) {
+  // Each device's gradients are summed in one call, so that a GPU's norm costs one
+  // synchronisation.
   struct DeviceGrads {
     std::vector<const float*> data;
     std::vector<std::int64_t> sizes;
   };
-  std::map<int, DeviceGrads> on_gpu;
+  std::map<std::pair<DeviceKind, int>, DeviceGrads> by_device;
   for (const Tensor& p : params) {
     const Tensor& g = p.grad();
     if (!g.defined()) continue;
-    if (g.device().is_cpu()) {
-      sum += kernels::cpu::sum_of_squares(g.numel(), g.data<float>());
-    } else {
-      DeviceGrads& d = on_gpu[g.device().index];
-      d.data.push_back(g.data<float>());
-      d.sizes.push_back(g.numel());
-    }
+    DeviceGrads& d = by_device[{g.device().kind, g.device().index}];
+    d.data.push_back(g.data<float>());
+    d.sizes.push_back(g.numel());
   }
-  for (const auto& [index, d] : on_gpu)
-    AUTOSPACE_CUDA_OP(Device::cuda(index), "grad_norm",
-                      sum += kernels::cuda::sum_of_squares(static_cast<std::int64_t>(d.data.size()), d.data.data(),
-                                                           d.sizes.data()));
+  double sum = 0;
+  for (const auto& [device, d] : by_device)
+    sum += kSumOfSquares(Device{device.first, device.second}, DType::f32)(static_cast<std::int64_t>(d.data.size()),
+                                                                          d.data.data(), d.sizes.data());
   return std::sqrt(sum);
 }
 
@@ -43,11 +59,7 @@ double clip_grad_norm(const std::vector<Tensor>& params, double max_norm) {
     for (const Tensor& p : params) {
       const Tensor& g = p.grad();
       if (!g.defined()) continue;
-      if (g.device().is_cpu())
-        kernels::cpu::scale_in_place(g.numel(), g.data<float>(), scale);
-      else
-        AUTOSPACE_CUDA_OP(g.device(), "clip_grad_norm",
-                          kernels::cuda::scale_in_place(g.numel(), g.data<float>(), scale));
+      kScaleInPlace(g.device(), DType::f32)(g.numel(), g.data<float>(), scale);
     }
   }
   return norm;

@@ -2,12 +2,22 @@
 
 #include <map>
 
+#include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
 #include "kernels/common/check.h"
 #include "kernels/cpu/optimizer_update.h"
 #include "kernels/cuda/optimizer_update.h"
 
 namespace autospace::optim {
+
+namespace {
+
+const ops::KernelTable<decltype(kernels::cpu::sgd_update)> kSgdUpdate{"sgd_update",
+                                                                      {AUTOSPACE_F32_KERNELS(sgd_update)}};
+const ops::KernelTable<decltype(kernels::cpu::adam_update)> kAdamUpdate{"adam_update",
+                                                                        {AUTOSPACE_F32_KERNELS(adam_update)}};
+
+}  // namespace
 
 Optimizer::Optimizer(std::vector<ParamGroup> groups) {
   for (const auto& g : groups) add_parameters(g);
@@ -89,13 +99,8 @@ void SGD::update(Entry& e, float lr) {
   const Tensor& g = e.param.grad();
   float* buf = e.slots.empty() ? nullptr : e.slots[0].data<float>();
   const Device device = e.param.device();
-  if (device.is_cpu())
-    kernels::cpu::sgd_update(e.param.numel(), e.param.data<float>(), g.data<float>(), buf, lr, options_.momentum,
-                             e.weight_decay, options_.nesterov, e.updates == 1);
-  else
-    AUTOSPACE_CUDA_OP(device, "SGD",
-                      kernels::cuda::sgd_update(e.param.numel(), e.param.data<float>(), g.data<float>(), buf, lr,
-                                                options_.momentum, e.weight_decay, options_.nesterov, e.updates == 1));
+  kSgdUpdate(device, DType::f32)(e.param.numel(), e.param.data<float>(), g.data<float>(), buf, lr, options_.momentum,
+                                 e.weight_decay, options_.nesterov, e.updates == 1);
 }
 
 Adam::Adam(std::vector<ParamGroup> groups, AdamOptions options) : Optimizer(std::move(groups)), options_(options) {
@@ -107,16 +112,9 @@ std::vector<std::string> Adam::slot_names() const { return {"exp_avg", "exp_avg_
 
 void Adam::update(Entry& e, float lr) {
   const Device device = e.param.device();
-  if (device.is_cpu())
-    kernels::cpu::adam_update(e.param.numel(), e.param.data<float>(), e.param.grad().data<float>(),
-                              e.slots[0].data<float>(), e.slots[1].data<float>(), lr, options_.beta1, options_.beta2,
-                              options_.eps, e.weight_decay, e.updates);
-  else
-    AUTOSPACE_CUDA_OP(device, "Adam",
-                      kernels::cuda::adam_update(e.param.numel(), e.param.data<float>(), e.param.grad().data<float>(),
-                                                 e.slots[0].data<float>(), e.slots[1].data<float>(), lr,
-                                                 options_.beta1, options_.beta2, options_.eps, e.weight_decay,
-                                                 e.updates));
+  kAdamUpdate(device, DType::f32)(e.param.numel(), e.param.data<float>(), e.param.grad().data<float>(),
+                                  e.slots[0].data<float>(), e.slots[1].data<float>(), lr, options_.beta1,
+                                  options_.beta2, options_.eps, e.weight_decay, e.updates);
 }
 
 }  // namespace autospace::optim

@@ -1,5 +1,6 @@
 #include "engine/optim/weight_ema.h"
 
+#include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/optimizer_update.h"
 #include "kernels/cuda/optimizer_update.h"
@@ -8,17 +9,16 @@ namespace autospace::optim {
 
 namespace {
 
+const ops::KernelTable<decltype(kernels::cpu::sgd_update)> kSgdUpdate{"sgd_update",
+                                                                      {AUTOSPACE_F32_KERNELS(sgd_update)}};
+
 // shadow += (1 - decay) * (model - shadow). The optimisers' SGD kernel without momentum
 // computes w -= lr * (g + wd * w); with w = shadow, g = model, lr = -(1 - decay) and
 // wd = -1 that is exactly this update, on the CPU and on the GPU alike.
 void move_towards(const Tensor& shadow, const Tensor& model, float rate) {
   const std::int64_t n = shadow.numel();
-  if (shadow.device().is_cpu())
-    kernels::cpu::sgd_update(n, shadow.data<float>(), model.data<float>(), nullptr, -rate, 0.f, -1.f, false, false);
-  else
-    AUTOSPACE_CUDA_OP(shadow.device(), "weight EMA",
-                      kernels::cuda::sgd_update(n, shadow.data<float>(), model.data<float>(), nullptr, -rate, 0.f,
-                                                -1.f, false, false));
+  kSgdUpdate(shadow.device(), DType::f32)(n, shadow.data<float>(), model.data<float>(), nullptr, -rate, 0.f, -1.f,
+                                          false, false);
 }
 
 }  // namespace
