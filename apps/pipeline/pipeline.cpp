@@ -21,7 +21,7 @@ namespace autospace::apps {
 namespace {
 
 const std::vector<std::string> kPhases = {"evolve", "search", "train", "eval"};
-const std::vector<std::string> kShared = {"run_dir", "seed", "device", "threads", "data"};
+const std::vector<std::string> kShared = with_run_basics_keys({});
 
 nas::Json section(const nas::ObjectReader& top, const std::string& name) {
   if (!top.has(name)) return nas::Json::object();
@@ -50,7 +50,7 @@ nas::Json read_state(const std::filesystem::path& file) {
 
 PipelineSettings parse_pipeline_settings(const nas::Json& description) {
   const nas::ObjectReader top(description, "",
-                              {"run_dir", "seed", "device", "threads", "data", "phases", "evolve", "search", "train"});
+                              with_run_basics_keys({"phases", "evolve", "search", "train"}));
   PipelineSettings s;
   s.run_dir = top.string_or("run_dir", "runs/pipeline");
   if (s.run_dir.empty()) nas::json_fail(top.path_of("run_dir"), "must not be empty");

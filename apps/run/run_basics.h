@@ -4,8 +4,10 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "apps/run/data_setup.h"
+#include "engine/core/precision.h"
 
 namespace autospace::apps {
 
@@ -14,8 +16,14 @@ struct RunBasics {
   std::uint64_t seed = 0;
   std::string device = "cpu";  // "cpu", "cuda", "cuda:N" or "auto"
   int threads = 0;             // CPU kernel threads; 0: all cores
+  // The GPU's matrix-product precision ("precision": "fp32", "tf32" or "bf16").
+  MatmulPrecision precision = MatmulPrecision::fp32;
   DataSettings data;
 };
+
+// The top-level keys parse_run_basics reads, then `phase_keys`: what a phase's top-level
+// reader allows.
+std::vector<std::string> with_run_basics_keys(std::vector<std::string> phase_keys);
 
 // How a settings reader treats the input file a phase starts from (search's space, train's
 // arch): read and checked, or pending — an earlier phase of the pipeline has still to
@@ -26,7 +34,8 @@ enum class InputFile { read, pending };
 // is required.
 void parse_run_basics(const nas::ObjectReader& r, const std::optional<std::filesystem::path>& default_run_dir,
                       RunBasics& out);
-// Writes them (defaults included) into the resolved description.
+// Writes them (defaults included; precision only when not fp32, so that run directories
+// from before the key resume) into the resolved description.
 void write_run_basics(const RunBasics& basics, nas::Json& out);
 
 }  // namespace autospace::apps

@@ -169,6 +169,38 @@ TEST_CASE("runner: one device rule and the class check for every phase", "[apps]
         "data: the dataset has 2 classes but the toy classifies 5");
 }
 
+TEST_CASE("runner: tf32 and bf16 are refused on the CPU, whose kernels are fp32; the key is read strictly",
+          "[apps][runner]") {
+  const test::TempDir dir;
+  RunBasics b = basics(dir / "a");
+  b.precision = MatmulPrecision::bf16;
+  CountingPhase bf16(b, 1);
+  CHECK(test::error_of([&] { run_phase(bf16, {{}, false}); }) ==
+        "precision: \"bf16\": count runs on cpu, whose kernels compute in fp32 only; tf32 and bf16 apply to CUDA devices");
+  b.precision = MatmulPrecision::fp32;
+  CountingPhase fp32(b, 1);
+  CHECK(run_phase(fp32, {{}, false}));
+
+  // Read from a description: a value outside the three is named with them; fp32, the
+  // default, is left out of the resolved description (older run directories resume).
+  RunBasics read;
+  const auto parse = [&](const nas::Json& d) {
+    parse_run_basics(nas::ObjectReader(d, "", with_run_basics_keys({})), std::filesystem::path("r"), read);
+  };
+  CHECK(test::error_of([&] { parse({{"precision", "fp16"}}); }).starts_with("precision: "));
+  CHECK(test::error_of([&] { parse({{"precision", "fp16"}}); }).find("bf16") != std::string::npos);
+  parse({{"precision", "tf32"}});
+  CHECK(read.precision == MatmulPrecision::tf32);
+  nas::Json written;
+  write_run_basics(read, written);
+  CHECK(written["precision"] == "tf32");
+  read = RunBasics{};
+  parse(nas::Json::object());
+  written = nas::Json::object();
+  write_run_basics(read, written);
+  CHECK_FALSE(written.contains("precision"));
+}
+
 TEST_CASE("phase_main: exit status 2 for a bad command line, 1 for a bad description", "[apps][runner]") {
   const test::TempDir dir;
   const auto status = [&](std::vector<std::string> args) {

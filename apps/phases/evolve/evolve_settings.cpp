@@ -29,8 +29,7 @@ nas::Json cap_to_json(const nas::CapRule& cap) {
 }  // namespace
 
 EvolveSettings parse_evolve_settings(const nas::Json& description) {
-  const nas::ObjectReader top(description, "", {"run_dir", "seed", "device", "threads", "data", "backbone", "evolve",
-                                                   "distributed"});
+  const nas::ObjectReader top(description, "", with_run_basics_keys({"backbone", "evolve", "distributed"}));
   EvolveSettings s;
   parse_run_basics(top, std::filesystem::path("runs/evolve"), s);
   nas::Json backbone = top.has("backbone") ? top.at("backbone") : nas::Json::object();

@@ -28,7 +28,7 @@ nas::Json candidate_to_json(const ResNetDescription& d) {
 }  // namespace
 
 RankingSettings parse_ranking_settings(const nas::Json& description) {
-  const nas::ObjectReader top(description, "", {"run_dir", "seed", "device", "threads", "data", "candidates", "train", "scores"});
+  const nas::ObjectReader top(description, "", with_run_basics_keys({"candidates", "train", "scores"}));
   RankingSettings s;
   parse_run_basics(top, std::filesystem::path("runs/ranking-check"), s);
   const nas::Json& candidates = top.array("candidates");

@@ -97,7 +97,7 @@ std::string SearchSettings::space_origin() const { return space_file.empty() ? "
 
 SearchSettings parse_search_settings(const nas::Json& description, InputFile space) {
   const nas::ObjectReader top(description, "",
-                              {"run_dir", "seed", "device", "threads", "data", "space", "search", "distributed"});
+                              with_run_basics_keys({"space", "search", "distributed"}));
   SearchSettings s;
   parse_run_basics(top, std::filesystem::path("runs/search"), s);
 

@@ -126,7 +126,7 @@ std::filesystem::path RunSettings::eval_output() const {
 
 RunSettings parse_run_settings(const nas::Json& description, InputFile arch) {
   const nas::ObjectReader r(description, "",
-                            {"run_dir", "seed", "device", "threads", "data", "arch", "train", "eval", "distributed"});
+                            with_run_basics_keys({"arch", "train", "eval", "distributed"}));
   RunSettings s;
   parse_run_basics(r, std::nullopt, s);
   if (r.has("arch") && r.at("arch").is_object()) {
