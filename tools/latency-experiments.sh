@@ -28,29 +28,9 @@ for method in proxyless-g proxyless-rl spos random; do
   for target in "${targets[@]}"; do
     run="$out/$method-$target"
     [ -f "$run/search/search-summary.json" ] && continue
-    /usr/bin/python3 - "$method" "$target" "$run" "$space" "$table" > "$run.json" <<'PY'
-import json, sys
-method, target, run, space, table = sys.argv[1:]
-d = json.load(open("configs/quickstart.json"))
-s = d["search"]["search"]
-for key in ("target_madds", "arch_warmup_epochs", "arch_batch_size", "arch_lr", "madds_loss", "lambda"):
-    s.pop(key)
-s["method"] = method
-s["target_latency_ms"] = float(target)
-s["latency"] = {"table": table, "device": "cpu", "threads": 1, "batch": 1}
-if method.startswith("proxyless"):
-    s.update({"arch_warmup_epochs": 4, "arch_batch_size": 32, "arch_lr": 0.05})
-    if method == "proxyless-g":
-        s.update({"madds_loss": "add#linear", "lambda": 0.3})
-else:
-    s.update({"population": 16, "generations": 4, "recalibration_batches": 5})
-    if method == "spos":
-        s.update({"parents": 4, "mutations": 8, "crossovers": 8})
-d["search"]["space"] = space
-d["run_dir"] = run
-d["phases"] = ["search"]
-print(json.dumps(d, indent=1))
-PY
+    /usr/bin/python3 tools/quickstart_search.py "$method" "$run" "$space" \
+        "{\"target_latency_ms\": $target, \"latency\": {\"table\": \"$table\", \"device\": \"cpu\", \"threads\": 1, \"batch\": 1}}" \
+        > "$run.json"
     build/apps/autospace run "$run.json" > "$run.log"
   done
 done

@@ -49,6 +49,16 @@ void write_made_up_table(const fs::path& file, const nas::Space& space) {
   table.save(file);
 }
 
+// Writes the made-up table to `file` and returns the cheapest and costliest network of the
+// space under it, in ms.
+std::pair<double, double> made_up_range(const fs::path& file, const nas::Space& space) {
+  write_made_up_table(file, space);
+  const nas::LatencyTable table = nas::LatencyTable::load(file);
+  const nas::SpaceTable costs(space, &table, file.string());
+  return {1e-6 * static_cast<double>(costs.min_cost(nas::CostKind::latency)),
+          1e-6 * static_cast<double>(costs.max_cost(nas::CostKind::latency))};
+}
+
 nas::Json latency_search(const fs::path& dir, const std::string& method, double target_ms) {
   nas::Json d = nas::Json::parse(R"({"seed": 5, "threads": 1,
     "search": {"budget_band": [0.9, 1.0], "epochs": 2, "batch_size": 8, "lr": 0.05, "checkpoint_every": 3, "log_every": 2}})");
@@ -153,10 +163,9 @@ TEST_CASE("autospace-latency: measures what the table lacks, checks whole networ
 TEST_CASE("search: a latency budget lands in its band for every method", "[latency][search]") {
   test::TempDir tmp;
   const auto space = nas::space_from_json(nas::Json::parse(kSpace));
-  write_made_up_table(tmp / "table.json", *space);
+  const auto [cheapest, costliest] = made_up_range(tmp / "table.json", *space);
+  const double target_ms = 0.5 * (cheapest + costliest);
   const nas::LatencyTable table = nas::LatencyTable::load(tmp / "table.json");
-  const nas::SpaceTable costs(*space, &table, "table.json");
-  const double target_ms = 0.5e-6 * static_cast<double>(costs.min_cost(nas::CostKind::latency) + costs.max_cost(nas::CostKind::latency));
   for (const std::string method : {"proxyless-g", "proxyless-rl", "spos", "random"}) {
     INFO(method);
     const auto settings = apps::parse_search_settings(latency_search(tmp.path(), method, target_ms));
@@ -177,11 +186,8 @@ TEST_CASE("search: a latency budget lands in its band for every method", "[laten
 TEST_CASE("search: a latency search resumes from its checkpoint's entries, whatever became of the table", "[latency][search]") {
   test::TempDir tmp;
   const auto space = nas::space_from_json(nas::Json::parse(kSpace));
-  write_made_up_table(tmp / "table.json", *space);
-  const nas::LatencyTable table = nas::LatencyTable::load(tmp / "table.json");
-  const nas::SpaceTable costs(*space, &table, "table.json");
-  const double target_ms = 0.5e-6 * static_cast<double>(costs.min_cost(nas::CostKind::latency) + costs.max_cost(nas::CostKind::latency));
-  const auto settings = apps::parse_search_settings(latency_search(tmp.path(), "proxyless-g", target_ms));
+  const auto [cheapest, costliest] = made_up_range(tmp / "table.json", *space);
+  const auto settings = apps::parse_search_settings(latency_search(tmp.path(), "proxyless-g", 0.5 * (cheapest + costliest)));
   REQUIRE_FALSE(apps::run_search(settings, {3, -1}).complete);
   fs::remove(tmp / "table.json");
   REQUIRE(apps::run_search(settings).complete);
@@ -192,7 +198,7 @@ TEST_CASE("search: a latency search resumes from its checkpoint's entries, whate
 TEST_CASE("search: latency budget errors name the key", "[latency][search]") {
   test::TempDir tmp;
   const auto space = nas::space_from_json(nas::Json::parse(kSpace));
-  write_made_up_table(tmp / "table.json", *space);
+  const double costliest = made_up_range(tmp / "table.json", *space).second;
   nas::Json d = latency_search(tmp.path(), "random", 1.0);
   d["search"].erase("latency");
   CHECK_THROWS_WITH(apps::parse_search_settings(d), Catch::StartsWith("search.latency: missing"));
@@ -219,10 +225,7 @@ TEST_CASE("search: latency budget errors name the key", "[latency][search]") {
     CHECK_FALSE(fs::exists(tmp / method / "checkpoint.safetensors"));
   }
   // The refused start left its run directory free for the corrected description.
-  const nas::LatencyTable table = nas::LatencyTable::load(tmp / "table.json");
-  const nas::SpaceTable costs(*space, &table, "table.json");
-  const double reachable = 1e-6 * static_cast<double>(costs.max_cost(nas::CostKind::latency));
-  REQUIRE(apps::run_search(apps::parse_search_settings(latency_search(tmp.path(), "random", reachable))).complete);
+  REQUIRE(apps::run_search(apps::parse_search_settings(latency_search(tmp.path(), "random", costliest))).complete);
 }
 
 TEST_CASE("eval: predicted latency from a table next to the measured one", "[latency][eval]") {
