@@ -10,6 +10,7 @@
 #include "apps/phases/search/search_phase.h"
 #include "apps/phases/train/train_phase.h"
 #include "apps/run/runner.h"
+#include "nas/arch_json.h"
 #include "nas/latency/latency_parts.h"
 #include "nas/network/build_network.h"
 #include "nas/space_json.h"
@@ -181,6 +182,19 @@ TEST_CASE("search: a latency budget lands in its band for every method", "[laten
   }
   // The made-up table was complete: the searches measured nothing into it.
   CHECK(nas::read_json_file(tmp / "table.json") == table.to_json());
+
+  // A calibrated table's scale prices every candidate, and the summary says which.
+  nas::LatencyTable calibrated = table;
+  calibrated.set_calibration({1.5, 8});
+  calibrated.save(tmp / "table.json");
+  nas::Json d = latency_search(tmp.path(), "random", 1.5 * target_ms);
+  d["run_dir"] = (tmp / "calibrated").string();
+  REQUIRE(apps::run_search(apps::parse_search_settings(d)).complete);
+  const nas::Json s = nas::read_json_file(tmp / "calibrated" / "search-summary.json");
+  CHECK(s["latency"]["calibration_scale"] == 1.5);
+  const nas::Arch found = nas::load_arch(tmp / "calibrated" / "arch.json");
+  CHECK(s["latency"]["predicted_ms"].get<double>() == Approx(1.5 * nas::sum_of_parts_ms(table, found, "t")).epsilon(1e-5));
+  CHECK(s["inside_band"] == true);
 }
 
 TEST_CASE("search: a latency search resumes from its checkpoint's entries, whatever became of the table", "[latency][search]") {

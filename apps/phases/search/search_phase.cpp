@@ -18,10 +18,11 @@ namespace {
 // fewer than the open space's tens of thousands per layer.
 constexpr std::size_t kMaxLatencyParts = 20000;
 
-// The entries of `table` that `parts` use.
+// The entries of `table` that `parts` use, with its calibration.
 nas::LatencyTable entries_for(const nas::LatencyTable& table, const std::vector<nas::LatencyPart>& parts,
                               const std::string& origin) {
   nas::LatencyTable used(table.device(), table.protocol());
+  used.set_calibration(table.calibration());
   for (const nas::LatencyPart& p : parts) used.add(p.key, table.at(p.key, origin));
   return used;
 }
