@@ -1,8 +1,11 @@
 #pragma once
-// The command line of the phase binaries: RUN.json, `--set a.b.c=value` overrides of a JSON run description (DESIGN 1). The value is read as
-// JSON when it parses (numbers, true/false, arrays, quoted strings), else as a plain string;
-// intermediate objects are created as needed. Validation of the result (unknown keys,
-// types, ranges) is the schema's job, so a misspelt override gets the same did-you-mean.
+// The command line of the phase binaries: RUN.json, `--set a.b.c=value` overrides of a JSON
+// run description (DESIGN 1). The value is read as JSON when it parses (numbers,
+// true/false, arrays, quoted strings), else as a plain string; intermediate objects are
+// created as needed; `null` removes the key, so that its default applies or another key can
+// take its place (--set search.target_madds=null --set search.target_params=30000).
+// Validation of the result (unknown keys, types, ranges) is the schema's job, so a misspelt
+// override gets the same did-you-mean.
 #include <string>
 #include <vector>
 

@@ -24,6 +24,10 @@ TEST_CASE("overrides (--set) parse JSON values and create nested keys", "[apps]"
   CHECK(doc["train"]["schedule"]["kind"] == "cosine");
   CHECK(doc["name"] == "quoted");
   CHECK(doc["train"]["flags"].size() == 2);
+  apply_override(doc, "train.lr=null");  // removes the key
+  CHECK_FALSE(doc["train"].contains("lr"));
+  apply_override(doc, "train.absent=null");
+  CHECK_FALSE(doc["train"].contains("absent"));
   CHECK_THROWS_WITH(apply_override(doc, "noequals"), Catch::Contains("expected key.path=value"));
   CHECK_THROWS_WITH(apply_override(doc, "train..x=1"), Catch::Contains("empty key"));
   CHECK_THROWS_WITH(apply_override(doc, "name.x=1"), Catch::Contains("\"name\" is not an object"));
