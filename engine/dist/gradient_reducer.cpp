@@ -1,5 +1,7 @@
 #include "engine/dist/gradient_reducer.h"
 
+#include <algorithm>
+
 #include "engine/autograd/node.h"
 
 namespace autospace::dist {
@@ -43,7 +45,8 @@ void GradientReducer::begin(const std::vector<bool>& touched) {
     if (!touched[k]) continue;
     flags[k] = 1.f;
     const std::int64_t bytes = parameters_[k].second.numel() * 4;
-    if (buckets_.empty() || (filled > 0 && filled + bytes > bucket_bytes_)) {
+    const std::int64_t cap = buckets_.size() == 1 ? std::min(kFirstBucketBytes, bucket_bytes_) : bucket_bytes_;
+    if (buckets_.empty() || (filled > 0 && filled + bytes > cap)) {
       buckets_.emplace_back();
       filled = 0;
     }

@@ -14,8 +14,9 @@
 // differs and the ranks on each side, raised identically on every rank.
 //
 // Buckets are filled in reverse registration order (roughly the order the backward pass
-// finishes gradients) up to bucket_bytes each, and start strictly in that order on every
-// rank, since collectives are matched by order.
+// finishes gradients), the first up to kFirstBucketBytes (or bucket_bytes when smaller) and
+// the others up to bucket_bytes each, and start strictly in that order on every rank, since
+// collectives are matched by order.
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -28,6 +29,9 @@ namespace autospace::dist {
 // PyTorch DDP's default: large enough to amortise the per-collective latency, small
 // enough that the first bucket starts early in the pass.
 constexpr std::int64_t kDefaultBucketBytes = 25ll << 20;
+// The first bucket — the last layers' gradients, final first — is capped lower, as in DDP,
+// so that communication starts while most of the backward pass is still to run.
+constexpr std::int64_t kFirstBucketBytes = 1ll << 20;
 
 struct ReducerStats {
   std::int64_t buckets = 0;     // all-reduces of gradients in the last call

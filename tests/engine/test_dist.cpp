@@ -14,6 +14,7 @@
 #include "engine/ops/batch_norm.h"
 #include "engine/ops/cross_entropy.h"
 #include "engine/ops/linear.h"
+#include "engine/ops/reshape.h"
 #include "tests/support/test_support.h"
 
 using namespace autospace;
@@ -105,6 +106,27 @@ TEST_CASE("gradient reducer in one process: gradients unchanged, untouched stay 
     CHECK_FALSE(idle.grad().defined());
   }
   CHECK_THROWS_WITH(dist::GradientReducer(comm, {{"w", w}, {"again", w}}), Catch::Contains("again is listed twice"));
+}
+
+TEST_CASE("gradient reducer: the first bucket is small, the others fill up to the cap", "[dist]") {
+  dist::SingleCommunicator comm;
+  // Three 800 KB parameters: the first bucket (the last one, final first) cannot take a
+  // second under its 1 MiB; the second bucket takes the other two under the 25 MiB cap.
+  std::vector<NamedTensor> params;
+  for (int i = 0; i < 3; ++i) {
+    std::string name = "p";  // appended, not "p" + ...: GCC 12's -Wrestrict misfires on that (its bug 105329)
+    name += std::to_string(i);
+    params.emplace_back(name, test::random_tensor({200000}, 10 + i).set_requires_grad(true));
+  }
+  const auto loss = [&] { return ops::add(ops::add(params[0].second, params[1].second), params[2].second); };
+  dist::GradientReducer reducer(comm, params);
+  reducer.backward(ops::softmax_cross_entropy(ops::reshape(loss(), {2000, 100}), Tensor::zeros({2000}, DType::i64)));
+  CHECK(reducer.last_stats().parameters == 3);
+  CHECK(reducer.last_stats().buckets == 2);
+  // A cap below the first bucket's size caps the first too.
+  dist::GradientReducer small(comm, params, 4);
+  small.reduce();
+  CHECK(small.last_stats().buckets == 3);
 }
 
 namespace {
