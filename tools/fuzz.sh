@@ -15,7 +15,7 @@ if [ "${1:-}" = "--summary" ]; then summary_only=true; shift; fi
 seconds=120
 if [ $# -gt 0 ] && [[ "$1" =~ ^[0-9]+$ ]]; then seconds=$1; shift; fi
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(jpeg safetensors genotype arch_json space_json run_description checkpoint_state)
+[ ${#targets[@]} -eq 0 ] && targets=(jpeg safetensors genotype arch_json space_json run_description checkpoint_state latency_table)
 build="$root/build-fuzz"
 mkdir -p "$build"
 shared="$root/../shared/data"
@@ -54,6 +54,12 @@ seed_corpus() {  # target dir
       { find "$root/runs" -name arch.json 2>/dev/null | sort | head -5 |
           while read -r f; do cp "$f" "$dir/$(echo "$f" | md5sum | cut -c1-8).json"; done; } || true ;;
     space_json) { find "$root/runs" -name space.json 2>/dev/null | sort | head -5 |
+          while read -r f; do cp "$f" "$dir/$(echo "$f" | md5sum | cut -c1-8).json"; done; } || true ;;
+    latency_table)
+      printf '%s' '{"format": "autospace.latency/1", "device": {"type": "cpu", "threads": 1, "name": "x"}, "batch": 1,
+        "warmup": 5, "runs": 30, "entries": {"stem k3 s1 c8 act relu6 @ 16x16x3": {"median_ms": 0.1, "min_ms": 0.09,
+        "max_ms": 0.2}}, "calibration": {"scale": 1.08, "networks": 8}}' > "$dir/minimal.json"
+      { find "$root/runs" -name 'latency*.json' -not -name 'latency.json' 2>/dev/null | sort | head -5 |
           while read -r f; do cp "$f" "$dir/$(echo "$f" | md5sum | cut -c1-8).json"; done; } || true ;;
     run_description) find "$root/configs" -name '*.json' -not -path '*/arch/*' | while read -r f; do
         cp "$f" "$dir/$(basename "$(dirname "$f")")-$(basename "$f")"; done ;;
