@@ -10,8 +10,9 @@
 // Units: one per part the table lacks (stem, fixed layers, head, every candidate of every
 // searchable layer at its position, and the parts of the named networks), then one per
 // checked network — each of `arch_files`, then `archs` random networks of the space —,
-// built whole and timed like the parts, next to the sum of its parts' entries. The table is saved as it grows (a killed run measures only what is left); the
-// run directory gets latency-check.json with every checked network and the model's error.
+// built whole and timed like the parts, next to the sum of its parts' entries. The table
+// is saved as it grows (a killed run measures only what is left); the run directory gets
+// latency-check.json with every checked network and the model's error.
 // With `calibrate` (and at least 3 networks) the table takes the median ratio measured /
 // sum of parts as its calibration scale (latency_table.h); the check reports the error with
 // it from each network's leave-one-out scale, so no network is judged by its own timing.
