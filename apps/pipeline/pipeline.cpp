@@ -49,8 +49,7 @@ nas::Json read_state(const std::filesystem::path& file) {
 }  // namespace
 
 PipelineSettings parse_pipeline_settings(const nas::Json& description) {
-  const nas::ObjectReader top(description, "",
-                              with_run_basics_keys({"phases", "evolve", "search", "train"}));
+  const nas::ObjectReader top(description, "", with_run_basics_keys({"phases", "evolve", "search", "train"}));
   PipelineSettings s;
   s.run_dir = top.string_or("run_dir", "runs/pipeline");
   if (s.run_dir.empty()) nas::json_fail(top.path_of("run_dir"), "must not be empty");

@@ -94,8 +94,8 @@ nas::Json pipeline_summary(const fs::path& run_dir, const nas::Json& state) {
   if (const fs::path f = run_dir / "search" / "search-summary.json"; fs::exists(f)) {
     const nas::Json r = nas::read_json_file(f);
     nas::Json search = {{"file", (run_dir / "search" / "arch.json").string()}};
-    for (const char* key : {"method", "space", "budget", "madds", "params", "inside_band", "argmax", "choice", "latency",
-                            "expected_cost", "mean_entropy", "supernet_accuracy", "evaluations"})
+    for (const char* key : {"method", "space", "budget", "madds", "params", "inside_band", "argmax", "choice",
+                            "latency", "expected_cost", "mean_entropy", "supernet_accuracy", "evaluations"})
       if (r.contains(key)) search[key] = r.at(key);
     summary["search"] = search;
   }
@@ -149,10 +149,11 @@ void write_report_html(const fs::path& run_dir, const nas::Json& summary) {
     };
     h += "<h2>Phase 2: search</h2>\n<p>" + nas::xml_escape(r["method"].get<std::string>()) + " in the " +
          nas::xml_escape(r["space"]["kind"].get<std::string>()) + " space (" +
-         nas::xml_escape(r["space"]["origin"].get<std::string>()) + ") at a budget of " + amount(r["budget"]["target"]) +
-         " " + nas::xml_escape(r["budget"]["kind"].get<std::string>()) + " (band " + amount(r["budget"]["band"][0]) +
-         " to " + amount(r["budget"]["band"][1]) + "): found " + number(r["madds"].get<double>() / 1e6, "%.2f") +
-         " M MAdds, " + number(r["params"].get<double>() / 1e6, "%.3f") + " M parameters, ";
+         nas::xml_escape(r["space"]["origin"].get<std::string>()) + ") at a budget of " +
+         amount(r["budget"]["target"]) + " " + nas::xml_escape(r["budget"]["kind"].get<std::string>()) + " (band " +
+         amount(r["budget"]["band"][0]) + " to " + amount(r["budget"]["band"][1]) + "): found " +
+         number(r["madds"].get<double>() / 1e6, "%.2f") + " M MAdds, " +
+         number(r["params"].get<double>() / 1e6, "%.3f") + " M parameters, ";
     if (r.contains("latency")) {
       const auto& l = r["latency"];
       h += "predicted latency " + number(l["predicted_ms"].get<double>(), "%.3f") + " ms";

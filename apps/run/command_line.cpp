@@ -37,8 +37,10 @@ void apply_override(nas::Json& document, const std::string& assignment) {
     if (!node->is_object())
       throw_usage("--set ", assignment, ": \"", path.substr(0, start ? start - 1 : 0), "\" is not an object");
     if (dot == std::string::npos) {
-      if (value.is_null()) node->erase(key);  // null removes the key: a default comes back
-      else (*node)[key] = value;
+      if (value.is_null())
+        node->erase(key);  // null removes the key: a default comes back
+      else
+        (*node)[key] = value;
       return;
     }
     if (!node->contains(key)) (*node)[key] = nas::Json::object();

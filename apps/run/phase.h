@@ -23,7 +23,7 @@ namespace autospace::apps {
 
 // What a phase tells the runner before anything runs.
 struct PhaseSetup {
-  std::string name{};               // "evolve": progress lines and messages ("[evolve] ...")
+  std::string name{};                 // "evolve": progress lines and messages ("[evolve] ...")
   const RunBasics* basics = nullptr;  // run_dir, seed, device, threads, data
   DistributedSettings distributed{};  // the "distributed" section (defaults for a phase without one)
   bool multi_rank = true;           // false: the phase refuses to run on several processes

@@ -42,8 +42,8 @@ void Progress::step(std::int64_t step, std::int64_t items, const std::string& de
   char throughput[32] = "";
   if (items_ > 0) std::snprintf(throughput, sizeof throughput, "  %.1f img/s", items_per_second());
   std::printf("[%s] step %lld/%lld%s  elapsed %s  eta %s  %s\n", phase_.c_str(), static_cast<long long>(step + 1),
-              static_cast<long long>(total_), throughput, format_duration(elapsed).c_str(), format_duration(eta).c_str(),
-              details.c_str());
+              static_cast<long long>(total_), throughput, format_duration(elapsed).c_str(),
+              format_duration(eta).c_str(), details.c_str());
   std::fflush(stdout);
 }
 

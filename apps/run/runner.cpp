@@ -30,8 +30,8 @@ Device select_device(const PhaseSetup& setup, const dist::Communicator& comm) {
   }
   if (device.is_cuda() && !setup.cuda) device = Device::cpu();  // "auto" found a GPU
   if (b.precision != MatmulPrecision::fp32 && !device.is_cuda())
-    nas::json_fail("precision", "\"" + matmul_precision_names().at(static_cast<std::size_t>(b.precision)) + "\": " +
-                                    setup.name + " runs on " + device.str() +
+    nas::json_fail("precision", "\"" + matmul_precision_names().at(static_cast<std::size_t>(b.precision)) +
+                                    "\": " + setup.name + " runs on " + device.str() +
                                     ", whose kernels compute in fp32 only; tf32 and bf16 apply to CUDA devices");
   set_matmul_precision(b.precision);  // on every start: the pipeline runs its phases in one process
   // One GPU per process on a node: "cuda" and "auto" mean this rank's GPU (an explicit

@@ -31,8 +31,8 @@ std::vector<LatencyPart> network_parts(const Arch& arch, const nn::Sequential& m
   const std::vector<LayerPosition> positions = layer_positions(arch);
   std::vector<LatencyPart> parts;
   const auto stem = child("stem");
-  parts.push_back({keys.front(), {1, arch.net.resolution, arch.net.resolution, arch.net.input_channels},
-                   [stem] { return stem; }});
+  parts.push_back(
+      {keys.front(), {1, arch.net.resolution, arch.net.resolution, arch.net.input_channels}, [stem] { return stem; }});
   for (std::size_t i = 0; i < arch.layers.size(); ++i) {
     const auto layer = child("layers." + std::to_string(i));
     parts.push_back({keys[i + 1], nhwc(positions[i].input()), [layer] { return layer; }});
@@ -48,7 +48,8 @@ std::vector<LatencyPart> space_parts(const Space& space, std::size_t max_parts) 
   const Backbone& backbone = space.backbone();
   const Arch frame = backbone_frame(backbone);
   const std::vector<LatencyPart> frame_parts = network_parts(frame, *build_network(frame, 0));
-  std::vector<LatencyPart> parts(frame_parts.begin(), frame_parts.begin() + 1 + static_cast<std::ptrdiff_t>(backbone.fixed.size()));
+  std::vector<LatencyPart> parts(frame_parts.begin(),
+                                 frame_parts.begin() + 1 + static_cast<std::ptrdiff_t>(backbone.fixed.size()));
   parts.push_back(frame_parts.back());
   std::unordered_set<std::string> seen;
   for (const LatencyPart& p : parts) seen.insert(p.key);
@@ -119,8 +120,10 @@ std::vector<const LatencyPart*> missing_parts(const LatencyTable& table, const s
     if (!table.has(p.key)) missing.push_back(&p);
   const LatencyDevice here = latency_device(device, num_threads());
   if (!missing.empty() && table.device() != here)
-    AUTOSPACE_THROW(origin, ": ", missing.size(), " of the space's ", parts.size(), " latency entries are missing, and the "
-                    "table was measured on ", table.device().describe(), ", not here (", here.describe(),
+    AUTOSPACE_THROW(origin, ": ", missing.size(), " of the space's ", parts.size(),
+                    " latency entries are missing, and the "
+                    "table was measured on ",
+                    table.device().describe(), ", not here (", here.describe(),
                     "): measure them where the table was made, or start a new table");
   return missing;
 }

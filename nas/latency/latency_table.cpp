@@ -47,8 +47,8 @@ void LatencyTable::add(const std::string& key, const LatencyEntry& e) {
 }
 
 void LatencyTable::set_calibration(const LatencyCalibration& c) {
-  AUTOSPACE_CHECK(std::isfinite(c.scale) && c.scale > 0 && c.networks >= 0, "latency table: calibration scale ", c.scale,
-                  " from ", c.networks, " networks");
+  AUTOSPACE_CHECK(std::isfinite(c.scale) && c.scale > 0 && c.networks >= 0, "latency table: calibration scale ",
+                  c.scale, " from ", c.networks, " networks");
   calibration_ = c;
 }
 
@@ -62,7 +62,8 @@ Json LatencyTable::to_json() const {
             {"warmup", protocol_.warmup},
             {"runs", protocol_.runs},
             {"entries", entries}};
-  if (calibration_.networks > 0) j["calibration"] = {{"scale", calibration_.scale}, {"networks", calibration_.networks}};
+  if (calibration_.networks > 0)
+    j["calibration"] = {{"scale", calibration_.scale}, {"networks", calibration_.networks}};
   return j;
 }
 
@@ -80,21 +81,24 @@ LatencyTable LatencyTable::from_json(const Json& value) {
   protocol.runs = static_cast<int>(top.integer("runs", 1, 1 << 20));
   LatencyTable table(device, protocol);
   const Json& entries = top.at("entries");
-  if (!entries.is_object()) json_fail(top.path_of("entries"), "expected an object of key -> times, got " + json_describe(entries));
+  if (!entries.is_object())
+    json_fail(top.path_of("entries"), "expected an object of key -> times, got " + json_describe(entries));
   for (const auto& [key, entry] : entries.items()) {
     const std::string path = json_child(top.path_of("entries"), key);
     const std::string problem = latency_key_problem(key);
     if (!problem.empty()) json_fail(path, problem);
     const ObjectReader e(entry, path, {"median_ms", "min_ms", "max_ms"});
     const NumberRange positive{0, 1e9, true, false};
-    const LatencyEntry times{e.number("median_ms", positive), e.number("min_ms", positive), e.number("max_ms", positive)};
+    const LatencyEntry times{e.number("median_ms", positive), e.number("min_ms", positive),
+                             e.number("max_ms", positive)};
     if (!(times.min_ms <= times.median_ms && times.median_ms <= times.max_ms))
       json_fail(path, "expected min_ms <= median_ms <= max_ms");
     table.entries_[key] = times;
   }
   if (top.has("calibration")) {
     const ObjectReader c = top.object("calibration", {"scale", "networks"});
-    table.calibration_ = {c.number("scale", {0, 100, true, false}), static_cast<int>(c.integer("networks", 1, 1 << 20))};
+    table.calibration_ = {c.number("scale", {0, 100, true, false}),
+                          static_cast<int>(c.integer("networks", 1, 1 << 20))};
   }
   return table;
 }

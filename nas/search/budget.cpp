@@ -9,26 +9,34 @@ namespace autospace::nas {
 
 std::string_view to_string(CostKind kind) {
   switch (kind) {
-    case CostKind::madds: return "MAdds";
-    case CostKind::params: return "params";
-    case CostKind::latency: return "latency";
+    case CostKind::madds:
+      return "MAdds";
+    case CostKind::params:
+      return "params";
+    case CostKind::latency:
+      return "latency";
   }
   AUTOSPACE_THROW("unknown cost kind ", static_cast<int>(kind));
 }
 
 std::int64_t cost_value(const Cost& cost, CostKind kind) {
   switch (kind) {
-    case CostKind::madds: return cost.madds;
-    case CostKind::params: return cost.params;
-    case CostKind::latency: return cost.latency_ns;
+    case CostKind::madds:
+      return cost.madds;
+    case CostKind::params:
+      return cost.params;
+    case CostKind::latency:
+      return cost.latency_ns;
   }
   AUTOSPACE_THROW("unknown cost kind ", static_cast<int>(kind));
 }
 
 std::string Budget::describe(double cost) const {
   char text[64];
-  if (kind == CostKind::latency) std::snprintf(text, sizeof text, "%.3f ms", cost / 1e6);
-  else std::snprintf(text, sizeof text, "%.3fM %s", cost / 1e6, std::string(to_string(kind)).c_str());
+  if (kind == CostKind::latency)
+    std::snprintf(text, sizeof text, "%.3f ms", cost / 1e6);
+  else
+    std::snprintf(text, sizeof text, "%.3fM %s", cost / 1e6, std::string(to_string(kind)).c_str());
   return text;
 }
 
@@ -40,7 +48,9 @@ Json Budget::in_unit(double cost) const {
   return cost;
 }
 
-std::string Budget::axis_label() const { return kind == CostKind::latency ? "latency (ms)" : std::string(to_string(kind)) + " (M)"; }
+std::string Budget::axis_label() const {
+  return kind == CostKind::latency ? "latency (ms)" : std::string(to_string(kind)) + " (M)";
+}
 
 std::string Budget::band() const {
   std::string text = "[";  // appended, not "[" + ...: GCC 12's -Wrestrict misfires on that (its bug 105329)

@@ -32,7 +32,8 @@ SpaceTable::SpaceTable(const Space& space, const LatencyTable* latency, const st
       fixed_(backbone_fixed_cost(space.backbone())),
       has_latency_(latency != nullptr) {
   if (latency)
-    for (const std::string& key : fixed_latency_keys(backbone_)) fixed_.latency_ns += latency_ns(*latency, key, latency_origin);
+    for (const std::string& key : fixed_latency_keys(backbone_))
+      fixed_.latency_ns += latency_ns(*latency, key, latency_origin);
   for (std::size_t l = 0; l < space.layer_count(); ++l) {
     std::vector<Block> blocks;
     for (const Candidate& c : space.candidates(l)) blocks.push_back(c.block);
@@ -45,7 +46,8 @@ SpaceTable::SpaceTable(const Space& space, const LatencyTable* latency, const st
     for (const Block& b : *blocks_.back()) {
       costs.push_back(block_cost(b, space.position(l)));
       if (latency)
-        costs.back().latency_ns = latency_ns(*latency, layer_latency_key(b, space.position(l), backbone_.net), latency_origin);
+        costs.back().latency_ns =
+            latency_ns(*latency, layer_latency_key(b, space.position(l), backbone_.net), latency_origin);
     }
     std::vector<double> madds, params, times;
     for (const Cost& c : costs) {

@@ -22,7 +22,8 @@ class SpaceTable {
   // With a latency table (read from `latency_origin`) every candidate's and the fixed
   // parts' Cost::latency_ns come from its entries (an entry missing is an error naming
   // the table and the part); without one latency is not a cost this table knows.
-  explicit SpaceTable(const Space& space, const LatencyTable* latency = nullptr, const std::string& latency_origin = "");
+  explicit SpaceTable(const Space& space, const LatencyTable* latency = nullptr,
+                      const std::string& latency_origin = "");
 
   const Backbone& backbone() const { return backbone_; }
   SpaceKind kind() const { return kind_; }

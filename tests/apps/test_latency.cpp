@@ -1,8 +1,8 @@
 // Latency budgets end to end: autospace-latency's table and check, and searches with
 // target_latency_ms (apps/phases/latency, apps/phases/search).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <algorithm>
 #include <fstream>
 
 #include "apps/phases/eval/eval_phase.h"
@@ -120,7 +120,8 @@ TEST_CASE("autospace-latency: measures what the table lacks, checks whole networ
   REQUIRE(run_latency(three));
   const nas::Json c3 = nas::read_json_file(tmp / "three-run" / "latency-check.json");
   std::vector<double> ratios;
-  for (const auto& a : c3["archs"]) ratios.push_back(a["measured_ms"].get<double>() / a["sum_of_parts_ms"].get<double>());
+  for (const auto& a : c3["archs"])
+    ratios.push_back(a["measured_ms"].get<double>() / a["sum_of_parts_ms"].get<double>());
   std::sort(ratios.begin(), ratios.end());
   const nas::LatencyTable calibrated = nas::LatencyTable::load(tmp / "table.json");
   CHECK(calibrated.calibration().networks == 3);
@@ -143,15 +144,17 @@ TEST_CASE("autospace-latency: measures what the table lacks, checks whole networ
   CHECK(cn["measured_now"].get<int>() == 4);  // its three layers and head; its stem is the space's
   REQUIRE(cn["archs"].size() == 2);
   CHECK(cn["archs"][0]["network"] == (tmp / "tiny.json").string());
-  CHECK(cn["archs"][1]["network"] == check["archs"][0]["network"]);  // the same first random network
+  CHECK(cn["archs"][1]["network"] == check["archs"][0]["network"]);                // the same first random network
   CHECK(nas::LatencyTable::load(tmp / "table.json").calibration().networks == 3);  // left as it was
 
   // Another protocol does not mix with the table's.
   nas::Json other = d;
   other["run_dir"] = (tmp / "other-run").string();
   other["latency"]["runs"] = 5;
-  CHECK_THROWS_WITH(run_latency(other), Catch::Contains((tmp / "table.json").string()) &&
-                                            Catch::Contains("timed at batch 1 (1 warm-up and 3 timed runs) but latency asks batch 1 (1, 5)"));
+  CHECK_THROWS_WITH(
+      run_latency(other),
+      Catch::Contains((tmp / "table.json").string()) &&
+          Catch::Contains("timed at batch 1 (1 warm-up and 3 timed runs) but latency asks batch 1 (1, 5)"));
   // Nor does another device's: a table from elsewhere serves only when complete.
   nas::LatencyTable foreign(nas::LatencyDevice{"cpu", 1, "another CPU"}, {1, 1, 3});
   foreign.save(tmp / "foreign.json");
@@ -193,15 +196,18 @@ TEST_CASE("search: a latency budget lands in its band for every method", "[laten
   const nas::Json s = nas::read_json_file(tmp / "calibrated" / "search-summary.json");
   CHECK(s["latency"]["calibration_scale"] == 1.5);
   const nas::Arch found = nas::load_arch(tmp / "calibrated" / "arch.json");
-  CHECK(s["latency"]["predicted_ms"].get<double>() == Approx(1.5 * nas::sum_of_parts_ms(table, found, "t")).epsilon(1e-5));
+  CHECK(s["latency"]["predicted_ms"].get<double>() ==
+        Approx(1.5 * nas::sum_of_parts_ms(table, found, "t")).epsilon(1e-5));
   CHECK(s["inside_band"] == true);
 }
 
-TEST_CASE("search: a latency search resumes from its checkpoint's entries, whatever became of the table", "[latency][search]") {
+TEST_CASE("search: a latency search resumes from its checkpoint's entries, whatever became of the table",
+          "[latency][search]") {
   test::TempDir tmp;
   const auto space = nas::space_from_json(nas::Json::parse(kSpace));
   const auto [cheapest, costliest] = made_up_range(tmp / "table.json", *space);
-  const auto settings = apps::parse_search_settings(latency_search(tmp.path(), "proxyless-g", 0.5 * (cheapest + costliest)));
+  const auto settings =
+      apps::parse_search_settings(latency_search(tmp.path(), "proxyless-g", 0.5 * (cheapest + costliest)));
   REQUIRE_FALSE(apps::run_search(settings, {3, -1}).complete);
   fs::remove(tmp / "table.json");
   REQUIRE(apps::run_search(settings).complete);
@@ -251,7 +257,8 @@ TEST_CASE("eval: predicted latency from a table next to the measured one", "[lat
   const nas::LatencyProtocol quick{1, 1, 3};
   const auto model = nas::build_network(s.arch, 0);
   nas::LatencyTable table(nas::latency_device(Device::cpu(), 1), quick);
-  for (const nas::LatencyPart& p : nas::network_parts(s.arch, *model)) table.add(p.key, nas::measure_part(p, Device::cpu(), quick));
+  for (const nas::LatencyPart& p : nas::network_parts(s.arch, *model))
+    table.add(p.key, nas::measure_part(p, Device::cpu(), quick));
   table.save(tmp / "table.json");
   s.eval.latency_table = tmp / "table.json";
   nas::Json report = apps::run_evaluation(s, {.print = false});

@@ -175,8 +175,11 @@ TEST_CASE("runner: tf32 and bf16 are refused on the CPU, whose kernels are fp32;
   RunBasics b = basics(dir / "a");
   b.precision = MatmulPrecision::bf16;
   CountingPhase bf16(b, 1);
-  CHECK(test::error_of([&] { run_phase(bf16, {{}, false}); }) ==
-        "precision: \"bf16\": count runs on cpu, whose kernels compute in fp32 only; tf32 and bf16 apply to CUDA devices");
+  CHECK(test::error_of([&] {
+          run_phase(bf16, {{}, false});
+        }) ==
+        "precision: \"bf16\": count runs on cpu, whose kernels compute in fp32 only; tf32 and bf16 apply to CUDA "
+        "devices");
   b.precision = MatmulPrecision::fp32;
   CountingPhase fp32(b, 1);
   CHECK(run_phase(fp32, {{}, false}));

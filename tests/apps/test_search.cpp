@@ -82,7 +82,8 @@ TEST_CASE("search: every method writes an arch.json that autospace-train can bui
       CHECK(summary.contains("argmax"));  // the plain argmax, next to the budget-aware export
     }
     // Every method's answer lies in the band, and the summary says so.
-    CHECK(summary["budget"] == nas::Json::parse(R"({"kind": "MAdds", "unit": "MAdds", "target": 700000, "band": [350000, 700000]})"));
+    CHECK(summary["budget"] ==
+          nas::Json::parse(R"({"kind": "MAdds", "unit": "MAdds", "target": 700000, "band": [350000, 700000]})"));
     CHECK((summary["madds"].get<std::int64_t>() >= 350000 && summary["madds"].get<std::int64_t>() <= 700000));
     CHECK(summary["inside_band"] == true);
   }
@@ -167,7 +168,8 @@ TEST_CASE("search: description errors name the key and what is wrong", "[search]
 
   d["search"]["target_params"] = 5000;
   d["search"]["target_madds"] = 700000;
-  CHECK_THROWS_WITH(apps::parse_search_settings(d), "search.target_params: give one budget, not both target_madds and target_params");
+  CHECK_THROWS_WITH(apps::parse_search_settings(d),
+                    "search.target_params: give one budget, not both target_madds and target_params");
   d = search_description(run, "spos");
   d["search"]["budget_band"] = {0.9};
   CHECK_THROWS_WITH(apps::parse_search_settings(d), "search.budget_band: expected [low, high], fractions of the target");

@@ -58,7 +58,8 @@ TEST_CASE("latency keys: what they say and the rules a table's keys must follow"
   net.head = {128, 0.0};
   CHECK(stem_latency_key(net) == "stem k3 s1 c16 act relu6 @ 32x32x3");
   const LayerPosition p{16, 24, 2, 32, 32};
-  CHECK(layer_latency_key(MbConvBlock{5, 6, 0, {}}, p, net) == "layer mbconv k5 e6 act relu6 out 24 stride 2 @ 32x32x16");
+  CHECK(layer_latency_key(MbConvBlock{5, 6, 0, {}}, p, net) ==
+        "layer mbconv k5 e6 act relu6 out 24 stride 2 @ 32x32x16");
   // The block's own activation wins over the network's.
   CHECK(layer_latency_key(MbConvBlock{3, 3, 0, Activation::swish}, p, net).find("act swish out") != std::string::npos);
   CHECK(head_latency_key(net, {4, 4, 40}) == "head c128 classes 10 act relu6 @ 4x4x40");
@@ -66,8 +67,8 @@ TEST_CASE("latency keys: what they say and the rules a table's keys must follow"
   CHECK(layer_latency_key(MbConvBlock{}, p, net) != layer_latency_key(MbConvBlock{}, {16, 24, 2, 16, 16}, net));
   CHECK(layer_latency_key(MbConvBlock{}, p, net) != layer_latency_key(MbConvBlock{}, {16, 24, 1, 32, 32}, net));
 
-  for (const std::string& key : network_latency_keys(make_arch(small_space()->backbone(),
-                                                                std::vector<Block>(3, MbConvBlock{}), "n")))
+  for (const std::string& key :
+       network_latency_keys(make_arch(small_space()->backbone(), std::vector<Block>(3, MbConvBlock{}), "n")))
     CHECK(latency_key_problem(key).empty());
   CHECK(latency_key_problem("conv k3 @ 8x8x3").find("\"stem\", \"layer\" or \"head\"") != std::string::npos);
   CHECK(latency_key_problem("stem k3 s1 c16").find("@ HxWxC") != std::string::npos);
@@ -93,7 +94,8 @@ TEST_CASE("latency parts: a space's distinct parts and a network's own", "[laten
   CHECK(test::error_of([&] { space_parts(*space, 5); }).find("more than 5 latency entries") != std::string::npos);
 
   // Each part's module maps its input to the next part's input shape.
-  const Arch arch = make_arch(space->backbone(), std::vector<Block>{MbConvBlock{5, 3, 0, {}}, ZeroBlock{}, MbConvBlock{}}, "n");
+  const Arch arch =
+      make_arch(space->backbone(), std::vector<Block>{MbConvBlock{5, 3, 0, {}}, ZeroBlock{}, MbConvBlock{}}, "n");
   const auto model = build_network(arch, 1);
   const std::vector<LatencyPart> own = network_parts(arch, *model);
   REQUIRE(own.size() == arch.layers.size() + 2);
@@ -103,7 +105,8 @@ TEST_CASE("latency parts: a space's distinct parts and a network's own", "[laten
   model->eval();
   for (std::size_t i = 0; i + 1 < own.size(); ++i)
     CHECK(own[i].module()->forward(Tensor::zeros(own[i].input, DType::f32, Device::cpu())).shape() == own[i + 1].input);
-  CHECK(own.back().module()->forward(Tensor::zeros(own.back().input, DType::f32, Device::cpu())).shape() == Shape{1, 3});
+  CHECK(own.back().module()->forward(Tensor::zeros(own.back().input, DType::f32, Device::cpu())).shape() ==
+        Shape{1, 3});
   for (std::size_t i = 0; i < own.size(); ++i) CHECK(keys.count(own[i].key) == 1);
 }
 
@@ -144,7 +147,8 @@ TEST_CASE("latency: a SpaceTable's latency costs are the table's entries, summed
   const SpaceTable ts(*space, &scaled, "scaled.json");
   const Arch some = t.arch({3, 6, 1}, "n");
   CHECK(predicted_latency_ms(scaled, some, "s") == Approx(1.25 * sum_of_parts_ms(table, some, "t")));
-  CHECK(static_cast<double>(ts.cost({3, 6, 1}).latency_ns) == Approx(1.25 * static_cast<double>(t.cost({3, 6, 1}).latency_ns)).epsilon(1e-6));
+  CHECK(static_cast<double>(ts.cost({3, 6, 1}).latency_ns) ==
+        Approx(1.25 * static_cast<double>(t.cost({3, 6, 1}).latency_ns)).epsilon(1e-6));
   CHECK(test::error_of([&] { scaled.set_calibration({0, 5}); }).find("calibration scale") != std::string::npos);
   CHECK(test::error_of([&] { SpaceTable(*space).cost_values(CostKind::latency); }).find("without a latency table") !=
         std::string::npos);
@@ -194,7 +198,8 @@ TEST_CASE("latency table: written and read back; a bad file is refused naming it
   const std::string bad_file = (tmp / "bad.json").string();
   CHECK(refused(head + R"({"stem k3 s1 c8 act relu6 @ 16x16x3": {"median_ms": 0.1, "min_ms": 0.1, "max_ms": 0.2}}})")
             .empty());
-  std::string e = refused(head + R"({"stem k3 s1 c8 act relu6 @ 16x16x3": {"median_ms": -1, "min_ms": 0.1, "max_ms": 0.2}}})");
+  std::string e =
+      refused(head + R"({"stem k3 s1 c8 act relu6 @ 16x16x3": {"median_ms": -1, "min_ms": 0.1, "max_ms": 0.2}}})");
   CHECK(e.find(bad_file) != std::string::npos);
   CHECK(e.find("stem k3 s1 c8 act relu6 @ 16x16x3") != std::string::npos);
   CHECK(e.find("median_ms") != std::string::npos);
@@ -221,10 +226,12 @@ TEST_CASE("latency: missing entries are measured only on the table's own device"
   const auto space = small_space();
   const std::vector<LatencyPart> parts = space_parts(*space, 1000);
   LatencyTable table(LatencyDevice{"cpu", num_threads(), "another machine's CPU"}, {});
-  CHECK(test::error_of([&] { missing_parts(table, "shared.json", parts, Device::cpu()); })
-            .find("shared.json: " + std::to_string(parts.size()) + " of the space's") != std::string::npos);
-  CHECK(test::error_of([&] { missing_parts(table, "shared.json", parts, Device::cpu()); }).find("another machine's CPU") !=
-        std::string::npos);
+  CHECK(test::error_of([&] {
+          missing_parts(table, "shared.json", parts, Device::cpu());
+        }).find("shared.json: " + std::to_string(parts.size()) + " of the space's") != std::string::npos);
+  CHECK(test::error_of([&] {
+          missing_parts(table, "shared.json", parts, Device::cpu());
+        }).find("another machine's CPU") != std::string::npos);
   // Complete, it serves anywhere: nothing needs measuring.
   for (const LatencyPart& p : parts) table.add(p.key, {0.1, 0.1, 0.1});
   CHECK(missing_parts(table, "shared.json", parts, Device::cpu()).empty());
@@ -234,5 +241,6 @@ TEST_CASE("latency: missing entries are measured only on the table's own device"
   CHECK(device_of(LatencyTable(LatencyDevice{"cuda", 1, "no such GPU"}, {})) == std::nullopt);
   // The same machine with another thread count is another device.
   LatencyTable here(latency_device(Device::cpu(), num_threads() + 1), {});
-  CHECK(test::error_of([&] { missing_parts(here, "t.json", parts, Device::cpu()); }).find("not here") != std::string::npos);
+  CHECK(test::error_of([&] { missing_parts(here, "t.json", parts, Device::cpu()); }).find("not here") !=
+        std::string::npos);
 }

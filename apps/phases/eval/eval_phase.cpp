@@ -100,7 +100,8 @@ nas::Json write_dump(const std::filesystem::path& dir, nn::Module& model, const 
 
 // The additive model's prediction from `file` next to the network timed whole the same way,
 // where this machine is the table's device.
-nas::Json latency_model_report(const std::filesystem::path& file, nn::Module& model, const nas::Arch& arch, Device device) {
+nas::Json latency_model_report(const std::filesystem::path& file, nn::Module& model, const nas::Arch& arch,
+                               Device device) {
   const nas::LatencyTable table = nas::LatencyTable::load(file);
   nas::Json report = {{"table", file.string()},
                       {"device", table.device().describe()},
@@ -229,7 +230,8 @@ class EvalPhase final : public Phase {
       std::printf("  latency predicted by %s: %.3f ms at batch %lld", m["table"].get<std::string>().c_str(),
                   m["predicted_ms"].get<double>(), static_cast<long long>(m["batch"].get<std::int64_t>()));
       if (m["measured_ms"].is_number())
-        std::printf(", measured %.3f ms (%+.1f%%)\n", m["measured_ms"].get<double>(), 100 * m["relative_error"].get<double>());
+        std::printf(", measured %.3f ms (%+.1f%%)\n", m["measured_ms"].get<double>(),
+                    100 * m["relative_error"].get<double>());
       else
         std::printf(" (%s)\n", m["not_measured"].get<std::string>().c_str());
     }

@@ -109,8 +109,8 @@ class LatencyPhase final : public Phase {
     table_->save(s_.latency.table);
     nas::Json checked = nas::Json::array();
     for (const CheckedArch& a : checked_)
-      checked.push_back({{"network", a.network}, {"sum_of_parts_ms", a.sum_of_parts_ms},
-                         {"measured_ms", a.measured_ms}});
+      checked.push_back(
+          {{"network", a.network}, {"sum_of_parts_ms", a.sum_of_parts_ms}, {"measured_ms", a.measured_ms}});
     return {{}, {}, {{"checked", checked}}};
   }
 
@@ -153,11 +153,12 @@ class LatencyPhase final : public Phase {
     nas::Json archs = nas::Json::array();
     for (std::size_t i = 0; i < checked_.size(); ++i) {
       const CheckedArch& a = checked_[i];
-      archs.push_back({{"network", a.network},
-                       {"sum_of_parts_ms", a.sum_of_parts_ms},
-                       {"measured_ms", a.measured_ms},
-                       {"plain_error", errors.plain[i]},
-                       {"calibrated_error", errors.calibrated.empty() ? nas::Json() : nas::Json(errors.calibrated[i])}});
+      archs.push_back(
+          {{"network", a.network},
+           {"sum_of_parts_ms", a.sum_of_parts_ms},
+           {"measured_ms", a.measured_ms},
+           {"plain_error", errors.plain[i]},
+           {"calibrated_error", errors.calibrated.empty() ? nas::Json() : nas::Json(errors.calibrated[i])}});
     }
     const nas::Json report = {{"format", "autospace.latency-check/1"},
                               {"table", s_.latency.table.string()},
@@ -176,9 +177,8 @@ class LatencyPhase final : public Phase {
     std::printf("[latency] table %s: %zu entries (%zu measured now), calibration scale %.3f from %d networks\n",
                 s_.latency.table.c_str(), table_->size(), missing_.size(), calibration.scale, calibration.networks);
     for (std::size_t i = 0; i < checked_.size(); ++i)
-      std::printf("  %-32s sum of parts %8.3f ms  measured %8.3f ms  plain %+6.1f%%%s\n",
-                  checked_[i].network.c_str(), checked_[i].sum_of_parts_ms, checked_[i].measured_ms,
-                  100 * errors.plain[i],
+      std::printf("  %-32s sum of parts %8.3f ms  measured %8.3f ms  plain %+6.1f%%%s\n", checked_[i].network.c_str(),
+                  checked_[i].sum_of_parts_ms, checked_[i].measured_ms, 100 * errors.plain[i],
                   errors.calibrated.empty() ? "" : ("  calibrated " + signed_percent(errors.calibrated[i])).c_str());
     const auto line = [](const char* what, const nas::Json& e) {
       if (!e.is_null())

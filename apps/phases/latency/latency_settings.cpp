@@ -28,7 +28,7 @@ LatencySettings parse_latency_settings(const nas::ObjectReader& r) {
 }
 
 nas::Json to_json(const LatencySettings& s) {
-  return {{"table", s.table.string()}, {"device", s.device},           {"threads", s.threads},
+  return {{"table", s.table.string()}, {"device", s.device},          {"threads", s.threads},
           {"batch", s.protocol.batch}, {"warmup", s.protocol.warmup}, {"runs", s.protocol.runs}};
 }
 
@@ -102,9 +102,9 @@ nas::LatencyTable open_latency_table(const LatencySettings& s, const std::string
   nas::LatencyTable table = nas::LatencyTable::load(s.table);
   const nas::LatencyProtocol& p = table.protocol();
   if (!(p == s.protocol))
-    AUTOSPACE_THROW(s.table.string(), ": the table was timed at batch ", p.batch, " (", p.warmup, " warm-up and ", p.runs,
-                    " timed runs) but ", section, " asks batch ", s.protocol.batch, " (", s.protocol.warmup, ", ",
-                    s.protocol.runs, "): use another table file or the table's protocol");
+    AUTOSPACE_THROW(s.table.string(), ": the table was timed at batch ", p.batch, " (", p.warmup, " warm-up and ",
+                    p.runs, " timed runs) but ", section, " asks batch ", s.protocol.batch, " (", s.protocol.warmup,
+                    ", ", s.protocol.runs, "): use another table file or the table's protocol");
   return table;
 }
 

@@ -84,7 +84,8 @@ class GatedPhase final : public SearcherPhase {
                              {"madds", argmax_cost.madds},
                              {"params", argmax_cost.params},
                              {"inside_band", s_.budget.contains(argmax_cost)}};
-    if (s_.budget.kind == nas::CostKind::latency) argmax_json["latency_ms"] = static_cast<double>(argmax_cost.latency_ns) / 1e6;
+    if (s_.budget.kind == nas::CostKind::latency)
+      argmax_json["latency_ms"] = static_cast<double>(argmax_cost.latency_ns) / 1e6;
     return {choice,
             {{"expected_cost", search_->expected_cost()},
              {"budget_multiplier", search_->multiplier()},

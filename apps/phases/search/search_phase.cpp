@@ -35,8 +35,9 @@ SearcherPhase::SearcherPhase(const SearchSettings& settings) : s_(settings) {}
 // except for a latency budget: its table is measured here (rank 0 first, the others then
 // read it complete), or taken from the checkpoint on resume, and its band checked.
 std::shared_ptr<const nas::SpaceTable> SearcherPhase::prepare_table(PhaseContext& c,
-                                                                   const std::optional<io::Checkpoint>& resume) {
-  if (s_.budget.kind != nas::CostKind::latency) return s_.table ? s_.table : std::make_shared<const nas::SpaceTable>(*s_.space);
+                                                                    const std::optional<io::Checkpoint>& resume) {
+  if (s_.budget.kind != nas::CostKind::latency)
+    return s_.table ? s_.table : std::make_shared<const nas::SpaceTable>(*s_.space);
   if (resume && resume->state.contains("latency_table")) {
     try {
       latency_ = nas::LatencyTable::from_json(resume->state.at("latency_table"));
@@ -126,19 +127,20 @@ void SearcherPhase::finish(PhaseContext& c) {
   const nas::Arch arch = table_->arch(f.choice, "search-" + to_string(s_.method));
   nas::save_arch(run.file("arch.json"), arch);
   const nas::Cost cost = table_->cost(f.choice);
-  nas::Json summary = {{"format", "autospace.search/1"},
-                       {"method", to_string(s_.method)},
-                       {"space", {{"kind", std::string(nas::to_string(s_.space->kind()))}, {"origin", s_.space_origin()}}},
-                       {"budget",
-                        {{"kind", std::string(nas::to_string(s_.budget.kind))},
-                         {"unit", std::string(s_.budget.unit())},
-                         {"target", s_.budget.in_unit(s_.budget.target)},
-                         {"band", {s_.budget.in_unit(s_.budget.lower()), s_.budget.in_unit(s_.budget.upper())}}}},
-                       {"choice", nas::choice_key(f.choice)},
-                       {"madds", cost.madds},
-                       {"params", cost.params},
-                       {"inside_band", s_.budget.contains(cost)},
-                       {"steps", searcher_->weight_steps()}};
+  nas::Json summary = {
+      {"format", "autospace.search/1"},
+      {"method", to_string(s_.method)},
+      {"space", {{"kind", std::string(nas::to_string(s_.space->kind()))}, {"origin", s_.space_origin()}}},
+      {"budget",
+       {{"kind", std::string(nas::to_string(s_.budget.kind))},
+        {"unit", std::string(s_.budget.unit())},
+        {"target", s_.budget.in_unit(s_.budget.target)},
+        {"band", {s_.budget.in_unit(s_.budget.lower()), s_.budget.in_unit(s_.budget.upper())}}}},
+      {"choice", nas::choice_key(f.choice)},
+      {"madds", cost.madds},
+      {"params", cost.params},
+      {"inside_band", s_.budget.contains(cost)},
+      {"steps", searcher_->weight_steps()}};
   if (latency_) {
     train_.reset();  // its loader's prefetching threads would share the cores being timed
     summary["latency"] = latency_report(arch, cost);
@@ -155,7 +157,8 @@ void SearcherPhase::finish(PhaseContext& c) {
     std::printf("[search] latency on %s at batch %lld: predicted %.3f ms", l["device"].get<std::string>().c_str(),
                 static_cast<long long>(l["batch"].get<std::int64_t>()), l["predicted_ms"].get<double>());
     if (l["measured_ms"].is_number())
-      std::printf(", measured %.3f ms (%+.1f%%)", l["measured_ms"].get<double>(), 100 * l["relative_error"].get<double>());
+      std::printf(", measured %.3f ms (%+.1f%%)", l["measured_ms"].get<double>(),
+                  100 * l["relative_error"].get<double>());
     std::printf("\n");
   }
 }

@@ -23,8 +23,11 @@ nas::Json layer_report(const nas::SpaceTable& table, const nas::ArchChoice& choi
 }
 
 nas::Json evaluated_json(const nas::EvaluatedArch& e) {
-  nas::Json j = {{"choice", nas::choice_key(e.choice)}, {"accuracy", e.accuracy}, {"madds", e.cost.madds},
-                 {"params", e.cost.params}, {"generation", e.generation}};
+  nas::Json j = {{"choice", nas::choice_key(e.choice)},
+                 {"accuracy", e.accuracy},
+                 {"madds", e.cost.madds},
+                 {"params", e.cost.params},
+                 {"generation", e.generation}};
   if (e.cost.latency_ns > 0) j["latency_ms"] = static_cast<double>(e.cost.latency_ns) / 1e6;
   return j;
 }

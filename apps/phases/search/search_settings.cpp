@@ -49,8 +49,10 @@ nas::Budget parse_budget(const nas::ObjectReader& r) {
   std::vector<std::string> given;
   for (const std::string& key : kBudgetKeys)
     if (r.has(key)) given.push_back(key);
-  if (given.empty()) nas::json_fail(r.path_of("target_madds"), "missing (or target_params, or target_latency_ms): the search's budget");
-  if (given.size() > 1) nas::json_fail(r.path_of(given[1]), "give one budget, not both " + given[0] + " and " + given[1]);
+  if (given.empty())
+    nas::json_fail(r.path_of("target_madds"), "missing (or target_params, or target_latency_ms): the search's budget");
+  if (given.size() > 1)
+    nas::json_fail(r.path_of(given[1]), "give one budget, not both " + given[0] + " and " + given[1]);
   nas::Budget b;
   const std::string& key = given[0];
   if (key == "target_latency_ms") {
@@ -80,11 +82,13 @@ std::string budget_key(const SearchSettings& s) {
 
 void check_budget_reachable(const SearchSettings& s, const nas::SpaceTable& table) {
   const nas::Budget& b = s.budget;
-  const auto cheapest = static_cast<double>(table.min_cost(b.kind)), costliest = static_cast<double>(table.max_cost(b.kind));
+  const auto cheapest = static_cast<double>(table.min_cost(b.kind)),
+             costliest = static_cast<double>(table.max_cost(b.kind));
   const std::string band = b.band();
   if (b.upper() < cheapest || b.lower() > costliest)
     nas::json_fail(budget_key(s), "the budget band " + band + " lies outside what " + s.space_origin() +
-                                      " can reach: its networks cost " + b.describe(cheapest) + " to " + b.describe(costliest));
+                                      " can reach: its networks cost " + b.describe(cheapest) + " to " +
+                                      b.describe(costliest));
   if (!s.gated_method()) return;
   std::vector<std::vector<double>> uniform;
   for (std::size_t l = 0; l < table.layers(); ++l) uniform.emplace_back(table.size(l), 1.0 / table.size(l));
@@ -96,8 +100,7 @@ void check_budget_reachable(const SearchSettings& s, const nas::SpaceTable& tabl
 std::string SearchSettings::space_origin() const { return space_file.empty() ? "the inline space" : space_file.string(); }
 
 SearchSettings parse_search_settings(const nas::Json& description, InputFile space) {
-  const nas::ObjectReader top(description, "",
-                              with_run_basics_keys({"space", "search", "distributed"}));
+  const nas::ObjectReader top(description, "", with_run_basics_keys({"space", "search", "distributed"}));
   SearchSettings s;
   parse_run_basics(top, std::filesystem::path("runs/search"), s);
 
@@ -122,8 +125,10 @@ SearchSettings parse_search_settings(const nas::Json& description, InputFile spa
                                              " inputs but data.resolution is " + std::to_string(s.data.resolution));
 
   const nas::Json empty = nas::Json::object();
-  std::vector<std::string> keys = {"method", "target_madds", "target_params", "target_latency_ms", "latency", "budget_band", "epochs", "batch_size", "lr", "final_lr", "warmup_epochs",
-                                   "momentum", "weight_decay", "grad_clip", "checkpoint_every", "log_every"};
+  std::vector<std::string> keys = {"method",       "target_madds", "target_params",    "target_latency_ms",
+                                   "latency",      "budget_band",  "epochs",           "batch_size",
+                                   "lr",           "final_lr",     "warmup_epochs",    "momentum",
+                                   "weight_decay", "grad_clip",    "checkpoint_every", "log_every"};
   for (const auto& [key, methods] : method_keys()) keys.push_back(key);
   const nas::ObjectReader r(top.has("search") ? top.at("search") : empty, top.path_of("search"), keys);
   if (!r.has("method")) nas::json_fail(r.path_of("method"), "missing (one of \"proxyless-g\", \"proxyless-rl\", \"spos\", \"random\")");
@@ -136,8 +141,9 @@ SearchSettings parse_search_settings(const nas::Json& description, InputFile spa
   s.budget = parse_budget(r);
   if (s.budget.kind == nas::CostKind::latency) {
     if (!r.has("latency"))
-      nas::json_fail(r.path_of("latency"), "missing: target_latency_ms needs the latency table's section, e.g. "
-                                           "{\"table\": \"latency-table.json\", \"threads\": 1}");
+      nas::json_fail(r.path_of("latency"),
+                     "missing: target_latency_ms needs the latency table's section, e.g. "
+                     "{\"table\": \"latency-table.json\", \"threads\": 1}");
     s.latency = parse_latency_settings(r.object("latency", {"table", "device", "threads", "batch", "warmup", "runs"}));
   } else if (r.has("latency")) {
     nas::json_fail(r.path_of("latency"), "only with target_latency_ms (this search's budget is " + budget_key(s) + ")");

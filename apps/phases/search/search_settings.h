@@ -47,7 +47,7 @@ struct SearchSettings : RunBasics {
   std::shared_ptr<const nas::SpaceTable> table;
 
   SearchMethod method = SearchMethod::proxyless_g;
-  nas::Budget budget;  // target_madds, target_params or target_latency_ms, budget_band
+  nas::Budget budget;       // target_madds, target_params or target_latency_ms, budget_band
   LatencySettings latency;  // search.latency, with target_latency_ms
   int epochs = 10;
   std::int64_t batch_size = 64;

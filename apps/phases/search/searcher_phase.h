@@ -64,7 +64,8 @@ class SearcherPhase : public Phase {
   nn::ClassificationMeter meter_;
 
  private:
-  std::shared_ptr<const nas::SpaceTable> prepare_table(PhaseContext& context, const std::optional<io::Checkpoint>& resume);
+  std::shared_ptr<const nas::SpaceTable> prepare_table(PhaseContext& context,
+                                                       const std::optional<io::Checkpoint>& resume);
   nas::Json latency_report(const nas::Arch& arch, const nas::Cost& cost) const;
 
   std::shared_ptr<const nas::SpaceTable> table_;

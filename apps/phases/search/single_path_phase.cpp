@@ -47,9 +47,7 @@ class SinglePathPhase final : public SearcherPhase {
  private:
   nas::SupernetSearch& build_searcher(PhaseContext&) override {
     net_ = std::make_unique<nas::SinglePathSupernet>(
-        table(), nas::SinglePathSettings{s_.budget, s_.momentum, s_.weight_decay,
-                                        s_.grad_clip},
-        s_.seed);
+        table(), nas::SinglePathSettings{s_.budget, s_.momentum, s_.weight_decay, s_.grad_clip}, s_.seed);
     evolution_.emplace(table(), s_.evolution, s_.seed);
     return *net_;
   }

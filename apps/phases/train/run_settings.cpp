@@ -85,9 +85,9 @@ nn::LatencyOptions parse_latency(const nas::Json& value, const std::string& path
 }
 
 EvalSettings parse_eval(const nas::Json& value, const std::string& path) {
-  const nas::ObjectReader r(value, path,
-                            {"weights", "batch_size", "bn_recalibration_batches", "latency", "latency_table", "dump_batch_size",
-                             "output"});
+  const nas::ObjectReader r(
+      value, path,
+      {"weights", "batch_size", "bn_recalibration_batches", "latency", "latency_table", "dump_batch_size", "output"});
   EvalSettings e;
   e.weights = r.string_or("weights", "");
   e.batch_size = r.integer_or("batch_size", e.batch_size, 1, kMaxBatch);
@@ -125,8 +125,7 @@ std::filesystem::path RunSettings::eval_output() const {
 }
 
 RunSettings parse_run_settings(const nas::Json& description, InputFile arch) {
-  const nas::ObjectReader r(description, "",
-                            with_run_basics_keys({"arch", "train", "eval", "distributed"}));
+  const nas::ObjectReader r(description, "", with_run_basics_keys({"arch", "train", "eval", "distributed"}));
   RunSettings s;
   parse_run_basics(r, std::nullopt, s);
   if (r.has("arch") && r.at("arch").is_object()) {
