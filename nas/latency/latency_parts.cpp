@@ -76,14 +76,17 @@ LatencyDevice latency_device(Device device, int threads) {
   return {device.is_cpu() ? "cpu" : "cuda", device.is_cpu() ? threads : 1, device_name(device)};
 }
 
+bool measured_on(const LatencyTable& table, Device device) {
+  return latency_device(device, table.device().threads) == table.device();
+}
+
 std::optional<Device> device_of(const LatencyTable& table) {
-  const LatencyDevice& d = table.device();
-  if (d.type == "cpu") {
-    if (latency_device(Device::cpu(), d.threads) == d) return Device::cpu();
+  if (table.device().type == "cpu") {
+    if (measured_on(table, Device::cpu())) return Device::cpu();
     return std::nullopt;
   }
   for (int i = 0; i < cuda_device_count(); ++i)
-    if (latency_device(Device::cuda(i), 1) == d) return Device::cuda(i);
+    if (measured_on(table, Device::cuda(i))) return Device::cuda(i);
   return std::nullopt;
 }
 
@@ -121,10 +124,8 @@ std::vector<const LatencyPart*> missing_parts(const LatencyTable& table, const s
   const LatencyDevice here = latency_device(device, num_threads());
   if (!missing.empty() && table.device() != here)
     AUTOSPACE_THROW(origin, ": ", missing.size(), " of the space's ", parts.size(),
-                    " latency entries are missing, and the "
-                    "table was measured on ",
-                    table.device().describe(), ", not here (", here.describe(),
-                    "): measure them where the table was made, or start a new table");
+                    " latency entries are missing, and the table was measured on ", table.device().describe(),
+                    ", not here (", here.describe(), "): measure them where the table was made, or start a new table");
   return missing;
 }
 

@@ -34,6 +34,9 @@ std::vector<LatencyPart> space_parts(const Space& space, std::size_t max_parts);
 
 // Where `device` with `threads` CPU threads measures (the table's device record).
 LatencyDevice latency_device(Device device, int threads);
+// Whether `device` of this machine, run with the table's thread count, is where the table
+// was measured.
+bool measured_on(const LatencyTable& table, Device device);
 // The device of this machine the table was measured on — its CPU (run with the table's
 // thread count) or a GPU of its name —, if there is one.
 std::optional<Device> device_of(const LatencyTable& table);

@@ -108,7 +108,7 @@ nas::Json latency_model_report(const std::filesystem::path& file, nn::Module& mo
                       {"batch", table.protocol().batch},
                       {"calibration_scale", table.calibration().scale},
                       {"predicted_ms", nas::predicted_latency_ms(table, arch, file.string())}};
-  if (nas::latency_device(device, table.device().threads) != table.device()) {
+  if (!nas::measured_on(table, device)) {
     report["measured_ms"] = nullptr;
     report["not_measured"] = "the table was timed on " + table.device().describe() + ", not here (" +
                              nas::latency_device(device, table.device().threads).describe() + ")";

@@ -15,7 +15,8 @@ const std::vector<std::string> kDevices = {"cpu", "cuda"};
 
 }  // namespace
 
-LatencySettings parse_latency_settings(const nas::ObjectReader& r) {
+LatencySettings parse_latency_settings(const nas::ObjectReader& parent, std::string_view key) {
+  const nas::ObjectReader r = parent.object(key, {"table", "device", "threads", "batch", "warmup", "runs"});
   LatencySettings s;
   if (!r.has("table")) nas::json_fail(r.path_of("table"), "missing: the latency table file (created when absent)");
   s.table = r.string("table");
@@ -53,7 +54,7 @@ LatencyRunSettings parse_latency_run_settings(const nas::Json& description) {
     s.space = nas::load_space(s.space_file);
   }
   if (!top.has("latency")) nas::json_fail(top.path_of("latency"), "missing: the table file and how to measure it");
-  s.latency = parse_latency_settings(top.object("latency", {"table", "device", "threads", "batch", "warmup", "runs"}));
+  s.latency = parse_latency_settings(top, "latency");
   s.device = s.latency.device;
   s.threads = s.latency.threads;
   if (top.has("check")) {

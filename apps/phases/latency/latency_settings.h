@@ -23,8 +23,8 @@ struct LatencySettings {
   nas::LatencyProtocol protocol;
 };
 
-// `r` is the section itself (its path names the keys in errors).
-LatencySettings parse_latency_settings(const nas::ObjectReader& r);
+// The section `key` of `parent` (its path names the keys in errors).
+LatencySettings parse_latency_settings(const nas::ObjectReader& parent, std::string_view key);
 nas::Json to_json(const LatencySettings& settings);
 
 // The table of settings.table, or a new one for this device when the file does not exist

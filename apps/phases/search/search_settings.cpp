@@ -144,7 +144,7 @@ SearchSettings parse_search_settings(const nas::Json& description, InputFile spa
       nas::json_fail(r.path_of("latency"),
                      "missing: target_latency_ms needs the latency table's section, e.g. "
                      "{\"table\": \"latency-table.json\", \"threads\": 1}");
-    s.latency = parse_latency_settings(r.object("latency", {"table", "device", "threads", "batch", "warmup", "runs"}));
+    s.latency = parse_latency_settings(r, "latency");
   } else if (r.has("latency")) {
     nas::json_fail(r.path_of("latency"), "only with target_latency_ms (this search's budget is " + budget_key(s) + ")");
   }
