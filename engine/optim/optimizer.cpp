@@ -4,6 +4,7 @@
 
 #include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
+#include "engine/optim/update_kernels.h"
 #include "kernels/common/check.h"
 #include "kernels/cpu/optimizer_update.h"
 #include "kernels/cuda/optimizer_update.h"
@@ -12,8 +13,6 @@ namespace autospace::optim {
 
 namespace {
 
-const ops::KernelTable<decltype(kernels::cpu::sgd_update)> kSgdUpdate{"sgd_update",
-                                                                      {AUTOSPACE_F32_KERNELS(sgd_update)}};
 const ops::KernelTable<decltype(kernels::cpu::adam_update)> kAdamUpdate{"adam_update",
                                                                         {AUTOSPACE_F32_KERNELS(adam_update)}};
 

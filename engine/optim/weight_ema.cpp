@@ -1,16 +1,11 @@
 #include "engine/optim/weight_ema.h"
 
-#include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
-#include "kernels/cpu/optimizer_update.h"
-#include "kernels/cuda/optimizer_update.h"
+#include "engine/optim/update_kernels.h"
 
 namespace autospace::optim {
 
 namespace {
-
-const ops::KernelTable<decltype(kernels::cpu::sgd_update)> kSgdUpdate{"sgd_update",
-                                                                      {AUTOSPACE_F32_KERNELS(sgd_update)}};
 
 // shadow += (1 - decay) * (model - shadow). The optimisers' SGD kernel without momentum
 // computes w -= lr * (g + wd * w); with w = shadow, g = model, lr = -(1 - decay) and
