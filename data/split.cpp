@@ -6,12 +6,11 @@
 #include <string>
 
 #include "engine/core/hash.h"
-#include "engine/rng/rng.h"
 #include "kernels/common/check.h"
 
 namespace autospace::data {
 
-Split split_train_val(const Dataset& dataset, double val_fraction, std::uint64_t seed) {
+Split split_train_val(const Dataset& dataset, double val_fraction, std::uint64_t seed, RngPurpose purpose) {
   if (!(val_fraction >= 0 && val_fraction < 1)) AUTOSPACE_THROW("val_fraction must be in [0, 1), got ", val_fraction);
   struct Ranked {
     std::uint64_t rank;
@@ -24,7 +23,7 @@ Split split_train_val(const Dataset& dataset, double val_fraction, std::uint64_t
     const std::uint64_t h = fnv1a64(id);
     // The name's hash picks the Philox counter and the seed keys it, so changing the seed
     // reshuffles every class independently of the names' own hash order.
-    const RngKey key{seed, RngPurpose::data_split, static_cast<std::uint32_t>(h >> 32), static_cast<std::uint32_t>(h)};
+    const RngKey key{seed, purpose, static_cast<std::uint32_t>(h >> 32), static_cast<std::uint32_t>(h)};
     const auto stream = key.stream();
     const std::uint64_t rank = (static_cast<std::uint64_t>(stream.bits(0)) << 32) | stream.bits(1);
     by_class[dataset.label(i)].push_back({rank, std::move(id), i});

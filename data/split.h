@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "engine/rng/rng.h"
 
 namespace autospace::data {
 
@@ -16,6 +17,10 @@ struct Split {
   std::vector<std::size_t> train, val;  // dataset indices, ascending
 };
 
-Split split_train_val(const Dataset& dataset, double val_fraction, std::uint64_t seed);
+// `purpose` keys the hash: two splits of one set with different purposes (a validation
+// split carved once, then the searchers' held-out part of the rest) are independent even
+// under the same seed.
+Split split_train_val(const Dataset& dataset, double val_fraction, std::uint64_t seed,
+                      RngPurpose purpose = RngPurpose::data_split);
 
 }  // namespace autospace::data

@@ -49,7 +49,13 @@ DataSettings parse_data_settings(const nas::Json& section, const std::string& pa
   s.kind = kinds[r.has("kind") ? r.choice("kind", kinds) : 2];
   if (s.kind == "folder" || s.kind == "cifar") {
     s.train = r.string("train");
-    s.val = r.string("val");
+    if (r.has("val") && r.at("val").is_object()) {
+      const nas::ObjectReader v = r.object("val", {"from_train", "seed"});
+      s.val_from_train = v.number("from_train", {0, 1, true, true});
+      s.val_split_seed = static_cast<std::uint64_t>(v.integer_or("seed", 0, 0, INT64_MAX));
+    } else {
+      s.val = r.string("val");
+    }
   } else if (r.has("train") || r.has("val")) {
     nas::json_fail(r.path_of(r.has("train") ? "train" : "val"), "only for kind \"folder\" or \"cifar\"");
   }
@@ -90,7 +96,8 @@ nas::Json to_json(const DataSettings& s) {
                       {"seed", s.synthetic_seed}};
   } else {
     j["train"] = s.train.string();
-    j["val"] = s.val.string();
+    if (s.val_from_train > 0) j["val"] = {{"from_train", s.val_from_train}, {"seed", s.val_split_seed}};
+    else j["val"] = s.val.string();
   }
   j["resolution"] = s.resolution;
   j["augment"] = s.augment;
@@ -108,14 +115,24 @@ nas::Json to_json(const DataSettings& s) {
 void check_data_paths(const DataSettings& s, const std::string& path) {
   if (s.kind == "synthetic") return;  // generated
   for (const auto& [key, dir] : {std::pair{"train", &s.train}, std::pair{"val", &s.val}})
-    if (!std::filesystem::is_directory(*dir))
+    if ((s.val_from_train == 0 || dir == &s.train) && !std::filesystem::is_directory(*dir))
       nas::json_fail(nas::json_child(path, key),
                      dir->string() + (std::filesystem::exists(*dir) ? ": not a directory" : ": no such directory"));
 }
 
 Datasets open_datasets(const DataSettings& s) {
   Datasets d;
-  if (s.kind == "cifar") {
+  if (s.val_from_train > 0) {
+    std::shared_ptr<const data::Dataset> whole;
+    if (s.kind == "cifar") whole = data::CifarBinary::open_dir(s.train, true);
+    else whole = data::open_image_folder(s.train);
+    const data::Split split =
+        data::split_train_val(*whole, s.val_from_train, s.val_split_seed, RngPurpose::validation_carve);
+    AUTOSPACE_CHECK(!split.val.empty(), "data.val.from_train ", s.val_from_train, " leaves no validation samples in ",
+                    s.train.string());
+    d.train = std::make_shared<data::Subset>(whole, split.train);
+    d.val = std::make_shared<data::Subset>(whole, split.val);
+  } else if (s.kind == "cifar") {
     d.train = data::CifarBinary::open_dir(s.train, true);
     d.val = data::CifarBinary::open_dir(s.val, false);
   } else {

@@ -6,6 +6,7 @@
 //   "data": {
 //     "kind": "folder" | "cifar" | "synthetic",
 //     "train": "path", "val": "path",        folder: class-folder trees; cifar: the binary folder (both)
+//     "val": {"from_train": 0.1, "seed": 0}, or a validation split carved from "train"
 //     "synthetic": {"dir": "...", "classes": 10, "train_per_class": 500, "val_per_class": 100, "seed": 0},
 //     "resolution": 32, "augment": "cifar" | "imagenet" | "none", "eval_resize": 0 (0: resolution * 8 / 7),
 //     "mean": [0.4914, 0.4822, 0.4465], "std": [0.247, 0.243, 0.261],
@@ -26,6 +27,10 @@ namespace autospace::apps {
 struct DataSettings {
   std::string kind = "synthetic";
   std::filesystem::path train, val;
+  // val_from_train > 0: no val folder; the evaluation set is this fraction of the training
+  // set, carved by the seeded stable rule of data/split.h, and training never sees it.
+  double val_from_train = 0;
+  std::uint64_t val_split_seed = 0;
   std::filesystem::path synthetic_dir = "runs/synthetic-data";
   int synthetic_classes = 10, synthetic_train_per_class = 500, synthetic_val_per_class = 100;
   std::uint64_t synthetic_seed = 0;
@@ -47,15 +52,16 @@ DataSettings parse_data_settings(const nas::Json& section, const std::string& pa
 nas::Json to_json(const DataSettings& settings);
 
 struct Datasets {
-  std::shared_ptr<const data::Dataset> train;  // the whole training set
-  std::shared_ptr<const data::Dataset> val;    // the evaluation set
+  std::shared_ptr<const data::Dataset> train;  // the training set (less a carved validation split)
+  std::shared_ptr<const data::Dataset> val;    // the evaluation set (the val folder or the carved split)
   int classes = 0;
 };
 // The folders "train" and "val" name exist (a cheap check, no listing): what `autospace
 // run` asks before its first phase, so that a wrong path fails at once, not after hours
 // of the phases before the one that opens the data. Errors name the key.
 void check_data_paths(const DataSettings& settings, const std::string& path = "data");
-// Opens (for "synthetic": generates once into synthetic_dir, then opens) both sets.
+// Opens (for "synthetic": generates once into synthetic_dir, then opens) both sets; with
+// val_from_train, splits the training set into the two.
 Datasets open_datasets(const DataSettings& settings);
 
 // The training set split into the part the weights train on and the held-out part

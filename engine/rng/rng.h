@@ -20,6 +20,7 @@ enum class RngPurpose : std::uint32_t {
   evolution = 6,
   data_split = 7,
   synthetic_data = 8,
+  validation_carve = 9,
   test = 100,
 };
 

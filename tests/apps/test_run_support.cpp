@@ -2,6 +2,8 @@
 #include <climits>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <unistd.h>
 
 #include "apps/run/command_line.h"
@@ -122,6 +124,52 @@ TEST_CASE("a generated synthetic folder is reused only for the settings it was m
   s.synthetic_train_per_class = 3;
   s.resolution = 16;
   CHECK_THROWS_WITH(apps::open_datasets(s), Catch::Contains("size = 8"));
+}
+
+TEST_CASE("a validation split carved from the training set is seeded, stratified and never trained on", "[apps][data]") {
+  const test::TempDir dir;
+  apps::DataSettings g = apps::parse_data_settings(nas::Json::parse(
+      R"({"kind": "synthetic", "synthetic": {"classes": 2, "train_per_class": 10, "val_per_class": 1}, "resolution": 8})"));
+  g.synthetic_dir = dir / "synthetic";
+  apps::open_datasets(g);
+  const auto carve = [&](const std::string& val) {
+    nas::Json j = nas::Json::parse(R"({"kind": "folder", "resolution": 8})");
+    j["train"] = (dir / "synthetic" / "train").string();
+    j["val"] = nas::Json::parse(val);
+    return apps::parse_data_settings(j);
+  };
+  const auto ids = [](const data::Dataset& d) {
+    std::set<std::string> out;
+    for (std::size_t i = 0; i < d.size(); ++i) out.insert(d.id(i));
+    return out;
+  };
+  const apps::DataSettings s = carve(R"({"from_train": 0.2, "seed": 3})");
+  CHECK(s.val.empty());
+  apps::check_data_paths(s);  // no val folder to look for
+  const apps::Datasets sets = apps::open_datasets(s);
+  REQUIRE(sets.val->size() == 4);
+  CHECK(sets.train->size() == 16);
+  std::map<std::int64_t, int> per_class;
+  for (std::size_t i = 0; i < sets.val->size(); ++i) ++per_class[sets.val->label(i)];
+  CHECK(per_class == std::map<std::int64_t, int>{{0, 2}, {1, 2}});
+  const std::set<std::string> val = ids(*sets.val), train = ids(*sets.train);
+  for (const auto& id : val) CHECK(train.count(id) == 0);
+  CHECK(ids(*apps::open_datasets(s).val) == val);                                          // reopened: the same split
+  CHECK(ids(*apps::open_datasets(carve(R"({"from_train": 0.2, "seed": 4})")).val) != val);  // another seed, another
+  // The searchers' held-out part comes from what is left, whatever the run's seed.
+  for (const std::uint64_t seed : {0, 3}) {
+    const apps::TrainHoldout parts = apps::split_holdout(sets, s, seed);
+    for (const auto& id : ids(*parts.holdout)) CHECK(val.count(id) == 0);
+    CHECK(parts.train->size() + parts.holdout->size() == 16);
+  }
+  // Written out as read, so the run directory's config reopens the same split.
+  CHECK(apps::to_json(s)["val"] == nas::Json::parse(R"({"from_train": 0.2, "seed": 3})"));
+  CHECK(ids(*apps::open_datasets(apps::parse_data_settings(apps::to_json(s))).val) == val);
+
+  CHECK_THROWS_WITH(carve(R"({"from_train": 0})"), Catch::Contains("data.val.from_train"));
+  CHECK_THROWS_WITH(carve(R"({"from_train": 0.1, "sed": 1})"), Catch::Contains("sed"));
+  CHECK_THROWS_WITH(carve(R"({"seed": 1})"), Catch::Contains("data.val") && Catch::Contains("from_train"));
+  CHECK_THROWS_WITH(apps::open_datasets(carve(R"({"from_train": 0.01})")), Catch::Contains("leaves no validation samples"));
 }
 
 TEST_CASE("integer options are checked against their range", "[apps]") {
