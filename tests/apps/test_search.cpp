@@ -89,6 +89,37 @@ TEST_CASE("search: every method writes an arch.json that autospace-train can bui
   }
 }
 
+TEST_CASE("search: random at 0 epochs and population 1 is one uniform draw inside the band, by seed", "[search]") {
+  test::TempDir tmp;
+  std::map<std::string, int> drawn;
+  for (int seed = 0; seed < 6; ++seed) {
+    const fs::path run = tmp / ("seed" + std::to_string(seed));
+    nas::Json d = search_description(run, "random");
+    d["seed"] = seed;
+    d["search"]["epochs"] = 0;
+    d["search"]["population"] = 1;
+    d["search"]["generations"] = 1;
+    d["search"]["recalibration_batches"] = 0;
+    d["search"]["eval_batches"] = 1;
+    REQUIRE(apps::run_search(apps::parse_search_settings(d)).complete);
+    const nas::Json summary = nas::read_json_file(run / "search-summary.json");
+    CHECK(summary["steps"] == 0);  // no supernet training
+    CHECK(summary["evaluations"] == 1);
+    CHECK(summary["inside_band"] == true);
+    ++drawn[summary["choice"].get<std::string>()];
+    if (seed == 0) {  // the same seed draws the same network again
+      const fs::path again = tmp / "again";
+      d["run_dir"] = again.string();
+      REQUIRE(apps::run_search(apps::parse_search_settings(d)).complete);
+      CHECK(nas::read_json_file(again / "search-summary.json")["choice"] == summary["choice"]);
+    }
+  }
+  CHECK(drawn.size() >= 3);  // different seeds, different networks (of 30-odd inside the band)
+  nas::Json d = search_description(tmp / "spos", "spos");
+  d["search"]["epochs"] = 0;  // evolution over untrained weights would rank noise
+  CHECK_THROWS_WITH(apps::parse_search_settings(d), Catch::Contains("search.epochs"));
+}
+
 TEST_CASE("search: stopped and resumed, each method ends exactly as an uninterrupted run", "[search]") {
   test::TempDir tmp;
   for (const std::string method : {"proxyless-g", "proxyless-rl", "spos", "random"}) {

@@ -71,7 +71,7 @@ void SearcherPhase::build(PhaseContext& c, const std::optional<io::Checkpoint>& 
   train_.emplace(c.stream(split_.train, s_.batch_size, s_.seed, "search.batch_size", "training split"));
   const std::int64_t per_epoch = train_->steps_per_epoch();
   total_ = static_cast<std::int64_t>(s_.epochs) * per_epoch;
-  schedule_.emplace(s_.lr, total_, static_cast<std::int64_t>(s_.warmup_epochs * per_epoch), s_.final_lr);
+  if (total_ > 0) schedule_.emplace(s_.lr, total_, static_cast<std::int64_t>(s_.warmup_epochs * per_epoch), s_.final_lr);
   searcher_ = &build_searcher(c);
   searcher_->distribute(c.parallel);
   if (!resume) return;

@@ -152,7 +152,9 @@ SearchSettings parse_search_settings(const nas::Json& description, InputFile spa
     s.table = std::make_shared<const nas::SpaceTable>(*s.space);
     check_budget_reachable(s, *s.table);
   }
-  s.epochs = static_cast<int>(r.integer_or("epochs", s.epochs, 1, 100000));
+  // random at 0 epochs scores untrained weights, so its answer is a uniform draw inside
+  // the band: with population 1, the random-architecture baseline of a NAS comparison.
+  s.epochs = static_cast<int>(r.integer_or("epochs", s.epochs, s.method == SearchMethod::random ? 0 : 1, 100000));
   s.batch_size = r.integer_or("batch_size", s.batch_size, 2, 1 << 20);
   s.lr = static_cast<float>(r.number_or("lr", s.lr, {0, 100, true, false}));
   s.final_lr = static_cast<float>(r.number_or("final_lr", s.final_lr, {0, 100}));
