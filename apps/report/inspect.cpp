@@ -1,5 +1,6 @@
 #include "apps/report/inspect.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -8,6 +9,7 @@
 #include "nas/arch_json.h"
 #include "nas/draw_dot.h"
 #include "nas/draw_svg.h"
+#include "nas/search/space_table.h"
 #include "nas/space_json.h"
 #include "nas/spelling.h"
 #include "nas/summary.h"
@@ -21,27 +23,36 @@ using namespace autospace::nas;
 constexpr const char* kUsage =
     "usage: autospace-inspect FILE.json [--dot OUT.dot] [--svg OUT.svg]\n"
     "       autospace-inspect --cell GENOTYPE [--dot OUT.dot] [--svg OUT.svg]\n"
+    "       autospace-inspect SPACE.json --choice KEY --arch-out OUT.json\n"
     "Prints the per-layer table of an arch.json or a space.json (block, shapes, MAdds,\n"
     "params, totals), or the canonical form of a cell such as e6:sum:dw3|zero,id|zero,zero,id,\n"
-    "and draws it as Graphviz DOT and/or standalone SVG.\n";
+    "and draws it as Graphviz DOT and/or standalone SVG. --choice writes the network a\n"
+    "choice key picks from a space (one candidate index per layer joined by '.', as in\n"
+    "search-summary.json) as an arch.json that autospace-train takes, and prints its table.\n";
 
 struct Options {
   std::string file;
   std::string cell;
   std::string dot;
   std::string svg;
+  std::string choice;
+  std::string arch_out;
 };
 
 // Empty on success, else the usage problem.
 std::string parse_options(const std::vector<std::string>& args, Options& o) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a == "--dot" || a == "--svg" || a == "--cell") {
+    const std::pair<const char*, std::string*> valued[] = {
+        {"--dot", &o.dot}, {"--svg", &o.svg}, {"--cell", &o.cell}, {"--choice", &o.choice}, {"--arch-out", &o.arch_out}};
+    const auto option = std::find_if(std::begin(valued), std::end(valued), [&](const auto& v) { return a == v.first; });
+    if (option != std::end(valued)) {
       if (i + 1 == args.size()) return a + " needs a value";
-      (a == "--dot" ? o.dot : a == "--svg" ? o.svg : o.cell) = args[++i];
+      *option->second = args[++i];
     } else if (a.rfind("--", 0) == 0) {
       std::string problem = "unknown option " + a;
-      if (const auto guess = did_you_mean(a, {"--dot", "--svg", "--cell", "--help"})) problem += " (did you mean " + *guess + "?)";
+      if (const auto guess = did_you_mean(a, {"--dot", "--svg", "--cell", "--choice", "--arch-out", "--help"}))
+        problem += " (did you mean " + *guess + "?)";
       return problem;
     } else if (o.file.empty()) {
       o.file = a;
@@ -50,6 +61,8 @@ std::string parse_options(const std::vector<std::string>& args, Options& o) {
     }
   }
   if (o.file.empty() == o.cell.empty()) return "give exactly one of FILE.json or --cell GENOTYPE";
+  if (o.choice.empty() != o.arch_out.empty()) return "--choice and --arch-out go together";
+  if (!o.choice.empty() && o.file.empty()) return "--choice needs a SPACE.json";
   return "";
 }
 
@@ -85,11 +98,26 @@ std::pair<std::string, Figure> inspect(const Options& options) {
     if (!value.is_object() || !value.contains("format"))
       json_fail("", "missing key \"format\": \"" + std::string(kArchFormat) + "\" for an arch.json, \"" + kSpaceFormat +
                         "\" for a space.json");
-    if (json_choice(value.at("format"), "format", formats) == 0) {
+    const bool is_arch = json_choice(value.at("format"), "format", formats) == 0;
+    if (!options.choice.empty() && is_arch) json_fail("format", "--choice picks from a space.json, not an arch.json");
+    if (is_arch) {
       const Arch arch = arch_from_json(value);
       return {arch_table(arch), arch_figure(arch)};
     }
     const auto space = space_from_json(value);
+    if (!options.choice.empty()) {
+      const SpaceTable table(*space);
+      const ArchChoice choice = parse_choice_key(options.choice, "--choice");
+      if (choice.size() != table.layers())
+        AUTOSPACE_THROW("--choice ", options.choice, ": ", choice.size(), " layers, the space has ", table.layers());
+      for (std::size_t l = 0; l < choice.size(); ++l)
+        if (choice[l] >= table.size(l))
+          AUTOSPACE_THROW("--choice ", options.choice, ": layer ", l, " picks candidate ", choice[l], ", the space has ",
+                          table.size(l), " there (0..", table.size(l) - 1, ")");
+      const Arch arch = table.arch(choice, "choice-" + options.choice);
+      save_arch(options.arch_out, arch);
+      return {arch_table(arch) + "wrote " + options.arch_out + "\n", arch_figure(arch)};
+    }
     return {space_table(*space), space_figure(*space)};
   } catch (const Error& e) {
     AUTOSPACE_THROW(options.file, ": ", e.what());

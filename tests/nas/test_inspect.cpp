@@ -7,6 +7,9 @@
 #include "apps/report/inspect.h"
 #include "nas/draw_svg.h"
 #include "nas/drawing.h"
+#include "nas/arch_json.h"
+#include "nas/cost_model.h"
+#include "nas/search/space_table.h"
 #include "nas/space_json.h"
 #include "tests/nas/nas_test_helpers.h"
 
@@ -122,4 +125,37 @@ TEST_CASE("inspect reports errors with the file and JSON path", "[inspect]") {
   CHECK_THAT(usage.err, Catch::Contains("unknown option --svgg (did you mean --svg?)"));
   CHECK(inspect({}).code == 2);
   CHECK(inspect({"--help"}).code == 0);
+}
+
+TEST_CASE("inspect --choice writes the network a choice key picks as an arch.json", "[inspect]") {
+  test::TempDir dir;
+  const IrbSpace space(Backbone{}, {}, true);
+  save_space(dir / "irb.json", space);
+  const SpaceTable table(space);
+  ArchChoice choice(table.layers());
+  for (std::size_t l = 0; l < choice.size(); ++l) choice[l] = static_cast<int>((3 * l + 1) % table.size(l));
+  const std::string key = choice_key(choice);
+  const Run run = inspect({(dir / "irb.json").string(), "--choice", key, "--arch-out", (dir / "arch.json").string()});
+  REQUIRE(run.code == 0);
+  CHECK_THAT(run.out, Catch::Contains("wrote " + (dir / "arch.json").string()));
+  const Arch arch = load_arch(dir / "arch.json");  // strict: its costs must match the cost model
+  CHECK(arch_cost(arch).total.madds == table.cost(choice).madds);
+  CHECK(arch_cost(arch).total.params == table.cost(choice).params);
+  const std::vector<Block> chosen = table.chosen_blocks(choice);
+  const std::size_t fixed = arch.layers.size() - chosen.size();
+  for (std::size_t l = 0; l < chosen.size(); ++l) CHECK(arch.layers[fixed + l].block == chosen[l]);
+
+  const auto error = [&](const std::string& k) {
+    return inspect({(dir / "irb.json").string(), "--choice", k, "--arch-out", (dir / "x.json").string()});
+  };
+  CHECK_THAT(error("0.1").err, Catch::Contains("irb.json") && Catch::Contains("--choice 0.1: 2 layers, the space has 21"));
+  std::string too_big = key;
+  too_big.replace(0, too_big.find('.'), std::to_string(table.size(0)));
+  CHECK_THAT(error(too_big).err, Catch::Contains("layer 0 picks candidate " + std::to_string(table.size(0)) +
+                                                 ", the space has " + std::to_string(table.size(0)) + " there"));
+  CHECK_THAT(error("1.x").err, Catch::Contains("is not an architecture choice"));
+  CHECK_FALSE(std::filesystem::exists(dir / "x.json"));
+  CHECK(inspect({(dir / "irb.json").string(), "--choice", key}).code == 2);  // no --arch-out
+  CHECK_THAT(inspect({(dir / "arch.json").string(), "--choice", key, "--arch-out", (dir / "y.json").string()}).err,
+             Catch::Contains("not an arch.json"));
 }
