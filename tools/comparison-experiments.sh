@@ -24,6 +24,7 @@
 # independent of rebuilds meanwhile. The whole script is one function, read before it runs,
 # so editing this file meanwhile cannot change a running invocation either.
 set -euo pipefail
+source "$(dirname "$0")/experiment_runs.sh"
 
 main() {
   cd "$(dirname "$0")/.."
@@ -42,10 +43,7 @@ main() {
   out=runs/$experiment
   rec=bench/results/$experiment
   bin=${AUTOSPACE_BIN:-build/apps}
-  local plan budgets seeds random_archs
-  plan=$(/usr/bin/python3 -c 'import json, sys; p = json.load(open(sys.argv[1]))
-print(" ".join(map(str, p["budgets"]))); print(" ".join(map(str, p["seeds"]))); print(p["random_archs"])' "$cfg/plan.json")
-  budgets=$(sed -n 1p <<< "$plan"); seeds=$(sed -n 2p <<< "$plan"); random_archs=$(sed -n 3p <<< "$plan")
+  budgets=$(plan budgets); seeds=$(plan seeds); random_archs=$(plan random_archs)
   mkdir -p "$out" "$rec"
   [ "$table_only" = 1 ] || run_all
   print_table
@@ -53,29 +51,6 @@ print(" ".join(map(str, p["budgets"]))); print(" ".join(map(str, p["seeds"]))); 
 
 searches=("learned proxyless-g" "irb proxyless-g" "open spos" "learned spos")
 random_spaces=(learned irb open)
-
-# run NAME FILE... -- COMMAND...: COMMAND unless NAME is recorded; afterwards the FILEs of
-# runs/EXPERIMENT/NAME are copied into its record with the wall time, marked done last.
-run() {
-  local name=$1; shift
-  local files=()
-  while [ "$1" != "--" ]; do files+=("$1"); shift; done
-  shift
-  [ -f "$rec/$name/done" ] && return 0
-  echo "== $name: $*"
-  mkdir -p "$out/$name"
-  # The wall time sums every invocation that returned (an interrupted one that checkpointed
-  # and exited counts too); one killed with this script is missing, so it is a lower bound.
-  local start rc=0; start=$(date +%s)
-  "$@" || rc=$?
-  echo $(( $(date +%s) - start )) >> "$out/$name/wall_parts"
-  [ "$rc" = 0 ] || exit "$rc"
-  mkdir -p "$rec/$name"
-  local f
-  for f in "${files[@]}"; do cp "$out/$name/$f" "$rec/$name/$f"; done
-  awk '{ s += $1 } END { print s }' "$out/$name/wall_parts" > "$rec/$name/wall_seconds"
-  touch "$rec/$name/done"
-}
 
 # The space file of a search: the learned one is phase 1's, from its record.
 space_of() {
@@ -88,9 +63,7 @@ space_of() {
 mega() { echo "$(( $1 / 1000000 ))M"; }
 
 train_one() {  # SEARCH-RUN SEED
-  local name="train-${1#search-}-seed$2"
-  local args=("$cfg/train.json" --set "arch=$rec/$1/arch.json" --set "seed=$2" --set "run_dir=$out/$name")
-  run "$name" summary.json eval.json -- bash -c '"$0" "$@" && "${0%train}eval" "$@"' "$bin"/autospace-train "${args[@]}"
+  train_and_eval "train-${1#search-}-seed$2" "$rec/$1/arch.json" "$2"
 }
 
 run_all() {
