@@ -7,6 +7,9 @@
 #include "apps/pipeline/pipeline.h"
 #include "apps/phases/search/search_settings.h"
 #include "apps/phases/train/run_settings.h"
+#include "nas/arch_json.h"
+#include "nas/search/space_table.h"
+#include "nas/space_json.h"
 
 using namespace autospace;
 namespace fs = std::filesystem;
@@ -62,4 +65,45 @@ TEST_CASE("configs: every shipped run description parses", "[apps][configs]") {
   }
   CHECK_NOTHROW(apps::parse_pipeline_settings(nas::read_json_file("configs/quickstart.json")));
   CHECK(parsed >= 12);
+}
+
+// An experiment folder (tools/comparison-experiments.sh) as its driver uses it: every
+// search description over each shipped space at each budget of plan.json, and the training
+// and held-out evaluation descriptions on a network of that space (the found ones exist
+// only after the searches).
+TEST_CASE("configs: every experiment folder's descriptions parse at every planned budget", "[apps][configs]") {
+  const InSourceDir in_source;
+  int folders = 0;
+  for (const auto& dir : fs::directory_iterator("configs/experiments")) {
+    if (!dir.is_directory()) continue;
+    INFO(dir.path().string());
+    ++folders;
+    const nas::Json plan = nas::read_json_file(dir.path() / "plan.json");
+    REQUIRE(plan.at("budgets").size() >= 1);
+    REQUIRE(plan.at("seeds").size() >= 1);
+    CHECK_NOTHROW(apps::parse_evolve_settings(nas::read_json_file(dir.path() / "evolve.json")));
+    for (const std::string space : {"irb", "open"}) {
+      const fs::path space_file = dir.path() / ("space-" + space + ".json");
+      for (const std::string method : {"proxyless-g", "spos", "random"}) {
+        if (method == "proxyless-g" && space == "open") continue;  // refused by design: see search_settings
+        nas::Json d = nas::read_json_file(dir.path() / ("search-" + method + ".json"));
+        d["space"] = space_file.string();
+        for (const auto& budget : plan["budgets"]) {
+          INFO(space << " " << method << " " << budget);
+          d["search"]["target_madds"] = budget;
+          CHECK_NOTHROW(apps::parse_search_settings(d));
+        }
+      }
+      const auto parsed_space = nas::load_space(space_file);
+      const nas::SpaceTable table(*parsed_space);
+      const nas::Json arch = nas::arch_to_json(table.arch(nas::ArchChoice(table.layers(), 0), "first"));
+      for (const std::string name : {"train.json", "eval-heldout.json"}) {
+        nas::Json d = nas::read_json_file(dir.path() / name);
+        d["arch"] = arch;
+        INFO(name);
+        CHECK_NOTHROW(apps::parse_run_settings(d));
+      }
+    }
+  }
+  CHECK(folders >= 2);
 }
