@@ -4,14 +4,20 @@
 #include <catch2/catch.hpp>
 #include <functional>
 #include <map>
+#include <random>
 
+#include "engine/core/device.h"
+#include "engine/nn/dropout.h"
 #include "engine/rng/rng.h"
 #include "kernels/ref/activation.h"
 #include "kernels/ref/conv2d.h"
 #include "kernels/ref/pool.h"
 #include "nas/cell_choices.h"
 #include "nas/cell_sampling.h"
+#include "nas/arch_json.h"
+#include "nas/network/build_network.h"
 #include "nas/network/cell.h"
+#include "tests/nas/nas_test_helpers.h"
 #include "tests/support/test_support.h"
 
 using namespace autospace;
@@ -279,4 +285,25 @@ TEST_CASE("network: cell gradients match finite differences of the reference", "
           return ref_cell(g, c.position, c.settings, b, x).v;
         });
   }
+}
+
+// Stochastic depth's per-sample mask is made on the block's device: a GPU network with
+// drop-path trains (autospace-train accepts device cuda) and draws the CPU's masks.
+TEST_CASE("drop-path on the GPU draws the CPU's masks", "[cuda]") {
+  if (cuda_device_count() == 0) AUTOSPACE_SKIP_TEST("no GPU");
+  Arch arch = load_arch(test::arch_config("mobilenet_v2_cifar.json"));
+  arch.net.stochastic_depth = 0.5;
+  const std::uint64_t seed = std::random_device{}();
+  INFO("seed " << seed);
+  const auto cpu_net = build_network(arch, seed), gpu_net = build_network(arch, seed);
+  gpu_net->to(Device::cuda(0));
+  const Tensor x = random_uniform(Shape{4, 3, arch.net.resolution, arch.net.resolution}, RngKey{seed, RngPurpose::test}, -1.f, 1.f);
+  for (const auto& net : {cpu_net, gpu_net}) {
+    net->train();
+    nn::set_rng_step(*net, 0, 7);
+  }
+  const std::vector<float> on_cpu = cpu_net->forward(x).to_vector();
+  const std::vector<float> on_gpu = gpu_net->forward(x.to(Device::cuda(0))).to_vector();
+  REQUIRE(on_cpu.size() == on_gpu.size());
+  for (std::size_t i = 0; i < on_cpu.size(); ++i) CHECK(on_gpu[i] == Approx(on_cpu[i]).margin(1e-3).epsilon(1e-3));
 }
