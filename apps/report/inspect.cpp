@@ -107,14 +107,8 @@ std::pair<std::string, Figure> inspect(const Options& options) {
     const auto space = space_from_json(value);
     if (!options.choice.empty()) {
       const SpaceTable table(*space);
-      const ArchChoice choice = parse_choice_key(options.choice, "--choice");
-      if (choice.size() != table.layers())
-        AUTOSPACE_THROW("--choice ", options.choice, ": ", choice.size(), " layers, the space has ", table.layers());
-      for (std::size_t l = 0; l < choice.size(); ++l)
-        if (choice[l] >= table.size(l))
-          AUTOSPACE_THROW("--choice ", options.choice, ": layer ", l, " picks candidate ", choice[l], ", the space has ",
-                          table.size(l), " there (0..", table.size(l) - 1, ")");
-      const Arch arch = table.arch(choice, "choice-" + options.choice);
+      // Refuses a key of the wrong length or an index past a layer's candidates.
+      const Arch arch = table.arch(parse_choice_key(options.choice, "--choice"), "choice-" + options.choice);
       save_arch(options.arch_out, arch);
       return {arch_table(arch) + "wrote " + options.arch_out + "\n", arch_figure(arch)};
     }

@@ -68,10 +68,13 @@ const std::vector<std::vector<double>>& SpaceTable::cost_values(CostKind kind) c
 }
 
 void SpaceTable::check(const ArchChoice& choice) const {
-  AUTOSPACE_CHECK(choice.size() == layers(), "architecture choice has ", choice.size(), " layers, the space ", layers());
+  // A choice can come from a user (autospace-inspect --choice), so these are errors, not invariants.
+  if (choice.size() != layers())
+    AUTOSPACE_THROW("architecture choice has ", choice.size(), " layers, the space ", layers());
   for (std::size_t l = 0; l < layers(); ++l)
-    AUTOSPACE_CHECK(choice[l] >= 0 && choice[l] < size(l), "architecture choice: layer ", l, " picks candidate ",
-                    choice[l], " of ", size(l));
+    if (choice[l] < 0 || choice[l] >= size(l))
+      AUTOSPACE_THROW("architecture choice: layer ", l, " picks candidate ", choice[l], " of ", size(l), " (0..",
+                      size(l) - 1, ")");
 }
 
 Cost SpaceTable::cost(const ArchChoice& choice) const {
