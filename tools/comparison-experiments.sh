@@ -27,22 +27,7 @@ set -euo pipefail
 source "$(dirname "$0")/experiment_runs.sh"
 
 main() {
-  cd "$(dirname "$0")/.."
-  local usage="usage: $0 EXPERIMENT [--table]   (EXPERIMENT: a folder of configs/experiments/ with a plan.json)"
-  [ $# -ge 1 ] || { echo "$usage" >&2; exit 2; }
-  experiment=$1; shift
-  local table_only=0
-  while [ $# -gt 0 ]; do
-    case "$1" in
-      --table) table_only=1; shift ;;
-      *) echo "$usage" >&2; exit 2 ;;
-    esac
-  done
-  cfg=configs/experiments/$experiment
-  [ -f "$cfg/plan.json" ] || { echo "$0: $cfg/plan.json: no such file" >&2; exit 2; }
-  out=runs/$experiment
-  rec=bench/results/$experiment
-  bin=${AUTOSPACE_BIN:-build/apps}
+  open_experiment "$@"
   budgets=$(plan budgets); seeds=$(plan seeds); random_archs=$(plan random_archs)
   mkdir -p "$out" "$rec"
   [ "$table_only" = 1 ] || run_all

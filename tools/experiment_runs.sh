@@ -1,7 +1,23 @@
 # Sourced by the experiment drivers (tools/comparison-experiments.sh,
-# tools/ranking-experiments.sh): one rule for running a step resumably and recording it.
-# The caller sets cfg (configs/experiments/EXPERIMENT), out (runs/EXPERIMENT) and rec
-# (bench/results/EXPERIMENT).
+# tools/ranking-experiments.sh): their command line, and one rule for running a step
+# resumably and recording it.
+
+# open_experiment "$@": reads EXPERIMENT [--table] from the driver's arguments, moves to
+# the repository root and sets cfg (configs/experiments/EXPERIMENT), out (runs/EXPERIMENT),
+# rec (bench/results/EXPERIMENT), bin (AUTOSPACE_BIN, default build/apps) and table_only.
+open_experiment() {
+  cd "$(dirname "$0")/.."
+  local usage="usage: $0 EXPERIMENT [--table]   (EXPERIMENT: a folder of configs/experiments/ with a plan.json)"
+  [ $# -ge 1 ] || { echo "$usage" >&2; exit 2; }
+  local experiment=$1; shift
+  table_only=0
+  [ $# -eq 0 ] || { [ "$1" = --table ] && [ $# -eq 1 ] && table_only=1; } || { echo "$usage" >&2; exit 2; }
+  cfg=configs/experiments/$experiment
+  [ -f "$cfg/plan.json" ] || { echo "$0: $cfg/plan.json: no such file" >&2; exit 2; }
+  out=runs/$experiment
+  rec=bench/results/$experiment
+  bin=${AUTOSPACE_BIN:-build/apps}
+}
 
 # run NAME FILE... -- COMMAND...: COMMAND unless NAME is recorded; afterwards the FILEs of
 # $out/NAME are copied into its record $rec/NAME with the wall time, marked done last, so a

@@ -20,19 +20,9 @@ set -euo pipefail
 source "$(dirname "$0")/experiment_runs.sh"
 
 main() {
-  cd "$(dirname "$0")/.."
-  local usage="usage: $0 EXPERIMENT [--table]   (EXPERIMENT: a folder of configs/experiments/ with a plan.json)"
-  [ $# -ge 1 ] || { echo "$usage" >&2; exit 2; }
-  local experiment=$1; shift
-  local table_only=0
-  [ $# -eq 0 ] || { [ "$1" = --table ] && [ $# -eq 1 ] && table_only=1; } || { echo "$usage" >&2; exit 2; }
-  cfg=configs/experiments/$experiment
-  [ -f "$cfg/plan.json" ] || { echo "$0: $cfg/plan.json: no such file" >&2; exit 2; }
-  out=runs/$experiment
-  rec=bench/results/$experiment
-  bin=${AUTOSPACE_BIN:-build/apps}
+  open_experiment "$@"
   layers=$(plan ranking.layers); epochs=$(plan ranking.epochs)
-  spos_search=$(plan ranking.spos_search); spos_archs=$(plan ranking.spos_archs)
+  spos_search=$(plan ranking.spos_search); spos_space=$(plan ranking.spos_space); spos_archs=$(plan ranking.spos_archs)
   mkdir -p "$out/ranking"
   [ "$table_only" = 1 ] || run_all
   print_table
@@ -41,9 +31,9 @@ main() {
 # The networks to train, one "NAME SPACE_FILE CHOICE_KEY PROXY" line each, written into
 # $out/ranking/ (the one-cell spaces of part 1 with them).
 list_networks() {
-  /usr/bin/python3 - "$rec" "$out/ranking" "$layers" "$spos_search" "$spos_archs" "$cfg" <<'PY'
+  /usr/bin/python3 - "$rec" "$out/ranking" "$layers" "$spos_search" "$spos_space" "$spos_archs" <<'PY'
 import json, os, sys
-rec, work, layers, spos_search, spos_archs, cfg = sys.argv[1:7]
+rec, work, layers, spos_search, spos_space, spos_archs = sys.argv[1:7]
 layers, spos_archs = [int(l) for l in layers.split()], int(spos_archs)
 space = json.load(open(os.path.join(rec, "evolve", "space.json")))
 reference = json.load(open(os.path.join(rec, "evolve", "evolve-summary.json")))["reference"]
@@ -61,13 +51,11 @@ for layer in layers:
 summary_file = os.path.join(rec, spos_search, "search-summary.json")
 if os.path.exists(os.path.join(rec, spos_search, "done")):
     s = json.load(open(summary_file))
-    config = json.load(open(os.path.join(cfg, "plan.json")))["ranking"]
-    space_file = config["spos_space"]
     population = sorted(s["population"], key=lambda e: e["accuracy"])
     n = min(spos_archs, len(population))
     picks = [population[round(i * (len(population) - 1) / max(n - 1, 1))] for i in range(n)]
     for k, e in enumerate(picks):
-        print(f"spos-arch{k} {space_file} {e['choice']} {e['accuracy']}")
+        print(f"spos-arch{k} {spos_space} {e['choice']} {e['accuracy']}")
 PY
 }
 
