@@ -4,7 +4,8 @@
 #   tools/gpu-check.sh --prepare   # here, on the development machine, before the call
 #   tools/gpu-check.sh OUTDIR      # there, on the GPU machine (carry .gpu-deps)
 #
-# It builds for sm_90, runs the [cuda] parity tests, the kernel benchmarks
+# It builds for sm_90, runs the [cuda] parity tests (ops, then the supernet steps of
+# evolve and every searcher), the quickstart pipeline with device cuda, the kernel benchmarks
 # (bench_cuda_kernels: each kernel against its cuBLAS/cuDNN version, the card's copy
 # bandwidth, the engine's MobileNetV2 training step) and PyTorch's MobileNetV2 step
 # (bench/cuda_train_step_pytorch.py), and writes into OUTDIR: summary.md (the table,
@@ -28,8 +29,8 @@
 # (AUTOSPACE_CUDA_LIBRARY_ROOTS); without cuDNN the build leaves its backend out.
 # Without the bundle the script tries the machine's own packages.
 #
-# Only the two targets the check runs are built (test_engine, bench_cuda_kernels and what
-# they link). AUTOSPACE_GPU_CHECK_SANITIZE=1 adds a compute-sanitizer memcheck pass over
+# Only the targets the check runs are built (test_engine, test_nas, autospace,
+# bench_cuda_kernels and what they link). AUTOSPACE_GPU_CHECK_SANITIZE=1 adds a compute-sanitizer memcheck pass over
 # the op parity cases (minutes; the benchmarks then get less time).
 # AUTOSPACE_GPU_CHECK_IGNORE_SYSTEM=1 hides /usr from CMake's package searches, to prove
 # here that the bundle alone suffices.
@@ -185,13 +186,18 @@ fi
 built=0
 if run_stage configure 90 250 "$out/build.log" cmake -S "$root" -B "$build" "${cmake_args[@]}" &&
    run_stage build 330 190 "$out/build.log" \
-     cmake --build "$build" -j "$jobs" --target test_engine bench_cuda_kernels; then
+     cmake --build "$build" -j "$jobs" --target test_engine test_nas autospace bench_cuda_kernels; then
   built=1
 fi
 
 # --- Tests -----------------------------------------------------------------------------
 if [ $built = 1 ]; then
   run_stage "parity tests [cuda]" 120 130 "$out/tests.log" "$build/tests/test_engine" "[cuda]" --durations yes
+  # The supernet steps of phases 1 and 2 (DEA, proxyless-g/-rl, spos) against the CPU.
+  run_stage "supernet parity [cuda]" 60 130 "$out/tests.log" "$build/tests/test_nas" "[cuda]" --durations yes
+  # Every phase end to end on the card: evolve, search (proxyless-g), train, eval.
+  run_stage "quickstart on the GPU" 150 125 "$out/tests.log" "$build/apps/autospace" run "$root/configs/quickstart.json" \
+    --set device=cuda --set run_dir="$work/quickstart" --set data.synthetic.dir="$work/synthetic"
   # The CPU suite on this machine too: the same binary's reference path must hold here.
   run_stage "CPU tests" 40 125 "$out/tests.log" "$build/tests/test_engine" "~[slow]~[cuda]"
   # Opt-in (slow): the op-level parity cases under compute-sanitizer's memcheck, which
@@ -300,6 +306,10 @@ if os.path.exists(tests):
     skipped = re.findall(r"^AUTOSPACE_SKIP: (.*)$", text, re.M)
     if skipped:
         parity.append(f"- skipped: {len(skipped)} cases ({skipped[0]})")
+
+    phases = re.findall(r"^(?:\[(?:evolve|search|train|pipeline)\] done:.*|  top-1 .*|  latency batch .*)$", text, re.M)
+    if phases:
+        parity += ["", "## The quickstart on the GPU", ""] + [f"- {line}" for line in phases[-12:]]
 
 sections = [header, kernels, step, stages, parity]
 summary = "\n\n".join("\n".join(s) for s in sections if s) + "\n"

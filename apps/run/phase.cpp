@@ -27,6 +27,8 @@ Tensor PhaseContext::input(const data::Batch& batch) const {
   return data::model_input(batch, basics.data.normalization(), device);
 }
 
+Tensor PhaseContext::labels(const data::Batch& batch) const { return batch.labels.to(device); }
+
 double PhaseContext::items_per_second() const { return progress ? progress->items_per_second() : 0.0; }
 
 }  // namespace autospace::apps

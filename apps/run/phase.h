@@ -27,7 +27,6 @@ struct PhaseSetup {
   const RunBasics* basics = nullptr;  // run_dir, seed, device, threads, data
   DistributedSettings distributed{};  // the "distributed" section (defaults for a phase without one)
   bool multi_rank = true;           // false: the phase refuses to run on several processes
-  bool cuda = false;                // false: CPU only so far ("auto" then means the CPU)
   // The description config.json keeps (what must match on resume; the runner leaves out
   // the collectives' timing knobs). Absent: the phase writes into a directory another
   // phase owns (evaluation) and keeps no checkpoint.
@@ -66,7 +65,8 @@ struct PhaseContext {
   // 64 is larger than the held-out split (40 images)".
   data::BatchStream stream(std::shared_ptr<const data::Dataset> dataset, std::int64_t batch_size, std::uint64_t seed,
                            const std::string& batch_key, const std::string& set_name) const;
-  Tensor input(const data::Batch& batch) const;  // normalised, on the device
+  Tensor input(const data::Batch& batch) const;   // normalised, on the device
+  Tensor labels(const data::Batch& batch) const;  // on the device, for the loss
   double items_per_second() const;  // samples per second over all ranks since the loop started
 };
 

@@ -19,16 +19,12 @@ constexpr const char* kMetricsRecords = "metrics_records";
 Device select_device(const PhaseSetup& setup, const dist::Communicator& comm) {
   const RunBasics& b = *setup.basics;
   if (b.threads > 0) set_num_threads(b.threads);
-  // A CPU-only phase refuses a GPU asked for by name, whether or not this machine has one.
-  if (!setup.cuda && (b.device == "cuda" || b.device.rfind("cuda:", 0) == 0))
-    nas::json_fail("device", "\"" + b.device + "\": " + setup.name + " runs on the CPU only so far (use \"cpu\" or \"auto\")");
   Device device;
   try {
     device = parse_device(b.device);
   } catch (const Error& e) {
     nas::json_fail("device", e.what());
   }
-  if (device.is_cuda() && !setup.cuda) device = Device::cpu();  // "auto" found a GPU
   if (b.precision != MatmulPrecision::fp32 && !device.is_cuda())
     nas::json_fail("precision", "\"" + matmul_precision_names().at(static_cast<std::size_t>(b.precision)) +
                                     "\": " + setup.name + " runs on " + device.str() +

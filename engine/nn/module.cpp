@@ -71,6 +71,12 @@ std::vector<Tensor> Module::parameters() const {
 
 void Module::to(Device device) {
   for (const auto& [name, t] : state_of(*this)) t.move_to(device);
+  tell_device(device);
+}
+
+void Module::tell_device(Device device) {
+  on_device_changed(device);
+  for (auto& [name, child] : children_) child->tell_device(device);
 }
 
 void Module::train(bool on) {

@@ -39,8 +39,9 @@ class Module {
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_children() const { return children_; }
 
   // Moves every parameter and buffer to `device` in place (Tensor::move_to), so that the
-  // module and optimisers over its parameters run there. Move before the first optimiser
-  // step: optimiser state stays on the device it was created on.
+  // module and optimisers over its parameters run there, and tells every module of the tree
+  // (on_device_changed). Move before the first optimiser step: optimiser state stays on the
+  // device it was created on.
   void to(Device device);
 
   void train(bool on = true);
@@ -61,6 +62,9 @@ class Module {
   Tensor register_parameter(const std::string& name, const Shape& shape, Init init);
   Tensor register_buffer(const std::string& name, const Shape& shape, float initial);
   virtual void on_train_changed() {}
+  // For a module that creates tensors after construction (a weight bank's lazily grown
+  // slots): where they must go from now on.
+  virtual void on_device_changed(Device) {}
 
  private:
   struct Param {
@@ -74,6 +78,7 @@ class Module {
   };
   void collect(const std::string& prefix, std::vector<NamedTensor>& out, bool buffers) const;
   void collect_slots(std::vector<BufferSlot>& out) const;
+  void tell_device(Device device);
   void collect_inits(const std::string& prefix, std::vector<std::pair<std::string, const Param*>>& out) const;
 
   std::vector<Param> params_;

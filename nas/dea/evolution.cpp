@@ -25,8 +25,8 @@ int max_expansion(const CellChoices& choices) {
 }  // namespace
 
 Evolution::Evolution(const Backbone& backbone, const DeaSettings& settings, std::uint64_t seed,
-                     std::int64_t total_steps)
-    : backbone_(backbone), settings_(settings), seed_(seed), total_steps_(total_steps) {
+                     std::int64_t total_steps, Device device)
+    : backbone_(backbone), settings_(settings), seed_(seed), device_(device), total_steps_(total_steps) {
   settings_.choices.validate();
   AUTOSPACE_CHECK(settings.population >= settings.supernet_cells && settings.supernet_cells >= 2,
                   "DEA: need population (", settings.population, ") >= supernet_cells (", settings.supernet_cells,
@@ -36,6 +36,7 @@ Evolution::Evolution(const Backbone& backbone, const DeaSettings& settings, std:
   AUTOSPACE_CHECK(settings.period >= 1 && total_steps >= 1, "DEA: period and total steps must be positive");
   caps_ = madds_caps(settings.cap, backbone);
   supernet_ = std::make_unique<Supernet>(backbone, max_expansion(settings.choices), seed);
+  supernet_->to(device_);  // before the gated layers and bank slots: they are created where it is
   for (std::size_t l = 0; l < supernet_->layers(); ++l) {
     Rng rng({seed, RngPurpose::evolution, 0, static_cast<std::uint32_t>(l)});
     populations_.push_back(Population::random(settings.population, settings.choices, constraint(l, true), rng));
@@ -143,7 +144,7 @@ StepResult Evolution::score_step(const Tensor& x, const Tensor& labels) {
 
 void Evolution::finish() {
   for (std::size_t l = 0; l < supernet_->layers(); ++l) {
-    const std::vector<float> a = supernet_->gate(l).logits().to_vector();
+    const std::vector<float>& a = supernet_->gate(l).host_logits();
     for (std::size_t k = 0; k < members_[l].size(); ++k) populations_[l].write_back(members_[l][k], a[k], settings_.momentum);
   }
 }
@@ -222,7 +223,7 @@ nas::Json Evolution::state() const {
     for (int k = 0; k < g.candidates(); ++k) sampled.push_back(g.sampled_count(k));
     j["populations"].push_back({{"members", pop},
                                 {"supernet", members_[l]},
-                                {"logits", g.logits().to_vector()},
+                                {"logits", g.host_logits()},
                                 {"gate_steps", g.steps()},
                                 {"gate_sampled", sampled}});
   }
@@ -247,7 +248,7 @@ void Evolution::restore(const nas::Json& state, const std::vector<NamedTensor>& 
   score_steps_ = state_integer(state.at("score_steps"), "score_steps", source);
   round_ = state_integer(state.at("round"), "round", source);
   supernet_ = std::make_unique<Supernet>(backbone_, max_expansion(settings_.choices), seed_);
-
+  supernet_->to(device_);
   // Recreate every bank slot the run had grown, so the saved state has a home.
   supernet_->grow_bank_slots(tensors, state.at("parameters").get<std::vector<std::string>>());
   for (std::size_t l = 0; l < populations_.size(); ++l) {

@@ -49,7 +49,9 @@ struct DeaSettings {
 class Evolution {
  public:
   // `total_steps` weight steps in all: the reference constraint holds in the first half.
-  Evolution(const Backbone& backbone, const DeaSettings& settings, std::uint64_t seed, std::int64_t total_steps);
+  // The supernet, its gate logits and both optimisers' state live on `device`.
+  Evolution(const Backbone& backbone, const DeaSettings& settings, std::uint64_t seed, std::int64_t total_steps,
+            Device device = Device::cpu());
 
   StepResult weight_step(const Tensor& x, const Tensor& labels, float lr);
   StepResult score_step(const Tensor& x, const Tensor& labels);
@@ -97,6 +99,7 @@ class Evolution {
   Backbone backbone_;
   DeaSettings settings_;
   std::uint64_t seed_;
+  Device device_;
   std::int64_t total_steps_;
   std::int64_t step_ = 0, score_steps_ = 0, round_ = 0;
   std::vector<std::int64_t> caps_;

@@ -36,6 +36,7 @@ Tensor WeightBank::parameter(const std::string& name, const Shape& shape, nn::In
   Tensor t = register_parameter(name, shape, init);
   const std::string full_name = path_.empty() ? name : path_ + "." + name;
   nn::initialize_parameter(t, init, seed_, full_name);
+  t.move_to(device_);
   slots_.emplace(name, t);
   new_parameters_.emplace_back(full_name, t);
   return t;
@@ -44,6 +45,7 @@ Tensor WeightBank::parameter(const std::string& name, const Shape& shape, nn::In
 Tensor WeightBank::buffer(const std::string& name, const Shape& shape, float value) {
   if (Tensor t = existing(name, shape); t.defined()) return t;
   Tensor t = register_buffer(name, shape, value);
+  t.move_to(device_);
   slots_.emplace(name, t);
   return t;
 }

@@ -5,6 +5,8 @@
 // Cm channels (ENAS-style sharing), so cells regenerated on the same bank inherit its
 // weights. Slots are created the first time a cell asks for them: a supernet over the open
 // space would otherwise hold dense kxk convs for every edge that no sampled cell uses.
+// A slot is created on the device the bank was last moved to (Module::to), so a supernet
+// moved to the GPU before its first step grows every later slot there.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -68,16 +70,20 @@ class WeightBank : public nn::Module {
   void begin_bn_recalibration();
   void end_bn_recalibration();
 
+  Device device() const { return device_; }  // where new slots are created
+
   // Parameters created since the last call, under their full names (path + "." + slot;
   // the slot name alone for a bank with an empty path), for Optimizer::add_parameters.
   std::vector<NamedTensor> take_new_parameters();
 
  private:
   Tensor existing(const std::string& name, const Shape& shape) const;
+  void on_device_changed(Device device) override { device_ = device; }
 
   std::string path_;
   std::uint64_t seed_;
   int in_channels_, out_channels_, max_expansion_;
+  Device device_ = Device::cpu();
   std::map<std::string, Tensor> slots_;
   std::map<std::string, std::shared_ptr<BankBnRecalibration>> bn_recalibration_;  // by BN slot name
   std::vector<NamedTensor> new_parameters_;

@@ -12,10 +12,7 @@ namespace autospace::nas {
 
 namespace {
 
-std::vector<double> to_double(const Tensor& t) {
-  const std::vector<float> v = t.to_vector();
-  return {v.begin(), v.end()};
-}
+std::vector<double> to_double(const std::vector<float>& v) { return {v.begin(), v.end()}; }
 
 }  // namespace
 
@@ -39,8 +36,9 @@ double GatedSearch::held_out_accuracy(const Tensor& logits, const Tensor& labels
   return static_cast<double>(correct) / static_cast<double>(parallel_.sum(labels.dim(0)));
 }
 
-GatedSearch::GatedSearch(const SpaceTable& table, const GatedSearchSettings& settings, std::uint64_t seed)
-    : table_(table), settings_(settings), seed_(seed),
+GatedSearch::GatedSearch(const SpaceTable& table, const GatedSearchSettings& settings, std::uint64_t seed,
+                         Device device)
+    : table_(table), settings_(settings), seed_(seed), device_(device),
       controller_(settings.budget, settings.budget_kp, settings.budget_ki) {
   AUTOSPACE_CHECK(settings.budget.target > 0 && std::log(settings.budget.target) > 0,
                   "gated search: the budget's target must be larger than 1");
@@ -49,6 +47,7 @@ GatedSearch::GatedSearch(const SpaceTable& table, const GatedSearchSettings& set
 
 void GatedSearch::build() {
   supernet_ = std::make_unique<Supernet>(table_.backbone(), table_.max_expansion(), seed_);
+  supernet_->to(device_);  // before the gated layers and bank slots: they are created where it is
   for (std::size_t l = 0; l < table_.layers(); ++l)
     supernet_->set_candidates(l, table_.blocks(l), std::vector<float>(table_.size(l), 0.f));
   supernet_->take_new_parameters();  // all of them are in named_parameters() below
@@ -117,7 +116,7 @@ ArchStepResult GatedSearch::gradient_step(const Tensor& x, const Tensor& labels)
   const RegularizedLoss loss = cost_regularized_loss(r.loss, e.value, settings_, r.multiplier);
   {
     const auto sync = parallel_.batch_norm_scope();
-    ce.backward(Tensor::full(ce.shape(), static_cast<float>(loss.d_ce)));
+    ce.backward(Tensor::full(ce.shape(), static_cast<float>(loss.d_ce), ce.device()));
   }
   parallel_.average_gradients(supernet_->logits());
   const double coefficient = loss.d_expected_cost;
@@ -125,7 +124,7 @@ ArchStepResult GatedSearch::gradient_step(const Tensor& x, const Tensor& labels)
     const Tensor& t = supernet_->gate(l).logits();
     std::vector<float> g = t.grad().defined() ? t.grad().to_vector() : std::vector<float>(t.numel(), 0.f);
     for (std::size_t k = 0; k < g.size(); ++k) g[k] += static_cast<float>(coefficient * e.d_logits[l][k]);
-    t.set_grad(Tensor::from_vector(g, t.shape()));
+    t.set_grad(Tensor::from_vector(g, t.shape()).to(t.device()));
   }
   r.applied = guard_.accept(r.loss, optim::grad_norm(logit_tensors()));
   if (r.applied) {
@@ -165,11 +164,12 @@ ArchStepResult GatedSearch::reinforce_step(const Tensor& x, const Tensor& labels
     std::vector<float> g(t.numel());
     for (std::size_t k = 0; k < g.size(); ++k)
       g[k] = static_cast<float>(-advantage * ((static_cast<int>(k) == path[l] ? 1.0 : 0.0) - p[l][k]));
-    t.set_grad(Tensor::from_vector(g, t.shape()));
+    t.set_grad(Tensor::from_vector(g, t.shape()).to(t.device()));
   }
   r.applied = guard_.accept(r.loss, optim::grad_norm(logit_tensors()));
   if (r.applied) {
     arch_->step(settings_.arch_lr);
+    for (std::size_t l = 0; l < supernet_->layers(); ++l) supernet_->gate(l).logits_changed();
     baseline_ = baseline_ ? settings_.baseline_decay * *baseline_ + (1 - settings_.baseline_decay) * r.reward : r.reward;
     controller_.observe(r.expected_cost);
   } else {
@@ -197,7 +197,7 @@ std::optional<BudgetExport> GatedSearch::budget_export() const {
 ExpectedNetworkCost GatedSearch::expected() const {
   const CostKind kind = settings_.budget.kind;
   std::vector<std::vector<double>> a;
-  for (std::size_t l = 0; l < table_.layers(); ++l) a.push_back(to_double(supernet_->gate(l).logits()));
+  for (std::size_t l = 0; l < table_.layers(); ++l) a.push_back(to_double(supernet_->gate(l).host_logits()));
   return expected_network_cost(static_cast<double>(cost_value(table_.fixed_cost(), kind)), a, table_.cost_values(kind));
 }
 
@@ -222,7 +222,7 @@ nas::Json GatedSearch::state() const {
                  {"skipped_steps", guard_.skipped()}, {"baseline", baseline_ ? nas::Json(*baseline_) : nas::Json()},
                  {"budget_controller", controller_.state()}};
   j["logits"] = nas::Json::array();
-  for (std::size_t l = 0; l < supernet_->layers(); ++l) j["logits"].push_back(supernet_->gate(l).logits().to_vector());
+  for (std::size_t l = 0; l < supernet_->layers(); ++l) j["logits"].push_back(supernet_->gate(l).host_logits());
   return j;
 }
 
@@ -242,7 +242,7 @@ void GatedSearch::restore(const nas::Json& state, const std::vector<NamedTensor>
     const std::vector<float> a = state_floats(logits[l], json_index("logits", l), source);
     AUTOSPACE_CHECK(static_cast<int>(a.size()) == table_.size(l), source, ": layer ", l, " has ", a.size(),
                     " logits, the space ", table_.size(l), " candidates");
-    supernet_->gate(l).logits().copy_from(Tensor::from_vector(a, {static_cast<std::int64_t>(a.size())}));
+    supernet_->gate(l).set_logits(a);
   }
   nn::load_state(*supernet_, tensors, source);
   load_joined_optimizer_state({{"weights", weights_.get()}, {"arch", arch_.get()}}, optimizer_tensors, source);

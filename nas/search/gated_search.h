@@ -71,7 +71,9 @@ RegularizedLoss cost_regularized_loss(double ce, double expected_cost, const Gat
 
 class GatedSearch final : public SupernetSearch {
  public:
-  GatedSearch(const SpaceTable& table, const GatedSearchSettings& settings, std::uint64_t seed);
+  // The supernet, its gate logits and both optimisers' state live on `device`.
+  GatedSearch(const SpaceTable& table, const GatedSearchSettings& settings, std::uint64_t seed,
+              Device device = Device::cpu());
 
   StepResult weight_step(const Tensor& x, const Tensor& labels, float lr) override;
   ArchStepResult arch_step(const Tensor& x, const Tensor& labels);
@@ -117,6 +119,7 @@ class GatedSearch final : public SupernetSearch {
   const SpaceTable& table_;
   GatedSearchSettings settings_;
   std::uint64_t seed_;
+  Device device_;
   std::unique_ptr<Supernet> supernet_;
   std::unique_ptr<optim::SGD> weights_;
   std::unique_ptr<optim::Adam> arch_;

@@ -6,14 +6,16 @@
 
 namespace autospace::nas {
 
-SinglePathSupernet::SinglePathSupernet(const SpaceTable& table, const SinglePathSettings& settings, std::uint64_t seed)
-    : table_(table), settings_(settings), seed_(seed) {
+SinglePathSupernet::SinglePathSupernet(const SpaceTable& table, const SinglePathSettings& settings, std::uint64_t seed,
+                                       Device device)
+    : table_(table), settings_(settings), seed_(seed), device_(device) {
   AUTOSPACE_CHECK(settings.budget.target > 0, "single-path supernet: the budget's target must be positive");
   build();
 }
 
 void SinglePathSupernet::build() {
   supernet_ = std::make_unique<Supernet>(table_.backbone(), table_.max_expansion(), seed_);
+  supernet_->to(device_);
   active_.assign(table_.layers(), -1);
   weights_ = std::make_unique<optim::SGD>(weight_decay_groups(supernet_->named_parameters(), settings_.weight_decay),
                                           optim::SgdOptions{settings_.momentum, true});

@@ -25,7 +25,10 @@ struct SinglePathSettings {
 
 class SinglePathSupernet final : public SupernetSearch {
  public:
-  SinglePathSupernet(const SpaceTable& table, const SinglePathSettings& settings, std::uint64_t seed);
+  // The supernet lives on `device`: its weights, optimiser state and every bank slot a
+  // later path grows.
+  SinglePathSupernet(const SpaceTable& table, const SinglePathSettings& settings, std::uint64_t seed,
+                     Device device = Device::cpu());
 
   // One SGD step on a path drawn under the budget (keyed by the step number).
   StepResult weight_step(const Tensor& x, const Tensor& labels, float lr) override;
@@ -49,6 +52,7 @@ class SinglePathSupernet final : public SupernetSearch {
   const SpaceTable& table_;
   SinglePathSettings settings_;
   std::uint64_t seed_;
+  Device device_;
   std::unique_ptr<Supernet> supernet_;
   std::unique_ptr<optim::SGD> weights_;
   optim::NonFiniteGuard guard_{20};

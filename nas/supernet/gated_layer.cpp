@@ -10,8 +10,8 @@
 namespace autospace::nas {
 
 GatedLayer::GatedLayer(std::vector<std::shared_ptr<nn::Module>> candidates, bool residual,
-                       const std::vector<float>& logits)
-    : candidates_(std::move(candidates)), residual_(residual), sampled_(candidates_.size(), 0) {
+                       const std::vector<float>& logits, Device device)
+    : candidates_(std::move(candidates)), residual_(residual), host_(logits), sampled_(candidates_.size(), 0) {
   AUTOSPACE_CHECK(!candidates_.empty(), "GatedLayer: no candidates");
   AUTOSPACE_CHECK(logits.size() == candidates_.size(), "GatedLayer: ", logits.size(), " logits for ",
                   candidates_.size(), " candidates");
@@ -21,12 +21,27 @@ GatedLayer::GatedLayer(std::vector<std::shared_ptr<nn::Module>> candidates, bool
     else ++zeros;
   }
   AUTOSPACE_CHECK(zeros == 0 || residual_, "GatedLayer: a zero candidate needs a residual layer (stride 1, Cin = Cout)");
-  logits_ = Tensor::from_vector(logits, {static_cast<std::int64_t>(logits.size())});
+  logits_ = Tensor::from_vector(logits, {static_cast<std::int64_t>(logits.size())}).to(device);
   logits_.set_requires_grad(true).set_name("logits");
 }
 
+const std::vector<float>& GatedLayer::host_logits() const {
+  AUTOSPACE_CHECK(!logits_.device().is_cpu() || std::equal(host_.begin(), host_.end(), logits_.data<float>()),
+                  "GatedLayer: the logits changed without logits_changed(); the host copy is stale");
+  return host_;
+}
+
+void GatedLayer::set_logits(const std::vector<float>& values) {
+  AUTOSPACE_CHECK(values.size() == host_.size(), "GatedLayer::set_logits: ", values.size(), " values for ",
+                  host_.size(), " candidates");
+  host_ = values;
+  logits_.copy_from(Tensor::from_vector(values, logits_.shape()));
+}
+
+void GatedLayer::logits_changed() { host_ = logits_.to_vector(); }
+
 std::vector<double> GatedLayer::probabilities() const {
-  const float* a = logits_.data<float>();
+  const float* a = host_logits().data();
   const int m = candidates();
   const double top = *std::max_element(a, a + m);
   std::vector<double> p(m);
@@ -44,7 +59,7 @@ double GatedLayer::entropy() const {
 }
 
 int GatedLayer::argmax() const {
-  const float* a = logits_.data<float>();
+  const float* a = host_logits().data();
   return static_cast<int>(std::max_element(a, a + candidates()) - a);
 }
 
@@ -134,13 +149,13 @@ float GatedLayer::compensation(int k, float s_max) const {
 }
 
 std::array<float, 2> GatedLayer::pair_logits() const {
-  const float* a = logits_.data<float>();
+  const float* a = host_logits().data();
   return {a[pair_.first], a[pair_.second]};
 }
 
 void GatedLayer::finish_logit_update(const std::array<float, 2>& before, const std::array<float, 2>& scale) {
-  if (candidates() == 1) return;
-  float* a = logits_.data<float>();
+  if (candidates() == 1) return logits_changed();
+  std::vector<float> a = logits_.to_vector();  // as the optimiser left them
   const int idx[2] = {pair_.first, pair_.second};
   double updated[2];
   for (int i = 0; i < 2; ++i) updated[i] = before[i] + scale[i] * (static_cast<double>(a[idx[i]]) - before[i]);
@@ -151,6 +166,7 @@ void GatedLayer::finish_logit_update(const std::array<float, 2>& before, const s
   const double lse_old = top_old + std::log(std::exp(before[0] - top_old) + std::exp(before[1] - top_old));
   const double offset = lse_new - lse_old;
   for (int i = 0; i < 2; ++i) a[idx[i]] = static_cast<float>(updated[i] - offset);
+  set_logits(a);
 }
 
 void step_gate_logits(const std::vector<GatedLayer*>& gates, optim::Optimizer& optimizer, float lr,

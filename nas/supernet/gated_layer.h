@@ -7,6 +7,14 @@
 // the inactive one runs under no_grad to provide its gate gradient. Steps that train
 // weights only (the DEA's weight steps, SPOS) skip the inactive candidate altogether: its
 // output would only feed a gate gradient that nobody reads.
+//
+// The logits tensor lives on the layer's device (the binary gate's backward writes its
+// gradient there, the architecture optimiser steps it there); the host reads a mirror of
+// it (sampling, probabilities, the pair's values), so a GPU step copies nothing back. The
+// mirror is refreshed wherever the logits change: set_logits, finish_logit_update, and
+// logits_changed after an optimiser step that is not followed by finish_logit_update. On
+// the CPU every read checks the mirror against the tensor, so the CPU tests catch a
+// change that forgot the refresh.
 #include <array>
 #include <memory>
 #include <vector>
@@ -28,7 +36,8 @@ class GatedLayer : public nn::Module {
  public:
   // A null candidate is the zero block: it contributes nothing, so a residual layer with
   // it active passes its input through (the layer is skipped).
-  GatedLayer(std::vector<std::shared_ptr<nn::Module>> candidates, bool residual, const std::vector<float>& logits);
+  GatedLayer(std::vector<std::shared_ptr<nn::Module>> candidates, bool residual, const std::vector<float>& logits,
+             Device device = Device::cpu());
 
   // Draws the pair and the active candidate for the next training forward. The draw and
   // Eq. 4's counters do not depend on `paths`.
@@ -40,9 +49,13 @@ class GatedLayer : public nn::Module {
 
   int candidates() const { return static_cast<int>(candidates_.size()); }
   const std::shared_ptr<nn::Module>& candidate(int k) const { return candidates_[k]; }
-  // Architecture logits [M] (requires a gradient; not among the module's parameters, so a
-  // separate optimiser updates them).
+  // Architecture logits [M] on the layer's device (requires a gradient; not among the
+  // module's parameters, so a separate optimiser updates them).
   const Tensor& logits() const { return logits_; }
+  // Their values on the host (the mirror), and the two ways to change them.
+  const std::vector<float>& host_logits() const;
+  void set_logits(const std::vector<float>& values);
+  void logits_changed();  // the tensor was written in place (an optimiser step): refresh the mirror
   std::vector<double> probabilities() const;
   double entropy() const;  // of probabilities(), nats
   int argmax() const;
@@ -67,10 +80,12 @@ class GatedLayer : public nn::Module {
 
  private:
   Tensor run(int k, const Tensor& x);
+  void on_device_changed(Device device) override { logits_.move_to(device); }
 
   std::vector<std::shared_ptr<nn::Module>> candidates_;
   bool residual_;
   Tensor logits_;
+  std::vector<float> host_;
   ops::GatePair pair_;
   bool sampled_once_ = false;
   GatePaths paths_ = GatePaths::both;

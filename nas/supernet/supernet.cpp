@@ -58,7 +58,7 @@ void Supernet::set_candidates(std::size_t layer, const std::vector<Block>& block
     if (cell.activation) s.activation = *cell.activation;
     candidates.push_back(std::make_shared<Cell>(cell.genotype, position, s, banks_[layer], BankUse::shared));
   }
-  gates_[layer] = std::make_shared<GatedLayer>(candidates, position.skippable(), logits);
+  gates_[layer] = std::make_shared<GatedLayer>(candidates, position.skippable(), logits, device_);
   gates_[layer]->train(is_training());
   blocks_[layer] = blocks;
 }
@@ -120,6 +120,12 @@ void Supernet::grow_bank_slots(const std::vector<NamedTensor>& state, const std:
 void Supernet::on_train_changed() {
   for (auto& g : gates_)
     if (g) g->train(is_training());
+}
+
+void Supernet::on_device_changed(Device device) {
+  device_ = device;
+  for (auto& g : gates_)
+    if (g) g->to(device);
 }
 
 }  // namespace autospace::nas

@@ -3,6 +3,10 @@
 // GatedLayer per searchable layer whose candidates are cells (MBConvs are cells too)
 // built over that layer's WeightBank, then the head. Regenerating a layer's candidates
 // keeps its bank, so new cells inherit the weights of the slots they share.
+//
+// The gated layers are not children (their candidates' weights are the banks'), so a move
+// (Module::to) reaches their logits through on_device_changed, and layers set up later are
+// created on the supernet's device.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -53,6 +57,7 @@ class Supernet : public nn::Module {
 
  protected:
   void on_train_changed() override;
+  void on_device_changed(Device device) override;
 
  private:
   Backbone backbone_;
@@ -63,6 +68,7 @@ class Supernet : public nn::Module {
   std::vector<std::shared_ptr<GatedLayer>> gates_;
   std::vector<std::vector<Block>> blocks_;
   std::shared_ptr<nn::Linear> classifier_;
+  Device device_ = Device::cpu();
 };
 
 }  // namespace autospace::nas

@@ -120,7 +120,7 @@ TEST_CASE("evolve: a run killed with SIGKILL resumes bit-identically", "[evolve]
   });
 }
 
-TEST_CASE("evolve: SIGTERM writes a checkpoint and exits 130; the run resumes bit-identically", "[evolve]") {
+TEST_CASE("evolve: SIGTERM writes a checkpoint and exits 130, the run resumes bit-identically", "[evolve]") {
   interrupt_and_resume(SIGTERM, [](int status) {
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
       std::puts("AUTOSPACE_SKIP: the run finished before the signal reached it");

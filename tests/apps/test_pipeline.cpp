@@ -20,8 +20,9 @@ nas::Json pipeline(const fs::path& run_dir) {
     "evolve": {"epochs": 2, "batch_size": 8, "population": 4, "supernet_cells": 2, "children": 1, "tournament": 2,
                "top_k": 2, "period": 4, "score_every": 2, "score_batch_size": 8, "log_every": 2}})");
   // The search reads the evolved space and the training the found arch.json: the defaults.
+  // The band is wide: the learned space has four networks, and the default band may hold none.
   d["search"] = nas::Json::parse(R"({
-    "search": {"method": "proxyless-g", "target_madds": 600000, "epochs": 2, "batch_size": 8, "arch_warmup_epochs": 1,
+    "search": {"method": "proxyless-g", "target_madds": 600000, "budget_band": [0.25, 1.5], "epochs": 2, "batch_size": 8, "arch_warmup_epochs": 1,
                "arch_batch_size": 8, "arch_lr": 0.05, "log_every": 2}})");
   d["train"] = {{"train", tiny["train"]}, {"eval", tiny["eval"]}};
   d["train"]["train"]["epochs"] = 2;
@@ -30,7 +31,7 @@ nas::Json pipeline(const fs::path& run_dir) {
 
 }  // namespace
 
-TEST_CASE("autospace run chains evolve, search, train and eval, then reports; done phases are not rerun",
+TEST_CASE("autospace run chains evolve, search, train and eval, then reports, done phases are not rerun",
           "[apps][pipeline]") {
   const test::TempDir dir;
   const fs::path run = dir / "run";

@@ -73,7 +73,7 @@ TEST_CASE("run directory keeps its description, refuses a different one and appe
   CHECK_NOTHROW(RunDirectory(dir, respelled));
 }
 
-TEST_CASE("run directory: a failed start takes a corrected description; stale temporaries go", "[apps]") {
+TEST_CASE("run directory: a failed start takes a corrected description, stale temporaries go", "[apps]") {
   const test::TempDir tmp;
   const fs::path dir = tmp.path() / "run";
   const nas::Json config = nas::Json::parse(R"({"train": {"epochs": 2}})");

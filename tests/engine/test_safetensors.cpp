@@ -97,7 +97,7 @@ TEST_CASE("truncated and corrupt safetensors files are rejected with the file na
   fs::remove_all(dir);
 }
 
-TEST_CASE("checkpoints hold model, optimiser and JSON state; never half-written", "[io][checkpoint]") {
+TEST_CASE("checkpoints hold model, optimiser and JSON state, never half-written", "[io][checkpoint]") {
   const fs::path dir = temp_dir();
   io::Checkpoint ck;
   ck.model = {{"fc.weight", test::random_tensor({3, 2}, 1)}};
@@ -120,7 +120,7 @@ TEST_CASE("checkpoints hold model, optimiser and JSON state; never half-written"
   fs::remove_all(dir);
 }
 
-TEST_CASE("safetensors: a flipped data byte is found and named; files without checksums load", "[io][safetensors]") {
+TEST_CASE("safetensors: a flipped data byte is found and named, files without checksums load", "[io][safetensors]") {
   const fs::path dir = temp_dir();
   const Tensor w = test::random_tensor({4, 3}, 7), b = test::random_tensor({3}, 8);
   const std::string bytes = io::encode_safetensors({{"fc.weight", w}, {"fc.bias", b}}, {{"k", "v"}});

@@ -19,12 +19,31 @@ Tensor batch_images(std::uint32_t k, bool holdout) {
 }
 Tensor batch_labels(std::uint32_t k) { return Tensor::from_int64({k % 3, (k + 1) % 3, (k + 2) % 3, k % 3}, {4}); }
 
-void run_steps(Evolution& evo, std::int64_t until) {
+void run_steps(Evolution& evo, std::int64_t until, Device device = Device::cpu()) {
   while (evo.step() < until) {
     if (evo.regeneration_due()) evo.regenerate();
     const auto k = static_cast<std::uint32_t>(evo.step());
-    evo.weight_step(batch_images(k, false), batch_labels(k), 0.05f);
-    if (evo.step() % 2 == 0) evo.score_step(batch_images(k, true), batch_labels(k + 1));
+    evo.weight_step(batch_images(k, false).to(device), batch_labels(k).to(device), 0.05f);
+    if (evo.step() % 2 == 0) evo.score_step(batch_images(k, true).to(device), batch_labels(k + 1).to(device));
+  }
+}
+
+// The cells of every population, in order: what the DEA decided.
+std::vector<std::string> cells(const Evolution& evo) {
+  std::vector<std::string> out;
+  for (const auto& layer : evo.state().at("populations"))
+    for (const auto& m : layer.at("members")) out.push_back(m.at("cell").get<std::string>());
+  return out;
+}
+
+void check_close(const std::vector<NamedTensor>& expected, const std::vector<NamedTensor>& got, float tolerance) {
+  std::map<std::string, Tensor> by_name(got.begin(), got.end());
+  REQUIRE(expected.size() == got.size());
+  for (const auto& [name, t] : expected) {
+    INFO(name);
+    REQUIRE(by_name.count(name));
+    const auto a = t.to_vector(), b = by_name[name].to_vector();
+    for (std::size_t i = 0; i < a.size(); ++i) REQUIRE(b[i] == Approx(a[i]).margin(tolerance).epsilon(tolerance));
   }
 }
 
@@ -85,6 +104,41 @@ TEST_CASE("DEA restored from its state continues bit-identically", "[dea][evolut
     REQUIRE(by_name.count(name));
     CHECK(std::memcmp(t.raw_data(), by_name[name].raw_data(), t.nbytes()) == 0);
   }
+}
+
+// The DEA's parity case: 12 steps with three regenerations on either device take the same
+// decisions (gate pairs, tournaments, children, members), and the scores and weights agree
+// within the GPU kernels' float reordering; the GPU run's state resumes on the CPU.
+TEST_CASE("DEA on the GPU: the CPU's decisions, scores and weights, and its checkpoint resumes on the CPU",
+          "[dea][evolution][cuda]") {
+  if (cuda_device_count() == 0) AUTOSPACE_SKIP_TEST("no GPU");
+  const Device gpu = Device::cuda(0);
+  Evolution on_cpu(test::tiny_dea_backbone(), test::tiny_dea_settings(), 5, 12);
+  Evolution on_gpu(test::tiny_dea_backbone(), test::tiny_dea_settings(), 5, 12, gpu);
+  run_steps(on_cpu, 8);
+  run_steps(on_gpu, 8, gpu);
+  CHECK(on_gpu.round() == on_cpu.round());
+  CHECK(cells(on_gpu) == cells(on_cpu));
+  for (const auto& [name, t] : on_gpu.tensors()) {
+    INFO(name);
+    CHECK(t.device() == gpu);  // slots grown by the regenerations too
+  }
+  for (const auto& [name, t] : on_gpu.optimizer_tensors()) {
+    INFO(name);
+    CHECK(t.device() == gpu);
+  }
+  check_close(on_cpu.tensors(), on_gpu.tensors(), 1e-3f);
+  for (std::size_t l = 0; l < 3; ++l) {
+    const auto a = on_cpu.population(l).members(), b = on_gpu.population(l).members();
+    for (std::size_t i = 0; i < a.size(); ++i) CHECK(b[i].fitness == Approx(a[i].fitness).margin(1e-3));
+  }
+
+  Evolution resumed(test::tiny_dea_backbone(), test::tiny_dea_settings(), 5, 12);
+  resumed.restore(on_gpu.state(), on_gpu.tensors(), on_gpu.optimizer_tensors(), "gpu checkpoint");
+  run_steps(resumed, 12);
+  run_steps(on_cpu, 12);
+  CHECK(cells(resumed) == cells(on_cpu));
+  check_close(on_cpu.tensors(), resumed.tensors(), 1e-3f);
 }
 
 TEST_CASE("DEA settings are checked", "[dea][evolution]") {

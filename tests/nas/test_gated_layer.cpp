@@ -104,7 +104,7 @@ TEST_CASE("gated layer: logit gradient equals the derivative of the pair's expec
   }
 }
 
-TEST_CASE("gated layer: only the active candidate gets weight gradients; the rest stay bit-identical", "[gated]") {
+TEST_CASE("gated layer: only the active candidate gets weight gradients, the rest stay bit-identical", "[gated]") {
   auto layer = tiny_layer(false, {0.f, 0.f, 0.f});
   optim::SGD sgd({{layer->named_parameters(), 1e-3f, 1.f}}, {0.9f, true});
   Rng rng({3, RngPurpose::test, 0, 0});
@@ -125,7 +125,7 @@ TEST_CASE("gated layer: only the active candidate gets weight gradients; the res
     CHECK(name.find("candidates." + std::to_string(active)) == 0);  // no state for the untouched ones
 }
 
-TEST_CASE("gated layer: re-centring keeps the other candidates' probabilities; compensation scales the step", "[gated]") {
+TEST_CASE("gated layer: re-centring keeps the other candidates' probabilities, compensation scales the step", "[gated]") {
   auto layer = tiny_layer(true, {0.5f, -0.2f, 0.3f, 0.0f});
   Rng rng({4, RngPurpose::test, 0, 0});
   layer->sample(rng);

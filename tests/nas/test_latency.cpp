@@ -172,7 +172,7 @@ TEST_CASE("latency: a SpaceTable's latency costs are the table's entries, summed
   CHECK(b.axis_label() == "latency (ms)");
 }
 
-TEST_CASE("latency table: written and read back; a bad file is refused naming it and the key", "[latency]") {
+TEST_CASE("latency table: written and read back, a bad file is refused naming it and the key", "[latency]") {
   test::TempDir tmp;
   const auto space = small_space();
   const LatencyTable table = made_up_table(*space);

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "engine/nn/buffer_snapshot.h"
+#include "engine/nn/sequential.h"
 #include "engine/optim/optimizer.h"
 #include "nas/network/cell.h"
 #include "tests/support/test_support.h"
@@ -177,4 +178,34 @@ TEST_CASE("network: new bank slots are reported for the optimiser", "[network]")
   (*grown)(test::random_tensor({2, 5, 5, 4}, 5)).backward(test::random_tensor({2, 5, 5, 4}, 6));
   sgd.step(0.1f);
   CHECK(fresh[0].second.to_vector() != w);
+}
+
+// A bank grows slots after the network was moved, so the move must reach it wherever it
+// sits in the tree. Nothing is allocated here: the bank holds no slot yet, so the move to
+// a GPU index is bookkeeping alone and runs on any machine.
+TEST_CASE("network: a move tells a nested bank where its later slots go", "[network]") {
+  auto bank = make_bank();
+  nn::Sequential root;
+  auto middle = root.append("layers", std::make_shared<nn::Sequential>());
+  middle->append("bank", bank);
+  CHECK(bank->device() == Device::cpu());
+  root.to(Device::cuda(1));
+  CHECK(bank->device() == Device::cuda(1));
+  root.to(Device::cpu());
+  CHECK(bank->device() == Device::cpu());
+}
+
+TEST_CASE("network: a bank moved to the GPU grows its slots there", "[network][cuda]") {
+  if (cuda_device_count() == 0) AUTOSPACE_SKIP_TEST("no GPU");
+  auto on_cpu = make_bank(), on_gpu = make_bank();
+  on_gpu->to(Device::cuda(0));
+  auto cpu_cell = make_cell("e3:sum:dw3|zero,id|c3,zero,id", on_cpu);
+  auto gpu_cell = make_cell("e3:sum:dw3|zero,id|c3,zero,id", on_gpu);
+  const auto cpu_slots = nn::state_of(*on_cpu), gpu_slots = nn::state_of(*on_gpu);
+  REQUIRE(gpu_slots.size() == cpu_slots.size());
+  for (std::size_t i = 0; i < gpu_slots.size(); ++i) {
+    INFO(gpu_slots[i].first);
+    CHECK(gpu_slots[i].second.device() == Device::cuda(0));
+    CHECK(gpu_slots[i].second.to_vector() == cpu_slots[i].second.to_vector());  // initialised on the host alike
+  }
 }

@@ -50,7 +50,7 @@ TEST_CASE("population: tournament returns the fittest of a uniform sample", "[de
   for (int i = 0; i < 10; ++i) CHECK(wins[i] / double(n) == Approx(i * (i - 1) / 2 / 120.0).margin(0.012));
 }
 
-TEST_CASE("population: children are new mutations inheriting fitness; replacement policies", "[dea]") {
+TEST_CASE("population: children are new mutations inheriting fitness, replacement policies", "[dea]") {
   Rng rng = rng_for(3);
   Population p = Population::random(6, CellChoices{}, {}, rng);
   for (int i = 0; i < 6; ++i) {

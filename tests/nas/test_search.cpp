@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
+#include <random>
 #include <set>
 
 #include "engine/autograd/node.h"
@@ -254,6 +255,86 @@ TEST_CASE("single-path supernet: paths within budget, resumable bit-identically"
   resumed.supernet().eval();
   NoGradGuard no_grad;
   CHECK(resumed.supernet().forward(images(0, 3)).shape() == Shape{6, 3});
+}
+
+// The parity case of spos: the same seeds draw the same paths on either device, and the
+// weights after a few steps agree within the float reordering of the GPU kernels. A
+// checkpoint written on the GPU resumes on the CPU and continues on the same paths.
+TEST_CASE("single-path supernet on the GPU: the CPU's paths and weights, resumable on the CPU", "[search][cuda]") {
+  if (cuda_device_count() == 0) AUTOSPACE_SKIP_TEST("no GPU");
+  const OpenSpace space(test::tiny_dea_backbone(), CellChoices{}, true);
+  const SpaceTable t(space);
+  SinglePathSettings s;
+  s.budget = middle_cap(t);
+  s.budget.low = 0.5;
+  const std::uint64_t seed = std::random_device{}();
+  INFO("seed " << seed);
+  const Device gpu = Device::cuda(0);
+  SinglePathSupernet on_cpu(t, s, seed), on_gpu(t, s, seed, gpu);
+  for (std::uint32_t k = 0; k < 4; ++k) {
+    const auto stream = static_cast<std::uint32_t>(seed);
+    const StepResult c = on_cpu.weight_step(images(k, stream), labels(k), 0.05f);
+    const StepResult g = on_gpu.weight_step(images(k, stream).to(gpu), labels(k).to(gpu), 0.05f);
+    REQUIRE(on_gpu.active() == on_cpu.active());
+    CHECK(g.loss == Approx(c.loss).epsilon(1e-3));
+  }
+  const auto cpu_tensors = on_cpu.tensors(), gpu_tensors = on_gpu.tensors();
+  REQUIRE(gpu_tensors.size() == cpu_tensors.size());
+  for (std::size_t i = 0; i < gpu_tensors.size(); ++i) {
+    INFO(gpu_tensors[i].first);
+    REQUIRE(gpu_tensors[i].second.device() == gpu);  // slots grown by later paths too
+    const auto a = cpu_tensors[i].second.to_vector(), b = gpu_tensors[i].second.to_vector();
+    for (std::size_t j = 0; j < a.size(); ++j) REQUIRE(b[j] == Approx(a[j]).margin(1e-4).epsilon(1e-3));
+  }
+  SinglePathSupernet resumed(t, s, seed);
+  resumed.restore(on_gpu.state(), on_gpu.tensors(), on_gpu.optimizer_tensors(), "gpu checkpoint");
+  const StepResult next = resumed.weight_step(images(4, 1), labels(4), 0.05f);
+  on_cpu.weight_step(images(4, 1), labels(4), 0.05f);
+  CHECK(resumed.active() == on_cpu.active());
+  CHECK(std::isfinite(next.loss));
+}
+
+// The gated searchers' parity case: weight and architecture steps on either device draw
+// the same paths, and the gate logits, the weights and both optimisers' state agree within
+// the GPU kernels' float reordering.
+TEST_CASE("gated search on the GPU: the CPU's paths, logits and weights", "[search][cuda]") {
+  if (cuda_device_count() == 0) AUTOSPACE_SKIP_TEST("no GPU");
+  const IrbSpace space = tiny_irb();
+  const SpaceTable t(space);
+  const Device gpu = Device::cuda(0);
+  for (GatedMethod method : {GatedMethod::gradient, GatedMethod::reinforce}) {
+    INFO((method == GatedMethod::gradient ? "proxyless-g" : "proxyless-rl"));
+    GatedSearchSettings s;
+    s.method = method;
+    s.budget = middle_cap(t);
+    GatedSearch on_cpu(t, s, 9), on_gpu(t, s, 9, gpu);
+    for (std::uint32_t k = 0; k < 8; ++k) {
+      const StepResult c = on_cpu.weight_step(images(k, 1), labels(k), 0.05f);
+      const StepResult g = on_gpu.weight_step(images(k, 1).to(gpu), labels(k).to(gpu), 0.05f);
+      CHECK(g.loss == Approx(c.loss).epsilon(1e-3));
+      if (k % 2 == 0) continue;
+      const ArchStepResult ca = on_cpu.arch_step(images(k, 2), labels(k + 1));
+      const ArchStepResult ga = on_gpu.arch_step(images(k, 2).to(gpu), labels(k + 1).to(gpu));
+      CHECK(ga.loss == Approx(ca.loss).epsilon(1e-3));
+      CHECK(ga.accuracy == ca.accuracy);
+    }
+    CHECK(on_gpu.argmax() == on_cpu.argmax());
+    const auto pc = on_cpu.probabilities(), pg = on_gpu.probabilities();
+    for (std::size_t l = 0; l < pc.size(); ++l)
+      for (std::size_t k = 0; k < pc[l].size(); ++k) CHECK(pg[l][k] == Approx(pc[l][k]).margin(1e-4));
+    for (const auto& list : {on_gpu.tensors(), on_gpu.optimizer_tensors()})
+      for (const auto& [name, tensor] : list) {
+        INFO(name);
+        CHECK(tensor.device() == gpu);
+      }
+    const auto a = on_cpu.tensors(), b = on_gpu.tensors();
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      INFO(a[i].first);
+      const auto va = a[i].second.to_vector(), vb = b[i].second.to_vector();
+      for (std::size_t j = 0; j < va.size(); ++j) REQUIRE(vb[j] == Approx(va[j]).margin(1e-4).epsilon(1e-3));
+    }
+  }
 }
 
 TEST_CASE("architecture evolution: improves on its first generation, no repeats, resumable mid-generation", "[search]") {

@@ -127,7 +127,6 @@ class EvalPhase final : public Phase {
 
   PhaseSetup setup() const override {
     PhaseSetup p{"eval", &s_, s_.distributed};
-    p.cuda = true;
     p.checkpointed = false;  // one unit; it writes into the run directory of the training
     p.classes = s_.arch.net.classes;
     p.classes_owner = s_.arch_origin();

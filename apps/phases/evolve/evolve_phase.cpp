@@ -77,7 +77,7 @@ class EvolvePhase final : public Phase {
     holdout_.emplace(c.stream(split.holdout, s_.score_batch_size, s_.seed + 1, "evolve.score_batch_size", "held-out split"));
     total_ = static_cast<std::int64_t>(s_.epochs) * train_->steps_per_epoch();
     schedule_.emplace(s_.lr, total_, static_cast<std::int64_t>(s_.warmup_epochs * train_->steps_per_epoch()), s_.final_lr);
-    evo_.emplace(s_.backbone, s_.dea, s_.seed, total_);
+    evo_.emplace(s_.backbone, s_.dea, s_.seed, total_, c.device);
     evo_->distribute(c.parallel);
     if (!resume) return;
     evo_->restore(resume->state.at("evolution"), resume->model, resume->optimizer, c.checkpoint_file.string());
@@ -110,11 +110,11 @@ class EvolvePhase final : public Phase {
     }
     const std::int64_t step = evo_->step();
     const data::Batch batch = train_->at(step);
-    const nas::StepResult r = evo_->weight_step(c.input(batch), batch.labels, schedule_->lr(step));
+    const nas::StepResult r = evo_->weight_step(c.input(batch), c.labels(batch), schedule_->lr(step));
     meter_.add(r.loss, nn::count_topk_correct(r.logits, batch.labels, 1), batch.size());
     if ((step + 1) % s_.score_every == 0) {
       const data::Batch held = holdout_->at((step + 1) / s_.score_every - 1);
-      evo_->score_step(c.input(held), held.labels);
+      evo_->score_step(c.input(held), c.labels(held));
     }
     const std::string details = meter_.line() + "  round " + std::to_string(evo_->round());
     if ((step + 1) % s_.log_every == 0 || step + 1 == total_) {

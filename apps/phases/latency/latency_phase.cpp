@@ -74,7 +74,6 @@ class LatencyPhase final : public Phase {
   PhaseSetup setup() const override {
     PhaseSetup p{"latency", &s_, DistributedSettings{}};
     p.multi_rank = false;  // one process times on an otherwise idle machine
-    p.cuda = true;
     p.uses_data = false;
     p.resolved = to_json(s_);
     // The checkpoint writes the table file (what it holds is not measured again) and keeps

@@ -47,7 +47,7 @@ struct WeightTraining {
 
   double weight_step(const PhaseContext& c, nn::Module& model, optim::SGD& sgd, std::int64_t step) {
     const data::Batch batch = train.at(step);
-    Tensor loss = ops::softmax_cross_entropy(model.forward(c.input(batch)), batch.labels);
+    Tensor loss = ops::softmax_cross_entropy(model.forward(c.input(batch)), c.labels(batch));
     loss.backward();
     sgd.step(schedule.lr(step));
     sgd.zero_grad();
@@ -71,9 +71,10 @@ std::filesystem::path standalone_weights(const RunDirectory& run, const ResNetDe
 // Part 1: one candidate trained alone, then evaluated.
 class StandalonePart final : public RankingPart {
  public:
-  StandalonePart(WeightTraining& t, const ResNetDescription& d, int classes, data::Loader& val)
+  StandalonePart(WeightTraining& t, const ResNetDescription& d, int classes, data::Loader& val, Device device)
       : t_(t), d_(d), val_(val), net_(build_resnet(d, classes)) {
     net_->initialize(t.s.seed);
+    net_->to(device);
     net_->train();
     sgd_ = t.sgd_for(*net_);
   }
@@ -109,7 +110,7 @@ class StandalonePart final : public RankingPart {
 class GatedPart final : public RankingPart {
  public:
   GatedPart(WeightTraining& t, data::BatchStream& holdout, int classes, std::size_t init_index,
-            std::vector<int> true_order, const RunDirectory& run)
+            std::vector<int> true_order, const RunDirectory& run, Device device)
       : t_(t), holdout_(holdout), init_index_(init_index), true_order_(std::move(true_order)),
         seed_(t.s.seed + 1000 * (init_index + 1)) {
     std::vector<std::shared_ptr<nn::Module>> candidates;
@@ -123,6 +124,7 @@ class GatedPart final : public RankingPart {
       }
     }
     gate_.emplace(candidates, false, t.s.inits[init_index]);
+    gate_->to(device);  // the candidates and the logits, before the optimisers see them
     gate_->train();
     sgd_ = t.sgd_for(*gate_);
     adam_.emplace(std::vector<optim::ParamGroup>{{{{"logits", gate_->logits()}}, 0.f, 1.f}},
@@ -141,7 +143,7 @@ class GatedPart final : public RankingPart {
       Rng score_rng({seed_, RngPurpose::architecture_sampling, 1, static_cast<std::uint32_t>(score_steps_)});
       gate_->sample(score_rng, nas::GatePaths::both);
       const data::Batch held = holdout_.at(score_steps_++);
-      Tensor loss = ops::softmax_cross_entropy(gate_->forward(c.input(held)), held.labels);
+      Tensor loss = ops::softmax_cross_entropy(gate_->forward(c.input(held)), c.labels(held));
       holdout_loss_.add(loss.item());
       loss.backward();
       sgd_->zero_grad();  // weights learn on the training split only
@@ -151,7 +153,7 @@ class GatedPart final : public RankingPart {
     const std::string details = name() + "  held-out loss " + holdout_loss_.mean().dump();
     const std::int64_t per_epoch = t_.train.steps_per_epoch();
     if ((step + 1) % per_epoch == 0 || step + 1 == t_.total_steps) {
-      const std::vector<float> a = gate_->logits().to_vector();
+      const std::vector<float>& a = gate_->host_logits();
       const std::vector<int> order = order_by(std::vector<double>(a.begin(), a.end()));
       const double epoch = static_cast<double>(step + 1) / static_cast<double>(per_epoch);
       epochs_.push_back({{"epoch", epoch}, {"logits", a}, {"order", order}, {"true_order", order == true_order_}});
@@ -309,8 +311,9 @@ class RankingPhase final : public Phase {
   }
   std::unique_ptr<RankingPart> make_part(PhaseContext& c) {
     const std::size_t n = s_.candidates.size();
-    if (part_ < n) return std::make_unique<StandalonePart>(*training_, s_.candidates[part_], classes_, *val_);
-    return std::make_unique<GatedPart>(*training_, *holdout_, classes_, part_ - n, true_order(), *c.directory);
+    if (part_ < n) return std::make_unique<StandalonePart>(*training_, s_.candidates[part_], classes_, *val_, c.device);
+    return std::make_unique<GatedPart>(*training_, *holdout_, classes_, part_ - n, true_order(), *c.directory,
+                                       c.device);
   }
 
   const RankingSettings s_;

@@ -24,7 +24,7 @@ class GatedPhase final : public SearcherPhase {
     const WeightStep w = weight_step(c);
     if (w.step >= arch_start_ && (w.step + 1) % s_.arch_every == 0) {
       const data::Batch held = holdout_->at(search_->arch_steps());
-      const nas::ArchStepResult r = search_->arch_step(c.input(held), held.labels);
+      const nas::ArchStepResult r = search_->arch_step(c.input(held), c.labels(held));
       arch_loss_ += r.loss, arch_accuracy_ += r.accuracy, reward_ += r.reward, ++arch_count_;
     }
     char details[160];
@@ -36,7 +36,7 @@ class GatedPhase final : public SearcherPhase {
 
  private:
   nas::SupernetSearch& build_searcher(PhaseContext& c) override {
-    search_ = std::make_unique<nas::GatedSearch>(table(), s_.gated, s_.seed);
+    search_ = std::make_unique<nas::GatedSearch>(table(), s_.gated, s_.seed, c.device);
     holdout_.emplace(c.stream(split_.holdout, s_.arch_batch_size, s_.seed + 1, "search.arch_batch_size", "held-out split"));
     arch_start_ = static_cast<std::int64_t>(s_.arch_warmup_epochs * train_->steps_per_epoch());
     return *search_;

@@ -92,7 +92,7 @@ SearcherPhase::WeightStep SearcherPhase::weight_step(PhaseContext& c) {
   WeightStep w;
   w.step = searcher_->weight_steps();
   w.batch = train_->at(w.step);
-  w.result = searcher_->weight_step(c.input(w.batch), w.batch.labels, schedule_->lr(w.step));
+  w.result = searcher_->weight_step(c.input(w.batch), c.labels(w.batch), schedule_->lr(w.step));
   meter_.add(w.result.loss, nn::count_topk_correct(w.result.logits, w.batch.labels, 1), w.batch.size());
   w.log_due = (w.step + 1) % s_.log_every == 0 || w.step + 1 == total_;
   return w;

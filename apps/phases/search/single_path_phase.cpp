@@ -45,9 +45,9 @@ class SinglePathPhase final : public SearcherPhase {
   }
 
  private:
-  nas::SupernetSearch& build_searcher(PhaseContext&) override {
+  nas::SupernetSearch& build_searcher(PhaseContext& c) override {
     net_ = std::make_unique<nas::SinglePathSupernet>(
-        table(), nas::SinglePathSettings{s_.budget, s_.momentum, s_.weight_decay, s_.grad_clip}, s_.seed);
+        table(), nas::SinglePathSettings{s_.budget, s_.momentum, s_.weight_decay, s_.grad_clip}, s_.seed, c.device);
     evolution_.emplace(table(), s_.evolution, s_.seed);
     return *net_;
   }

@@ -83,7 +83,6 @@ class TrainPhase final : public Phase {
 
   PhaseSetup setup() const override {
     PhaseSetup p{"train", &s_, s_.distributed};
-    p.cuda = true;
     // Evaluation does not change the training, so it may differ on resume.
     nas::Json resolved = to_json(s_);
     resolved.erase("eval");
@@ -267,7 +266,7 @@ UnitReport TrainPhase::train_step(PhaseContext& c) {
     nn::set_rng_step(*model_, static_cast<std::uint32_t>(state_.epoch), c.parallel.mask_step(state_.step));
     optimizer_->zero_grad();
     const nn::BufferSnapshot buffers(*model_);  // a skipped step must not move the BN statistics
-    const Tensor labels = batch.labels.to(c.device);
+    const Tensor labels = c.labels(batch);
     Tensor logits, loss;
     {
       const auto sync_bn = c.parallel.batch_norm_scope();
