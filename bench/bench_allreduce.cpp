@@ -1,10 +1,12 @@
-// All-reduce bandwidth of the process communicator (MPI between CPU processes here), at
-// the sizes gradient buckets take: one call per size, timed on every rank, the slowest
+// All-reduce bandwidth of the process communicator (MPI between CPU processes here; NCCL
+// for GPU tensors with --device=cuda), at the sizes gradient buckets take: one call per size, timed on every rank, the slowest
 // rank's time reported. Not a Google Benchmark program: its adaptive iteration counts
 // would differ between ranks, and collectives must be called the same number of times
 // on every rank.
 //
-// usage: mpirun -np 2 bench_allreduce [--max-mib=64] [--seconds=0.3]
+// usage: mpirun -np 2 bench_allreduce [--max-mib=64] [--seconds=0.3] [--device=cpu|cuda]
+//   One GPU process: AUTOSPACE_COMMUNICATOR=nccl bench_allreduce --device=cuda (a world of
+//   one has no traffic: busbw is 0 by definition and the time per call is NCCL's latency).
 //   algbw = bytes / time; busbw = algbw * 2 (world - 1) / world, the per-link traffic of
 //   a ring all-reduce (NCCL's convention), comparable across world sizes. Under MPI the
 //   last column times MPI's own blocking MPI_Allreduce on the same buffer: the cost of
@@ -39,25 +41,31 @@ double max_over_ranks(dist::Communicator& comm, double seconds) {
 
 int main(int argc, char** argv) {
   double max_mib = 64, seconds = 0.3;
+  std::string device_name = "cpu";
   for (int i = 1; i < argc; ++i) {
     if (std::strncmp(argv[i], "--max-mib=", 10) == 0) max_mib = std::atof(argv[i] + 10);
     else if (std::strncmp(argv[i], "--seconds=", 10) == 0) seconds = std::atof(argv[i] + 10);
+    else if (std::strncmp(argv[i], "--device=", 9) == 0) device_name = argv[i] + 9;
     else {
-      std::fprintf(stderr, "usage: bench_allreduce [--max-mib=64] [--seconds=0.3]\n");
+      std::fprintf(stderr, "usage: bench_allreduce [--max-mib=64] [--seconds=0.3] [--device=cpu|cuda]\n");
       return 2;
     }
   }
   try {
+    Device device = parse_device(device_name);
     dist::Communicator& comm = dist::world_communicator();
     const int world = comm.world();
+    // One GPU per process: this rank's, as the runner picks it.
+    if (device.is_cuda() && comm.local_world() > 1) device = Device::cuda(comm.local_rank());
     if (comm.rank() == 0) {
-      std::printf("all-reduce (sum, f32) over %d rank(s), backend %s\n\n", world, comm.backend());
+      std::printf("all-reduce (sum, f32) of %s tensors over %d rank(s), backend %s\n\n", device.str().c_str(), world,
+                  comm.backend());
       std::printf("| bytes | time per call | algbw GB/s | busbw GB/s | calls | blocking MPI_Allreduce |\n"
                   "|---|---|---|---|---|---|\n");
     }
     for (double bytes = 4096; bytes <= max_mib * (1 << 20) + 1; bytes *= 4) {
       const auto elements = static_cast<std::int64_t>(bytes / 4);
-      const Tensor t = Tensor::full({elements}, 1.f);
+      const Tensor t = Tensor::full({elements}, 1.f, device);
       for (int i = 0; i < 3; ++i) comm.all_reduce(t, dist::ReduceOp::sum);
       // One timed call decides the count, agreed on by taking the slowest rank's time.
       auto start = Clock::now();
@@ -72,7 +80,7 @@ int main(int argc, char** argv) {
       const double algbw = bytes / per_call / 1e9;
       std::string blocking = "-";
 #if AUTOSPACE_WITH_MPI
-      if (std::string(comm.backend()) == "mpi") {
+      if (device.is_cpu() && std::string(comm.backend()).find("mpi") != std::string::npos) {
         comm.barrier();
         start = Clock::now();
         for (int i = 0; i < calls; ++i)

@@ -83,6 +83,28 @@ if(NOT AUTOSPACE_CUDA STREQUAL "OFF")
       endif()
     endif()
     message(STATUS "AutoSpace cuDNN backend: ${AUTOSPACE_HAVE_CUDNN}")
+    # NCCL: the GPU collectives (kernels/cuda/nccl_collectives.cu). The toolkit ships it
+    # here (include/nccl.h, lib/libnccl.so.2); PyTorch's nvidia-nccl-cu13 package holds it
+    # on the GPU machines (AUTOSPACE_CUDA_LIBRARY_ROOTS, found by tools/gpu-check.sh).
+    set(AUTOSPACE_NCCL AUTO CACHE STRING "Build the NCCL collectives: AUTO (when found), ON, OFF")
+    set_property(CACHE AUTOSPACE_NCCL PROPERTY STRINGS AUTO ON OFF)
+    set(AUTOSPACE_HAVE_NCCL OFF)
+    if(NOT AUTOSPACE_NCCL STREQUAL "OFF")
+      find_path(AUTOSPACE_NCCL_INCLUDE_DIR nccl.h
+                HINTS ${CUDAToolkit_INCLUDE_DIRS} ${AUTOSPACE_CUDA_LIBRARY_ROOTS} PATH_SUFFIXES include)
+      find_library(AUTOSPACE_NCCL_LIBRARY NAMES nccl libnccl.so.2
+                   HINTS ${CUDAToolkit_LIBRARY_DIR} ${AUTOSPACE_CUDA_LIBRARY_ROOTS} PATH_SUFFIXES lib lib64)
+      if(AUTOSPACE_NCCL_INCLUDE_DIR AND AUTOSPACE_NCCL_LIBRARY)
+        add_library(autospace::nccl SHARED IMPORTED)
+        set_target_properties(autospace::nccl PROPERTIES IMPORTED_LOCATION ${AUTOSPACE_NCCL_LIBRARY}
+                              INTERFACE_INCLUDE_DIRECTORIES ${AUTOSPACE_NCCL_INCLUDE_DIR})
+        set(AUTOSPACE_HAVE_NCCL ON)
+      elseif(AUTOSPACE_NCCL STREQUAL "ON")
+        message(FATAL_ERROR "AUTOSPACE_NCCL=ON but nccl.h/libnccl were not found in the CUDA toolkit nor in "
+                            "AUTOSPACE_CUDA_LIBRARY_ROOTS")
+      endif()
+    endif()
+    message(STATUS "AutoSpace NCCL collectives: ${AUTOSPACE_HAVE_NCCL}")
   elseif(AUTOSPACE_CUDA STREQUAL "ON")
     message(FATAL_ERROR "AUTOSPACE_CUDA=ON but no CUDA compiler was found (set CMAKE_CUDA_COMPILER)")
   endif()

@@ -7,7 +7,8 @@
 # It builds for sm_90, runs the [cuda] parity tests (ops, then the supernet steps of
 # evolve and every searcher), the quickstart pipeline with device cuda, the kernel benchmarks
 # (bench_cuda_kernels: each kernel against its cuBLAS/cuDNN version, the card's copy
-# bandwidth, the engine's MobileNetV2 training step) and PyTorch's MobileNetV2 step
+# bandwidth, the engine's MobileNetV2 training step), NCCL's all-reduce on the one GPU
+# (bench_allreduce) and PyTorch's MobileNetV2 step
 # (bench/cuda_train_step_pytorch.py), and writes into OUTDIR: summary.md (the table,
 # also printed last), build.log, tests.log, bench.log, bench.json, pytorch.log,
 # pytorch.json: seven files, under the device tool's limit of eight. Each stage has a
@@ -30,7 +31,7 @@
 # Without the bundle the script tries the machine's own packages.
 #
 # Only the targets the check runs are built (test_engine, test_nas, autospace,
-# bench_cuda_kernels and what they link). AUTOSPACE_GPU_CHECK_SANITIZE=1 adds a compute-sanitizer memcheck pass over
+# bench_cuda_kernels, bench_allreduce and what they link). AUTOSPACE_GPU_CHECK_SANITIZE=1 adds a compute-sanitizer memcheck pass over
 # the op parity cases (minutes; the benchmarks then get less time).
 # AUTOSPACE_GPU_CHECK_IGNORE_SYSTEM=1 hides /usr from CMake's package searches, to prove
 # here that the bundle alone suffices.
@@ -161,10 +162,10 @@ else
 fi
 [ "${AUTOSPACE_GPU_CHECK_IGNORE_SYSTEM:-0}" = 1 ] && cmake_args+=(-DCMAKE_IGNORE_PREFIX_PATH="/usr;/")
 
-# cuBLAS and cuDNN from PyTorch's nvidia/* packages where the toolkit lacks them.
+# cuBLAS, cuDNN and NCCL from PyTorch's nvidia/* packages where the toolkit lacks them.
 cuda_home=$(dirname "$(dirname "$(readlink -f "$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)")")")
 roots=()
-for header in cublas_v2.h cudnn.h; do
+for header in cublas_v2.h cudnn.h nccl.h; do
   [ -e "$cuda_home/include/$header" ] && continue
   while IFS= read -r found; do
     r=$(dirname "$(dirname "$found")")
@@ -177,7 +178,7 @@ if [ ${#roots[@]} -gt 0 ]; then
   joined=$(IFS=';'; echo "${roots[*]}")
   cmake_args+=(-DAUTOSPACE_CUDA_LIBRARY_ROOTS="$joined")
   for r in "${roots[@]}"; do export LD_LIBRARY_PATH="$r/lib:${LD_LIBRARY_PATH:-}"; done
-  echo "cuBLAS/cuDNN roots outside the toolkit: ${roots[*]}" >>"$out/build.log"
+  echo "cuBLAS/cuDNN/NCCL roots outside the toolkit: ${roots[*]}" >>"$out/build.log"
 fi
 
 # --- Configure and build ---------------------------------------------------------------
@@ -186,7 +187,7 @@ fi
 built=0
 if run_stage configure 90 250 "$out/build.log" cmake -S "$root" -B "$build" "${cmake_args[@]}" &&
    run_stage build 330 190 "$out/build.log" \
-     cmake --build "$build" -j "$jobs" --target test_engine test_nas autospace bench_cuda_kernels; then
+     cmake --build "$build" -j "$jobs" --target test_engine test_nas autospace bench_cuda_kernels bench_allreduce; then
   built=1
 fi
 
@@ -219,6 +220,13 @@ if [ $built = 1 ]; then
       --benchmark_filter="^($group)/" --benchmark_out="$work/bench-$name.json" --benchmark_out_format=json \
       --benchmark_counters_tabular=false
   done
+fi
+
+# NCCL on this one GPU: the latency of an all-reduce from 4 KiB to 64 MiB (a world of one
+# moves no data between ranks, so its bus bandwidth is 0 by definition).
+if [ $built = 1 ]; then
+  run_stage "nccl all-reduce" 40 60 "$out/bench.log" env AUTOSPACE_COMMUNICATOR=nccl \
+    "$build/bench/bench_allreduce" --device=cuda --max-mib=64 --seconds=0.1
 fi
 
 # --- PyTorch ---------------------------------------------------------------------------
@@ -311,7 +319,16 @@ if os.path.exists(tests):
     if phases:
         parity += ["", "## The quickstart on the GPU", ""] + [f"- {line}" for line in phases[-12:]]
 
-sections = [header, kernels, step, stages, parity]
+nccl = []
+bench_log = os.path.join(out, "bench.log")
+if os.path.exists(bench_log):
+    text = open(bench_log, errors="replace").read()
+    part = text.split("### nccl all-reduce", 1)
+    if len(part) == 2:
+        rows = [l for l in part[1].splitlines() if l.startswith(("|", "all-reduce", "bench_allreduce"))]
+        nccl = ["## NCCL all-reduce on one GPU", ""] + rows
+
+sections = [header, kernels, step, nccl, stages, parity]
 summary = "\n\n".join("\n".join(s) for s in sections if s) + "\n"
 open(os.path.join(out, "summary.md"), "w").write(summary)
 print(summary)

@@ -1,10 +1,14 @@
 #include "engine/dist/communicator.h"
 
 #include <cstdlib>
+#include <string>
 
 #include "engine/dist/single_communicator.h"
 #if AUTOSPACE_WITH_MPI
 #include "engine/dist/mpi_communicator.h"
+#endif
+#if AUTOSPACE_WITH_NCCL
+#include "engine/dist/nccl_communicator.h"
 #endif
 
 namespace autospace::dist {
@@ -19,7 +23,7 @@ int launcher_world_size() {
   return std::getenv("PMIX_RANK") ? 1 : 0;  // PMIx without a size variable: MPI_Init finds it
 }
 
-std::unique_ptr<Communicator> make_world() {
+std::unique_ptr<Communicator> host_world() {
   if (!launched_by_mpi()) return std::make_unique<SingleCommunicator>();
 #if AUTOSPACE_WITH_MPI
   return std::make_unique<MpiCommunicator>();
@@ -33,6 +37,18 @@ std::unique_ptr<Communicator> make_world() {
 #endif
 }
 
+std::unique_ptr<Communicator> make_world() {
+  std::unique_ptr<Communicator> host = host_world();
+#if AUTOSPACE_WITH_NCCL
+  // GPU tensors over NCCL whenever there are peers; AUTOSPACE_COMMUNICATOR=nccl asks for it
+  // in one process too (its GPU tests and bench_allreduce --device cuda).
+  const char* asked = std::getenv("AUTOSPACE_COMMUNICATOR");
+  if (host->world() > 1 || (asked && std::string(asked) == "nccl"))
+    return std::make_unique<NcclCommunicator>(std::move(host));
+#endif
+  return host;
+}
+
 }  // namespace
 
 bool launched_by_mpi() { return launcher_world_size() > 0; }
@@ -42,9 +58,9 @@ Communicator& world_communicator() {
   return *comm;
 }
 
-void check_collective_tensor(const Tensor& t, const char* what, bool reduction) {
+void check_collective_tensor(const Tensor& t, const char* what, bool reduction, bool any_device) {
   AUTOSPACE_CHECK(t.defined(), what, ": undefined tensor");
-  if (!t.device().is_cpu())
+  if (!any_device && !t.device().is_cpu())
     AUTOSPACE_THROW(what, ": tensor on ", t.device().str(),
                     "; this communicator moves CPU tensors only (copy to the CPU first, or use a GPU backend)");
   const DType d = t.dtype();

@@ -3,9 +3,10 @@
 // per CPU node). Every rank calls the same collectives in the same order with tensors of
 // the same shape and dtype; the calls are matched by that order alone.
 //
-// Backends: SingleCommunicator (one process: every collective is the identity) and
-// MpiCommunicator (CPU tensors over MPI; built when MPI is found). world_communicator()
-// picks one from the environment the launcher set up.
+// Backends: SingleCommunicator (one process: every collective is the identity),
+// MpiCommunicator (CPU tensors over MPI; built when MPI is found) and NcclCommunicator
+// (GPU tensors over NCCL, host tensors over one of the other two; built when NCCL is
+// found). world_communicator() picks from the environment the launcher set up.
 //
 // Faults: every collective of the MPI backend has a deadline (set_timeout). A collective
 // that a rank never joins — it died, hangs, or took another code path — ends on every
@@ -14,6 +15,7 @@
 // job instead of finalising.
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "engine/tensor.h"
 #include "kernels/common/check.h"
@@ -67,6 +69,13 @@ class Communicator {
   virtual std::int64_t collectives() const = 0;
   // Longest wait for each later collective; the single-process backend never waits.
   virtual void set_timeout(double seconds) = 0;
+  // Whether collectives take GPU tensors as they are; otherwise the caller stages them
+  // through host memory (GradientReducer's buckets).
+  virtual bool moves_device_tensors() const = 0;
+  // Ends a collective that failed: marks the communicator failed and throws
+  // CommunicatorError naming `what`, its sequence number, `cause` and, where the backend
+  // can tell, the ranks that did not arrive. For a backend layered on this one.
+  [[noreturn]] virtual void fail(const std::string& what, std::int64_t sequence, const std::string& cause) = 0;
 };
 
 // True when this process was started by an MPI launcher (mpirun, mpiexec, srun with
@@ -79,8 +88,8 @@ bool launched_by_mpi();
 // finalised then, or the job aborted if a collective failed).
 Communicator& world_communicator();
 
-// Checks that a collective's tensor is one the backends handle (contiguous CPU storage
-// of a supported dtype); `what` names the collective in the message.
-void check_collective_tensor(const Tensor& t, const char* what, bool reduction);
+// Checks that a collective's tensor is one the backend handles (contiguous storage of a
+// supported dtype, on the CPU unless `any_device`); `what` names the collective.
+void check_collective_tensor(const Tensor& t, const char* what, bool reduction, bool any_device = false);
 
 }  // namespace autospace::dist

@@ -57,7 +57,11 @@ void GradientReducer::begin(const std::vector<bool>& touched) {
   for (Bucket& b : buckets_) {
     std::int64_t elements = 0;
     for (std::size_t k : b.members) elements += parameters_[k].second.numel();
-    b.buffer = Tensor::empty({elements + static_cast<std::int64_t>(b.members.size())});
+    // On the gradients' device when the backend moves GPU tensors as they are; else in
+    // host memory, where the backend takes them.
+    const Device device = parameters_[b.members.front()].second.device();
+    b.buffer = Tensor::empty({elements + static_cast<std::int64_t>(b.members.size())}, DType::f32,
+                             comm_.moves_device_tensors() ? device : Device::cpu());
     stats_.bytes += elements * 4;
   }
   stats_.buckets = static_cast<std::int64_t>(buckets_.size());
@@ -103,7 +107,7 @@ void GradientReducer::launch_ready_buckets() {
     check_touched_agreement();
     Bucket& b = buckets_[next_launch_++];
     std::int64_t offset = 0;
-    float* flags = b.buffer.data<float>() + (b.buffer.numel() - static_cast<std::int64_t>(b.members.size()));
+    std::vector<float> flags(b.members.size());
     for (std::size_t m = 0; m < b.members.size(); ++m) {
       const Tensor& grad = parameters_[b.members[m]].second.grad();
       const std::int64_t n = parameters_[b.members[m]].second.numel();
@@ -113,7 +117,9 @@ void GradientReducer::launch_ready_buckets() {
       flags[m] = grad.defined() ? 1.f : 0.f;
       offset += n;
     }
-    b.pending = comm_.all_reduce_async(b.buffer, ReduceOp::sum);
+    b.buffer.narrow0(offset, b.buffer.numel()).copy_from(Tensor::from_vector(flags, {static_cast<std::int64_t>(flags.size())}));
+    // Averaged as a whole: each flag arrives as the fraction of ranks that sent a gradient.
+    b.pending = comm_.all_reduce_async(b.buffer, ReduceOp::average);
   }
   // Lets the transfers already started progress while the pass goes on.
   for (std::size_t i = 0; i < next_launch_; ++i) buckets_[i].pending->test();
@@ -125,21 +131,19 @@ void GradientReducer::finish() {
                   " never became complete");
   check_touched_agreement();  // also when nothing was touched, so the collectives match
   const int world = comm_.world();
-  const float inv = 1.f / static_cast<float>(world);
   for (Bucket& b : buckets_) {
     b.pending->wait();
-    float* data = b.buffer.data<float>();
-    const float* flags = data + (b.buffer.numel() - static_cast<std::int64_t>(b.members.size()));
+    const auto members = static_cast<std::int64_t>(b.members.size());
+    const std::vector<float> flags = b.buffer.narrow0(b.buffer.numel() - members, b.buffer.numel()).to_vector();
     std::int64_t offset = 0;
     for (std::size_t m = 0; m < b.members.size(); ++m) {
       const auto& [name, param] = parameters_[b.members[m]];
       const std::int64_t n = param.numel();
-      const int delivered = static_cast<int>(flags[m] + 0.5f);
+      const int delivered = static_cast<int>(flags[m] * static_cast<float>(world) + 0.5f);
       if (delivered != 0 && delivered != world)
         AUTOSPACE_THROW("gradient averaging: ", name, " was reached by the backward pass on every rank but got a ",
                         "gradient on only ", delivered, " of ", world, " ranks");
       if (delivered == world) {
-        for (std::int64_t i = offset; i < offset + n; ++i) data[i] *= inv;
         if (!param.grad().defined()) param.set_grad(Tensor::empty(param.shape(), DType::f32, param.device()));
         param.grad().copy_from(b.buffer.narrow0(offset, offset + n).view(param.shape()));
         ++stats_.parameters;

@@ -13,6 +13,10 @@
 // parameter inside every bucket. A mismatch is an error naming the first parameter that
 // differs and the ranks on each side, raised identically on every rank.
 //
+// A bucket lives on the gradients' GPU when the communicator moves GPU tensors as they are
+// (NCCL), else in host memory (MPI: the gradients are staged through it). Each bucket is
+// averaged as a whole, its "has a gradient" flags with it.
+//
 // Buckets are filled in reverse registration order (roughly the order the backward pass
 // finishes gradients), the first up to kFirstBucketBytes (or bucket_bytes when smaller) and
 // the others up to bucket_bytes each, and start strictly in that order on every rank, since

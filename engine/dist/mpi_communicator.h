@@ -36,15 +36,17 @@ class MpiCommunicator final : public Communicator {
   void barrier() override;
   std::int64_t collectives() const override { return sequence_; }
   void set_timeout(double seconds) override;
+  bool moves_device_tensors() const override { return false; }
+  // Names the collective and the ranks that did not report being stuck in it (every rank
+  // that is alive and waiting reports on a duplicate communicator during a grace period),
+  // marks the communicator failed and throws.
+  [[noreturn]] void fail(const std::string& what, std::int64_t sequence, const std::string& cause) override;
 
   // Waits for `request`, started as collective number `sequence`; throws
   // CommunicatorError on a timeout or an MPI error.
   void finish(MPI_Request& request, const std::string& what, std::int64_t sequence);
 
  private:
-  // Names the collective, the ranks that did not report being stuck in it, marks the
-  // communicator failed and throws.
-  [[noreturn]] void fail(const std::string& what, std::int64_t sequence, const std::string& cause);
   void check_started(int rc, const std::string& what, std::int64_t sequence);
 
   MPI_Comm comm_ = MPI_COMM_NULL;     // the collectives

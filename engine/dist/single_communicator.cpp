@@ -10,7 +10,7 @@ struct Finished final : PendingCollective {
 }  // namespace
 
 void SingleCommunicator::all_reduce(const Tensor& t, ReduceOp op) {
-  check_collective_tensor(t, "all_reduce", true);
+  check_collective_tensor(t, "all_reduce", true, true);
   AUTOSPACE_CHECK(op == ReduceOp::sum || t.dtype() == DType::f32, "all_reduce: average needs f32, got ",
                   dtype_name(t.dtype()));
   ++count_;
@@ -22,17 +22,21 @@ std::unique_ptr<PendingCollective> SingleCommunicator::all_reduce_async(const Te
 }
 
 void SingleCommunicator::broadcast(const Tensor& t, int root) {
-  check_collective_tensor(t, "broadcast", false);
+  check_collective_tensor(t, "broadcast", false, true);
   AUTOSPACE_CHECK(root == 0, "broadcast: root ", root, " outside a world of 1");
   ++count_;
 }
 
 Tensor SingleCommunicator::all_gather(const Tensor& t) {
-  check_collective_tensor(t, "all_gather", false);
+  check_collective_tensor(t, "all_gather", false, true);
   ++count_;
   Shape shape{1};
   shape.insert(shape.end(), t.shape().begin(), t.shape().end());
   return t.clone().view(shape);
+}
+
+void SingleCommunicator::fail(const std::string& what, std::int64_t sequence, const std::string& cause) {
+  throw CommunicatorError(detail::concat(what, ", collective #", sequence, ": ", cause));
 }
 
 }  // namespace autospace::dist

@@ -4,7 +4,7 @@
 namespace autospace::dist {
 
 // A one-process communicator: reductions leave the data as they are (the average of one
-// value is itself), all_gather adds a leading dimension of 1.
+// value is itself), all_gather adds a leading dimension of 1; on any device.
 class SingleCommunicator final : public Communicator {
  public:
   const char* backend() const override { return "single"; }
@@ -19,6 +19,8 @@ class SingleCommunicator final : public Communicator {
   void barrier() override { ++count_; }
   std::int64_t collectives() const override { return count_; }
   void set_timeout(double) override {}
+  bool moves_device_tensors() const override { return true; }
+  [[noreturn]] void fail(const std::string& what, std::int64_t sequence, const std::string& cause) override;
 
  private:
   std::int64_t count_ = 0;

@@ -10,6 +10,9 @@
 #include "engine/autograd/node.h"
 #include "engine/dist/gradient_reducer.h"
 #include "engine/dist/single_communicator.h"
+#if AUTOSPACE_WITH_NCCL
+#include "engine/dist/nccl_communicator.h"
+#endif
 #include "engine/ops/add.h"
 #include "engine/ops/batch_norm.h"
 #include "engine/ops/cross_entropy.h"
@@ -33,7 +36,7 @@ TEST_CASE("the single-process communicator: collectives are the identity", "[dis
   CHECK(gathered.data<std::int64_t>()[2] == 6);
   comm.broadcast(Tensor::zeros({2}, DType::u8), 0);
   comm.barrier();
-  CHECK(comm.collectives() == 6);
+  CHECK(comm.collectives() == 5);  // four on the GPU, one on the host
   CHECK_THROWS_WITH(comm.broadcast(t, 1), Catch::Contains("root 1 outside a world of 1"));
   CHECK_THROWS_WITH(comm.all_reduce(Tensor::zeros({2}, DType::u8), dist::ReduceOp::sum),
                     Catch::Contains("unsupported dtype u8"));
@@ -150,6 +153,10 @@ class WatchedCommunicator final : public dist::Communicator {
   void barrier() override { inner_.barrier(); }
   std::int64_t collectives() const override { return inner_.collectives(); }
   void set_timeout(double) override {}
+  bool moves_device_tensors() const override { return false; }  // stages GPU gradients, as MPI does
+  [[noreturn]] void fail(const std::string& what, std::int64_t sequence, const std::string& cause) override {
+    inner_.fail(what, sequence, cause);
+  }
 
  private:
   dist::SingleCommunicator inner_;
@@ -202,9 +209,11 @@ TEST_CASE("synchronised batch-norm over one rank is plain batch-norm", "[dist]")
   CHECK(comm.collectives() == 2);  // one all-gather forward, one all-reduce backward
 }
 
-TEST_CASE("gradient reducer: CUDA gradients travel through the host buckets", "[dist][cuda]") {
-  if (cuda_device_count() == 0) AUTOSPACE_SKIP_TEST("no GPU");
-  dist::SingleCommunicator comm;
+namespace {
+
+// The reducer over `comm` gives a GPU linear layer's gradients back on the GPU, equal to a
+// plain backward pass (one rank: the average is the gradient itself).
+void check_gpu_reduction(dist::Communicator& comm) {
   const Device gpu = Device::cuda();
   const Tensor w = test::random_tensor({3, 4}, 1).to(gpu).set_requires_grad(true);
   const Tensor bias = test::random_tensor({3}, 2).to(gpu).set_requires_grad(true);
@@ -219,10 +228,52 @@ TEST_CASE("gradient reducer: CUDA gradients travel through the host buckets", "[
   CHECK(w.grad().device() == gpu);
   CHECK(w.grad().to_vector() == want_w);
   CHECK(bias.grad().to_vector() == want_b);
+}
 
+}  // namespace
+
+TEST_CASE("gradient reducer: CUDA gradients in device buckets, or staged through the host", "[dist][cuda]") {
+  if (cuda_device_count() == 0) AUTOSPACE_SKIP_TEST("no GPU");
+  dist::SingleCommunicator comm;  // moves GPU tensors as they are
+  check_gpu_reduction(comm);
+  WatchedCommunicator staged;  // CPU tensors only, as MPI
+  check_gpu_reduction(staged);
+  // Synchronised batch-norm has no GPU path yet: refused, not silently per rank.
+  const Device gpu = Device::cuda();
   const Tensor bx = test::random_tensor({2, 3, 3, 4}, 5).to(gpu);
   const Tensor ones = Tensor::ones({4}).to(gpu), zeros = Tensor::zeros({4}).to(gpu);
   ops::SyncBatchNorm scope(comm);
   CHECK_THROWS_WITH(ops::batch_norm(bx, ones, zeros, zeros.clone(), ones.clone(), {}),
                     Catch::Contains("CPU tensors only"));
 }
+
+#if AUTOSPACE_WITH_NCCL
+// NCCL over one rank (the lent machines have one GPU): every collective on GPU tensors
+// runs through a real NCCL communicator, host tensors through the wrapped one, and the
+// reducer keeps its buckets on the GPU.
+TEST_CASE("NCCL communicator on one GPU: collectives, host tensors, the gradient reducer", "[dist][cuda]") {
+  if (cuda_device_count() == 0) AUTOSPACE_SKIP_TEST("no GPU");
+  dist::NcclCommunicator comm(std::make_unique<dist::SingleCommunicator>());
+  CHECK(std::string(comm.backend()) == "nccl+single");
+  const Device gpu = Device::cuda();
+  const Tensor t = test::random_tensor({1000}, 7);
+  const Tensor on_gpu = t.to(gpu);
+  comm.all_reduce(on_gpu, dist::ReduceOp::average);
+  CHECK(on_gpu.to_vector() == t.to_vector());
+  auto pending = comm.all_reduce_async(on_gpu, dist::ReduceOp::sum);
+  pending->wait();
+  CHECK(on_gpu.to_vector() == t.to_vector());
+  const Tensor ids = Tensor::from_int64({3, -4, 5}, {3}).to(gpu);
+  comm.broadcast(ids, 0);
+  CHECK(ids.to(Device::cpu()).data<std::int64_t>()[1] == -4);
+  const Tensor gathered = comm.all_gather(on_gpu);
+  CHECK(gathered.shape() == Shape{1, 1000});
+  CHECK(gathered.device() == gpu);
+  CHECK(gathered.to_vector() == t.to_vector());
+  const Tensor host = Tensor::full({4}, 2.f);
+  comm.all_reduce(host, dist::ReduceOp::sum);  // the wrapped communicator's
+  CHECK(host.to_vector() == std::vector<float>(4, 2.f));
+  CHECK(comm.collectives() == 5);  // four on the GPU, one on the host
+  check_gpu_reduction(comm);
+}
+#endif
