@@ -76,8 +76,12 @@ bool never_started(const std::filesystem::path& dir) {
   return true;
 }
 
-nas::Json without_run_dir(nas::Json j) {
-  if (j.is_object()) j.erase("run_dir");
+// What must match for a run to resume: the description less the directory itself and
+// where the run computes (device, CPU threads, GEMM precision), so that a checkpoint
+// written on a GPU resumes on the CPU and the other way round.
+nas::Json compared_part(nas::Json j) {
+  if (j.is_object())
+    for (const char* key : {"run_dir", "device", "threads", "precision"}) j.erase(key);
   return j;
 }
 
@@ -91,7 +95,7 @@ RunDirectory::RunDirectory(std::filesystem::path path, const nas::Json& resolved
   const auto config = path_ / "config.json";
   if (std::filesystem::exists(config) && !never_started(path_)) {
     const nas::Json previous = nas::read_json_file(config);
-    const std::string diff = first_difference(without_run_dir(previous), without_run_dir(resolved));
+    const std::string diff = first_difference(compared_part(previous), compared_part(resolved));
     if (!diff.empty())
       AUTOSPACE_THROW(config.string(), ": this run directory was started with a different description (first "
                       "difference at ", diff, "); use another run directory or the same settings to resume");

@@ -154,6 +154,25 @@ TEST_CASE("search: stopped and resumed, each method ends exactly as an uninterru
   }
 }
 
+// Where a run computes is not part of its description: started on the CPU with one thread,
+// it resumes with two and device "auto" (the GPU, on a machine that has one).
+TEST_CASE("search: a run resumes on another device and thread count", "[search]") {
+  test::TempDir tmp;
+  for (const std::string method : {"proxyless-g", "spos"}) {
+    INFO(method);
+    nas::Json d = search_description(tmp / method, method);
+    d["device"] = "cpu";
+    CHECK_FALSE(apps::run_search(apps::parse_search_settings(d), {5, -1}).complete);
+    d["device"] = "auto";
+    d["threads"] = 2;
+    const apps::SearchOutcome resumed = apps::run_search(apps::parse_search_settings(d));
+    CHECK(resumed.complete);
+    CHECK(nas::read_json_file(tmp / method / "search-summary.json")["inside_band"] == true);
+    d["seed"] = 6;  // what it computes still must match
+    CHECK_THROWS_WITH(apps::run_search(apps::parse_search_settings(d)), Catch::Contains("first difference at seed"));
+  }
+}
+
 TEST_CASE("search: a run killed with SIGKILL resumes exactly", "[search]") {
   test::TempDir tmp;
   REQUIRE(apps::run_search(apps::parse_search_settings(search_description(tmp / "a", "spos"))).complete);

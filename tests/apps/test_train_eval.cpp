@@ -315,12 +315,16 @@ TEST_CASE("train: the CIFAR-10 MobileNetV2 config trains on cifar10-small", "[ap
   const fs::path data = test::shared_data_dir() / "cifar10-small";
   if (!fs::exists(data)) AUTOSPACE_SKIP_TEST("no cifar10-small under " + test::shared_data_dir().string());
   const test::TempDir dir;
-  const fs::path cwd = fs::current_path();
+  // The config names its arch file relative to the repository, as a user runs it; the
+  // training reads it when it starts, so the whole run happens from there.
+  struct WorkingDirectory {
+    fs::path before = fs::current_path();
+    ~WorkingDirectory() { fs::current_path(before); }
+  } restore;
   fs::current_path(AUTOSPACE_SOURCE_DIR);
   RunSettings s = load_run_settings("configs/train/cifar10-small-mobilenetv2.json",
                                     {"run_dir=" + (dir / "run").string(), "data.train=" + (data / "train").string(),
                                      "data.val=" + (data / "test").string()});
-  fs::current_path(cwd);
   const TrainOutcome outcome = run_training(s, quiet([](std::int64_t done) { return done == 3; }));
   CHECK(outcome.steps_done == 3);
   CHECK(fs::exists(s.run_dir / "checkpoint.safetensors"));
