@@ -9,16 +9,25 @@
 // ImageNet size, batch 64, large enough that most working sets exceed the L2 cache.
 // The MobileNetV2 training steps (train_step/...) run the whole engine on the GPU, the
 // counterpart of bench/cuda_train_step_pytorch.py: wall-clock time per step, each ending
-// in the loss read back.
+// in the loss read back. The supernet steps (supernet_step/...) time one DEA weight step
+// and one proxyless-g weight step of the ImageNet mobile supernet against the training
+// step of the network the DEA step sampled, built alone (the supernet's overhead; with
+// AUTOSPACE_SAMPLED_ARCH=<file> that network's arch.json is written there, for
+// cuda_train_step_pytorch.py --arch).
 // Without a GPU the program says so and exits successfully.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "bench/common/mobilenet_v2.h"
+#include "nas/arch_json.h"
+#include "nas/dea/evolution.h"
+#include "nas/network/build_network.h"
+#include "nas/search/gated_search.h"
 #include "engine/core/device.h"
 #include "engine/nn/dropout.h"
 #include "engine/ops/cross_entropy.h"
@@ -339,6 +348,78 @@ void register_train_steps() {
     }
 }
 
+// ProxylessNAS-mobile (nas::Backbone's default: 224x224, 1000 classes), batch 64, the DEA
+// settings of configs/evolve/imagenet-mobile.json.
+void register_supernet_steps() {
+  using namespace autospace;
+  constexpr int kBatch = 64;
+  struct Inputs {
+    Tensor x, labels;
+  };
+  const auto inputs = [](const nas::Backbone& b) {
+    std::vector<std::int64_t> y(kBatch);
+    for (int i = 0; i < kBatch; ++i) y[static_cast<std::size_t>(i)] = (i * 7) % b.net.classes;
+    return Inputs{random_normal({kBatch, b.net.resolution, b.net.resolution, 3}, {1, RngPurpose::test, 0, 0})
+                      .to(Device::cuda()),
+                  Tensor::from_int64(y, {kBatch}).to(Device::cuda())};
+  };
+  const auto dea = [] {
+    nas::DeaSettings s;
+    s.population = 64;
+    s.supernet_cells = 9;
+    s.children = 4;
+    s.tournament = 16;
+    s.top_k = 6;
+    s.cap.kind = nas::CapRule::Kind::reference;
+    s.cap.factor = 2.0;
+    return s;
+  };
+  const auto timed = [](benchmark::State& state, const std::function<double()>& step) {
+    for (int i = 0; i < 3; ++i) step();  // allocator, handles, cuBLAS plans, first use of each slot
+    for (auto _ : state) benchmark::DoNotOptimize(step());
+    state.SetItemsProcessed(state.iterations() * kBatch);
+  };
+  benchmark::RegisterBenchmark("supernet_step/dea/mobile224/batch64", [=](benchmark::State& state) {
+    const nas::Backbone backbone;
+    const Inputs in = inputs(backbone);
+    nas::Evolution evo(backbone, dea(), 1, 1 << 30, Device::cuda());
+    timed(state, [&] { return evo.weight_step(in.x, in.labels, 0.05f).loss; });
+  })->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
+  benchmark::RegisterBenchmark("supernet_step/sampled/mobile224/batch64", [=](benchmark::State& state) {
+    const nas::Backbone backbone;
+    const Inputs in = inputs(backbone);
+    nas::Evolution evo(backbone, dea(), 1, 1 << 30, Device::cuda());
+    evo.weight_step(in.x, in.labels, 0.05f);  // samples the pairs
+    std::vector<nas::Block> active;
+    for (std::size_t l = 0; l < evo.supernet().layers(); ++l)
+      active.push_back(evo.supernet().candidates(l)[evo.supernet().gate(l).active()]);
+    const nas::Arch arch = nas::make_arch(backbone, active, "sampled");
+    if (const char* file = std::getenv("AUTOSPACE_SAMPLED_ARCH")) nas::save_arch(file, arch);
+    auto net = nas::build_network(arch, 1);
+    net->to(Device::cuda());
+    net->train();
+    const auto groups = nn::split_weight_decay(net->named_parameters());
+    optim::SGD sgd({{groups.decay, 4e-5f, 1.f}, {groups.no_decay, 0.f, 1.f}}, {0.9f, true});
+    timed(state, [&] {
+      const Tensor loss = ops::softmax_cross_entropy(net->forward(in.x), in.labels);
+      loss.backward();
+      sgd.step(0.05f);
+      sgd.zero_grad();
+      return loss.item();
+    });
+  })->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
+  benchmark::RegisterBenchmark("supernet_step/proxyless_g/mobile224/batch64", [=](benchmark::State& state) {
+    const nas::Backbone backbone;
+    const Inputs in = inputs(backbone);
+    const nas::IrbSpace space(backbone, nas::IrbChoices{}, true);
+    const nas::SpaceTable table(space);
+    nas::GatedSearchSettings s;
+    s.budget.target = static_cast<double>(table.min_cost(nas::CostKind::madds) + table.max_cost(nas::CostKind::madds)) / 2;
+    nas::GatedSearch search(table, s, 1, Device::cuda());
+    timed(state, [&] { return search.weight_step(in.x, in.labels, 0.05f).loss; });
+  })->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -359,6 +440,7 @@ int main(int argc, char** argv) {
   register_convolutions();
   register_others();
   register_train_steps();
+  register_supernet_steps();
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -10,13 +10,22 @@ off, as AutoSpace's default), in tf32 (TF32 on for matmuls and cuDNN) and in bf1
 Inputs are random; time is wall-clock over whole steps, each ending in loss.item(), as
 AutoSpace's loop does.
 
-    python3 bench/cuda_train_step_pytorch.py [--seconds 3] [--json out.json]
+    python3 bench/cuda_train_step_pytorch.py [--seconds 3] [--json out.json] [--arch sampled.json]
+
+With --arch, also the training step of that arch.json network (tools/arch_torch.py; the
+network bench_cuda_kernels' supernet_step/sampled trains, written by its
+AUTOSPACE_SAMPLED_ARCH) at batch 64 in fp32, SGD as above, no label smoothing, as the
+engine's step.
 
 Prints one line per run and, with --json, writes the results as a list of objects.
 """
 import argparse
 import json
+import os
+import sys
 import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def run(resolution, batch, precision, seconds):
@@ -62,12 +71,62 @@ def run(resolution, batch, precision, seconds):
             "ms_per_step": 1e3 * elapsed / steps, "images_per_second": steps * batch / elapsed}
 
 
+def run_arch(path, seconds, batch=64):
+    import torch
+    import torch.nn.functional as F
+
+    sys.path.insert(0, os.path.join(HERE, "..", "tools"))
+    import arch_torch
+
+    torch.backends.cudnn.benchmark = True
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    with open(path) as f:
+        arch = json.load(f)
+    torch.manual_seed(0)
+    net = arch_torch.build(arch).cuda().to(memory_format=torch.channels_last).train()
+    decay = [p for p in net.parameters() if p.ndim >= 2]
+    no_decay = [p for p in net.parameters() if p.ndim < 2]
+    opt = torch.optim.SGD([{"params": decay, "weight_decay": 4e-5}, {"params": no_decay, "weight_decay": 0}],
+                          lr=0.05, momentum=0.9, nesterov=True)
+    res = arch["resolution"]
+    x = torch.randn(batch, 3, res, res, device="cuda").to(memory_format=torch.channels_last)
+    y = torch.arange(batch, device="cuda") * 7 % arch["classes"]
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(net(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    for _ in range(5):
+        step()
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        step()
+        steps += 1
+    elapsed = time.perf_counter() - start
+    return {"framework": f"pytorch {torch.__version__}", "device": torch.cuda.get_device_name(), "model": "sampled",
+            "resolution": res, "batch": batch, "precision": "fp32",
+            "ms_per_step": 1e3 * elapsed / steps, "images_per_second": steps * batch / elapsed}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=3.0, help="timed seconds per configuration")
     ap.add_argument("--json", help="write the results here")
+    ap.add_argument("--arch", help="also time this arch.json network (the DEA step's sampled network)")
     a = ap.parse_args()
     results = []
+    if a.arch:  # first: the supernet comparison needs it, and a time limit cuts the end
+        r = run_arch(a.arch, a.seconds)
+        results.append(r)
+        print(f"pytorch sampled network {r['resolution']}x{r['resolution']} batch {r['batch']} fp32: "
+              f"{r['ms_per_step']:8.2f} ms/step {r['images_per_second']:9.1f} images/s", flush=True)
+        if a.json:
+            with open(a.json, "w") as f:
+                json.dump(results, f, indent=1)
     for resolution, batch in ((224, 64), (32, 128)):
         for precision in ("fp32", "tf32", "bf16"):
             r = run(resolution, batch, precision, a.seconds)

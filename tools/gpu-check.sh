@@ -10,8 +10,8 @@
 # bandwidth, the engine's MobileNetV2 training step), NCCL's all-reduce on the one GPU
 # (bench_allreduce) and PyTorch's MobileNetV2 step
 # (bench/cuda_train_step_pytorch.py), and writes into OUTDIR: summary.md (the table,
-# also printed last), build.log, tests.log, bench.log, bench.json, pytorch.log,
-# pytorch.json: seven files, under the device tool's limit of eight. Each stage has a
+# also printed last), summary.json (its figures), build.log, tests.log, bench.log,
+# bench.json, pytorch.log, pytorch.json: eight files, the device tool's limit. Each stage has a
 # time limit inside an overall budget (AUTOSPACE_GPU_CHECK_SECONDS, default 470 s), so
 # that the summary is written within 8 minutes whatever fails or hangs; a failing
 # stage is recorded and the next one still runs where it can.
@@ -212,9 +212,11 @@ fi
 
 # --- Benchmarks ------------------------------------------------------------------------
 # In groups, each writing its own JSON, so that a time limit loses one group only.
+# supernet_step/sampled writes the network it trains there, for PyTorch's side.
+export AUTOSPACE_SAMPLED_ARCH="$work/sampled.json"
 if [ $built = 1 ]; then
   for group in "copy|elementwise|batch_norm" "depthwise" "conv1x1|conv3x3" "linear|cross_entropy|pool|optimizer" \
-               "train_step"; do
+               "train_step" "supernet_step"; do
     name=${group%%|*}
     run_stage "bench ${group//|/, }" 150 70 "$out/bench.log" "$build/bench/bench_cuda_kernels" \
       --benchmark_filter="^($group)/" --benchmark_out="$work/bench-$name.json" --benchmark_out_format=json \
@@ -232,8 +234,10 @@ fi
 # --- PyTorch ---------------------------------------------------------------------------
 # 150 s: the first run on 2026-11-28 timed out at 90 s (import, CUDA start-up and cuDNN
 # autotuning of six configurations); the JSON is rewritten after each configuration.
+arch_args=()
+[ -f "$AUTOSPACE_SAMPLED_ARCH" ] && arch_args=(--arch "$AUTOSPACE_SAMPLED_ARCH")
 run_stage "pytorch" 150 10 "$out/pytorch.log" env PYTHONUNBUFFERED=1 python3 "$root/bench/cuda_train_step_pytorch.py" \
-  --seconds 2 --json "$out/pytorch.json"
+  --seconds 2 --json "$out/pytorch.json" "${arch_args[@]}"
 
 # --- Summary ---------------------------------------------------------------------------
 # Sections in the order that keeps the most important last: the device tool returns the
@@ -247,6 +251,8 @@ pick = lambda key: next((l.split(":", 1)[1].strip() for l in env if l.startswith
 gpu = next((l for l in env if "," in l and "name" not in l and "NVIDIA" in l), "no GPU found by nvidia-smi")
 header = ["# AutoSpace GPU check", "", f"- card: {gpu}", f"- date: {pick('date')}", f"- commit: {pick('commit')}"]
 
+# A benchmark's name without Google Benchmark's suffixes ("/min_time:2.000", "/real_time").
+short = lambda name: re.sub(r"/(min_time:[0-9.]+|real_time|manual_time)", "", name)
 bench = []
 for path in sorted(glob.glob(os.path.join(work, "bench-*.json"))):
     try:
@@ -263,7 +269,7 @@ if bench:
                 f"Measured device-to-device copy: {copy:.0f} GB/s (read + write)" if copy else "No copy measurement.",
                 "", "| benchmark | time | GB/s | % of copy | TFLOP/s | images/s |", "|---|---|---|---|---|---|"]
     for b in bench:
-        name = re.sub(r"/(manual|real)_time$", "", b["name"])
+        name = short(b["name"])
         gbs, tf, ips = b.get("GB/s"), b.get("TFLOP/s"), b.get("items_per_second")
         frac = f"{100 * gbs / copy:.0f}%" if gbs and copy else ""
         kernels.append(f"| {name} | {b['real_time']:.1f} {b['time_unit']} | {f'{gbs:.0f}' if gbs else ''} | {frac} | "
@@ -276,15 +282,32 @@ step = []
 py = os.path.join(out, "pytorch.json")
 runs = json.load(open(py)) if os.path.exists(py) else []
 if runs:
-    ours = {re.sub(r"/real_time$", "", b["name"]): b.get("items_per_second") for b in bench}
+    ours = {short(b["name"]): b.get("items_per_second") for b in bench}
     step += ["## MobileNetV2 training step: AutoSpace vs PyTorch (images/s)", "",
              "| input | batch | precision | AutoSpace | PyTorch | ratio |", "|---|---|---|---|---|---|"]
     for r in runs:
+        if r.get("model") == "sampled":
+            continue
         mine = ours.get(f"train_step/mobilenet_v2/{r['resolution']}/batch{r['batch']}/{r['precision']}")
         ratio = f"{mine / r['images_per_second']:.2f}" if mine else ""
         step.append(f"| {r['resolution']}x{r['resolution']} | {r['batch']} | {r['precision']} | "
                     f"{f'{mine:.0f}' if mine else '-'} | {r['images_per_second']:.0f} | {ratio} |")
     step.append(f"\n{runs[0]['framework']} on {runs[0]['device']}")
+
+# The supernet's overhead on the card: each supernet step against the sampled network alone
+# (goal: the DEA step <= 1.5x), and that network against PyTorch's.
+supernet = []
+times = {short(b["name"]): b["real_time"] for b in bench if b["name"].startswith("supernet_step/")}
+sampled = times.get("supernet_step/sampled/mobile224/batch64")
+if sampled:
+    supernet += ["## Supernet steps, ImageNet mobile backbone, 224x224, batch 64, fp32", "",
+                 "| step | ms | / sampled network |", "|---|---|---|"]
+    for name, ms in times.items():
+        supernet.append(f"| {name.split('/')[1]} | {ms:.2f} | {ms / sampled:.2f} |")
+    torch_sampled = next((r for r in runs if r.get("model") == "sampled"), None)
+    if torch_sampled:
+        supernet.append(f"| sampled network in PyTorch | {torch_sampled['ms_per_step']:.2f} | "
+                        f"{torch_sampled['ms_per_step'] / sampled:.2f} |")
 
 stages = ["## Stages", "", "| stage | result | seconds |", "|---|---|---|"]
 for row in open(status_file).read().splitlines():
@@ -328,9 +351,21 @@ if os.path.exists(bench_log):
         rows = [l for l in part[1].splitlines() if l.startswith(("|", "all-reduce", "bench_allreduce"))]
         nccl = ["## NCCL all-reduce on one GPU", ""] + rows
 
-sections = [header, kernels, step, nccl, stages, parity]
+sections = [header, kernels, step, supernet, nccl, stages, parity]
 summary = "\n\n".join("\n".join(s) for s in sections if s) + "\n"
 open(os.path.join(out, "summary.md"), "w").write(summary)
+# The same figures for machines: what a later session compares against.
+figures = {
+    "card": gpu, "date": pick("date"), "commit": pick("commit"),
+    "stages": [dict(zip(("stage", "result", "seconds"), row.split("\t"))) for row in open(status_file).read().splitlines()],
+    "kernels": {short(b["name"]): {k: b.get(k) for k in ("real_time", "time_unit", "GB/s", "TFLOP/s", "items_per_second")}
+                for b in bench},
+    "pytorch": runs,
+    "supernet_ms": times,
+    "parity": {"comparisons": len(checks), "over_bound": len(failed)} if os.path.exists(tests) else None,
+}
+with open(os.path.join(out, "summary.json"), "w") as f:
+    json.dump(figures, f, indent=1)
 print(summary)
 PY
 log "done; files in $out: $(cd "$out" && ls | tr '\n' ' ')"
