@@ -1,8 +1,11 @@
 #include "engine/ops/batch_norm.h"
 
 #include <algorithm>
+#include <cmath>
+#include <vector>
 
 #include "engine/autograd/node.h"
+#include "engine/ops/add.h"
 #include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/batch_norm.h"
@@ -32,6 +35,13 @@ const KernelTable<decltype(kernels::cpu::batch_norm_update_running)> kBatchNormU
     "batch_norm_update_running", {AUTOSPACE_F32_KERNELS(batch_norm_update_running)}};
 
 thread_local dist::Communicator* sync_comm = nullptr;
+
+// A device tensor's values in host memory, and back: synchronised batch-norm on the GPU
+// exchanges its per-channel numbers through the host (2C floats per layer and direction).
+std::vector<float> host_values(const Tensor& t) { return t.to_vector(); }
+Tensor device_values(const std::vector<float>& v, Device device) {
+  return Tensor::from_vector(v, {static_cast<std::int64_t>(v.size())}).to(device);
+}
 
 // Global-batch mean and biased variance from every rank's (rows, mean, variance): the
 // parallel form of the variance, so no rank's mean is subtracted from a large E[x^2].
@@ -80,8 +90,10 @@ struct BatchNormNode : Node {
     Tensor dx = x.requires_grad() ? Tensor::empty(x.shape(), DType::f32, g.device()) : Tensor();
     Tensor dgamma = Tensor::empty({channels}, DType::f32, g.device());
     Tensor dbeta = Tensor::empty({channels}, DType::f32, g.device());
-    if (sync) {
+    if (sync && x.device().is_cpu()) {
       sync_backward(x, g, gamma, dx, dgamma, dbeta);
+    } else if (sync) {
+      sync_backward_device(x, g, gamma, dx, dgamma, dbeta);
     } else {
       kBatchNormBackward(g.device(), DType::f32)(x.numel() / channels, channels, x.data<float>(), g.data<float>(),
                                                  mean.data<float>(), var.data<float>(), gamma.data<float>(), eps,
@@ -125,6 +137,54 @@ struct BatchNormNode : Node {
                                             total_dy_xc.data(), dx.defined() ? dx.data<float>() : nullptr,
                                             dgamma.data<float>(), dbeta.data<float>());
   }
+
+  // The same on a GPU, from the device's own batch-norm kernels: the backward pass with the
+  // statistics held constant gives this rank's sums (dbeta = sum dy, dgamma = sum dy (x -
+  // mean) / std) and dx's first term k dy, k = gamma / std; the sums travel through the
+  // host; the statistics' term, slope (x - mean) + offset per channel, is a batch-norm
+  // forward with gamma' = slope * std and beta' = offset, added to dx.
+  void sync_backward_device(const Tensor& x, const Tensor& g, const Tensor& gamma, const Tensor& dx,
+                            const Tensor& dgamma, const Tensor& dbeta) {
+    const Device device = x.device();
+    const std::int64_t channels = x.dim(-1), rows = x.numel() / channels;
+    kBatchNormBackward(device, DType::f32)(rows, channels, x.data<float>(), g.data<float>(), mean.data<float>(),
+                                           var.data<float>(), gamma.data<float>(), eps, false,
+                                           dx.defined() ? dx.data<float>() : nullptr, dgamma.data<float>(),
+                                           dbeta.data<float>());
+    const std::vector<float> sum_dy = host_values(dbeta), scaled_dy_xc = host_values(dgamma);
+    const std::vector<float> v = host_values(var), gam = host_values(gamma);
+    const auto std_of = [&](std::int64_t c) { return std::sqrt(static_cast<double>(v[static_cast<std::size_t>(c)]) + eps); };
+    // As on the CPU: each sum as a float and its rounding error, so the totals keep the
+    // precision of the local sums.
+    Tensor totals = Tensor::empty({4 * channels});
+    float* t = totals.data<float>();
+    const auto put = [&](std::int64_t slot, double value) {
+      t[2 * slot] = static_cast<float>(value);
+      t[2 * slot + 1] = static_cast<float>(value - static_cast<double>(t[2 * slot]));
+    };
+    for (std::int64_t c = 0; c < channels; ++c) {
+      put(c, sum_dy[static_cast<std::size_t>(c)]);
+      put(channels + c, static_cast<double>(scaled_dy_xc[static_cast<std::size_t>(c)]) * std_of(c));
+    }
+    sync->all_reduce(totals, dist::ReduceOp::sum);
+    if (!dx.defined()) return;
+    const auto get = [&](std::int64_t slot) { return static_cast<double>(t[2 * slot]) + t[2 * slot + 1]; };
+    std::vector<float> gamma_term(static_cast<std::size_t>(channels)), offset(static_cast<std::size_t>(channels));
+    const double n = static_cast<double>(global_rows);
+    for (std::int64_t c = 0; c < channels; ++c) {
+      const double sd = std_of(c), k = static_cast<double>(gam[static_cast<std::size_t>(c)]) / sd;
+      const double slope = -k * get(channels + c) / (sd * sd * n);
+      gamma_term[static_cast<std::size_t>(c)] = static_cast<float>(slope * sd);
+      offset[static_cast<std::size_t>(c)] = static_cast<float>(-k * get(c) / n);
+    }
+    const Tensor statistics_term = Tensor::empty(x.shape(), DType::f32, device);
+    kBatchNormForward(device, DType::f32)(rows, channels, x.data<float>(), mean.data<float>(), var.data<float>(),
+                                          device_values(gamma_term, device).data<float>(),
+                                          device_values(offset, device).data<float>(), eps,
+                                          statistics_term.data<float>());
+    NoGradGuard no_grad;
+    dx.copy_from(add(dx, statistics_term));
+  }
 };
 
 void expect_channels(const Tensor& t, std::int64_t channels, const Tensor& x, const char* arg) {
@@ -163,16 +223,21 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
 
   const bool record_graph = needs_grad({&x, &gamma, &beta});
   dist::Communicator* sync = options.training ? sync_comm : nullptr;
-  if (sync)
-    AUTOSPACE_CHECK(device.is_cpu(), "batch_norm: synchronised batch-norm is implemented for CPU tensors only, x is on ",
-                    device.str());
   std::int64_t stat_rows = rows;
   Tensor mean, var;
   if (options.training) {
     mean = Tensor::empty({channels}, DType::f32, device);
     var = Tensor::empty({channels}, DType::f32, device);
     kBatchNormStats(device, DType::f32)(rows, channels, x.data<float>(), mean.data<float>(), var.data<float>());
-    if (sync) stat_rows = sync_statistics(*sync, rows, mean, var);
+    if (sync) {
+      // The host communicator's collective on host copies (the same tensors on the CPU).
+      const Tensor host_mean = mean.to(Device::cpu()), host_var = var.to(Device::cpu());
+      stat_rows = sync_statistics(*sync, rows, host_mean, host_var);
+      if (!device.is_cpu()) {
+        mean.copy_from(host_mean);
+        var.copy_from(host_var);
+      }
+    }
     if (options.update_running_stats) {
       kBatchNormUpdateRunning(device, DType::f32)(channels, mean.data<float>(), var.data<float>(), stat_rows,
                                                   options.momentum, running_mean.data<float>(),

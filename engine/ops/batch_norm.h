@@ -28,7 +28,9 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
 // with them, and its backward pass all-reduces the two per-channel sums the gradient
 // through the statistics needs. Every rank then computes what one process would on the
 // global batch. Each call costs two small collectives, so per-rank statistics (no scope)
-// stay the default. CPU tensors only. Eval-mode calls are unaffected.
+// stay the default. On a GPU the per-channel numbers (2C floats) go through the host
+// communicator, and the backward pass is built from the device's own batch-norm kernels.
+// Eval-mode calls are unaffected.
 class SyncBatchNorm {
  public:
   explicit SyncBatchNorm(dist::Communicator& comm);

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <functional>
 #include <optional>
+#include <random>
 
 #include "engine/autograd/node.h"
 #include "engine/dist/gradient_reducer.h"
@@ -36,7 +37,7 @@ TEST_CASE("the single-process communicator: collectives are the identity", "[dis
   CHECK(gathered.data<std::int64_t>()[2] == 6);
   comm.broadcast(Tensor::zeros({2}, DType::u8), 0);
   comm.barrier();
-  CHECK(comm.collectives() == 5);  // four on the GPU, one on the host
+  CHECK(comm.collectives() == 6);
   CHECK_THROWS_WITH(comm.broadcast(t, 1), Catch::Contains("root 1 outside a world of 1"));
   CHECK_THROWS_WITH(comm.all_reduce(Tensor::zeros({2}, DType::u8), dist::ReduceOp::sum),
                     Catch::Contains("unsupported dtype u8"));
@@ -238,13 +239,33 @@ TEST_CASE("gradient reducer: CUDA gradients in device buckets, or staged through
   check_gpu_reduction(comm);
   WatchedCommunicator staged;  // CPU tensors only, as MPI
   check_gpu_reduction(staged);
-  // Synchronised batch-norm has no GPU path yet: refused, not silently per rank.
-  const Device gpu = Device::cuda();
-  const Tensor bx = test::random_tensor({2, 3, 3, 4}, 5).to(gpu);
-  const Tensor ones = Tensor::ones({4}).to(gpu), zeros = Tensor::zeros({4}).to(gpu);
-  ops::SyncBatchNorm scope(comm);
-  CHECK_THROWS_WITH(ops::batch_norm(bx, ones, zeros, zeros.clone(), ones.clone(), {}),
-                    Catch::Contains("CPU tensors only"));
+}
+
+// Synchronised batch-norm on the GPU (built from the device's batch-norm kernels, the sums
+// through the host) against the CPU's, over one rank: outputs, every gradient and the
+// running statistics.
+TEST_CASE("synchronised batch-norm on the GPU equals the CPU's", "[dist][cuda]") {
+  if (cuda_device_count() == 0) AUTOSPACE_SKIP_TEST("no GPU");
+  dist::SingleCommunicator comm;
+  const std::uint64_t seed = std::random_device{}();
+  INFO("seed " << seed);
+    const Tensor x = test::random_tensor({3, 4, 5, 6}, seed, -2.f, 3.f), dy = test::random_tensor({3, 4, 5, 6}, seed + 1);
+  const Tensor gamma = test::random_tensor({6}, seed + 2, 0.5f, 1.5f), beta = test::random_tensor({6}, seed + 3);
+  const auto run = [&](Device device) {
+    const Tensor xd = x.to(device).set_requires_grad(true), gd = gamma.to(device).set_requires_grad(true);
+    const Tensor bd = beta.to(device).set_requires_grad(true);
+    const Tensor mean = Tensor::zeros({6}).to(device), var = Tensor::ones({6}).to(device);
+    const ops::SyncBatchNorm scope(comm);
+    const Tensor y = ops::batch_norm(xd, gd, bd, mean, var, {});
+    y.backward(dy.to(device));
+    return std::vector<Tensor>{y, xd.grad(), gd.grad(), bd.grad(), mean, var};
+  };
+  const auto cpu = run(Device::cpu()), gpu = run(Device::cuda());
+  for (std::size_t i = 0; i < cpu.size(); ++i) {
+    INFO("output " << i << " (y, dx, dgamma, dbeta, running mean, running var)");
+    CHECK(gpu[i].device() == Device::cuda());
+    CHECK(test::relative_l2(test::to_double(gpu[i]), test::to_double(cpu[i])) < 1e-5);
+  }
 }
 
 #if AUTOSPACE_WITH_NCCL
