@@ -318,15 +318,18 @@ parity = []
 tests = os.path.join(out, "tests.log")
 if os.path.exists(tests):
     text = open(tests, errors="replace").read()
-    checks = re.findall(r"^parity: (.+?)\s+(\S+) \(bound (\S+)\)$", text, re.M)
-    failed = [(w, e, b) for w, e, b in checks if not (float(e) <= float(b))]
+    # "parity: <what> <error> [words] (bound <bound>[; note])"; an unreadable number counts as over.
+    number = lambda v: float(v) if re.fullmatch(r"[-+]?((\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|nan|inf)", v) else float("nan")
+    checks = [(w.rstrip(":"), number(e), number(b)) for w, e, b in
+              re.findall(r"^parity: (.+?)\s+([-+]?(?:[0-9][0-9.eE+-]*|nan|inf))(?: [a-zA-Z ]+)? \(bound ([^;)\s]+)[^)]*\)$", text, re.M)]
+    failed = [(w, e, b) for w, e, b in checks if not (e <= b)]
     groups = {}
     for what, err, bound in checks:
         words = what.split(" ")
         key = " ".join(words[:2]) if words[0] in ("tf32", "bf16", "cudnn") else words[0]
-        g = groups.setdefault(key, [0, 0.0, float(bound)])
+        g = groups.setdefault(key, [0, 0.0, bound])
         g[0] += 1
-        g[1] = max(g[1], float(err))
+        g[1] = err if err != err or err > g[1] else g[1]  # a NaN error stays visible
     catch = "; ".join(re.findall(r"^(All tests passed.*|test cases:.*)$", text, re.M))
     parity += ["## Parity (relative L2, GPU vs CPU)", "",
                f"{len(checks)} comparisons, {len(failed)} over their bound. Catch2: {catch}", "",
