@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "engine/autograd/node.h"
 #include "engine/ops/add.h"
@@ -26,7 +27,9 @@ GatedLayer::GatedLayer(std::vector<std::shared_ptr<nn::Module>> candidates, bool
 }
 
 const std::vector<float>& GatedLayer::host_logits() const {
-  AUTOSPACE_CHECK(!logits_.device().is_cpu() || std::equal(host_.begin(), host_.end(), logits_.data<float>()),
+  // Bitwise, so that a NaN logit compares equal to its copy.
+  AUTOSPACE_CHECK(!logits_.device().is_cpu() ||
+                      std::memcmp(host_.data(), logits_.data<float>(), host_.size() * sizeof(float)) == 0,
                   "GatedLayer: the logits changed without logits_changed(); the host copy is stale");
   return host_;
 }
