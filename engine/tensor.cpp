@@ -6,6 +6,7 @@
 #include "engine/autograd/node.h"
 #include "kernels/common/check.h"
 #ifdef AUTOSPACE_WITH_CUDA
+#include "kernels/cuda/cast.h"
 #include "kernels/cuda/runtime.h"
 #endif
 
@@ -153,7 +154,18 @@ void Tensor::move_to(Device device) const {
 
 Tensor Tensor::to(DType target) const {
   if (target == dtype()) return *this;
-  AUTOSPACE_CHECK(device().is_cpu(), "dtype conversion runs on the CPU; move the tensor first");
+  if (!device().is_cpu()) {
+    // On a GPU: f32 <-> bf16, the conversions mixed precision and gradient compression need.
+    const bool down = dtype() == DType::f32 && target == DType::bf16, up = dtype() == DType::bf16 && target == DType::f32;
+    AUTOSPACE_CHECK(down || up, "dtype conversion ", dtype_name(dtype()), " -> ", dtype_name(target), " on ",
+                    device().str(), ": only f32 <-> bf16 runs on a GPU; move the tensor to the CPU first");
+    Tensor out = empty(shape(), target, device());
+#ifdef AUTOSPACE_WITH_CUDA
+    if (down) kernels::cuda::f32_to_bf16(numel(), data<float>(), static_cast<std::uint16_t*>(out.raw_data()));
+    else kernels::cuda::bf16_to_f32(numel(), static_cast<const std::uint16_t*>(raw_data()), out.data<float>());
+#endif
+    return out;
+  }
   Tensor out = empty(shape(), target);
   const std::int64_t n = numel();
   auto load = [&](std::int64_t i) -> double {

@@ -1,22 +1,32 @@
 #include "apps/run/distributed.h"
 
 #include <cstdio>
+#include <vector>
 
 #include "kernels/common/check.h"
 
 namespace autospace::apps {
 
+namespace {
+const std::vector<std::string> kCompressions = {"none", "bf16"};
+}  // namespace
+
 DistributedSettings parse_distributed(const nas::Json& value, const std::string& path) {
-  const nas::ObjectReader r(value, path, {"sync_bn", "timeout_s", "bucket_mb"});
+  const nas::ObjectReader r(value, path, {"sync_bn", "timeout_s", "bucket_mb", "gradient_compression"});
   DistributedSettings d;
   d.sync_bn = r.boolean_or("sync_bn", d.sync_bn);
   d.timeout_s = r.number_or("timeout_s", d.timeout_s, {0, 1e7, true, false});
   d.bucket_mb = r.number_or("bucket_mb", d.bucket_mb, {0, 1 << 16, true, false});
+  d.compress_bf16 = r.optional_choice("gradient_compression", kCompressions).value_or(0) == 1;
   return d;
 }
 
 nas::Json to_json(const DistributedSettings& d) {
-  return {{"sync_bn", d.sync_bn}, {"timeout_s", d.timeout_s}, {"bucket_mb", d.bucket_mb}};
+  nas::Json j = {{"sync_bn", d.sync_bn}, {"timeout_s", d.timeout_s}, {"bucket_mb", d.bucket_mb}};
+  // Left out when off, so that the config.json of runs started before the key existed
+  // still matches on resume.
+  if (d.compress_bf16) j["gradient_compression"] = kCompressions[1];
+  return j;
 }
 
 dist::Communicator& setup_distributed(const DistributedSettings& settings) {

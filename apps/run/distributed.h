@@ -2,7 +2,7 @@
 // The "distributed" section of a run description and the helpers the phase loops use
 // when several processes train together (docs/distributed.md):
 //
-//   "distributed": {"sync_bn": false, "timeout_s": 600, "bucket_mb": 25}
+//   "distributed": {"sync_bn": false, "timeout_s": 600, "bucket_mb": 25, "gradient_compression": "none"}
 //
 // One process per GPU (or per CPU node) under mpirun/srun; without a launcher the run is
 // a single process and the section changes nothing.
@@ -20,6 +20,7 @@ struct DistributedSettings {
   bool sync_bn = false;     // batch-norm statistics over the global batch (ops::SyncBatchNorm)
   double timeout_s = dist::kDefaultTimeoutSeconds;  // longest wait in one collective
   double bucket_mb = 25;    // gradient all-reduce bucket size, MiB
+  bool compress_bf16 = false;  // "gradient_compression": "bf16" (dist::GradientReducer)
 };
 
 DistributedSettings parse_distributed(const nas::Json& value, const std::string& path);

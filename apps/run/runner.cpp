@@ -76,7 +76,8 @@ bool run_phase(Phase& phase, const RunControl& control) {
   std::unique_ptr<RunDirectory> directory = open_directory(setup, comm);
   PhaseContext context{comm,
                        comm.world() > 1 ? nas::DataParallel(comm, setup.distributed.sync_bn,
-                                                            static_cast<std::int64_t>(setup.distributed.bucket_mb * (1 << 20)))
+                                                            static_cast<std::int64_t>(setup.distributed.bucket_mb * (1 << 20)),
+                                                            setup.distributed.compress_bf16)
                                         : nas::DataParallel{},
                        device,
                        *setup.basics,

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "kernels/common/bf16.h"
 #include "kernels/common/check.h"
 
 namespace autospace {
@@ -51,13 +52,11 @@ DType dtype_from_safetensors(const std::string& name) {
 std::uint16_t float_to_bf16(float f) {
   std::uint32_t bits;
   std::memcpy(&bits, &f, 4);
-  if ((bits & 0x7f800000u) == 0x7f800000u && (bits & 0x007fffffu)) return static_cast<std::uint16_t>((bits >> 16) | 0x40u);
-  bits += 0x7fffu + ((bits >> 16) & 1u);
-  return static_cast<std::uint16_t>(bits >> 16);
+  return kernels::bf16_from_float_bits(bits);
 }
 
 float bf16_to_float(std::uint16_t b) {
-  std::uint32_t bits = static_cast<std::uint32_t>(b) << 16;
+  const std::uint32_t bits = kernels::float_bits_from_bf16(b);
   float f;
   std::memcpy(&f, &bits, 4);
   return f;

@@ -58,14 +58,20 @@ Communicator& world_communicator() {
   return *comm;
 }
 
-void check_collective_tensor(const Tensor& t, const char* what, bool reduction, bool any_device) {
+void check_collective_tensor(const Tensor& t, const char* what, bool reduction, CollectiveSupport support) {
   AUTOSPACE_CHECK(t.defined(), what, ": undefined tensor");
-  if (!any_device && !t.device().is_cpu())
+  if (!support.any_device && !t.device().is_cpu())
     AUTOSPACE_THROW(what, ": tensor on ", t.device().str(),
                     "; this communicator moves CPU tensors only (copy to the CPU first, or use a GPU backend)");
   const DType d = t.dtype();
-  const bool ok = d == DType::f32 || d == DType::i32 || d == DType::i64 || (!reduction && d == DType::u8);
+  const bool ok = d == DType::f32 || d == DType::i32 || d == DType::i64 || (!reduction && d == DType::u8) ||
+                  (support.bf16 && d == DType::bf16);
   if (!ok) AUTOSPACE_THROW(what, ": unsupported dtype ", dtype_name(d));
+}
+
+void check_reduce_op(const Tensor& t, ReduceOp op) {
+  AUTOSPACE_CHECK(op == ReduceOp::sum || t.dtype() == DType::f32 || t.dtype() == DType::bf16,
+                  "all_reduce: average needs f32 or bf16, got ", dtype_name(t.dtype()));
 }
 
 }  // namespace autospace::dist

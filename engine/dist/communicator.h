@@ -57,7 +57,8 @@ class Communicator {
   virtual int local_rank() const = 0;
   virtual int local_world() const = 0;
 
-  // In place; f32, i32 or i64. average divides by world() (f32 only).
+  // In place; f32, i32 or i64 (and bf16 where reduces_bf16()). average divides by world()
+  // (f32 and bf16 only).
   virtual void all_reduce(const Tensor& t, ReduceOp op) = 0;
   virtual std::unique_ptr<PendingCollective> all_reduce_async(const Tensor& t, ReduceOp op) = 0;
   // In place: every rank ends with root's values.
@@ -72,6 +73,8 @@ class Communicator {
   // Whether collectives take GPU tensors as they are; otherwise the caller stages them
   // through host memory (GradientReducer's buckets).
   virtual bool moves_device_tensors() const = 0;
+  // Whether all_reduce takes bf16 tensors on `device` (GradientReducer's compressed buckets).
+  virtual bool reduces_bf16(Device device) const = 0;
   // Ends a collective that failed: marks the communicator failed and throws
   // CommunicatorError naming `what`, its sequence number, `cause` and, where the backend
   // can tell, the ranks that did not arrive. For a backend layered on this one.
@@ -88,8 +91,15 @@ bool launched_by_mpi();
 // finalised then, or the job aborted if a collective failed).
 Communicator& world_communicator();
 
-// Checks that a collective's tensor is one the backend handles (contiguous storage of a
-// supported dtype, on the CPU unless `any_device`); `what` names the collective.
-void check_collective_tensor(const Tensor& t, const char* what, bool reduction, bool any_device = false);
+// What a backend's collectives take beyond contiguous CPU tensors of f32, i32, i64 (and u8
+// outside reductions).
+struct CollectiveSupport {
+  bool any_device = false;
+  bool bf16 = false;
+};
+// Checks that a collective's tensor is one the backend handles; `what` names the collective.
+void check_collective_tensor(const Tensor& t, const char* what, bool reduction, CollectiveSupport support = {});
+// all_reduce's average: f32 and bf16 only.
+void check_reduce_op(const Tensor& t, ReduceOp op);
 
 }  // namespace autospace::dist

@@ -20,8 +20,9 @@ std::string rank_list(const Tensor& gathered, std::size_t index, bool value) {
 
 }  // namespace
 
-GradientReducer::GradientReducer(Communicator& comm, std::vector<NamedTensor> parameters, std::int64_t bucket_bytes)
-    : comm_(comm), parameters_(std::move(parameters)), bucket_bytes_(bucket_bytes) {
+GradientReducer::GradientReducer(Communicator& comm, std::vector<NamedTensor> parameters, std::int64_t bucket_bytes,
+                                 bool compress_bf16)
+    : comm_(comm), parameters_(std::move(parameters)), bucket_bytes_(bucket_bytes), compress_bf16_(compress_bf16) {
   AUTOSPACE_CHECK(bucket_bytes_ > 0, "gradient buckets need a positive size, got ", bucket_bytes_);
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
     const Tensor& p = parameters_[i].second;
@@ -30,6 +31,12 @@ GradientReducer::GradientReducer(Communicator& comm, std::vector<NamedTensor> pa
     AUTOSPACE_CHECK(index_.emplace(p.impl(), i).second, "gradient averaging: parameter ", parameters_[i].first,
                     " is listed twice");
   }
+  // The buckets live where the parameters do (moves_device_tensors) or on the host.
+  const Device buckets = !parameters_.empty() && comm_.moves_device_tensors() ? parameters_.front().second.device()
+                                                                              : Device::cpu();
+  if (compress_bf16_ && !comm_.reduces_bf16(buckets))
+    AUTOSPACE_THROW("distributed.gradient_compression: bf16 needs a backend that sums bf16 there (NCCL, for GPU "
+                    "runs); this run's is ", comm_.backend(), " with its buckets on ", buckets.str());
 }
 
 void GradientReducer::begin(const std::vector<bool>& touched) {
@@ -62,7 +69,7 @@ void GradientReducer::begin(const std::vector<bool>& touched) {
     const Device device = parameters_[b.members.front()].second.device();
     b.buffer = Tensor::empty({elements + static_cast<std::int64_t>(b.members.size())}, DType::f32,
                              comm_.moves_device_tensors() ? device : Device::cpu());
-    stats_.bytes += elements * 4;
+    stats_.bytes += elements * (compress_bf16_ ? 2 : 4);
   }
   stats_.buckets = static_cast<std::int64_t>(buckets_.size());
   // Started now, waited for before the first bucket: bucket sizes follow from the touched
@@ -119,7 +126,8 @@ void GradientReducer::launch_ready_buckets() {
     }
     b.buffer.narrow0(offset, b.buffer.numel()).copy_from(Tensor::from_vector(flags, {static_cast<std::int64_t>(flags.size())}));
     // Averaged as a whole: each flag arrives as the fraction of ranks that sent a gradient.
-    b.pending = comm_.all_reduce_async(b.buffer, ReduceOp::average);
+    b.wire = compress_bf16_ ? b.buffer.to(DType::bf16) : b.buffer;
+    b.pending = comm_.all_reduce_async(b.wire, ReduceOp::average);
   }
   // Lets the transfers already started progress while the pass goes on.
   for (std::size_t i = 0; i < next_launch_; ++i) buckets_[i].pending->test();
@@ -133,6 +141,7 @@ void GradientReducer::finish() {
   const int world = comm_.world();
   for (Bucket& b : buckets_) {
     b.pending->wait();
+    if (compress_bf16_) b.buffer.copy_from(b.wire.to(DType::f32));
     const auto members = static_cast<std::int64_t>(b.members.size());
     const std::vector<float> flags = b.buffer.narrow0(b.buffer.numel() - members, b.buffer.numel()).to_vector();
     std::int64_t offset = 0;

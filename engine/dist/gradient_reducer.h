@@ -17,6 +17,11 @@
 // (NCCL), else in host memory (MPI: the gradients are staged through it). Each bucket is
 // averaged as a whole, its "has a gradient" flags with it.
 //
+// Compression (bf16): each bucket travels as bf16 (half the bytes) and comes back to f32;
+// the gradients then carry bf16's 8-bit mantissa (about 3 significant digits), what DDP's
+// bf16 compression hook gives. The flags survive exactly for up to 256 ranks. Needs a
+// backend that reduces bf16 (NCCL; the single-process one).
+//
 // Buckets are filled in reverse registration order (roughly the order the backward pass
 // finishes gradients), the first up to kFirstBucketBytes (or bucket_bytes when smaller) and
 // the others up to bucket_bytes each, and start strictly in that order on every rank, since
@@ -40,13 +45,13 @@ constexpr std::int64_t kFirstBucketBytes = 1ll << 20;
 struct ReducerStats {
   std::int64_t buckets = 0;     // all-reduces of gradients in the last call
   std::int64_t parameters = 0;  // parameters whose gradients took part
-  std::int64_t bytes = 0;       // gradient bytes each rank sent into the all-reduces
+  std::int64_t bytes = 0;       // gradient bytes each rank sent into the all-reduces (as sent)
 };
 
 class GradientReducer {
  public:
   GradientReducer(Communicator& comm, std::vector<NamedTensor> parameters,
-                  std::int64_t bucket_bytes = kDefaultBucketBytes);
+                  std::int64_t bucket_bytes = kDefaultBucketBytes, bool compress_bf16 = false);
 
   // loss.backward(), then every touched parameter's gradient is the average over ranks.
   void backward(const Tensor& loss);
@@ -59,6 +64,7 @@ class GradientReducer {
   struct Bucket {
     std::vector<std::size_t> members;  // parameter indices
     Tensor buffer;                     // gradients back to back, then one flag per member
+    Tensor wire;                       // what the all-reduce moves: the buffer, or its bf16 copy
     std::size_t final_count = 0;
     std::unique_ptr<PendingCollective> pending;
   };
@@ -73,6 +79,7 @@ class GradientReducer {
   std::vector<NamedTensor> parameters_;
   std::unordered_map<const TensorImpl*, std::size_t> index_;
   std::int64_t bucket_bytes_;
+  bool compress_bf16_;
   // The pass in progress.
   std::vector<Bucket> buckets_;
   std::vector<int> bucket_of_;  // per parameter; -1 when untouched

@@ -37,6 +37,7 @@ class MpiCommunicator final : public Communicator {
   std::int64_t collectives() const override { return sequence_; }
   void set_timeout(double seconds) override;
   bool moves_device_tensors() const override { return false; }
+  bool reduces_bf16(Device) const override { return false; }  // MPI has no bf16 sum
   // Names the collective and the ranks that did not report being stuck in it (every rank
   // that is alive and waiting reports on a duplicate communicator during a grace period),
   // marks the communicator failed and throws.

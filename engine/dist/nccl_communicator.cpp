@@ -14,7 +14,7 @@ kc::NcclType nccl_type(DType d) {
     case DType::i32: return kc::NcclType::i32;
     case DType::i64: return kc::NcclType::i64;
     case DType::u8: return kc::NcclType::u8;
-    case DType::bf16: break;
+    case DType::bf16: return kc::NcclType::bf16;
   }
   AUTOSPACE_THROW("NCCL: no data type for ", dtype_name(d));
 }
@@ -81,7 +81,7 @@ kc::NcclComm& NcclCommunicator::nccl_for(Device device, const std::string& what)
 }
 
 std::string NcclCommunicator::start(const Tensor& t, const char* name, bool reduction) {
-  check_collective_tensor(t, name, reduction, true);
+  check_collective_tensor(t, name, reduction, {true, true});
   ++device_collectives_;
   return detail::concat(name, " (", dtype_name(t.dtype()), " ", shape_str(t.shape()), ") on ", t.device().str());
 }
@@ -90,8 +90,7 @@ void NcclCommunicator::all_reduce(const Tensor& t, ReduceOp op) { all_reduce_asy
 
 std::unique_ptr<PendingCollective> NcclCommunicator::all_reduce_async(const Tensor& t, ReduceOp op) {
   if (t.device().is_cpu()) return host_->all_reduce_async(t, op);
-  AUTOSPACE_CHECK(op == ReduceOp::sum || t.dtype() == DType::f32, "all_reduce: average needs f32, got ",
-                  dtype_name(t.dtype()));
+  check_reduce_op(t, op);
   const std::string what = start(t, "all_reduce", true);
   kc::NcclComm& nccl = nccl_for(t.device(), what);
   const std::int64_t sequence = device_collectives_;

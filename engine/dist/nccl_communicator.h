@@ -38,6 +38,8 @@ class NcclCommunicator final : public Communicator {
   std::int64_t collectives() const override { return host_->collectives() + device_collectives_; }
   void set_timeout(double seconds) override;
   bool moves_device_tensors() const override { return true; }
+  // GPU tensors: ncclBfloat16; host tensors: whatever the host communicator does.
+  bool reduces_bf16(Device device) const override { return !device.is_cpu() || host_->reduces_bf16(device); }
   [[noreturn]] void fail(const std::string& what, std::int64_t sequence, const std::string& cause) override;
 
  private:

@@ -10,9 +10,8 @@ struct Finished final : PendingCollective {
 }  // namespace
 
 void SingleCommunicator::all_reduce(const Tensor& t, ReduceOp op) {
-  check_collective_tensor(t, "all_reduce", true, true);
-  AUTOSPACE_CHECK(op == ReduceOp::sum || t.dtype() == DType::f32, "all_reduce: average needs f32, got ",
-                  dtype_name(t.dtype()));
+  check_collective_tensor(t, "all_reduce", true, {true, true});
+  check_reduce_op(t, op);
   ++count_;
 }
 
@@ -22,13 +21,13 @@ std::unique_ptr<PendingCollective> SingleCommunicator::all_reduce_async(const Te
 }
 
 void SingleCommunicator::broadcast(const Tensor& t, int root) {
-  check_collective_tensor(t, "broadcast", false, true);
+  check_collective_tensor(t, "broadcast", false, {true, true});
   AUTOSPACE_CHECK(root == 0, "broadcast: root ", root, " outside a world of 1");
   ++count_;
 }
 
 Tensor SingleCommunicator::all_gather(const Tensor& t) {
-  check_collective_tensor(t, "all_gather", false, true);
+  check_collective_tensor(t, "all_gather", false, {true, true});
   ++count_;
   Shape shape{1};
   shape.insert(shape.end(), t.shape().begin(), t.shape().end());

@@ -20,6 +20,7 @@ class SingleCommunicator final : public Communicator {
   std::int64_t collectives() const override { return count_; }
   void set_timeout(double) override {}
   bool moves_device_tensors() const override { return true; }
+  bool reduces_bf16(Device) const override { return true; }
   [[noreturn]] void fail(const std::string& what, std::int64_t sequence, const std::string& cause) override;
 
  private:

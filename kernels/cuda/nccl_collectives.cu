@@ -19,6 +19,7 @@ using Clock = std::chrono::steady_clock;
 ncclDataType_t nccl_type(NcclType t) {
   switch (t) {
     case NcclType::f32: return ncclFloat32;
+    case NcclType::bf16: return ncclBfloat16;
     case NcclType::i32: return ncclInt32;
     case NcclType::i64: return ncclInt64;
     case NcclType::u8: return ncclUint8;

@@ -26,7 +26,7 @@ using NcclId = std::array<char, 128>;
 NcclId nccl_unique_id();
 std::string nccl_version();  // "2.28.3"
 
-enum class NcclType { f32, i32, i64, u8 };
+enum class NcclType { f32, bf16, i32, i64, u8 };
 enum class NcclReduce { sum, average };
 
 // One collective in flight: its completion event. Move-only.

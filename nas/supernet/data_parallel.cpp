@@ -4,11 +4,11 @@ namespace autospace::nas {
 
 void DataParallel::backward(const Tensor& loss, const std::vector<NamedTensor>& params) const {
   if (!comm_) return loss.backward();
-  dist::GradientReducer(*comm_, params, bucket_bytes_).backward(loss);
+  dist::GradientReducer(*comm_, params, bucket_bytes_, compress_bf16_).backward(loss);
 }
 
 void DataParallel::average_gradients(const std::vector<NamedTensor>& params) const {
-  if (comm_) dist::GradientReducer(*comm_, params, bucket_bytes_).reduce();
+  if (comm_) dist::GradientReducer(*comm_, params, bucket_bytes_, compress_bf16_).reduce();
 }
 
 double DataParallel::mean(double local) const {

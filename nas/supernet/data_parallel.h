@@ -18,8 +18,9 @@ namespace autospace::nas {
 class DataParallel {
  public:
   DataParallel() = default;
-  DataParallel(dist::Communicator& comm, bool sync_bn, std::int64_t bucket_bytes = dist::kDefaultBucketBytes)
-      : comm_(&comm), sync_bn_(sync_bn), bucket_bytes_(bucket_bytes) {}
+  DataParallel(dist::Communicator& comm, bool sync_bn, std::int64_t bucket_bytes = dist::kDefaultBucketBytes,
+               bool compress_bf16 = false)
+      : comm_(&comm), sync_bn_(sync_bn), bucket_bytes_(bucket_bytes), compress_bf16_(compress_bf16) {}
 
   dist::Communicator* comm() const { return comm_; }
   int rank() const { return comm_ ? comm_->rank() : 0; }
@@ -42,6 +43,7 @@ class DataParallel {
   dist::Communicator* comm_ = nullptr;
   bool sync_bn_ = false;
   std::int64_t bucket_bytes_ = dist::kDefaultBucketBytes;
+  bool compress_bf16_ = false;
 };
 
 }  // namespace autospace::nas

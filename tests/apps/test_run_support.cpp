@@ -8,6 +8,7 @@
 
 #include "apps/run/command_line.h"
 #include "apps/run/data_setup.h"
+#include "apps/run/distributed.h"
 #include "apps/run/progress.h"
 #include "apps/run/run_directory.h"
 #include "tests/nas/nas_test_helpers.h"
@@ -179,4 +180,17 @@ TEST_CASE("integer options are checked against their range", "[apps]") {
   CHECK_THROWS_AS(parse_integer_option("--max-pixels", "-1", 1, 1000), std::invalid_argument);
   CHECK_THROWS_AS(parse_integer_option("--seed", "12x", 0, 10), std::invalid_argument);
   CHECK_THROWS_AS(parse_integer_option("--seed", "99999999999999999999", 0, LLONG_MAX), std::invalid_argument);
+}
+
+TEST_CASE("distributed section: gradient compression is read strictly and kept only when on", "[apps]") {
+  const auto on = apps::parse_distributed(nas::Json{{"gradient_compression", "bf16"}}, "distributed");
+  CHECK(on.compress_bf16);
+  CHECK(apps::to_json(on).at("gradient_compression") == "bf16");
+  CHECK(apps::parse_distributed(apps::to_json(on), "distributed").compress_bf16);
+  const auto off = apps::parse_distributed(nas::Json::object(), "distributed");
+  CHECK_FALSE(off.compress_bf16);
+  CHECK_FALSE(apps::to_json(off).contains("gradient_compression"));  // old runs' config.json still match
+  CHECK_FALSE(apps::parse_distributed(nas::Json{{"gradient_compression", "none"}}, "distributed").compress_bf16);
+  CHECK_THROWS_WITH(apps::parse_distributed(nas::Json{{"gradient_compression", "fp8"}}, "distributed"),
+                    Catch::Contains("distributed.gradient_compression"));
 }

@@ -155,6 +155,7 @@ class WatchedCommunicator final : public dist::Communicator {
   std::int64_t collectives() const override { return inner_.collectives(); }
   void set_timeout(double) override {}
   bool moves_device_tensors() const override { return false; }  // stages GPU gradients, as MPI does
+  bool reduces_bf16(Device) const override { return false; }
   [[noreturn]] void fail(const std::string& what, std::int64_t sequence, const std::string& cause) override {
     inner_.fail(what, sequence, cause);
   }
@@ -164,6 +165,30 @@ class WatchedCommunicator final : public dist::Communicator {
 };
 
 }  // namespace
+
+TEST_CASE("gradient reducer with bf16 compression: each gradient comes back rounded to bf16", "[dist]") {
+  dist::SingleCommunicator comm;  // its sum is the identity, so the result is the rounding alone
+  const Tensor w = test::random_tensor({3, 4}, 1).set_requires_grad(true);
+  const Tensor bias = test::random_tensor({3}, 2).set_requires_grad(true);
+  const Tensor x = test::random_tensor({2, 4}, 4);
+  const Tensor labels = Tensor::from_int64({0, 2}, {2});
+  const auto loss = [&] { return ops::softmax_cross_entropy(ops::linear(x, w, bias), labels); };
+  loss().backward();
+  const auto rounded = [](const Tensor& g) { return g.to(DType::bf16).to(DType::f32).to_vector(); };
+  const auto want_w = rounded(w.grad()), want_b = rounded(bias.grad());
+  REQUIRE(want_w != w.grad().to_vector());  // the rounding is visible in these values
+  w.clear_grad();
+  bias.clear_grad();
+  dist::GradientReducer reducer(comm, {{"w", w}, {"bias", bias}}, 8, true);
+  reducer.backward(loss());
+  CHECK(w.grad().to_vector() == want_w);
+  CHECK(bias.grad().to_vector() == want_b);
+  CHECK(reducer.last_stats().bytes == (12 + 3) * 2);
+  // A backend without a bf16 sum refuses it by the setting's name.
+  WatchedCommunicator staged;
+  CHECK_THROWS_WITH(dist::GradientReducer(staged, {{"w", w}}, 8, true),
+                    Catch::StartsWith("distributed.gradient_compression: bf16 needs a backend that sums bf16"));
+}
 
 TEST_CASE("gradient reducer overlaps: a bucket starts before the pass reaches earlier layers", "[dist]") {
   const Tensor w1 = test::random_tensor({5, 4}, 1).set_requires_grad(true);

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstring>
+#include <random>
+#include <vector>
 
 #include "engine/core/allocator.h"
 #include "engine/tensor.h"
@@ -72,3 +75,24 @@ TEST_CASE("device parsing and CPU fallback", "[tensor][device]") {
     CHECK_THROWS_WITH(parse_device("cuda:0"), Catch::Contains("only 0 usable GPU"));
   }
 }
+
+// f32 <-> bf16 on the GPU rounds as on the CPU (kernels/common/bf16.h), bit for bit, on
+// fresh random values and on the special ones: ties, NaN, infinities, subnormals, zeros.
+TEST_CASE("bf16 conversion on the GPU equals the CPU's bit for bit", "[tensor][cuda]") {
+  if (cuda_device_count() == 0) AUTOSPACE_SKIP_TEST("no GPU");
+  const std::uint64_t seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::vector<float> v = test::random_tensor({4096}, seed, -1e4f, 1e4f).to_vector();
+  for (float special : {0.f, -0.f, 1.f + 1.f / 256, 1.f + 3.f / 256, std::nanf(""), INFINITY, -INFINITY, 1e-40f, -3e-39f,
+                        3.4e38f})
+    v.push_back(special);
+  const Tensor cpu = Tensor::from_vector(v, {static_cast<std::int64_t>(v.size())});
+  const Tensor down_cpu = cpu.to(DType::bf16), down_gpu = cpu.to(Device::cuda()).to(DType::bf16);
+  CHECK(down_gpu.device() == Device::cuda());
+  const Tensor back = down_gpu.to(Device::cpu());
+  CHECK(std::memcmp(back.raw_data(), down_cpu.raw_data(), down_cpu.nbytes()) == 0);
+  const Tensor up_cpu = down_cpu.to(DType::f32), up_gpu = down_gpu.to(DType::f32).to(Device::cpu());
+  CHECK(std::memcmp(up_gpu.raw_data(), up_cpu.raw_data(), up_cpu.nbytes()) == 0);
+  CHECK_THROWS_WITH(cpu.to(Device::cuda()).to(DType::i32), Catch::Contains("only f32 <-> bf16 runs on a GPU"));
+}
+

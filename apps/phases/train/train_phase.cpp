@@ -164,7 +164,8 @@ void TrainPhase::build(PhaseContext& c, const std::optional<io::Checkpoint>& res
   parameters_ = model_->parameters();
   if (c.comm.world() > 1)
     reducer_ = std::make_unique<dist::GradientReducer>(
-        c.comm, model_->named_parameters(), static_cast<std::int64_t>(s_.distributed.bucket_mb * (1 << 20)));
+        c.comm, model_->named_parameters(), static_cast<std::int64_t>(s_.distributed.bucket_mb * (1 << 20)),
+        s_.distributed.compress_bf16);
   const nn::DecayGroups groups = nn::split_weight_decay(model_->named_parameters());
   optimizer_ = std::make_unique<optim::SGD>(
       std::vector<optim::ParamGroup>{{groups.decay, static_cast<float>(s_.train.weight_decay)}, {groups.no_decay, 0.f}},
