@@ -19,8 +19,8 @@
 //
 // Compression (bf16): each bucket travels as bf16 (half the bytes) and comes back to f32;
 // the gradients then carry bf16's 8-bit mantissa (about 3 significant digits), what DDP's
-// bf16 compression hook gives. The flags survive exactly for up to 256 ranks. Needs a
-// backend that reduces bf16 (NCCL; the single-process one).
+// bf16 compression hook gives. The flags survive exactly for up to 256 ranks. Every
+// backend sums bf16: NCCL natively, MPI through a user-defined float sum.
 //
 // Buckets are filled in reverse registration order (roughly the order the backward pass
 // finishes gradients), the first up to kFirstBucketBytes (or bucket_bytes when smaller) and

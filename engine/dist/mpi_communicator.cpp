@@ -21,9 +21,16 @@ MPI_Datatype mpi_type(DType d) {
     case DType::i32: return MPI_INT32_T;
     case DType::i64: return MPI_INT64_T;
     case DType::u8: return MPI_UINT8_T;
-    case DType::bf16: break;
+    case DType::bf16: return MPI_UINT16_T;  // summed by bf16_sum below
   }
   AUTOSPACE_THROW("MPI: no datatype for ", dtype_name(d));
+}
+
+// MPI has no bf16: each pair is added in float and rounded back, as NCCL does.
+void bf16_sum(void* in, void* inout, int* length, MPI_Datatype*) {
+  const auto* a = static_cast<const std::uint16_t*>(in);
+  auto* b = static_cast<std::uint16_t*>(inout);
+  for (int i = 0; i < *length; ++i) b[i] = float_to_bf16(bf16_to_float(a[i]) + bf16_to_float(b[i]));
 }
 
 std::string mpi_error_text(int rc) {
@@ -44,8 +51,13 @@ int check_count(const Tensor& t, const char* what) {
 }
 
 void divide(const Tensor& t, int world) {
-  float* p = t.data<float>();
   const float inv = 1.f / static_cast<float>(world);
+  if (t.dtype() == DType::bf16) {
+    auto* p = static_cast<std::uint16_t*>(t.raw_data());
+    for (std::int64_t i = 0, n = t.numel(); i < n; ++i) p[i] = float_to_bf16(bf16_to_float(p[i]) * inv);
+    return;
+  }
+  float* p = t.data<float>();
   for (std::int64_t i = 0, n = t.numel(); i < n; ++i) p[i] *= inv;
 }
 
@@ -106,6 +118,7 @@ MpiCommunicator::MpiCommunicator() {
   MPI_Comm_rank(node, &local_rank_);
   MPI_Comm_size(node, &local_world_);
   MPI_Comm_free(&node);
+  MPI_Op_create(&bf16_sum, 1, &bf16_sum_);
 }
 
 MpiCommunicator::~MpiCommunicator() {
@@ -114,6 +127,7 @@ MpiCommunicator::~MpiCommunicator() {
     std::fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, 1);
   }
+  MPI_Op_free(&bf16_sum_);
   MPI_Comm_free(&control_);
   MPI_Comm_free(&comm_);
   if (owns_mpi_) MPI_Finalize();
@@ -189,21 +203,20 @@ void MpiCommunicator::fail(const std::string& what, std::int64_t sequence, const
 void MpiCommunicator::all_reduce(const Tensor& t, ReduceOp op) { all_reduce_async(t, op)->wait(); }
 
 std::unique_ptr<PendingCollective> MpiCommunicator::all_reduce_async(const Tensor& t, ReduceOp op) {
-  check_collective_tensor(t, "all_reduce", true);
-  AUTOSPACE_CHECK(op == ReduceOp::sum || t.dtype() == DType::f32, "all_reduce: average needs f32, got ",
-                  dtype_name(t.dtype()));
+  check_collective_tensor(t, "all_reduce", true, {false, true});
+  check_reduce_op(t, op);
   AUTOSPACE_CHECK(!failed_, "all_reduce: the communicator failed earlier");
   const std::int64_t sequence = ++sequence_;
   const std::string what = describe("all_reduce", t);
   MPI_Request request;
   check_started(MPI_Iallreduce(MPI_IN_PLACE, t.raw_data(), check_count(t, "all_reduce"), mpi_type(t.dtype()),
-                               MPI_SUM, comm_, &request),
+                               t.dtype() == DType::bf16 ? bf16_sum_ : MPI_SUM, comm_, &request),
                 what, sequence);
   return std::make_unique<MpiPending>(*this, request, t, op == ReduceOp::average, what, sequence);
 }
 
 void MpiCommunicator::broadcast(const Tensor& t, int root) {
-  check_collective_tensor(t, "broadcast", false);
+  check_collective_tensor(t, "broadcast", false, {false, true});
   AUTOSPACE_CHECK(root >= 0 && root < world_, "broadcast: root ", root, " outside a world of ", world_);
   AUTOSPACE_CHECK(!failed_, "broadcast: the communicator failed earlier");
   const std::int64_t sequence = ++sequence_;
@@ -215,7 +228,7 @@ void MpiCommunicator::broadcast(const Tensor& t, int root) {
 }
 
 Tensor MpiCommunicator::all_gather(const Tensor& t) {
-  check_collective_tensor(t, "all_gather", false);
+  check_collective_tensor(t, "all_gather", false, {false, true});
   AUTOSPACE_CHECK(!failed_, "all_gather: the communicator failed earlier");
   Shape shape{world_};
   shape.insert(shape.end(), t.shape().begin(), t.shape().end());

@@ -1,5 +1,6 @@
 #pragma once
-// Collectives over MPI for CPU tensors. Each collective is MPI's non-blocking form polled
+// Collectives over MPI for CPU tensors (f32, i32, i64; bf16 summed in float through a
+// user-defined MPI operation). Each collective is MPI's non-blocking form polled
 // against the deadline, so a rank that never arrives ends the wait with an error instead
 // of a hang. On a timeout or an MPI error the waiting ranks spend a short grace period
 // telling each other (on a duplicate communicator) which collective they are stuck in;
@@ -37,7 +38,7 @@ class MpiCommunicator final : public Communicator {
   std::int64_t collectives() const override { return sequence_; }
   void set_timeout(double seconds) override;
   bool moves_device_tensors() const override { return false; }
-  bool reduces_bf16(Device) const override { return false; }  // MPI has no bf16 sum
+  bool reduces_bf16(Device) const override { return true; }  // through a user-defined sum
   // Names the collective and the ranks that did not report being stuck in it (every rank
   // that is alive and waiting reports on a duplicate communicator during a grace period),
   // marks the communicator failed and throws.
@@ -52,6 +53,7 @@ class MpiCommunicator final : public Communicator {
 
   MPI_Comm comm_ = MPI_COMM_NULL;     // the collectives
   MPI_Comm control_ = MPI_COMM_NULL;  // the "stuck" reports after a failure
+  MPI_Op bf16_sum_ = MPI_OP_NULL;     // MPI has no bf16 type: summed in float, rounded back
   int rank_ = 0, world_ = 1, local_rank_ = 0, local_world_ = 1;
   double timeout_s_ = kDefaultTimeoutSeconds;
   std::int64_t sequence_ = 0;

@@ -1,9 +1,10 @@
 // Checks of engine/dist under a real MPI launcher: ctest runs it as
 // `mpirun -np 2 dist_check <mode>` (tests/CMakeLists.txt). Each mode prints "ok" on rank
 // 0 and exits 0 when every check holds; a failed check names itself and the rank.
-//   collectives  values of every collective, sum and average, async completion
-//   reducer      bucketed gradient averaging equals the hand-computed average; untouched
-//                parameters stay undefined; ranks touching different parameters fail
+//   collectives  values of every collective, sum and average (f32, i64, bf16), async completion
+//   reducer      bucketed gradient averaging equals the hand-computed average, and with
+//                bf16 compression the hand-computed bf16 one; untouched parameters stay
+//                undefined; ranks touching different parameters fail
 //                identically, naming the parameter and the ranks
 //   sync_bn      training on 2 ranks x batch B with synchronised batch-norm equals one
 //                process on batch 2B (each rank computes that reference itself)
@@ -88,8 +89,15 @@ void check_collectives() {
   EXPECT((gathered.shape() == Shape{2, 2}));
   const std::int64_t* gd = gathered.data<std::int64_t>();
   EXPECT(gd[0] == 0 && gd[1] == 0 && gd[2] == 1 && gd[3] == 7);
+  // bf16: summed in float and rounded back; 1.5 + 2.25 and their mean are exact in bf16.
+  const Tensor h = Tensor::from_vector({r == 0 ? 1.5f : 2.25f, 1.f + float(r) / 128}, {2}).to(DType::bf16);
+  const Tensor h_mean = h.clone();
+  comm->all_reduce(h, dist::ReduceOp::sum);
+  EXPECT(h.to(DType::f32).to_vector() == std::vector<float>({3.75f, 2.f}), "bf16 sum, the tie 2 + 1/128 rounding to even");
+  comm->all_reduce(h_mean, dist::ReduceOp::average);
+  EXPECT(h_mean.to(DType::f32).to_vector()[0] == 1.875f, "bf16 average");
   comm->barrier();
-  EXPECT(comm->collectives() == 7, "every collective is counted, got ", comm->collectives());
+  EXPECT(comm->collectives() == 9, "every collective is counted, got ", comm->collectives());
 }
 
 void clear_grads(nn::Module& m) {
@@ -150,6 +158,29 @@ void check_reducer() {
       EXPECT(reducer.last_stats().parameters == 2);
       EXPECT(reducer.last_stats().buckets == (bucket_bytes == 4 ? 2 : 1));
     }
+  }
+
+  // Compressed: each rank's gradients rounded to bf16, summed in float and rounded again,
+  // halved (exact in bf16), back to f32 — what the MPI backend's bf16 sum computes.
+  {
+    std::vector<std::vector<float>> local[2];
+    for (int rank = 0; rank < 2; ++rank) {
+      clear_grads(model);
+      linear_loss(*used, rank).backward();
+      for (const Tensor& p : used->parameters()) local[rank].push_back(p.grad().to_vector());
+    }
+    const auto round = [](float v) { return bf16_to_float(float_to_bf16(v)); };
+    dist::GradientReducer reducer(*comm, model.named_parameters(), dist::kDefaultBucketBytes, true);
+    clear_grads(model);
+    reducer.backward(linear_loss(*used, r));
+    const auto params = used->parameters();
+    for (std::size_t k = 0; k < params.size(); ++k) {
+      const auto got = params[k].grad().to_vector();
+      for (std::size_t i = 0; i < got.size(); ++i)
+        EXPECT(got[i] == round(0.5f * round(round(local[0][k][i]) + round(local[1][k][i]))), "compressed gradient ",
+               k, "[", i, "]: ", got[i]);
+    }
+    EXPECT(reducer.last_stats().bytes == (6 + 2) * 2, "bf16 halves the bytes");
   }
 
   // Rank 1 also runs `extra`: both ranks must stop with the same message.
