@@ -31,7 +31,7 @@
 # Without the bundle the script tries the machine's own packages.
 #
 # Only the targets the check runs are built (test_engine, test_nas, autospace,
-# bench_cuda_kernels, bench_allreduce and what they link). AUTOSPACE_GPU_CHECK_SANITIZE=1 adds a compute-sanitizer memcheck pass over
+# autospace-search, bench_cuda_kernels, bench_allreduce and what they link). AUTOSPACE_GPU_CHECK_SANITIZE=1 adds a compute-sanitizer memcheck pass over
 # the op parity cases (minutes; the benchmarks then get less time).
 # AUTOSPACE_GPU_CHECK_IGNORE_SYSTEM=1 hides /usr from CMake's package searches, to prove
 # here that the bundle alone suffices.
@@ -187,7 +187,7 @@ fi
 built=0
 if run_stage configure 90 250 "$out/build.log" cmake -S "$root" -B "$build" "${cmake_args[@]}" &&
    run_stage build 330 190 "$out/build.log" \
-     cmake --build "$build" -j "$jobs" --target test_engine test_nas autospace bench_cuda_kernels bench_allreduce; then
+     cmake --build "$build" -j "$jobs" --target test_engine test_nas autospace autospace-search bench_cuda_kernels bench_allreduce; then
   built=1
 fi
 
@@ -199,6 +199,11 @@ if [ $built = 1 ]; then
   # Every phase end to end on the card: evolve, search (proxyless-g), train, eval.
   run_stage "quickstart on the GPU" 150 125 "$out/tests.log" "$build/apps/autospace" run "$root/configs/quickstart.json" \
     --set device=cuda --set run_dir="$work/quickstart" --set data.synthetic.dir="$work/synthetic"
+  # spos (supernet training, BN recalibration, evolution) end to end, which the quickstart's
+  # proxyless-g does not cover.
+  run_stage "spos search on the GPU" 60 125 "$out/tests.log" "$build/apps/autospace-search" \
+    "$root/configs/search/quick-synthetic-spos.json" --set device=cuda --set run_dir="$work/spos" \
+    --set data.synthetic.dir="$work/synthetic"
   # The CPU suite on this machine too: the same binary's reference path must hold here.
   run_stage "CPU tests" 40 125 "$out/tests.log" "$build/tests/test_engine" "~[slow]~[cuda]"
   # Opt-in (slow): the op-level parity cases under compute-sanitizer's memcheck, which
