@@ -74,6 +74,30 @@ std::int64_t sync_statistics(dist::Communicator& comm, std::int64_t rows, const 
   return static_cast<std::int64_t>(total);
 }
 
+// Sums every rank's two per-channel sums in place (one all-reduce). Each double travels as
+// a float and the float's rounding error: the ranks' sums of dy often nearly cancel, and
+// the float additions of such values are exact, so the totals keep the precision of the
+// local double sums.
+void all_reduce_sums(dist::Communicator& comm, std::vector<double>& first, std::vector<double>& second) {
+  const auto channels = static_cast<std::int64_t>(first.size());
+  Tensor totals = Tensor::empty({4 * channels});
+  float* t = totals.data<float>();
+  const auto put = [&](std::int64_t slot, double value) {
+    t[2 * slot] = static_cast<float>(value);
+    t[2 * slot + 1] = static_cast<float>(value - static_cast<double>(t[2 * slot]));
+  };
+  for (std::int64_t c = 0; c < channels; ++c) {
+    put(c, first[static_cast<std::size_t>(c)]);
+    put(channels + c, second[static_cast<std::size_t>(c)]);
+  }
+  comm.all_reduce(totals, dist::ReduceOp::sum);
+  const auto get = [&](std::int64_t slot) { return static_cast<double>(t[2 * slot]) + t[2 * slot + 1]; };
+  for (std::int64_t c = 0; c < channels; ++c) {
+    first[static_cast<std::size_t>(c)] = get(c);
+    second[static_cast<std::size_t>(c)] = get(channels + c);
+  }
+}
+
 struct BatchNormNode : Node {
   // The statistics the forward pass normalised with: x's batch statistics in training,
   // a copy of the running ones in eval (they may change before the backward pass).
@@ -111,26 +135,8 @@ struct BatchNormNode : Node {
     std::vector<double> sum_dy(static_cast<std::size_t>(channels)), sum_dy_xc(static_cast<std::size_t>(channels));
     kernels::cpu::batch_norm_backward_sums(rows, channels, x.data<float>(), g.data<float>(), mean.data<float>(),
                                            sum_dy.data(), sum_dy_xc.data());
-    // Each double sum travels as a float and the float's rounding error: the ranks' sums
-    // of dy often nearly cancel, and the float additions of such values are exact, so
-    // the totals keep the precision of the local double sums.
-    Tensor totals = Tensor::empty({4 * channels});
-    float* t = totals.data<float>();
-    const auto put = [&](std::int64_t slot, double value) {
-      t[2 * slot] = static_cast<float>(value);
-      t[2 * slot + 1] = static_cast<float>(value - static_cast<double>(t[2 * slot]));
-    };
-    for (std::int64_t c = 0; c < channels; ++c) {
-      put(c, sum_dy[static_cast<std::size_t>(c)]);
-      put(channels + c, sum_dy_xc[static_cast<std::size_t>(c)]);
-    }
-    sync->all_reduce(totals, dist::ReduceOp::sum);
-    const auto get = [&](std::int64_t slot) { return static_cast<double>(t[2 * slot]) + t[2 * slot + 1]; };
-    std::vector<double> total_dy(static_cast<std::size_t>(channels)), total_dy_xc(static_cast<std::size_t>(channels));
-    for (std::int64_t c = 0; c < channels; ++c) {
-      total_dy[static_cast<std::size_t>(c)] = get(c);
-      total_dy_xc[static_cast<std::size_t>(c)] = get(channels + c);
-    }
+    std::vector<double> total_dy = sum_dy, total_dy_xc = sum_dy_xc;
+    all_reduce_sums(*sync, total_dy, total_dy_xc);
     kernels::cpu::batch_norm_backward_apply(rows, channels, x.data<float>(), g.data<float>(), mean.data<float>(),
                                             var.data<float>(), gamma.data<float>(), eps, true, sum_dy.data(),
                                             sum_dy_xc.data(), static_cast<double>(global_rows), total_dy.data(),
@@ -151,31 +157,21 @@ struct BatchNormNode : Node {
                                            var.data<float>(), gamma.data<float>(), eps, false,
                                            dx.defined() ? dx.data<float>() : nullptr, dgamma.data<float>(),
                                            dbeta.data<float>());
-    const std::vector<float> sum_dy = host_values(dbeta), scaled_dy_xc = host_values(dgamma);
+    const std::vector<float> local_dy = host_values(dbeta), scaled_dy_xc = host_values(dgamma);
     const std::vector<float> v = host_values(var), gam = host_values(gamma);
     const auto std_of = [&](std::int64_t c) { return std::sqrt(static_cast<double>(v[static_cast<std::size_t>(c)]) + eps); };
-    // As on the CPU: each sum as a float and its rounding error, so the totals keep the
-    // precision of the local sums.
-    Tensor totals = Tensor::empty({4 * channels});
-    float* t = totals.data<float>();
-    const auto put = [&](std::int64_t slot, double value) {
-      t[2 * slot] = static_cast<float>(value);
-      t[2 * slot + 1] = static_cast<float>(value - static_cast<double>(t[2 * slot]));
-    };
-    for (std::int64_t c = 0; c < channels; ++c) {
-      put(c, sum_dy[static_cast<std::size_t>(c)]);
-      put(channels + c, static_cast<double>(scaled_dy_xc[static_cast<std::size_t>(c)]) * std_of(c));
-    }
-    sync->all_reduce(totals, dist::ReduceOp::sum);
+    std::vector<double> total_dy(local_dy.begin(), local_dy.end()), total_dy_xc(static_cast<std::size_t>(channels));
+    for (std::int64_t c = 0; c < channels; ++c)
+      total_dy_xc[static_cast<std::size_t>(c)] = static_cast<double>(scaled_dy_xc[static_cast<std::size_t>(c)]) * std_of(c);
+    all_reduce_sums(*sync, total_dy, total_dy_xc);
     if (!dx.defined()) return;
-    const auto get = [&](std::int64_t slot) { return static_cast<double>(t[2 * slot]) + t[2 * slot + 1]; };
     std::vector<float> gamma_term(static_cast<std::size_t>(channels)), offset(static_cast<std::size_t>(channels));
     const double n = static_cast<double>(global_rows);
     for (std::int64_t c = 0; c < channels; ++c) {
       const double sd = std_of(c), k = static_cast<double>(gam[static_cast<std::size_t>(c)]) / sd;
-      const double slope = -k * get(channels + c) / (sd * sd * n);
+      const double slope = -k * total_dy_xc[static_cast<std::size_t>(c)] / (sd * sd * n);
       gamma_term[static_cast<std::size_t>(c)] = static_cast<float>(slope * sd);
-      offset[static_cast<std::size_t>(c)] = static_cast<float>(-k * get(c) / n);
+      offset[static_cast<std::size_t>(c)] = static_cast<float>(-k * total_dy[static_cast<std::size_t>(c)] / n);
     }
     const Tensor statistics_term = Tensor::empty(x.shape(), DType::f32, device);
     kBatchNormForward(device, DType::f32)(rows, channels, x.data<float>(), mean.data<float>(), var.data<float>(),
