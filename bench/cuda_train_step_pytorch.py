@@ -25,40 +25,27 @@ import os
 import sys
 import time
 
+import torch_recipe
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def run(resolution, batch, precision, seconds):
+def time_training(net, x, y, loss_fn, seconds, bf16=False):
+    """(ms per step, images per second) of training `net` on (x, y) with the bench recipe,
+    after a warm-up of cuDNN autotuning and the allocator; each step ends in loss.item()."""
     import torch
-    import torchvision
 
-    torch.backends.cudnn.benchmark = True
-    tf32 = precision == "tf32"
-    torch.backends.cuda.matmul.allow_tf32 = tf32
-    torch.backends.cudnn.allow_tf32 = tf32
-    classes = 1000 if resolution >= 224 else 10
-    torch.manual_seed(0)
-    net = torchvision.models.mobilenet_v2(num_classes=classes, dropout=0.2)
-    if resolution < 224:
-        net.features[0][0].stride = (1, 1)
-    net = net.cuda().to(memory_format=torch.channels_last).train()
-    decay = [p for p in net.parameters() if p.ndim >= 2]
-    no_decay = [p for p in net.parameters() if p.ndim < 2]
-    opt = torch.optim.SGD([{"params": decay, "weight_decay": 4e-5}, {"params": no_decay, "weight_decay": 0}],
-                          lr=0.05, momentum=0.9, nesterov=True)
-    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.1)
-    x = torch.randn(batch, 3, resolution, resolution, device="cuda").to(memory_format=torch.channels_last)
-    y = torch.randint(0, classes, (batch,), device="cuda")
+    opt = torch_recipe.sgd(net)
 
     def step():
         opt.zero_grad(set_to_none=True)
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=precision == "bf16"):
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=bf16):
             loss = loss_fn(net(x), y)
         loss.backward()
         opt.step()
         return loss.item()
 
-    for _ in range(5):  # cuDNN autotuning and allocator warm-up
+    for _ in range(5):
         step()
     torch.cuda.synchronize()
     steps, start = 0, time.perf_counter()
@@ -66,50 +53,54 @@ def run(resolution, batch, precision, seconds):
         step()
         steps += 1
     elapsed = time.perf_counter() - start
+    return 1e3 * elapsed / steps, steps * x.shape[0] / elapsed
+
+
+def set_precision(precision):
+    import torch
+
+    torch.backends.cudnn.benchmark = True
+    tf32 = precision == "tf32"
+    torch.backends.cuda.matmul.allow_tf32 = tf32
+    torch.backends.cudnn.allow_tf32 = tf32
+
+
+def run(resolution, batch, precision, seconds):
+    import torch
+    import torchvision
+
+    set_precision(precision)
+    classes = 1000 if resolution >= 224 else 10
+    torch.manual_seed(0)
+    net = torchvision.models.mobilenet_v2(num_classes=classes, dropout=0.2)
+    if resolution < 224:
+        net.features[0][0].stride = (1, 1)
+    net = net.cuda().to(memory_format=torch.channels_last).train()
+    x = torch.randn(batch, 3, resolution, resolution, device="cuda").to(memory_format=torch.channels_last)
+    y = torch.randint(0, classes, (batch,), device="cuda")
+    ms, ips = time_training(net, x, y, torch.nn.CrossEntropyLoss(label_smoothing=0.1), seconds, precision == "bf16")
     return {"framework": f"pytorch {torch.__version__}", "device": torch.cuda.get_device_name(),
             "resolution": resolution, "batch": batch, "precision": precision,
-            "ms_per_step": 1e3 * elapsed / steps, "images_per_second": steps * batch / elapsed}
+            "ms_per_step": ms, "images_per_second": ips}
 
 
 def run_arch(path, seconds, batch=64):
     import torch
-    import torch.nn.functional as F
 
     sys.path.insert(0, os.path.join(HERE, "..", "tools"))
     import arch_torch
 
-    torch.backends.cudnn.benchmark = True
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
+    set_precision("fp32")
     with open(path) as f:
         arch = json.load(f)
     torch.manual_seed(0)
     net = arch_torch.build(arch).cuda().to(memory_format=torch.channels_last).train()
-    decay = [p for p in net.parameters() if p.ndim >= 2]
-    no_decay = [p for p in net.parameters() if p.ndim < 2]
-    opt = torch.optim.SGD([{"params": decay, "weight_decay": 4e-5}, {"params": no_decay, "weight_decay": 0}],
-                          lr=0.05, momentum=0.9, nesterov=True)
     res = arch["resolution"]
     x = torch.randn(batch, 3, res, res, device="cuda").to(memory_format=torch.channels_last)
     y = torch.arange(batch, device="cuda") * 7 % arch["classes"]
-
-    def step():
-        opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(net(x), y)
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    for _ in range(5):
-        step()
-    steps, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        step()
-        steps += 1
-    elapsed = time.perf_counter() - start
+    ms, ips = time_training(net, x, y, torch.nn.CrossEntropyLoss(), seconds)
     return {"framework": f"pytorch {torch.__version__}", "device": torch.cuda.get_device_name(), "model": "sampled",
-            "resolution": res, "batch": batch, "precision": "fp32",
-            "ms_per_step": 1e3 * elapsed / steps, "images_per_second": steps * batch / elapsed}
+            "resolution": res, "batch": batch, "precision": "fp32", "ms_per_step": ms, "images_per_second": ips}
 
 
 def main():

@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 
+import torch_recipe
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BATCH = 64
 
@@ -60,10 +62,7 @@ def pytorch_step_ms(arch, threads, min_time, repeats):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     net = arch_torch.build(arch).to(memory_format=torch.channels_last).train()
-    decay = [p for p in net.parameters() if p.ndim >= 2]
-    no_decay = [p for p in net.parameters() if p.ndim < 2]
-    opt = torch.optim.SGD([{"params": decay, "weight_decay": 4e-5}, {"params": no_decay, "weight_decay": 0.0}],
-                          lr=0.05, momentum=0.9, nesterov=True)
+    opt = torch_recipe.sgd(net)
     res = arch["resolution"]
     x = torch.randn(BATCH, arch.get("input_channels", 3), res, res).to(memory_format=torch.channels_last)
     y = torch.arange(BATCH) % arch["classes"]

@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 
+import torch_recipe
+
 
 def pytorch_images_per_second(batch, threads, seconds):
     import torch
@@ -25,10 +27,7 @@ def pytorch_images_per_second(batch, threads, seconds):
     net = torchvision.models.mobilenet_v2(num_classes=10)
     net.features[0][0].stride = (1, 1)
     net = net.to(memory_format=torch.channels_last).train()
-    decay = [p for p in net.parameters() if p.ndim >= 2]
-    no_decay = [p for p in net.parameters() if p.ndim < 2]
-    opt = torch.optim.SGD([{"params": decay, "weight_decay": 4e-5}, {"params": no_decay, "weight_decay": 0}],
-                          lr=0.05, momentum=0.9, nesterov=True)
+    opt = torch_recipe.sgd(net)
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.1)
     x = torch.randn(batch, 3, 32, 32).to(memory_format=torch.channels_last)
     y = torch.arange(batch) % 10
