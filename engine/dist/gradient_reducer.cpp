@@ -31,12 +31,12 @@ GradientReducer::GradientReducer(Communicator& comm, std::vector<NamedTensor> pa
     AUTOSPACE_CHECK(index_.emplace(p.impl(), i).second, "gradient averaging: parameter ", parameters_[i].first,
                     " is listed twice");
   }
-  // The buckets live where the parameters do (moves_device_tensors) or on the host.
-  const Device buckets = !parameters_.empty() && comm_.moves_device_tensors() ? parameters_.front().second.device()
-                                                                              : Device::cpu();
-  if (compress_bf16_ && !comm_.reduces_bf16(buckets))
+  // On the gradients' device when the backend moves GPU tensors as they are; else in host
+  // memory, where the backend takes them (copy_from stages each gradient).
+  if (!parameters_.empty() && comm_.moves_device_tensors()) bucket_device_ = parameters_.front().second.device();
+  if (compress_bf16_ && !comm_.reduces_bf16(bucket_device_))
     AUTOSPACE_THROW("distributed.gradient_compression: bf16 needs a backend that sums bf16 there (NCCL, for GPU "
-                    "runs); this run's is ", comm_.backend(), " with its buckets on ", buckets.str());
+                    "runs); this run's is ", comm_.backend(), " with its buckets on ", bucket_device_.str());
 }
 
 void GradientReducer::begin(const std::vector<bool>& touched) {
@@ -64,11 +64,7 @@ void GradientReducer::begin(const std::vector<bool>& touched) {
   for (Bucket& b : buckets_) {
     std::int64_t elements = 0;
     for (std::size_t k : b.members) elements += parameters_[k].second.numel();
-    // On the gradients' device when the backend moves GPU tensors as they are; else in
-    // host memory, where the backend takes them.
-    const Device device = parameters_[b.members.front()].second.device();
-    b.buffer = Tensor::empty({elements + static_cast<std::int64_t>(b.members.size())}, DType::f32,
-                             comm_.moves_device_tensors() ? device : Device::cpu());
+    b.buffer = Tensor::empty({elements + static_cast<std::int64_t>(b.members.size())}, DType::f32, bucket_device_);
     stats_.bytes += elements * (compress_bf16_ ? 2 : 4);
   }
   stats_.buckets = static_cast<std::int64_t>(buckets_.size());

@@ -80,6 +80,7 @@ class GradientReducer {
   std::unordered_map<const TensorImpl*, std::size_t> index_;
   std::int64_t bucket_bytes_;
   bool compress_bf16_;
+  Device bucket_device_ = Device::cpu();
   // The pass in progress.
   std::vector<Bucket> buckets_;
   std::vector<int> bucket_of_;  // per parameter; -1 when untouched
