@@ -72,6 +72,29 @@ class LeafTracker {
       }
     }
     if (hooks_.on_start) hooks_.on_start(leaves_);
+    if (hooks_.gradient_slot)
+      for (const Tensor& leaf : leaves_)
+        if (Tensor slot = hooks_.gradient_slot(leaf); slot.defined()) slots_.emplace(leaf.impl(), std::move(slot));
+  }
+  // Adds g to the leaf's gradient, in its slot when it has one.
+  void accumulate_leaf(const Tensor& leaf, const Tensor& g) {
+    const auto it = slots_.find(leaf.impl());
+    if (it == slots_.end()) return accumulate_owned(leaf, g);
+    const Tensor& slot = it->second;
+    if (!leaf.grad().defined()) {
+      slot.copy_from(g);
+      leaf.set_grad(slot);
+      return;
+    }
+    AUTOSPACE_CHECK(leaf.grad().data<float>() == slot.data<float>(),
+                    "a leaf with a gradient slot holds a gradient elsewhere");
+    ops::add_in_place(slot, g);
+  }
+  // A leaf owns its gradient (optimisers may scale it in place), so never alias a tensor
+  // that another input's gradient may share.
+  static void accumulate_owned(const Tensor& leaf, const Tensor& g) {
+    const Tensor& leaf_grad = leaf.grad();
+    leaf.set_grad(leaf_grad.defined() ? ops::add(leaf_grad, g) : g.clone());
   }
   void node_done(const Node& node) {
     for (const Tensor& input : node.inputs)
@@ -88,6 +111,7 @@ class LeafTracker {
   BackwardHooks& hooks_;
   std::vector<Tensor> leaves_;
   std::unordered_map<const TensorImpl*, std::int64_t> edges_;
+  std::unordered_map<const TensorImpl*, Tensor> slots_;
 };
 
 }  // namespace
@@ -146,11 +170,10 @@ void Tensor::backward(const Tensor& grad_output) const {
           keep_alive.push_back(producer);
           ready.push(producer.get());
         }
+      } else if (tracker) {
+        tracker->accumulate_leaf(input, input_grads[i]);
       } else {
-        // A leaf owns its gradient (optimisers may scale it in place), so never alias
-        // a tensor that another input's gradient may share.
-        const Tensor& leaf_grad = input.grad();
-        input.set_grad(leaf_grad.defined() ? ops::add(leaf_grad, input_grads[i]) : input_grads[i].clone());
+        LeafTracker::accumulate_owned(input, input_grads[i]);
       }
     }
     if (tracker) tracker->node_done(*node);

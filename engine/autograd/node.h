@@ -53,6 +53,11 @@ class BackwardHooks {
   // Once per reachable leaf, as soon as no node still to run can add to its gradient
   // (its grad() stays undefined if the pass delivered none).
   std::function<void(const Tensor& leaf)> on_leaf_final;
+  // Asked once per reachable leaf, after on_start: where the leaf's gradient is to lie (a
+  // view into a gradient bucket), or an undefined tensor for a tensor of its own. The
+  // pass copies the first contribution there and adds later ones in place; the leaf's
+  // gradient must then be undefined or that very view when the pass starts.
+  std::function<Tensor(const Tensor& leaf)> gradient_slot;
 
   BackwardHooks();
   ~BackwardHooks();

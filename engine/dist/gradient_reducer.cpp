@@ -61,11 +61,27 @@ void GradientReducer::begin(const std::vector<bool>& touched) {
     bucket_of_[k] = static_cast<int>(buckets_.size() - 1);
     filled += bytes;
   }
+  slot_of_.assign(parameters_.size(), Tensor());
   for (Bucket& b : buckets_) {
     std::int64_t elements = 0;
     for (std::size_t k : b.members) elements += parameters_[k].second.numel();
     b.buffer = Tensor::empty({elements + static_cast<std::int64_t>(b.members.size())}, DType::f32, bucket_device_);
     stats_.bytes += elements * (compress_bf16_ ? 2 : 4);
+    std::int64_t offset = 0;
+    for (std::size_t k : b.members) {
+      const Tensor& param = parameters_[k].second;
+      const std::int64_t n = param.numel();
+      if (param.device() == bucket_device_) {
+        slot_of_[k] = b.buffer.narrow0(offset, offset + n).view(param.shape());
+        // A gradient from an earlier pass (accumulation) moves into the slot, which the
+        // pass then adds to in place.
+        if (param.grad().defined()) {
+          slot_of_[k].copy_from(param.grad());
+          param.set_grad(slot_of_[k]);
+        }
+      }
+      offset += n;
+    }
   }
   stats_.buckets = static_cast<std::int64_t>(buckets_.size());
   // Started now, waited for before the first bucket: bucket sizes follow from the touched
@@ -97,6 +113,11 @@ void GradientReducer::check_touched_agreement() {
   }
 }
 
+bool GradientReducer::in_slot(std::size_t index) const {
+  const Tensor& grad = parameters_[index].second.grad();
+  return slot_of_[index].defined() && grad.defined() && grad.data<float>() == slot_of_[index].data<float>();
+}
+
 void GradientReducer::gradient_final(std::size_t index) {
   const int b = bucket_of_[index];
   if (b < 0) return;
@@ -112,11 +133,12 @@ void GradientReducer::launch_ready_buckets() {
     std::int64_t offset = 0;
     std::vector<float> flags(b.members.size());
     for (std::size_t m = 0; m < b.members.size(); ++m) {
-      const Tensor& grad = parameters_[b.members[m]].second.grad();
-      const std::int64_t n = parameters_[b.members[m]].second.numel();
+      const std::size_t k = b.members[m];
+      const Tensor& grad = parameters_[k].second.grad();
+      const std::int64_t n = parameters_[k].second.numel();
       const Tensor slot = b.buffer.narrow0(offset, offset + n);
-      if (grad.defined()) slot.copy_from(grad.view({n}));
-      else slot.fill(0.f);
+      if (!grad.defined()) slot.fill(0.f);
+      else if (!in_slot(k)) slot.copy_from(grad.view({n}));
       flags[m] = grad.defined() ? 1.f : 0.f;
       offset += n;
     }
@@ -149,8 +171,13 @@ void GradientReducer::finish() {
         AUTOSPACE_THROW("gradient averaging: ", name, " was reached by the backward pass on every rank but got a ",
                         "gradient on only ", delivered, " of ", world, " ranks");
       if (delivered == world) {
-        if (!param.grad().defined()) param.set_grad(Tensor::empty(param.shape(), DType::f32, param.device()));
-        param.grad().copy_from(b.buffer.narrow0(offset, offset + n).view(param.shape()));
+        if (slot_of_[b.members[m]].defined()) {
+          stats_.in_place += in_slot(b.members[m]);
+          param.set_grad(slot_of_[b.members[m]]);
+        } else {
+          if (!param.grad().defined()) param.set_grad(Tensor::empty(param.shape(), DType::f32, param.device()));
+          param.grad().copy_from(b.buffer.narrow0(offset, offset + n).view(param.shape()));
+        }
         ++stats_.parameters;
       }
       offset += n;
@@ -169,6 +196,10 @@ void GradientReducer::backward(const Tensor& loss) {
   };
   hooks.on_leaf_final = [this](const Tensor& leaf) {
     if (auto it = index_.find(leaf.impl()); it != index_.end()) gradient_final(it->second);
+  };
+  hooks.gradient_slot = [this](const Tensor& leaf) {
+    const auto it = index_.find(leaf.impl());
+    return it == index_.end() ? Tensor() : slot_of_[it->second];
   };
   loss.backward();
   finish();

@@ -17,6 +17,15 @@
 // (NCCL), else in host memory (MPI: the gradients are staged through it). Each bucket is
 // averaged as a whole, its "has a gradient" flags with it.
 //
+// Gradients as views (DDP's gradient_as_bucket_view): where a bucket lies on its
+// parameters' device (NCCL on GPUs; any CPU run), each touched parameter's gradient is a
+// view into its bucket. The backward pass writes each gradient's first contribution there
+// and adds later ones in place (BackwardHooks::gradient_slot), the all-reduce averages the
+// bucket in place, and the averaged gradients are already where the optimiser reads them:
+// nothing is copied into a bucket or back. A gradient from an earlier pass (accumulation
+// without zero_grad) is moved into its slot when the pass starts. Host buckets for GPU
+// gradients (MPI) stage them: a copy in and a copy out.
+//
 // Compression (bf16): each bucket travels as bf16 (half the bytes) and comes back to f32;
 // the gradients then carry bf16's 8-bit mantissa (about 3 significant digits), what DDP's
 // bf16 compression hook gives. The flags survive exactly for up to 256 ranks. Every
@@ -46,6 +55,7 @@ struct ReducerStats {
   std::int64_t buckets = 0;     // all-reduces of gradients in the last call
   std::int64_t parameters = 0;  // parameters whose gradients took part
   std::int64_t bytes = 0;       // gradient bytes each rank sent into the all-reduces (as sent)
+  std::int64_t in_place = 0;    // of `parameters`, those averaged as views into their bucket (no copy back)
 };
 
 class GradientReducer {
@@ -70,6 +80,7 @@ class GradientReducer {
   };
 
   void begin(const std::vector<bool>& touched);
+  bool in_slot(std::size_t index) const;  // the gradient is the view into its bucket
   void gradient_final(std::size_t index);
   void launch_ready_buckets();
   void check_touched_agreement();
@@ -84,6 +95,7 @@ class GradientReducer {
   // The pass in progress.
   std::vector<Bucket> buckets_;
   std::vector<int> bucket_of_;  // per parameter; -1 when untouched
+  std::vector<Tensor> slot_of_;  // per parameter: its gradient's view into its bucket, if any
   std::size_t next_launch_ = 0;
   Tensor touched_flags_;
   std::unique_ptr<PendingCollective> touched_pending_;

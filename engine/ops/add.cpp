@@ -29,4 +29,13 @@ Tensor add(const Tensor& a, const Tensor& b) {
   return out;
 }
 
+void add_in_place(const Tensor& target, const Tensor& addend) {
+  expect_f32(target, "add_in_place", "target");
+  expect_f32(addend, "add_in_place", "addend");
+  AUTOSPACE_CHECK(target.shape() == addend.shape(), "add_in_place: shapes ", shape_str(target.shape()), " and ",
+                  shape_str(addend.shape()));
+  const Device device = common_device({&target, &addend}, "add_in_place");
+  kAdd(device, DType::f32)(target.numel(), target.data<float>(), addend.data<float>(), target.data<float>());
+}
+
 }  // namespace autospace::ops

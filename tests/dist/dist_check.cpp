@@ -2,10 +2,10 @@
 // `mpirun -np 2 dist_check <mode>` (tests/CMakeLists.txt). Each mode prints "ok" on rank
 // 0 and exits 0 when every check holds; a failed check names itself and the rank.
 //   collectives  values of every collective, sum and average (f32, i64, bf16), async completion
-//   reducer      bucketed gradient averaging equals the hand-computed average, and with
-//                bf16 compression the hand-computed bf16 one; untouched parameters stay
-//                undefined; ranks touching different parameters fail
-//                identically, naming the parameter and the ranks
+//   reducer      bucketed gradient averaging equals the hand-computed average (each gradient
+//                a view into its bucket), and with bf16 compression the hand-computed bf16
+//                one; untouched parameters stay undefined; ranks touching different
+//                parameters fail identically, naming the parameter and the ranks
 //   sync_bn      training on 2 ranks x batch B with synchronised batch-norm equals one
 //                process on batch 2B (each rank computes that reference itself)
 //   dea          DEA on 2 ranks (each feeding half of every batch): the populations agree
@@ -156,6 +156,7 @@ void check_reducer() {
                ", overlap ", overlap, ")");
       for (const Tensor& p : unused->parameters()) EXPECT(!p.grad().defined(), "an untouched parameter stays so");
       EXPECT(reducer.last_stats().parameters == 2);
+      EXPECT(reducer.last_stats().in_place == 2, "CPU gradients are averaged as views into their buckets");
       EXPECT(reducer.last_stats().buckets == (bucket_bytes == 4 ? 2 : 1));
     }
   }

@@ -204,6 +204,45 @@ TEST_CASE("gradient reducer overlaps: a bucket starts before the pass reaches ea
   CHECK(first_layer_done == std::vector<bool>{false, false, true});
 }
 
+TEST_CASE("gradient reducer: gradients are views into their bucket, accumulated in place", "[dist]") {
+  const Tensor w = test::random_tensor({3, 4}, 1).set_requires_grad(true);
+  const Tensor bias = test::random_tensor({3}, 2).set_requires_grad(true);
+  const Tensor x = test::random_tensor({2, 4}, 4);
+  const Tensor labels = Tensor::from_int64({0, 2}, {2});
+  // w is used twice, so its gradient has two contributions: the second is added in place.
+  const auto loss = [&] {
+    return ops::softmax_cross_entropy(ops::add(ops::linear(x, w, bias), ops::linear(x, w, Tensor())), labels);
+  };
+  loss().backward();
+  const auto want_w = w.grad().to_vector(), want_b = bias.grad().to_vector();
+  const auto twice = [](std::vector<float> v) {
+    for (float& e : v) e *= 2.f;
+    return Tensor::from_vector(v, {static_cast<std::int64_t>(v.size())});
+  };
+  dist::SingleCommunicator device_buckets;  // buckets on the gradients' device
+  WatchedCommunicator host_buckets;         // host buckets, as MPI: CPU gradients are views all the same
+  for (dist::Communicator* comm : {static_cast<dist::Communicator*>(&device_buckets),
+                                   static_cast<dist::Communicator*>(&host_buckets)}) {
+    INFO("communicator " << comm->backend());
+    dist::GradientReducer reducer(*comm, {{"w", w}, {"bias", bias}});
+    w.clear_grad();
+    bias.clear_grad();
+    reducer.backward(loss());
+    CHECK(w.grad().to_vector() == want_w);
+    CHECK(bias.grad().to_vector() == want_b);
+    CHECK(reducer.last_stats().in_place == 2);
+    // One bucket in reverse registration order: bias, then w, back to back.
+    CHECK(bias.grad().data<float>() + 3 == w.grad().data<float>());
+    // A second pass without zero_grad accumulates: the earlier gradient moves into the new
+    // bucket and the pass adds to it there.
+    reducer.backward(loss());  // (G + a) + b rather than G + (a + b): equal up to rounding
+    CHECK(test::relative_l2(test::to_double(w.grad()), test::to_double(twice(want_w))) < 1e-6);
+    CHECK(test::relative_l2(test::to_double(bias.grad()), test::to_double(twice(want_b))) < 1e-6);
+    CHECK(bias.grad().data<float>() + 3 == w.grad().data<float>());
+    CHECK(reducer.last_stats().in_place == 2);
+  }
+}
+
 TEST_CASE("synchronised batch-norm over one rank is plain batch-norm", "[dist]") {
   dist::SingleCommunicator comm;
   const Tensor x = test::random_tensor({3, 4, 5, 6}, 7, -2.f, 3.f).set_requires_grad(true);
@@ -239,7 +278,7 @@ namespace {
 
 // The reducer over `comm` gives a GPU linear layer's gradients back on the GPU, equal to a
 // plain backward pass (one rank: the average is the gradient itself).
-void check_gpu_reduction(dist::Communicator& comm) {
+void check_gpu_reduction(dist::Communicator& comm, std::int64_t in_place) {
   const Device gpu = Device::cuda();
   const Tensor w = test::random_tensor({3, 4}, 1).to(gpu).set_requires_grad(true);
   const Tensor bias = test::random_tensor({3}, 2).to(gpu).set_requires_grad(true);
@@ -250,7 +289,9 @@ void check_gpu_reduction(dist::Communicator& comm) {
   const auto want_w = w.grad().to_vector(), want_b = bias.grad().to_vector();
   w.clear_grad();
   bias.clear_grad();
-  dist::GradientReducer(comm, {{"w", w}, {"bias", bias}}, 8).backward(loss());
+  dist::GradientReducer reducer(comm, {{"w", w}, {"bias", bias}}, 8);
+  reducer.backward(loss());
+  CHECK(reducer.last_stats().in_place == in_place);
   CHECK(w.grad().device() == gpu);
   CHECK(w.grad().to_vector() == want_w);
   CHECK(bias.grad().to_vector() == want_b);
@@ -261,9 +302,9 @@ void check_gpu_reduction(dist::Communicator& comm) {
 TEST_CASE("gradient reducer: CUDA gradients in device buckets, or staged through the host", "[dist][cuda]") {
   if (cuda_device_count() == 0) AUTOSPACE_SKIP_TEST("no GPU");
   dist::SingleCommunicator comm;  // moves GPU tensors as they are
-  check_gpu_reduction(comm);
-  WatchedCommunicator staged;  // CPU tensors only, as MPI
-  check_gpu_reduction(staged);
+  check_gpu_reduction(comm, 2);  // views into GPU buckets
+  WatchedCommunicator staged;     // CPU tensors only, as MPI
+  check_gpu_reduction(staged, 0);  // copied through host buckets
 }
 
 // Synchronised batch-norm on the GPU (built from the device's batch-norm kernels, the sums
@@ -320,6 +361,6 @@ TEST_CASE("NCCL communicator on one GPU: collectives, host tensors, the gradient
   comm.all_reduce(host, dist::ReduceOp::sum);  // the wrapped communicator's
   CHECK(host.to_vector() == std::vector<float>(4, 2.f));
   CHECK(comm.collectives() == 5);  // four on the GPU, one on the host
-  check_gpu_reduction(comm);
+  check_gpu_reduction(comm, 2);  // views into GPU buckets
 }
 #endif
