@@ -1,9 +1,8 @@
 #include "engine/nn/accuracy.h"
 
 #include <algorithm>
-#include <cmath>
-#include <vector>
 
+#include "engine/ops/classification.h"
 #include "kernels/common/check.h"
 
 namespace autospace::nn {
@@ -11,31 +10,28 @@ namespace autospace::nn {
 std::int64_t count_topk_correct(const Tensor& logits, const Tensor& labels, int k) {
   AUTOSPACE_CHECK(logits.ndim() == 2 && labels.ndim() == 1 && labels.dim(0) == logits.dim(0),
                   "count_topk_correct: logits ", shape_str(logits.shape()), ", labels ", shape_str(labels.shape()));
-  const std::vector<float> v = logits.to_vector();
-  const Tensor l = labels.to(Device::cpu()).to(DType::i64);
-  const std::int64_t n = logits.dim(0), classes = logits.dim(1);
-  std::int64_t correct = 0;
-  for (std::int64_t i = 0; i < n; ++i) {
-    const float* row = v.data() + i * classes;
-    if (!std::all_of(row, row + classes, [](float x) { return std::isfinite(x); })) continue;
-    const float target = row[l.data<std::int64_t>()[i]];
-    // Rank of the label: entries strictly larger, plus equal ones before it (a stable order).
-    std::int64_t above = 0;
-    for (std::int64_t c = 0; c < classes; ++c)
-      above += row[c] > target || (row[c] == target && c < l.data<std::int64_t>()[i]);
-    correct += above < k;
-  }
-  return correct;
+  ClassificationTotals totals(logits.device(), k);
+  totals.add(logits, labels);
+  return totals.sums().topk;
 }
 
-std::int64_t count_nonfinite_rows(const Tensor& logits) {
-  AUTOSPACE_CHECK(logits.ndim() == 2, "count_nonfinite_rows: logits ", shape_str(logits.shape()));
-  const std::vector<float> v = logits.to_vector();
-  const std::int64_t n = logits.dim(0), classes = logits.dim(1);
-  std::int64_t rows = 0;
-  for (std::int64_t i = 0; i < n; ++i)
-    rows += !std::all_of(v.data() + i * classes, v.data() + (i + 1) * classes, [](float x) { return std::isfinite(x); });
-  return rows;
+ClassificationTotals::ClassificationTotals(Device device, int k)
+    : k_(k), loss_sum_(Tensor::zeros({2}, DType::f32, device)), counts_(Tensor::zeros({3}, DType::i64, device)) {
+  AUTOSPACE_CHECK(k >= 1, "ClassificationTotals: k = ", k, ", expected at least 1");
+}
+
+void ClassificationTotals::add(const Tensor& logits, const Tensor& labels, const Tensor& mean_loss) {
+  AUTOSPACE_CHECK(logits.ndim() == 2, "ClassificationTotals: logits ", shape_str(logits.shape()));
+  const int k = static_cast<int>(std::min<std::int64_t>(k_, logits.dim(1)));
+  ops::accumulate_classification(logits, labels, k, mean_loss, loss_sum_, counts_);
+}
+
+ClassificationTotals::Sums ClassificationTotals::sums() const {
+  const Tensor counts = counts_.to(Device::cpu());
+  const std::vector<float> loss = loss_sum_.to_vector();
+  const std::int64_t* c = counts.data<std::int64_t>();
+  // The compensation holds minus what the sum lost.
+  return {static_cast<double>(loss[0]) - static_cast<double>(loss[1]), c[0], c[1], c[2]};
 }
 
 }  // namespace autospace::nn

@@ -1,6 +1,5 @@
 #include "nas/evaluation/evaluate.h"
 
-#include <algorithm>
 #include <cmath>
 
 #include "engine/autograd/node.h"
@@ -18,20 +17,22 @@ Evaluation evaluate(nn::Module& model, data::Loader& loader, const data::Normali
   model.eval();
   NoGradGuard no_grad;
   Evaluation e;
-  double loss_sum = 0;
-  std::int64_t top1 = 0, top5 = 0;
+  // Summed on the device: no batch waits for the host to read its loss or logits.
+  nn::ClassificationTotals totals(device, 5);
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
     e.skipped += static_cast<std::int64_t>(batch->bad_files.size());
     if (batch->size() == 0) continue;
     const Tensor logits = model.forward(data::model_input(*batch, normalization, device));
-    loss_sum += ops::softmax_cross_entropy(logits, batch->labels.to(device)).item() * static_cast<double>(batch->size());
-    top1 += nn::count_topk_correct(logits, batch->labels, 1);
-    top5 += nn::count_topk_correct(logits, batch->labels, std::min<int>(5, static_cast<int>(logits.dim(1))));
-    e.nonfinite += nn::count_nonfinite_rows(logits);
+    const Tensor labels = batch->labels.to(device);
+    totals.add(logits, labels, ops::softmax_cross_entropy(logits, labels));
     e.images += batch->size();
   }
   model.train(was_training);
+  const nn::ClassificationTotals::Sums sums = totals.sums();
+  double loss_sum = sums.loss;
+  std::int64_t top1 = sums.top1, top5 = sums.topk;
+  e.nonfinite = sums.nonfinite;
   if (comm && comm->world() > 1) {
     const Tensor counts = Tensor::from_int64({top1, top5, e.images, e.nonfinite, e.skipped}, {5});
     comm->all_reduce(counts, dist::ReduceOp::sum);

@@ -26,6 +26,7 @@
 #include "bench/common/mobilenet_v2.h"
 #include "engine/core/allocator.h"
 #include "engine/core/device.h"
+#include "engine/nn/accuracy.h"
 #include "engine/nn/dropout.h"
 #include "engine/ops/activation.h"
 #include "engine/ops/add.h"
@@ -340,6 +341,37 @@ TEST_CASE("CUDA parity: dropout, cross-entropy, binary gate", "[cuda]") {
                    const Tensor out = ops::binary_gate(t[0], t[2], t[1], pair);
                    return ops::add(out, out);
                  });
+  }
+}
+
+// Counts must agree exactly (the same rank rule, kernels/common/classification.h); the
+// loss sums to float rounding. Logits in quarters make ties common; a few rows are poisoned.
+TEST_CASE("CUDA parity: classification counts and loss sums", "[cuda]") {
+  REQUIRE_GPU();
+  PoisonGuard poison;
+  for (const auto& [rows, classes] : {std::pair{1, 1}, std::pair{7, 13}, std::pair{300, 10}, std::pair{256, 1000}}) {
+    std::mt19937_64 gen(fresh_seed());
+    std::vector<float> v(static_cast<std::size_t>(rows * classes));
+    for (float& x : v) x = 0.25f * static_cast<float>(static_cast<int>(gen() % 17) - 8);
+    for (int r = 0; r < rows; r += 5) v[static_cast<std::size_t>(r * classes) + gen() % classes] = r % 10 ? NAN : INFINITY;
+    std::vector<std::int64_t> y(static_cast<std::size_t>(rows));
+    for (auto& l : y) l = static_cast<std::int64_t>(gen() % static_cast<std::uint64_t>(classes));
+    const Tensor logits = Tensor::from_vector(v, {rows, classes}), labels = Tensor::from_int64(y, {rows});
+    const Tensor loss = random({1}, 0.5f, 3.f);
+    nn::ClassificationTotals cpu(Device::cpu()), gpu_totals(gpu());
+    for (int batch = 0; batch < 3; ++batch) {  // accumulated in place, over several batches
+      cpu.add(logits, labels, loss);
+      gpu_totals.add(logits.to(gpu()), labels, loss.to(gpu()));
+    }
+    const auto want = cpu.sums(), got = gpu_totals.sums();
+    const std::string what = "classification counts " + dims({rows, classes});
+    const double err = std::abs(got.loss - want.loss) / std::abs(want.loss);
+    std::printf("parity: %-60s %.3e (bound %.0e)\n", what.c_str(), err, kFp32);
+    INFO(what);
+    CHECK(got.top1 == want.top1);
+    CHECK(got.topk == want.topk);
+    CHECK(got.nonfinite == want.nonfinite);
+    CHECK(err <= kFp32);
   }
 }
 

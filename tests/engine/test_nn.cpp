@@ -214,7 +214,6 @@ TEST_CASE("top-k counting ranks ties stably and never counts a non-finite row", 
   CHECK(nn::count_topk_correct(logits, labels, 1) == 0);
   CHECK(nn::count_topk_correct(logits, labels, 2) == 1);  // row 1: label 2 ties with two earlier entries
   CHECK(nn::count_topk_correct(logits, labels, 3) == 2);
-  CHECK(nn::count_nonfinite_rows(logits) == 0);
   // A diverged network: NaN compares false everywhere, so a rank count alone would put the
   // label on top; an infinite logit would win with any label.
   const float nan = std::nanf(""), inf = INFINITY;
@@ -222,7 +221,12 @@ TEST_CASE("top-k counting ranks ties stably and never counts a non-finite row", 
   const Tensor targets = Tensor::from_int64({0, 1, 1}, {3});
   CHECK(nn::count_topk_correct(diverged, targets, 1) == 1);  // only the finite row 2
   CHECK(nn::count_topk_correct(diverged, targets, 3) == 1);
-  CHECK(nn::count_nonfinite_rows(diverged) == 2);
+  nn::ClassificationTotals totals(Device::cpu());
+  totals.add(diverged, targets);
+  totals.add(logits, labels);
+  CHECK(totals.sums().nonfinite == 2);
+  CHECK(totals.sums().top1 == 1);
+  CHECK(totals.sums().topk == 3);  // k = 5, capped at 3 classes: every finite row
 }
 
 TEST_CASE("a buffer snapshot puts the BN running statistics back", "[nn]") {

@@ -81,12 +81,14 @@ class SinglePathPhase final : public SearcherPhase {
       nas::recalibrate_bn(model, *recalibration_, s_.recalibration_batches, s_.data.normalization(), c.device);
     }
     model.eval();
-    std::int64_t correct = 0, seen = 0;
+    nn::ClassificationTotals totals(c.device, 1);  // one read for all held-out batches
+    std::int64_t seen = 0;
     for (std::int64_t i = 0; i < held_batches_; ++i) {
       const data::Batch batch = held_->at(i);
-      correct += nn::count_topk_correct(model.forward(c.input(batch)), batch.labels, 1);
+      totals.add(model.forward(c.input(batch)), c.labels(batch));
       seen += batch.size();
     }
+    std::int64_t correct = totals.sums().top1;
     // Every rank scores its share of the held-out batches; all decide on the total.
     correct = c.parallel.sum(correct), seen = c.parallel.sum(seen);
     return seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
