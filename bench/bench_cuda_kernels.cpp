@@ -30,6 +30,7 @@
 #include "nas/search/gated_search.h"
 #include "engine/core/device.h"
 #include "engine/nn/dropout.h"
+#include "engine/ops/conv_autotune.h"
 #include "engine/ops/cross_entropy.h"
 #include "engine/optim/optimizer.h"
 #include "engine/rng/rng.h"
@@ -314,38 +315,51 @@ void register_train_steps() {
   struct Config {
     int resolution, batch, classes, stem_stride;
   };
+  // Each configuration on the native convolutions; the 224 ones also autotuned (per shape
+  // and pass the faster of native and cuDNN, measured in the warm-up steps).
   for (const Config c : {Config{224, 64, 1000, 2}, Config{32, 128, 10, 1}})
-    for (cuda::GemmPrecision p : {cuda::GemmPrecision::fp32, cuda::GemmPrecision::tf32}) {
-      const std::string name = "train_step/mobilenet_v2/" + std::to_string(c.resolution) + "/batch" +
-                               std::to_string(c.batch) + "/" + cuda::gemm_precision_name(p);
-      benchmark::RegisterBenchmark(name.c_str(), [c, p](benchmark::State& state) {
-        cuda::set_gemm_precision(p);
-        auto net = bench::make_mobilenet_v2({c.classes, c.stem_stride, 0.2f});
-        net->initialize(1);
-        net->train();
-        net->to(Device::cuda());
-        const auto groups = nn::split_weight_decay(net->named_parameters());
-        optim::SGD sgd({{groups.decay, 4e-5f, 1.f}, {groups.no_decay, 0.f, 1.f}}, {0.9f, true});
-        const Tensor x =
-            random_normal({c.batch, c.resolution, c.resolution, 3}, {1, RngPurpose::test, 0, 0}).to(Device::cuda());
-        std::vector<std::int64_t> y(static_cast<std::size_t>(c.batch));
-        for (int i = 0; i < c.batch; ++i) y[static_cast<std::size_t>(i)] = (i * 7) % c.classes;
-        const Tensor labels = Tensor::from_int64(y, {c.batch}).to(Device::cuda());
-        std::uint32_t step = 0;
-        auto train_step = [&] {
-          nn::set_rng_step(*net, 0, step++);
-          const Tensor loss = ops::softmax_cross_entropy(net->forward(x), labels, 0.1f);
-          loss.backward();
-          sgd.step(0.05f);
-          sgd.zero_grad();
-          return loss.item();
-        };
-        for (int i = 0; i < 3; ++i) train_step();  // allocator, handles, cuDNN/cuBLAS plans
-        for (auto _ : state) benchmark::DoNotOptimize(train_step());
-        state.SetItemsProcessed(state.iterations() * c.batch);
-        cuda::set_gemm_precision(cuda::GemmPrecision::fp32);
-      })->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
-    }
+    for (cuda::GemmPrecision p : {cuda::GemmPrecision::fp32, cuda::GemmPrecision::tf32})
+      for (const ops::ConvBackendSetting backend :
+           {ops::ConvBackendSetting::native, ops::ConvBackendSetting::autotune}) {
+        if (backend == ops::ConvBackendSetting::autotune && (c.resolution != 224 || !cuda::cudnn_available())) continue;
+        const std::string name = "train_step/mobilenet_v2/" + std::to_string(c.resolution) + "/batch" +
+                                 std::to_string(c.batch) + "/" + cuda::gemm_precision_name(p) +
+                                 (backend == ops::ConvBackendSetting::autotune ? "/autotune" : "");
+        benchmark::RegisterBenchmark(
+            name.c_str(),
+            [c, p, backend](benchmark::State& state) {
+              cuda::set_gemm_precision(p);
+              ops::set_conv_backend_setting(backend, "");  // choices in memory: measured afresh
+              auto net = bench::make_mobilenet_v2({c.classes, c.stem_stride, 0.2f});
+              net->initialize(1);
+              net->train();
+              net->to(Device::cuda());
+              const auto groups = nn::split_weight_decay(net->named_parameters());
+              optim::SGD sgd({{groups.decay, 4e-5f, 1.f}, {groups.no_decay, 0.f, 1.f}}, {0.9f, true});
+              const Tensor x = random_normal({c.batch, c.resolution, c.resolution, 3}, {1, RngPurpose::test, 0, 0})
+                                   .to(Device::cuda());
+              std::vector<std::int64_t> y(static_cast<std::size_t>(c.batch));
+              for (int i = 0; i < c.batch; ++i) y[static_cast<std::size_t>(i)] = (i * 7) % c.classes;
+              const Tensor labels = Tensor::from_int64(y, {c.batch}).to(Device::cuda());
+              std::uint32_t step = 0;
+              auto train_step = [&] {
+                nn::set_rng_step(*net, 0, step++);
+                const Tensor loss = ops::softmax_cross_entropy(net->forward(x), labels, 0.1f);
+                loss.backward();
+                sgd.step(0.05f);
+                sgd.zero_grad();
+                return loss.item();
+              };
+              for (int i = 0; i < 3; ++i) train_step();  // allocator, handles, cuDNN/cuBLAS plans
+              for (auto _ : state) benchmark::DoNotOptimize(train_step());
+              state.SetItemsProcessed(state.iterations() * c.batch);
+              cuda::set_gemm_precision(cuda::GemmPrecision::fp32);
+              ops::set_conv_backend_setting(ops::ConvBackendSetting::native);
+            })
+            ->UseRealTime()
+            ->Unit(benchmark::kMillisecond)
+            ->MinTime(2.0);
+      }
 }
 
 // ProxylessNAS-mobile (nas::Backbone's default: 224x224, 1000 classes), batch 64, the DEA

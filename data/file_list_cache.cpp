@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "engine/core/hash.h"
+#include "engine/io/autotune_cache.h"
 #include "kernels/common/check.h"
 
 namespace autospace::data {
@@ -54,12 +55,7 @@ std::int64_t mtime_ns(const fs::path& path) {
 
 FileListCache::FileListCache(fs::path dir) : dir_(std::move(dir)) {}
 
-fs::path FileListCache::default_dir() {
-  if (const char* d = std::getenv("AUTOSPACE_CACHE_DIR"); d && *d) return d;
-  if (const char* d = std::getenv("XDG_CACHE_HOME"); d && *d) return fs::path(d) / "autospace";
-  if (const char* d = std::getenv("HOME"); d && *d) return fs::path(d) / ".cache" / "autospace";
-  return fs::temp_directory_path() / "autospace-cache";
-}
+fs::path FileListCache::default_dir() { return io::default_cache_dir(); }
 
 fs::path FileListCache::file_for(const fs::path& root) const {
   char name[40];

@@ -32,7 +32,7 @@ std::int64_t mtime_ns(const std::filesystem::path& path);
 class FileListCache {
  public:
   explicit FileListCache(std::filesystem::path dir);
-  // $AUTOSPACE_CACHE_DIR, else $XDG_CACHE_HOME/autospace, else $HOME/.cache/autospace.
+  // io::default_cache_dir(): $AUTOSPACE_CACHE_DIR, else $XDG_CACHE_HOME/autospace, ...
   static std::filesystem::path default_dir();
 
   // The cache file of a (canonical) dataset root.

@@ -8,6 +8,7 @@
 
 #include "apps/run/data_setup.h"
 #include "engine/core/precision.h"
+#include "engine/ops/conv_autotune.h"
 
 namespace autospace::apps {
 
@@ -18,6 +19,9 @@ struct RunBasics {
   int threads = 0;             // CPU kernel threads; 0: all cores
   // The GPU's matrix-product precision ("precision": "fp32", "tf32" or "bf16").
   MatmulPrecision precision = MatmulPrecision::fp32;
+  // Which kernels serve a GPU's convolutions ("conv_backend": "native", "cudnn" or
+  // "autotune"); a CPU run ignores it.
+  ops::ConvBackendSetting conv_backend = ops::ConvBackendSetting::native;
   DataSettings data;
 };
 

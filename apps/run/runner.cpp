@@ -30,6 +30,11 @@ Device select_device(const PhaseSetup& setup, const dist::Communicator& comm) {
                                     "\": " + setup.name + " runs on " + device.str() +
                                     ", whose kernels compute in fp32 only; tf32 and bf16 apply to CUDA devices");
   set_matmul_precision(b.precision);  // on every start: the pipeline runs its phases in one process
+  try {
+    ops::set_conv_backend_setting(device.is_cuda() ? b.conv_backend : ops::ConvBackendSetting::native);
+  } catch (const Error& e) {
+    nas::json_fail("conv_backend", e.what());
+  }
   // One GPU per process on a node: "cuda" and "auto" mean this rank's GPU (an explicit
   // "cuda:N" is taken as written).
   if (device.is_cuda() && comm.local_world() > 1 && (b.device == "cuda" || b.device == "auto"))

@@ -1,6 +1,7 @@
 #include "engine/ops/conv2d.h"
 
 #include "engine/autograd/node.h"
+#include "engine/ops/conv_autotune.h"
 #include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/conv2d.h"
@@ -28,6 +29,9 @@ struct Conv2dNode : Node {
     Tensor gx, gw, gb;
     if (x.requires_grad()) {
       gx = Tensor::empty(x.shape(), DType::f32, device);
+      if (device.is_cuda())
+        prepare_conv_pass(kernels::cuda::ConvPass::backward_data, shape,
+                          {.w = w.data<float>(), .dy = g.data<float>(), .dx = gx.data<float>()});
       kConv2dBackwardData(device, DType::f32)(shape, g.data<float>(), w.data<float>(), gx.data<float>());
     }
     if (w.requires_grad() || b.requires_grad()) {
@@ -36,6 +40,9 @@ struct Conv2dNode : Node {
       gw = Tensor::empty(w.shape(), DType::f32, device);
       if (b.requires_grad()) gb = Tensor::empty(b.shape(), DType::f32, device);
       float* dbias = gb.defined() ? gb.data<float>() : nullptr;
+      if (device.is_cuda())
+        prepare_conv_pass(kernels::cuda::ConvPass::backward_weights, shape,
+                          {.x = x.data<float>(), .dy = g.data<float>(), .dw = gw.data<float>(), .dbias = dbias});
       kConv2dBackwardWeights(device, DType::f32)(shape, x.data<float>(), g.data<float>(), gw.data<float>(), dbias);
       if (!w.requires_grad()) gw = Tensor();
     }
@@ -79,8 +86,11 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   const kernels::Conv2dShape s = checked_shape(x, weight, bias, options);
   const Device device = common_device({&x, &weight, &bias}, "conv2d");
   Tensor out = Tensor::empty({s.n, s.out_h(), s.out_w(), s.out_c}, DType::f32, device);
-  kConv2dForward(device, DType::f32)(s, x.data<float>(), weight.data<float>(),
-                                     bias.defined() ? bias.data<float>() : nullptr, out.data<float>());
+  const float* b = bias.defined() ? bias.data<float>() : nullptr;
+  if (device.is_cuda())
+    prepare_conv_pass(kernels::cuda::ConvPass::forward, s,
+                      {.x = x.data<float>(), .w = weight.data<float>(), .bias = b, .y = out.data<float>()});
+  kConv2dForward(device, DType::f32)(s, x.data<float>(), weight.data<float>(), b, out.data<float>());
   if (needs_grad({&x, &weight, &bias})) {
     auto node = std::make_shared<Conv2dNode>();
     node->shape = s;

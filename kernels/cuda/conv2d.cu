@@ -1,6 +1,9 @@
 #include "kernels/cuda/conv2d.h"
 
 #include <atomic>
+#include <map>
+#include <mutex>
+#include <tuple>
 
 #include "kernels/cuda/bias.h"
 #include "kernels/cuda/depthwise_conv2d.h"
@@ -150,33 +153,131 @@ bool cudnn_available() {
 #endif
 }
 
-void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
+int cudnn_version() {
 #if AUTOSPACE_WITH_CUDNN
-  if (backend == ConvBackend::cudnn) {
+  return cudnn_library_version();
+#else
+  return 0;
+#endif
+}
+
+namespace {
+
+using ChoiceKey = std::tuple<int, GemmPrecision, Conv2dShape, ConvPass>;
+std::mutex choices_mutex;
+std::map<ChoiceKey, ConvBackend> choices;
+
+ChoiceKey choice_key(const Conv2dShape& s, ConvPass pass) {
+  int device = 0;
+  AUTOSPACE_CUDA_CALL(cudaGetDevice(&device));
+  return {device, gemm_precision(), s, pass};
+}
+
+ConvBackend backend_for(const Conv2dShape& s, ConvPass pass) {
+  const ChoiceKey key = choice_key(s, pass);
+  std::lock_guard lock(choices_mutex);
+  const auto it = choices.find(key);
+  return it == choices.end() ? backend.load() : it->second;
+}
+
+void forward_on(ConvBackend b, const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
+#if AUTOSPACE_WITH_CUDNN
+  if (b == ConvBackend::cudnn) {
     cudnn_conv2d_forward(s, x, w, y);
     if (bias) add_bias(s.n * s.out_h() * s.out_w(), s.out_c, bias, y);
     return;
   }
+#else
+  (void)b;
 #endif
   if (is_depthwise(s)) depthwise_conv2d_forward(s, x, w, bias, y);
   else gemm_forward(s, x, w, bias, y);
 }
 
-void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+void backward_data_on(ConvBackend b, const Conv2dShape& s, const float* dy, const float* w, float* dx) {
 #if AUTOSPACE_WITH_CUDNN
-  if (backend == ConvBackend::cudnn) return cudnn_conv2d_backward_data(s, dy, w, dx);
+  if (b == ConvBackend::cudnn) return cudnn_conv2d_backward_data(s, dy, w, dx);
+#else
+  (void)b;
 #endif
   if (is_depthwise(s)) depthwise_conv2d_backward_data(s, dy, w, dx);
   else gemm_backward_data(s, dy, w, dx);
 }
 
-void conv2d_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias) {
+void backward_weights_on(ConvBackend b, const Conv2dShape& s, const float* x, const float* dy, float* dw,
+                         float* dbias) {
   if (dbias) bias_backward(s.n * s.out_h() * s.out_w(), s.out_c, dy, dbias);
 #if AUTOSPACE_WITH_CUDNN
-  if (backend == ConvBackend::cudnn) return cudnn_conv2d_backward_weights(s, x, dy, dw);
+  if (b == ConvBackend::cudnn) return cudnn_conv2d_backward_weights(s, x, dy, dw);
+#else
+  (void)b;
 #endif
   if (is_depthwise(s)) depthwise_conv2d_backward_weights(s, x, dy, dw);
   else gemm_backward_weights(s, x, dy, dw);
+}
+
+void run_pass(ConvBackend b, ConvPass pass, const Conv2dShape& s, const ConvPassBuffers& u) {
+  switch (pass) {
+    case ConvPass::forward: return forward_on(b, s, u.x, u.w, u.bias, u.y);
+    case ConvPass::backward_data: return backward_data_on(b, s, u.dy, u.w, u.dx);
+    case ConvPass::backward_weights: return backward_weights_on(b, s, u.x, u.dy, u.dw, u.dbias);
+  }
+}
+
+}  // namespace
+
+void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
+  forward_on(backend_for(s, ConvPass::forward), s, x, w, bias, y);
+}
+
+void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+  backward_data_on(backend_for(s, ConvPass::backward_data), s, dy, w, dx);
+}
+
+void conv2d_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias) {
+  backward_weights_on(backend_for(s, ConvPass::backward_weights), s, x, dy, dw, dbias);
+}
+
+const char* conv_pass_name(ConvPass pass) {
+  switch (pass) {
+    case ConvPass::forward: return "forward";
+    case ConvPass::backward_data: return "backward_data";
+    case ConvPass::backward_weights: return "backward_weights";
+  }
+  return "?";
+}
+
+std::vector<ConvBackend> conv_backends_available() {
+  std::vector<ConvBackend> out{ConvBackend::native};
+  if (cudnn_available() && gemm_precision() != GemmPrecision::bf16) out.push_back(ConvBackend::cudnn);
+  return out;
+}
+
+void set_conv_backend_for(const Conv2dShape& s, ConvPass pass, ConvBackend b) {
+  AUTOSPACE_CHECK(b == ConvBackend::native || cudnn_available(), "conv backend cudnn: this build has no cuDNN");
+  const ChoiceKey key = choice_key(s, pass);
+  std::lock_guard lock(choices_mutex);
+  choices[key] = b;
+}
+
+bool has_conv_backend_for(const Conv2dShape& s, ConvPass pass) {
+  const ChoiceKey key = choice_key(s, pass);
+  std::lock_guard lock(choices_mutex);
+  return choices.count(key) > 0;
+}
+
+void clear_conv_backend_choices() {
+  std::lock_guard lock(choices_mutex);
+  choices.clear();
+}
+
+float time_conv2d_pass(ConvBackend b, ConvPass pass, const Conv2dShape& s, const ConvPassBuffers& u, int runs) {
+  AUTOSPACE_CHECK(runs >= 1, "time_conv2d_pass: runs = ", runs);
+  run_pass(b, pass, s, u);
+  DeviceTimer timer;
+  timer.start();
+  for (int i = 0; i < runs; ++i) run_pass(b, pass, s, u);
+  return timer.stop_ms() / static_cast<float>(runs);
 }
 
 }  // namespace autospace::kernels::cuda

@@ -6,18 +6,45 @@
 // gathers its input patches (im2col) in bounded chunks of images. The cuDNN backend,
 // when built in, serves the same calls (the baseline in benchmarks). Either honours
 // set_gemm_precision (gemm.h).
+#include <vector>
+
 #include "kernels/common/conv2d.h"
 
 namespace autospace::kernels::cuda {
 
 enum class ConvBackend { native, cudnn };
-// Throws when cuDNN is asked for but was not found at build time.
+// The process-wide backend, for shapes without a choice of their own. Throws when cuDNN is
+// asked for but was not found at build time.
 void set_conv_backend(ConvBackend backend);
 ConvBackend conv_backend();
 bool cudnn_available();
+int cudnn_version();  // of the library loaded; 0 without cuDNN
 
 void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y);
 void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx);
 void conv2d_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias);
+
+// Per-shape choices (an autotuner's, engine/ops/conv_autotune.h): each pass of each shape
+// at each GEMM precision, on the current device, may have a backend of its own, which the
+// three calls above take before the process-wide one.
+enum class ConvPass { forward, backward_data, backward_weights };
+const char* conv_pass_name(ConvPass pass);  // "forward", "backward_data", "backward_weights"
+// The backends that can serve a pass at the current GEMM precision: native, and cuDNN
+// when built in and the precision is not bf16 (its bf16 path is not written).
+std::vector<ConvBackend> conv_backends_available();
+void set_conv_backend_for(const Conv2dShape& s, ConvPass pass, ConvBackend backend);
+bool has_conv_backend_for(const Conv2dShape& s, ConvPass pass);
+void clear_conv_backend_choices();
+
+// The buffers of one pass (those it does not use may be null): forward reads x, w, bias
+// and writes y; backward_data reads dy, w and writes dx; backward_weights reads x, dy and
+// writes dw (and dbias).
+struct ConvPassBuffers {
+  const float *x = nullptr, *w = nullptr, *bias = nullptr, *dy = nullptr;
+  float *y = nullptr, *dx = nullptr, *dw = nullptr, *dbias = nullptr;
+};
+// Device milliseconds of one pass on `backend`, overwriting its outputs: one untimed run
+// (cuDNN's algorithm search, first-use costs), then the mean of `runs`.
+float time_conv2d_pass(ConvBackend backend, ConvPass pass, const Conv2dShape& s, const ConvPassBuffers& b, int runs);
 
 }  // namespace autospace::kernels::cuda

@@ -118,6 +118,8 @@ const float kOne = 1.0f, kZero = 0.0f;
 
 }  // namespace
 
+int cudnn_library_version() { return static_cast<int>(cudnnGetVersion()); }
+
 void cudnn_conv2d_forward(const Conv2dShape& s, const float* x, const float* w, float* y) {
   const Plan& p = plan_for(s);
   Scratch workspace(p.algo.forward_bytes);

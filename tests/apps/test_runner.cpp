@@ -173,7 +173,7 @@ TEST_CASE("runner: one device rule and the class check for every phase", "[apps]
         "data: the dataset has 2 classes but the toy classifies 5");
 }
 
-TEST_CASE("runner: tf32 and bf16 are refused on the CPU, whose kernels are fp32, the key is read strictly",
+TEST_CASE("runner: tf32 and bf16 are refused on the CPU, whose kernels are fp32, precision and conv_backend are read strictly",
           "[apps][runner]") {
   const test::TempDir dir;
   RunBasics b = basics(dir / "a");
@@ -206,6 +206,21 @@ TEST_CASE("runner: tf32 and bf16 are refused on the CPU, whose kernels are fp32,
   written = nas::Json::object();
   write_run_basics(read, written);
   CHECK_FALSE(written.contains("precision"));
+
+  // conv_backend likewise: one of three, native (the default) left out; a CPU run ignores
+  // the others.
+  CHECK(test::error_of([&] { parse({{"conv_backend", "fastest"}}); }).starts_with("conv_backend: "));
+  parse({{"conv_backend", "autotune"}});
+  CHECK(read.conv_backend == ops::ConvBackendSetting::autotune);
+  written = nas::Json::object();
+  write_run_basics(read, written);
+  CHECK(written["conv_backend"] == "autotune");
+  CHECK_FALSE(written.contains("precision"));
+  b = basics(dir / "b");
+  b.conv_backend = ops::ConvBackendSetting::autotune;
+  CountingPhase autotuned(b, 1);
+  CHECK(run_phase(autotuned, {{}, false}));
+  CHECK(ops::conv_backend_setting() == ops::ConvBackendSetting::native);
 }
 
 TEST_CASE("phase_main: exit status 2 for a bad command line, 1 for a bad description", "[apps][runner]") {

@@ -16,6 +16,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iterator>
 #include <memory>
@@ -36,6 +38,7 @@
 #include "engine/ops/channel_slice.h"
 #include "engine/ops/concat.h"
 #include "engine/ops/conv2d.h"
+#include "engine/ops/conv_autotune.h"
 #include "engine/ops/cross_entropy.h"
 #include "engine/ops/dropout.h"
 #include "engine/ops/linear.h"
@@ -47,6 +50,7 @@
 #include "engine/rng/rng.h"
 #include "tests/engine/batch_norm_two_values.h"
 #include "tests/support/test_support.h"
+#include <nlohmann/json.hpp>
 #ifdef AUTOSPACE_WITH_CUDA
 #include "kernels/cuda/conv2d.h"
 #include "kernels/cuda/gemm.h"
@@ -309,6 +313,39 @@ TEST_CASE("CUDA parity: cuDNN convolution backend", "[cuda]") {
   const Restore restore{[] { kernels::cuda::set_conv_backend(kernels::cuda::ConvBackend::native); }};
   kernels::cuda::set_conv_backend(kernels::cuda::ConvBackend::cudnn);
   check_convolutions("cudnn ", kFp32);
+#endif
+}
+
+// Autotune: every convolution's passes on whichever backend measured faster, still the
+// CPU's results; the choices land in the cache file and a new process's run reads them.
+TEST_CASE("CUDA parity: autotuned convolution backends", "[cuda]") {
+  REQUIRE_GPU();
+#ifdef AUTOSPACE_WITH_CUDA
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / ("autospace-parity-autotune-" + std::to_string(fresh_seed()) + ".json");
+  const Restore restore{[file] {
+    ops::set_conv_backend_setting(ops::ConvBackendSetting::native);
+    std::filesystem::remove(file);
+  }};
+  ops::set_conv_backend_setting(ops::ConvBackendSetting::autotune, file);
+  check_convolutions("autotune ", kFp32);
+  // Three passes of every case (each input requires a gradient), measured and saved.
+  std::ifstream in(file);
+  const nlohmann::json written = nlohmann::json::parse(in);
+  CHECK(written.at("entries").size() == 3 * kConvCases.size());
+  // Reopened: the first shape's passes are chosen from the file, not measured again.
+  ops::set_conv_backend_setting(ops::ConvBackendSetting::native);
+  ops::set_conv_backend_setting(ops::ConvBackendSetting::autotune, file);
+  const ConvCase& c = kConvCases.front();
+  const kernels::Conv2dShape shape{c.n, c.h, c.w, c.cin, c.cout, c.k, c.k, c.stride, c.pad, c.groups};
+  CHECK_FALSE(kernels::cuda::has_conv_backend_for(shape, kernels::cuda::ConvPass::forward));
+  check_parity("autotune (from the file) " + describe(c),
+               {param({c.n, c.h, c.w, c.cin}), param({c.cout, c.k, c.k, c.cin / c.groups}), param({c.cout})},
+               [&](const std::vector<Tensor>& t) {
+                 return ops::conv2d(t[0], t[1], t[2], {static_cast<int>(c.stride), static_cast<int>(c.pad),
+                                                       static_cast<int>(c.groups)});
+               });
+  CHECK(kernels::cuda::has_conv_backend_for(shape, kernels::cuda::ConvPass::forward));
 #endif
 }
 

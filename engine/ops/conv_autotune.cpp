@@ -1,0 +1,93 @@
+#include "engine/ops/conv_autotune.h"
+
+#include <memory>
+#include <mutex>
+
+#include "engine/io/autotune_cache.h"
+#include "kernels/common/check.h"
+#ifdef AUTOSPACE_WITH_CUDA
+#include "kernels/cuda/gemm.h"
+#include "kernels/cuda/runtime.h"
+#endif
+
+namespace autospace::ops {
+
+namespace {
+
+// Timed runs per backend: enough to average out launch jitter on shapes of 10-1000 us.
+constexpr int kRuns = 5;
+
+std::mutex mutex;
+ConvBackendSetting setting = ConvBackendSetting::native;
+std::filesystem::path cache_file;
+std::unique_ptr<io::AutotuneCache> cache;  // opened at the first pass to tune
+
+#ifdef AUTOSPACE_WITH_CUDA
+// What the timings depend on: the GPU and the libraries.
+std::string context() {
+  const kernels::cuda::DeviceInfo& d = kernels::cuda::device_info();
+  return d.name + " sm_" + std::to_string(d.compute_major) + std::to_string(d.compute_minor) + " driver " +
+         std::to_string(d.driver_version) + " runtime " + std::to_string(d.runtime_version) + " cudnn " +
+         std::to_string(kernels::cuda::cudnn_version());
+}
+
+std::string key_of(kernels::cuda::ConvPass pass, const kernels::Conv2dShape& s) {
+  return std::string("conv2d ") + kernels::cuda::conv_pass_name(pass) + " " +
+         kernels::cuda::gemm_precision_name(kernels::cuda::gemm_precision()) + " n" +
+         std::to_string(s.n) + " " + std::to_string(s.in_h) + "x" + std::to_string(s.in_w) + "x" +
+         std::to_string(s.in_c) + "->" + std::to_string(s.out_c) + " k" + std::to_string(s.kernel_h) + "x" +
+         std::to_string(s.kernel_w) + " s" + std::to_string(s.stride) + " p" + std::to_string(s.pad) + " g" +
+         std::to_string(s.groups);
+}
+#endif
+
+}  // namespace
+
+const std::vector<std::string>& conv_backend_names() {
+  static const std::vector<std::string> names = {"native", "cudnn", "autotune"};
+  return names;
+}
+
+std::filesystem::path default_conv_autotune_file() { return io::default_cache_dir() / "conv-autotune.json"; }
+
+void set_conv_backend_setting(ConvBackendSetting s, const std::filesystem::path& file) {
+#ifdef AUTOSPACE_WITH_CUDA
+  using kernels::cuda::ConvBackend;
+  if (s == ConvBackendSetting::cudnn && !kernels::cuda::cudnn_available())
+    AUTOSPACE_THROW("conv_backend \"cudnn\": this build has no cuDNN (use \"native\" or \"autotune\")");
+  std::lock_guard lock(mutex);
+  kernels::cuda::set_conv_backend(s == ConvBackendSetting::cudnn ? ConvBackend::cudnn : ConvBackend::native);
+  kernels::cuda::clear_conv_backend_choices();
+  if (s != setting || file != cache_file) cache.reset();
+#else
+  if (s == ConvBackendSetting::cudnn) AUTOSPACE_THROW("conv_backend \"cudnn\": this build has no CUDA backend");
+  std::lock_guard lock(mutex);
+#endif
+  setting = s;
+  cache_file = file;
+}
+
+ConvBackendSetting conv_backend_setting() {
+  std::lock_guard lock(mutex);
+  return setting;
+}
+
+void prepare_conv_pass(kernels::cuda::ConvPass pass, const kernels::Conv2dShape& s,
+                       const kernels::cuda::ConvPassBuffers& buffers) {
+#ifdef AUTOSPACE_WITH_CUDA
+  namespace cuda = kernels::cuda;
+  if (conv_backend_setting() != ConvBackendSetting::autotune || cuda::has_conv_backend_for(s, pass)) return;
+  const std::vector<cuda::ConvBackend> backends = cuda::conv_backends_available();
+  if (backends.size() == 1) return cuda::set_conv_backend_for(s, pass, backends[0]);  // nothing to measure
+  std::lock_guard lock(mutex);
+  if (!cache) cache = std::make_unique<io::AutotuneCache>(cache_file, context());
+  const int choice = cache->choose(key_of(pass, s), static_cast<int>(backends.size()), [&](int i) {
+    return static_cast<double>(cuda::time_conv2d_pass(backends[static_cast<std::size_t>(i)], pass, s, buffers, kRuns));
+  });
+  cuda::set_conv_backend_for(s, pass, backends[static_cast<std::size_t>(choice)]);
+#else
+  (void)pass, (void)s, (void)buffers;
+#endif
+}
+
+}  // namespace autospace::ops
