@@ -50,11 +50,15 @@ template <int K> void forward(const Conv2dShape& s, const float* x, const float*
   });
 }
 
-template <int K> void backward_data(const Conv2dShape& s, const float* dy, const float* wt, float* dx) {
+// S > 0: the stride as a compile-time constant (1 and 2, the mobile spaces' strides), so
+// that the per-tap divisibility test and division below compile to nothing or to shifts
+// instead of run-time integer division, which dominated this kernel.
+template <int K, int S> void backward_data(const Conv2dShape& s, const float* dy, const float* wt, float* dx) {
   const std::int64_t oh_n = s.out_h(), ow_n = s.out_w();
   launch_map(s.n * s.in_h * s.in_w * s.in_c, [=] __device__(auto i) {
     using I = decltype(i);
-    const I c_n = static_cast<I>(s.in_c), stride = static_cast<I>(s.stride), pad = static_cast<I>(s.pad);
+    const I c_n = static_cast<I>(s.in_c), pad = static_cast<I>(s.pad);
+    const I stride = S > 0 ? static_cast<I>(S) : static_cast<I>(s.stride);
     const I c = i % c_n;
     I rest = i / c_n;
     const I iw = rest % static_cast<I>(s.in_w);
@@ -177,7 +181,12 @@ void depthwise_conv2d_forward(const Conv2dShape& s, const float* x, const float*
 void depthwise_conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
   Scratch wt(static_cast<std::size_t>(s.in_c * s.kernel_h * s.kernel_w) * sizeof(float));
   transpose_weights(s, w, wt.as<float>());
-  dispatch_kernel_size(s, [&](auto k) { backward_data<decltype(k)::value>(s, dy, wt.as<float>(), dx); });
+  dispatch_kernel_size(s, [&](auto k) {
+    constexpr int K = decltype(k)::value;
+    if (s.stride == 1) backward_data<K, 1>(s, dy, wt.as<float>(), dx);
+    else if (s.stride == 2) backward_data<K, 2>(s, dy, wt.as<float>(), dx);
+    else backward_data<K, 0>(s, dy, wt.as<float>(), dx);
+  });
 }
 
 void depthwise_conv2d_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw) {
