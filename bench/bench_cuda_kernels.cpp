@@ -297,6 +297,25 @@ void register_others() {
     time_kernel(state, [&] { cuda::sgd_update(params, w.get(), g.get(), buf.get(), 1e-3f, 0.9f, 4e-5f, true, false); },
                 5.0 * params * kF, 0);
   });
+  // The same parameters as a network holds them: 52 weight tensors and 106 BN/bias vectors
+  // (MobileNetV2's 158), updated one launch per tensor or by the multi-tensor kernel.
+  for (const bool many : {false, true})
+    add(std::string("optimizer/sgd_nesterov/3.5M_in_158/") + (many ? "multi_tensor" : "per_tensor"),
+        [params, many](benchmark::State& state) {
+          Buffer w(params), g(params), buf(params);
+          std::vector<autospace::kernels::SgdTensor> tensors;
+          const std::int64_t small = 480, large = (params - 106 * small) / 52;
+          std::int64_t offset = 0;
+          for (int i = 0; i < 158; ++i) {
+            const std::int64_t n = i < 52 ? large : small;
+            tensors.push_back({w.get() + offset, g.get() + offset, buf.get() + offset, n, 1e-3f, 4e-5f, false});
+            offset += n;
+          }
+          time_kernel(state, [&] {
+            if (many) return cuda::sgd_update_many(static_cast<std::int64_t>(tensors.size()), tensors.data(), 0.9f, true);
+            for (const auto& t : tensors) cuda::sgd_update(t.n, t.w, t.g, t.buf, t.lr, 0.9f, t.weight_decay, true, false);
+          }, 5.0 * static_cast<double>(offset) * kF, 0);
+        });
   add("optimizer/adam/3.5M", [params](benchmark::State& state) {
     Buffer w(params), g(params), m(params), v(params, 0.f, 1.f);
     time_kernel(state, [&] {

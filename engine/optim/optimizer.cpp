@@ -31,6 +31,7 @@ void Optimizer::add_parameters(const ParamGroup& group) {
 }
 
 void Optimizer::step(float lr) {
+  std::vector<Entry*> ready;
   for (Entry& e : entries_) {
     const Tensor& g = e.param.grad();
     if (!g.defined()) continue;
@@ -38,8 +39,9 @@ void Optimizer::step(float lr) {
       for (std::size_t i = 0; i < slot_names().size(); ++i)
         e.slots.push_back(Tensor::zeros(e.param.shape(), DType::f32, e.param.device()));
     ++e.updates;
-    update(e, lr * e.lr_scale);
+    ready.push_back(&e);
   }
+  update(ready, lr);
 }
 
 void Optimizer::zero_grad() {
@@ -94,12 +96,19 @@ std::vector<std::string> SGD::slot_names() const {
   return {"momentum_buffer"};
 }
 
-void SGD::update(Entry& e, float lr) {
-  const Tensor& g = e.param.grad();
-  float* buf = e.slots.empty() ? nullptr : e.slots[0].data<float>();
-  const Device device = e.param.device();
-  kSgdUpdate(device, DType::f32)(e.param.numel(), e.param.data<float>(), g.data<float>(), buf, lr, options_.momentum,
-                                 e.weight_decay, options_.nesterov, e.updates == 1);
+void SGD::update(const std::vector<Entry*>& ready, float lr) {
+  std::map<std::pair<DeviceKind, int>, std::vector<kernels::SgdTensor>> by_device;
+  for (Entry* e : ready) {
+    const Device device = e->param.device();
+    by_device[{device.kind, device.index}].push_back(
+        {.w = e->param.data<float>(), .g = e->param.grad().data<float>(),
+         .buf = e->slots.empty() ? nullptr : e->slots[0].data<float>(), .n = e->param.numel(),
+         .lr = lr * e->lr_scale, .weight_decay = e->weight_decay, .first_step = e->updates == 1});
+  }
+  for (const auto& [device, tensors] : by_device)
+    kSgdUpdateMany(Device{device.first, device.second}, DType::f32)(static_cast<std::int64_t>(tensors.size()),
+                                                                    tensors.data(), options_.momentum,
+                                                                    options_.nesterov);
 }
 
 Adam::Adam(std::vector<ParamGroup> groups, AdamOptions options) : Optimizer(std::move(groups)), options_(options) {
@@ -109,11 +118,12 @@ Adam::Adam(std::vector<ParamGroup> groups, AdamOptions options) : Optimizer(std:
 
 std::vector<std::string> Adam::slot_names() const { return {"exp_avg", "exp_avg_sq"}; }
 
-void Adam::update(Entry& e, float lr) {
-  const Device device = e.param.device();
-  kAdamUpdate(device, DType::f32)(e.param.numel(), e.param.data<float>(), e.param.grad().data<float>(),
-                                  e.slots[0].data<float>(), e.slots[1].data<float>(), lr, options_.beta1,
-                                  options_.beta2, options_.eps, e.weight_decay, e.updates);
+void Adam::update(const std::vector<Entry*>& ready, float lr) {
+  for (Entry* e : ready)
+    kAdamUpdate(e->param.device(), DType::f32)(e->param.numel(), e->param.data<float>(), e->param.grad().data<float>(),
+                                               e->slots[0].data<float>(), e->slots[1].data<float>(), lr * e->lr_scale,
+                                               options_.beta1, options_.beta2, options_.eps, e->weight_decay,
+                                               e->updates);
 }
 
 }  // namespace autospace::optim

@@ -45,7 +45,9 @@ class Optimizer {
     std::int64_t updates = 0;
   };
   virtual std::vector<std::string> slot_names() const = 0;
-  virtual void update(Entry& e, float lr) = 0;
+  // Updates every entry that has a gradient (its slots allocated, its count advanced) at
+  // lr times its own lr_scale: all of them in one call, so that a GPU's can be batched.
+  virtual void update(const std::vector<Entry*>& ready, float lr) = 0;
   std::vector<Entry> entries_;
   std::unordered_set<const TensorImpl*> known_;
 };
@@ -61,7 +63,8 @@ class SGD : public Optimizer {
 
  private:
   std::vector<std::string> slot_names() const override;
-  void update(Entry& e, float lr) override;
+  // One multi-tensor call per device (kernels' sgd_update_many).
+  void update(const std::vector<Entry*>& ready, float lr) override;
   SgdOptions options_;
 };
 
@@ -77,7 +80,7 @@ class Adam : public Optimizer {
 
  private:
   std::vector<std::string> slot_names() const override;
-  void update(Entry& e, float lr) override;
+  void update(const std::vector<Entry*>& ready, float lr) override;
   AdamOptions options_;
 };
 

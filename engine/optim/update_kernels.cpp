@@ -4,6 +4,7 @@
 
 namespace autospace::optim {
 
-const ops::KernelTable<decltype(kernels::cpu::sgd_update)> kSgdUpdate{"sgd_update", {AUTOSPACE_F32_KERNELS(sgd_update)}};
+const ops::KernelTable<decltype(kernels::cpu::sgd_update_many)> kSgdUpdateMany{
+    "sgd_update_many", {AUTOSPACE_F32_KERNELS(sgd_update_many)}};
 
 }  // namespace autospace::optim

@@ -23,6 +23,18 @@ AUTOSPACE_HOST_DEVICE inline void sgd_momentum_step(float& w, float g, float& bu
   w -= lr * (nesterov ? d + momentum * b : b);
 }
 
+// One parameter of a multi-tensor SGD step (sgd_update_many): its weight, gradient and
+// momentum buffer (null without momentum), in the backend's memory, with its own learning
+// rate, weight decay and first-step flag, so that one call covers every parameter group.
+struct SgdTensor {
+  float* w = nullptr;
+  const float* g = nullptr;
+  float* buf = nullptr;
+  std::int64_t n = 0;
+  float lr = 0, weight_decay = 0;
+  bool first_step = false;
+};
+
 // Adam's bias corrections for update number `step`, computed once per parameter in double.
 struct AdamStepScale {
   float step_size;    // lr / (1 - beta1^step)

@@ -16,6 +16,13 @@ void sgd_update(std::int64_t n, float* w, const float* g, float* buf, float lr, 
     sgd_momentum_step(w[i], g[i], buf[i], lr, momentum, weight_decay, nesterov, first_step);
 }
 
+void sgd_update_many(std::int64_t count, const SgdTensor* tensors, float momentum, bool nesterov) {
+  for (std::int64_t k = 0; k < count; ++k) {
+    const SgdTensor& t = tensors[k];
+    sgd_update(t.n, t.w, t.g, t.buf, t.lr, momentum, t.weight_decay, nesterov, t.first_step);
+  }
+}
+
 void adam_update(std::int64_t n, float* w, const float* g, float* m, float* v, float lr, float beta1, float beta2,
                  float eps, float weight_decay, std::int64_t step) {
   const AdamStepScale scale = adam_step_scale(lr, beta1, beta2, step);

@@ -2,12 +2,17 @@
 // Fused per-parameter optimiser updates (one pass over weight, gradient and state).
 #include <cstdint>
 
+#include "kernels/common/optimizer_step.h"
+
 namespace autospace::kernels::cpu {
 
 // PyTorch's SGD: d = g + wd * w; buf = first ? d : momentum * buf + d;
 // w -= lr * (nesterov ? d + momentum * buf : buf). With momentum == 0, buf may be null.
 void sgd_update(std::int64_t n, float* w, const float* g, float* buf, float lr, float momentum, float weight_decay,
                 bool nesterov, bool first_step);
+
+// sgd_update over `count` parameters (descriptors in host memory).
+void sgd_update_many(std::int64_t count, const SgdTensor* tensors, float momentum, bool nesterov);
 
 // PyTorch's Adam (L2 weight decay added to the gradient): m, v updated in place;
 // step is the 1-based count of updates of this parameter (bias correction).
