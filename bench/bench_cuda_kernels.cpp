@@ -207,8 +207,7 @@ std::string conv_name(const Conv2dShape& s) {
 // precision; depthwise ones report GB/s, the others TFLOP/s.
 void register_conv(const std::string& family, const Conv2dShape& s, cuda::ConvBackend backend,
                    cuda::GemmPrecision precision) {
-  const std::string tag = family + "/" + conv_name(s) + "/" +
-                          (backend == cuda::ConvBackend::native ? "native" : "cudnn") + "/" +
+  const std::string tag = family + "/" + conv_name(s) + "/" + cuda::conv_backend_name(backend) + "/" +
                           cuda::gemm_precision_name(precision);
   const std::int64_t x_n = s.n * s.in_h * s.in_w * s.in_c, y_n = s.n * s.out_h() * s.out_w() * s.out_c;
   const std::int64_t w_n = s.out_c * s.kernel_h * s.kernel_w * (s.in_c / s.groups);
@@ -221,11 +220,20 @@ void register_conv(const std::string& family, const Conv2dShape& s, cuda::ConvBa
         state.SkipWithError("built without cuDNN");
         return;
       }
-      cuda::set_conv_backend(backend);
       cuda::set_gemm_precision(precision);
+      // The tiled kernels are a per-shape choice; the passes they lack stay native.
+      if (backend == cuda::ConvBackend::native_tiled) {
+        if (cuda::depthwise_tiled_forward_supported(s))
+          cuda::set_conv_backend_for(s, cuda::ConvPass::forward, backend);
+        if (cuda::depthwise_tiled_backward_data_supported(s))
+          cuda::set_conv_backend_for(s, cuda::ConvPass::backward_data, backend);
+      } else {
+        cuda::set_conv_backend(backend);
+      }
       Buffer x(x_n), w(w_n), y(y_n);
       body(state, x, w, y);
       cuda::set_conv_backend(cuda::ConvBackend::native);
+      cuda::clear_conv_backend_choices();
       cuda::set_gemm_precision(cuda::GemmPrecision::fp32);
     };
   };
@@ -247,10 +255,12 @@ void register_conv(const std::string& family, const Conv2dShape& s, cuda::ConvBa
 void register_convolutions() {
   using cuda::ConvBackend;
   using cuda::GemmPrecision;
-  // Depthwise: hand-written against cuDNN (fp32 only: no GEMM inside).
+  // Depthwise: the hand-written kernels (one output per thread, and register-tiled)
+  // against cuDNN (fp32 only: no GEMM inside). The tiled rows' backward_weights (and, at
+  // stride 2, backward_data) are the native kernels again.
   for (const Conv2dShape& s : {conv(64, 112, 96, 96, 3, 2, 96), conv(64, 56, 144, 144, 3, 1, 144),
                                conv(64, 28, 240, 240, 5, 1, 240), conv(64, 14, 480, 480, 7, 1, 480)})
-    for (ConvBackend b : {ConvBackend::native, ConvBackend::cudnn})
+    for (ConvBackend b : {ConvBackend::native, ConvBackend::native_tiled, ConvBackend::cudnn})
       register_conv("depthwise", s, b, GemmPrecision::fp32);
   // 1x1 (a plain GEMM on the activations) and dense 3x3 (im2col + GEMM): cuBLAS against
   // cuDNN at each precision.

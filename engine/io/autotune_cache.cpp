@@ -13,7 +13,7 @@ namespace autospace::io {
 
 namespace {
 
-constexpr const char* kFormat = "autospace-autotune-1";
+constexpr const char* kFormat = "autospace-autotune-2";
 
 void warn(const std::filesystem::path& file, const std::string& what) {
   std::fprintf(stderr, "autospace: ignoring the autotune cache %s: %s; its choices are measured again\n",
@@ -53,10 +53,9 @@ std::map<std::string, AutotuneCache::Entry> AutotuneCache::read_file(bool warn_i
     // replaced, as a machine's cache follows its hardware.
     if (j.value("context", "") != context_) return entries;
     for (const auto& [key, e] : j.at("entries").items()) {
-      Entry entry{e.at("choice").get<int>(), e.at("ms").get<std::vector<double>>()};
-      if (entry.choice < 0 || entry.choice >= static_cast<int>(entry.ms.size())) {
-        report(warn_if_bad, file_, "entry \"" + key + "\" chooses variant " + std::to_string(entry.choice) + " of " +
-                        std::to_string(entry.ms.size()));
+      Entry entry{e.at("choice").get<std::string>(), e.at("ms").get<std::map<std::string, double>>()};
+      if (!entry.ms.count(entry.choice)) {
+        report(warn_if_bad, file_, "entry \"" + key + "\" chooses \"" + entry.choice + "\", which it did not measure");
         return {};
       }
       entries.emplace(key, std::move(entry));
@@ -68,22 +67,35 @@ std::map<std::string, AutotuneCache::Entry> AutotuneCache::read_file(bool warn_i
   return entries;
 }
 
-int AutotuneCache::lookup(const std::string& key) const {
+int AutotuneCache::lookup(const std::string& key, const std::vector<std::string>& variants) const {
   const auto it = entries_.find(key);
-  return it == entries_.end() ? -1 : it->second.choice;
+  if (it == entries_.end() || it->second.ms.size() != variants.size()) return -1;
+  int choice = -1;
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    if (!it->second.ms.count(variants[i])) return -1;  // measured among other variants
+    if (variants[i] == it->second.choice) choice = static_cast<int>(i);
+  }
+  return choice;
 }
 
-int AutotuneCache::choose(const std::string& key, int variants, const std::function<double(int)>& time_ms) {
-  AUTOSPACE_CHECK(variants >= 1, "autotune ", key, ": no variant to choose from");
-  if (const int known = lookup(key); known >= 0 && known < variants) return known;
+int AutotuneCache::choose(const std::string& key, const std::vector<std::string>& variants,
+                          const std::function<double(int)>& time_ms) {
+  AUTOSPACE_CHECK(!variants.empty(), "autotune ", key, ": no variant to choose from");
+  if (const int known = lookup(key, variants); known >= 0) return known;
+  int best = -1;
+  double best_ms = 0;
   Entry entry;
-  for (int i = 0; i < variants; ++i) {
-    entry.ms.push_back(time_ms(i));
-    if (entry.ms[static_cast<std::size_t>(i)] < entry.ms[static_cast<std::size_t>(entry.choice)]) entry.choice = i;
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    const double ms = time_ms(static_cast<int>(i));
+    const bool ok = ms >= 0;  // also false for NaN
+    entry.ms[variants[i]] = ok ? ms : -1.0;
+    if (ok && (best < 0 || ms < best_ms)) best = static_cast<int>(i), best_ms = ms;
   }
+  if (best < 0) best = 0;
+  entry.choice = variants[static_cast<std::size_t>(best)];
   entries_[key] = entry;
   if (!file_.empty()) save();
-  return entry.choice;
+  return best;
 }
 
 void AutotuneCache::save() const {

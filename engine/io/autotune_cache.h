@@ -2,16 +2,19 @@
 // Per-shape choices among kernel variants, measured once and remembered in a JSON file so
 // that later runs on the same machine start with them (cuDNN's benchmark mode, made
 // persistent). The file holds one "context" (the GPU, the libraries' versions: what the
-// timings depend on) and its entries, key -> {"choice", "ms": [time per variant]}:
+// timings depend on) and its entries, key -> the variants measured (by name, with their
+// times; a variant that failed its check is recorded with -1) and the one chosen:
 //
-//   {"format": "autospace-autotune-1", "context": "NVIDIA H200 sm_90 cudnn 91000",
-//    "entries": {"conv2d forward n64 ...": {"choice": 1, "ms": [0.281, 0.123]}}}
+//   {"format": "autospace-autotune-2", "context": "NVIDIA H200 sm_90 ... cudnn 91000",
+//    "entries": {"conv2d forward fp32 n64 ...": {"choice": "cudnn",
+//                                                 "ms": {"native": 0.281, "cudnn": 0.123}}}}
 //
-// A file from another context, or one that cannot be read or parsed, is ignored with a
-// warning naming it and what is wrong (a cache is disposable: its entries are measured
-// again), and replaced at the next save. Saves are atomic and merge what another process
-// (a rank of the same job) wrote meanwhile; a save that fails is a warning, never the end
-// of a run.
+// An entry is used only while the variants on offer are the ones it measured (a build
+// that adds a kernel measures again). A file from another context is replaced; one that
+// cannot be read or parsed is ignored with a warning naming it and what is wrong (a cache
+// is disposable: its entries are measured again) and replaced at the next save. Saves are
+// atomic and merge what another process (a rank of the same job) wrote meanwhile; a save
+// that fails is a warning, never the end of a run.
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -25,19 +28,22 @@ class AutotuneCache {
   // An empty path keeps the choices in memory only.
   AutotuneCache(std::filesystem::path file, std::string context);
 
-  // The variant to use for `key`: remembered, or measured now by calling time_ms(i) for
-  // each of the `variants` (the fastest wins, ties to the lower index) and saved.
-  int choose(const std::string& key, int variants, const std::function<double(int)>& time_ms);
-  // The remembered choice, or -1.
-  int lookup(const std::string& key) const;
+  // The index in `variants` (names, the reference first) to use for `key`: remembered, or
+  // measured now by calling time_ms(i) for each (the fastest wins, ties to the lower
+  // index; a negative time means variant i failed its check and is never chosen) and
+  // saved. Variant 0 is chosen when every other one failed.
+  int choose(const std::string& key, const std::vector<std::string>& variants,
+             const std::function<double(int)>& time_ms);
+  // The remembered choice for `key` among `variants`, or -1.
+  int lookup(const std::string& key, const std::vector<std::string>& variants) const;
 
   const std::filesystem::path& file() const { return file_; }
   std::size_t size() const { return entries_.size(); }
 
  private:
   struct Entry {
-    int choice = 0;
-    std::vector<double> ms;
+    std::string choice;
+    std::map<std::string, double> ms;  // per variant name
   };
   // Entries of the file when it belongs to this context, else none (with a warning when
   // warn_if_bad and the file is unusable rather than another context's).

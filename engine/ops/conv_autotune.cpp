@@ -1,5 +1,6 @@
 #include "engine/ops/conv_autotune.h"
 
+#include <cstdio>
 #include <memory>
 #include <mutex>
 
@@ -14,15 +15,19 @@ namespace autospace::ops {
 
 namespace {
 
-// Timed runs per backend: enough to average out launch jitter on shapes of 10-1000 us.
-constexpr int kRuns = 5;
-
 std::mutex mutex;
 ConvBackendSetting setting = ConvBackendSetting::native;
 std::filesystem::path cache_file;
 std::unique_ptr<io::AutotuneCache> cache;  // opened at the first pass to tune
 
 #ifdef AUTOSPACE_WITH_CUDA
+// Timed runs per backend: enough to average out launch jitter on shapes of 10-1000 us.
+constexpr int kRuns = 5;
+// How close a backend's result must come to the native kernels' (relative L2): ten times
+// the parity tests' fp32 bound, and at tf32 or bf16 ten times theirs (1e-3), since each
+// algorithm rounds its operands in its own order. A broken kernel misses by O(1).
+double agreement() { return kernels::cuda::gemm_precision() == kernels::cuda::GemmPrecision::fp32 ? 1e-4 : 1e-2; }
+
 // What the timings depend on: the GPU and the libraries.
 std::string context() {
   const kernels::cuda::DeviceInfo& d = kernels::cuda::device_info();
@@ -77,12 +82,26 @@ void prepare_conv_pass(kernels::cuda::ConvPass pass, const kernels::Conv2dShape&
 #ifdef AUTOSPACE_WITH_CUDA
   namespace cuda = kernels::cuda;
   if (conv_backend_setting() != ConvBackendSetting::autotune || cuda::has_conv_backend_for(s, pass)) return;
-  const std::vector<cuda::ConvBackend> backends = cuda::conv_backends_available();
+  const std::vector<cuda::ConvBackend> backends = cuda::conv_backends_available(s, pass);
   if (backends.size() == 1) return cuda::set_conv_backend_for(s, pass, backends[0]);  // nothing to measure
+  std::vector<std::string> names;
+  for (const cuda::ConvBackend b : backends) names.emplace_back(cuda::conv_backend_name(b));
   std::lock_guard lock(mutex);
   if (!cache) cache = std::make_unique<io::AutotuneCache>(cache_file, context());
-  const int choice = cache->choose(key_of(pass, s), static_cast<int>(backends.size()), [&](int i) {
-    return static_cast<double>(cuda::time_conv2d_pass(backends[static_cast<std::size_t>(i)], pass, s, buffers, kRuns));
+  const std::string key = key_of(pass, s);
+  const int choice = cache->choose(key, names, [&](int i) {
+    const cuda::ConvBackend b = backends[static_cast<std::size_t>(i)];
+    // Validate, then time (llm.c's order): a backend is trusted with a shape only once its
+    // result matches the native kernels' on this very input.
+    if (i > 0) {
+      const double difference = cuda::conv2d_pass_difference(b, pass, s, buffers);
+      if (!(difference <= agreement())) {
+        std::fprintf(stderr, "autospace: autotune: %s on %s differs from native by %.3g (relative L2); not used\n",
+                     key.c_str(), names[static_cast<std::size_t>(i)].c_str(), difference);
+        return -1.0;
+      }
+    }
+    return static_cast<double>(cuda::time_conv2d_pass(b, pass, s, buffers, kRuns));
   });
   cuda::set_conv_backend_for(s, pass, backends[static_cast<std::size_t>(choice)]);
 #else

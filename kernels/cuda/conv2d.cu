@@ -1,6 +1,7 @@
 #include "kernels/cuda/conv2d.h"
 
 #include <atomic>
+#include <cmath>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -9,6 +10,7 @@
 #include "kernels/cuda/depthwise_conv2d.h"
 #include "kernels/cuda/gemm.h"
 #include "kernels/cuda/cuda_check.cuh"
+#include "kernels/cuda/reduce.cuh"
 #if AUTOSPACE_WITH_CUDNN
 #include "kernels/cuda/cudnn_conv2d.h"
 #endif
@@ -140,6 +142,7 @@ void gemm_backward_weights(const Conv2dShape& s, const float* x, const float* dy
 }  // namespace
 
 void set_conv_backend(ConvBackend b) {
+  AUTOSPACE_CHECK(b != ConvBackend::native_tiled, "conv backend native_tiled is a per-shape choice");
   AUTOSPACE_CHECK(b == ConvBackend::native || cudnn_available(), "conv backend cudnn: this build has no cuDNN");
   backend = b;
 }
@@ -187,9 +190,8 @@ void forward_on(ConvBackend b, const Conv2dShape& s, const float* x, const float
     if (bias) add_bias(s.n * s.out_h() * s.out_w(), s.out_c, bias, y);
     return;
   }
-#else
-  (void)b;
 #endif
+  if (b == ConvBackend::native_tiled) return depthwise_conv2d_forward_tiled(s, x, w, bias, y);
   if (is_depthwise(s)) depthwise_conv2d_forward(s, x, w, bias, y);
   else gemm_forward(s, x, w, bias, y);
 }
@@ -197,9 +199,8 @@ void forward_on(ConvBackend b, const Conv2dShape& s, const float* x, const float
 void backward_data_on(ConvBackend b, const Conv2dShape& s, const float* dy, const float* w, float* dx) {
 #if AUTOSPACE_WITH_CUDNN
   if (b == ConvBackend::cudnn) return cudnn_conv2d_backward_data(s, dy, w, dx);
-#else
-  (void)b;
 #endif
+  if (b == ConvBackend::native_tiled) return depthwise_conv2d_backward_data_tiled(s, dy, w, dx);
   if (is_depthwise(s)) depthwise_conv2d_backward_data(s, dy, w, dx);
   else gemm_backward_data(s, dy, w, dx);
 }
@@ -212,7 +213,7 @@ void backward_weights_on(ConvBackend b, const Conv2dShape& s, const float* x, co
 #else
   (void)b;
 #endif
-  if (is_depthwise(s)) depthwise_conv2d_backward_weights(s, x, dy, dw);
+  if (is_depthwise(s)) depthwise_conv2d_backward_weights(s, x, dy, dw);  // native_tiled: no tiled version
   else gemm_backward_weights(s, x, dy, dw);
 }
 
@@ -247,14 +248,29 @@ const char* conv_pass_name(ConvPass pass) {
   return "?";
 }
 
-std::vector<ConvBackend> conv_backends_available() {
+const char* conv_backend_name(ConvBackend b) {
+  switch (b) {
+    case ConvBackend::native: return "native";
+    case ConvBackend::cudnn: return "cudnn";
+    case ConvBackend::native_tiled: return "native_tiled";
+  }
+  return "?";
+}
+
+std::vector<ConvBackend> conv_backends_available(const Conv2dShape& s, ConvPass pass) {
   std::vector<ConvBackend> out{ConvBackend::native};
+  if ((pass == ConvPass::forward && depthwise_tiled_forward_supported(s)) ||
+      (pass == ConvPass::backward_data && depthwise_tiled_backward_data_supported(s)))
+    out.push_back(ConvBackend::native_tiled);
   if (cudnn_available() && gemm_precision() != GemmPrecision::bf16) out.push_back(ConvBackend::cudnn);
   return out;
 }
 
 void set_conv_backend_for(const Conv2dShape& s, ConvPass pass, ConvBackend b) {
-  AUTOSPACE_CHECK(b == ConvBackend::native || cudnn_available(), "conv backend cudnn: this build has no cuDNN");
+  AUTOSPACE_CHECK(b != ConvBackend::cudnn || cudnn_available(), "conv backend cudnn: this build has no cuDNN");
+  AUTOSPACE_CHECK(b != ConvBackend::native_tiled || (pass == ConvPass::forward && depthwise_tiled_forward_supported(s)) ||
+                      (pass == ConvPass::backward_data && depthwise_tiled_backward_data_supported(s)),
+                  "conv backend native_tiled has no kernel for this shape's ", conv_pass_name(pass), " pass");
   const ChoiceKey key = choice_key(s, pass);
   std::lock_guard lock(choices_mutex);
   choices[key] = b;
@@ -269,6 +285,43 @@ bool has_conv_backend_for(const Conv2dShape& s, ConvPass pass) {
 void clear_conv_backend_choices() {
   std::lock_guard lock(choices_mutex);
   choices.clear();
+}
+
+double conv2d_pass_difference(ConvBackend b, ConvPass pass, const Conv2dShape& s, const ConvPassBuffers& u) {
+  std::int64_t n = 0;
+  float* out = nullptr;
+  ConvPassBuffers reference = u;
+  switch (pass) {
+    case ConvPass::forward: n = s.n * s.out_h() * s.out_w() * s.out_c, out = u.y; break;
+    case ConvPass::backward_data: n = s.n * s.in_h * s.in_w * s.in_c, out = u.dx; break;
+    case ConvPass::backward_weights: n = s.out_c * s.kernel_h * s.kernel_w * (s.in_c / s.groups), out = u.dw; break;
+  }
+  Scratch want(static_cast<std::size_t>(n) * sizeof(float));
+  Scratch bias_grad(u.dbias ? static_cast<std::size_t>(s.out_c) * sizeof(float) : 0);
+  if (pass == ConvPass::forward) reference.y = want.as<float>();
+  if (pass == ConvPass::backward_data) reference.dx = want.as<float>();
+  if (pass == ConvPass::backward_weights) reference.dw = want.as<float>(), reference.dbias = bias_grad.as<float>();
+  run_pass(ConvBackend::native, pass, s, reference);
+  run_pass(b, pass, s, u);
+  const float* got = out;
+  const float* expected = want.as<float>();
+  Scratch sums(2 * sizeof(double));
+  double* totals = sums.as<double>();
+  flat_reduce<2>(
+      n,
+      [=] __device__(std::int64_t i, double* acc) {
+        const double d = static_cast<double>(got[i]) - expected[i];
+        acc[0] += d * d;
+        acc[1] += static_cast<double>(expected[i]) * expected[i];
+      },
+      [=] __device__(const double* t) {
+        totals[0] = t[0];
+        totals[1] = t[1];
+      });
+  double host[2];
+  copy_device_to_host(host, totals, sizeof host);
+  // NaN (an unwritten or broken output) compares false and stays NaN here: never trusted.
+  return std::sqrt(host[0] / (host[1] > 1e-300 ? host[1] : 1e-300));
 }
 
 float time_conv2d_pass(ConvBackend b, ConvPass pass, const Conv2dShape& s, const ConvPassBuffers& u, int runs) {

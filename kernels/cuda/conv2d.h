@@ -12,9 +12,11 @@
 
 namespace autospace::kernels::cuda {
 
-enum class ConvBackend { native, cudnn };
-// The process-wide backend, for shapes without a choice of their own. Throws when cuDNN is
-// asked for but was not found at build time.
+// native_tiled: the native kernels with depthwise_conv2d.h's register-tiled versions for
+// the depthwise passes they cover; a per-shape choice only (the autotuner's).
+enum class ConvBackend { native, cudnn, native_tiled };
+// The process-wide backend, for shapes without a choice of their own (native or cudnn).
+// Throws when cuDNN is asked for but was not found at build time.
 void set_conv_backend(ConvBackend backend);
 ConvBackend conv_backend();
 bool cudnn_available();
@@ -29,9 +31,11 @@ void conv2d_backward_weights(const Conv2dShape& s, const float* x, const float* 
 // three calls above take before the process-wide one.
 enum class ConvPass { forward, backward_data, backward_weights };
 const char* conv_pass_name(ConvPass pass);  // "forward", "backward_data", "backward_weights"
-// The backends that can serve a pass at the current GEMM precision: native, and cuDNN
-// when built in and the precision is not bf16 (its bf16 path is not written).
-std::vector<ConvBackend> conv_backends_available();
+const char* conv_backend_name(ConvBackend backend);  // "native", "cudnn", "native_tiled"
+// The backends that can serve a pass of a shape at the current GEMM precision, the
+// reference (native) first: native_tiled where the tiled depthwise kernels cover the
+// pass, cuDNN when built in and the precision is not bf16 (its bf16 path is not written).
+std::vector<ConvBackend> conv_backends_available(const Conv2dShape& s, ConvPass pass);
 void set_conv_backend_for(const Conv2dShape& s, ConvPass pass, ConvBackend backend);
 bool has_conv_backend_for(const Conv2dShape& s, ConvPass pass);
 void clear_conv_backend_choices();
@@ -46,5 +50,9 @@ struct ConvPassBuffers {
 // Device milliseconds of one pass on `backend`, overwriting its outputs: one untimed run
 // (cuDNN's algorithm search, first-use costs), then the mean of `runs`.
 float time_conv2d_pass(ConvBackend backend, ConvPass pass, const Conv2dShape& s, const ConvPassBuffers& b, int runs);
+// Relative L2 difference between the pass's output (y, dx or dw) on `backend` and on the
+// native backend, both run on b's inputs (b's output is overwritten): what the autotuner
+// checks before it trusts a backend with a shape.
+double conv2d_pass_difference(ConvBackend backend, ConvPass pass, const Conv2dShape& s, const ConvPassBuffers& b);
 
 }  // namespace autospace::kernels::cuda

@@ -170,7 +170,122 @@ template <class F> void dispatch_kernel_size(const Conv2dShape& s, F&& f) {
   f(std::integral_constant<int, 0>{});
 }
 
+// y[n, oh, ow0 + t, c] for t < T: the K x K weights of channel c in registers, and for each
+// kernel row the (T - 1) * S + K input columns the tile reads, loaded once (zeros outside
+// the image: a padded tap adds 0 * w, as the one-per-thread kernel skips it). One grid-
+// stride item per (n, oh, column tile, c), channels fastest so that a warp's loads of one
+// input position coalesce across 32 channels.
+template <int K, int S, int T>
+__global__ void forward_tiled_kernel(Conv2dShape s, const float* x, const float* wt, const float* bias, float* y) {
+  constexpr int kSpan = (T - 1) * S + K;
+  const std::int64_t c_n = s.in_c, h_n = s.in_h, w_n = s.in_w, oh_n = s.out_h(), ow_n = s.out_w();
+  const std::int64_t tiles = (ow_n + T - 1) / T, items = s.n * oh_n * tiles * c_n;
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < items;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    const std::int64_t c = i % c_n;
+    std::int64_t rest = i / c_n;
+    const std::int64_t tile = rest % tiles;
+    rest /= tiles;
+    const std::int64_t oh = rest % oh_n, n = rest / oh_n;
+    const std::int64_t ow0 = tile * T, iw0 = ow0 * S - s.pad;
+    float w[K * K];
+#pragma unroll
+    for (int t = 0; t < K * K; ++t) w[t] = wt[t * c_n + c];
+    float acc[T];
+#pragma unroll
+    for (int t = 0; t < T; ++t) acc[t] = bias ? bias[c] : 0.0f;
+#pragma unroll
+    for (int kh = 0; kh < K; ++kh) {
+      const std::int64_t ih = oh * S - s.pad + kh;
+      if (ih < 0 || ih >= h_n) continue;
+      const float* row = x + (n * h_n + ih) * w_n * c_n + c;
+      float in[kSpan];
+#pragma unroll
+      for (int j = 0; j < kSpan; ++j) {
+        const std::int64_t iw = iw0 + j;
+        in[j] = iw >= 0 && iw < w_n ? row[iw * c_n] : 0.0f;
+      }
+#pragma unroll
+      for (int t = 0; t < T; ++t)
+#pragma unroll
+        for (int kw = 0; kw < K; ++kw) acc[t] += in[t * S + kw] * w[kh * K + kw];
+    }
+    float* out = y + ((n * oh_n + oh) * ow_n + ow0) * c_n + c;
+#pragma unroll
+    for (int t = 0; t < T; ++t)
+      if (ow0 + t < ow_n) out[t * c_n] = acc[t];
+  }
+}
+
+template <int K, int S>
+void forward_tiled(const Conv2dShape& s, const float* x, const float* wt, const float* bias, float* y) {
+  const std::int64_t items = s.n * s.out_h() * ((s.out_w() + kDepthwiseTile - 1) / kDepthwiseTile) * s.in_c;
+  forward_tiled_kernel<K, S, kDepthwiseTile><<<grid_for(items), kBlock, 0, compute_stream()>>>(s, x, wt, bias, y);
+  AUTOSPACE_CUDA_CHECK_LAUNCH();
+}
+
+// wt[(kh * K + kw) * C + c] = w[c, K - 1 - kh, K - 1 - kw]: the flipped kernel, transposed.
+void transpose_flipped_weights(const Conv2dShape& s, const float* w, float* wt) {
+  const std::int64_t kh_n = s.kernel_h, kw_n = s.kernel_w, taps = kh_n * kw_n, c_n = s.in_c;
+  launch_map(c_n * taps, [=] __device__(auto i) {
+    using I = decltype(i);
+    const I c = i % static_cast<I>(c_n), t = i / static_cast<I>(c_n);
+    const I kh = t / static_cast<I>(kw_n), kw = t % static_cast<I>(kw_n);
+    wt[i] = w[c * static_cast<I>(taps) + (static_cast<I>(kh_n) - 1 - kh) * static_cast<I>(kw_n) +
+              (static_cast<I>(kw_n) - 1 - kw)];
+  });
+}
+
+// Calls f(std::integral_constant<int, K>, std::integral_constant<int, S>) for the tiled
+// kernels' kernel sizes and strides.
+template <class F> void dispatch_tiled(const Conv2dShape& s, F&& f) {
+  const auto with_stride = [&](auto k) {
+    if (s.stride == 1) return f(k, std::integral_constant<int, 1>{});
+    f(k, std::integral_constant<int, 2>{});
+  };
+  switch (s.kernel_h) {
+    case 3: return with_stride(std::integral_constant<int, 3>{});
+    case 5: return with_stride(std::integral_constant<int, 5>{});
+    default: return with_stride(std::integral_constant<int, 7>{});
+  }
+}
+
 }  // namespace
+
+bool depthwise_tiled_forward_supported(const Conv2dShape& s) {
+  return is_depthwise(s) && s.kernel_h == s.kernel_w && (s.kernel_h == 3 || s.kernel_h == 5 || s.kernel_h == 7) &&
+         (s.stride == 1 || s.stride == 2);
+}
+
+bool depthwise_tiled_backward_data_supported(const Conv2dShape& s) {
+  // Stride 1 only: then dx is the flipped kernel slid over dy with padding K - 1 - pad,
+  // which must not be negative.
+  return depthwise_tiled_forward_supported(s) && s.stride == 1 && s.pad <= s.kernel_h - 1;
+}
+
+void depthwise_conv2d_forward_tiled(const Conv2dShape& s, const float* x, const float* w, const float* bias,
+                                    float* y) {
+  AUTOSPACE_CHECK(depthwise_tiled_forward_supported(s), "depthwise_conv2d_forward_tiled: unsupported shape");
+  Scratch wt(static_cast<std::size_t>(s.in_c * s.kernel_h * s.kernel_w) * sizeof(float));
+  transpose_weights(s, w, wt.as<float>());
+  dispatch_tiled(s, [&](auto k, auto stride) {
+    forward_tiled<decltype(k)::value, decltype(stride)::value>(s, x, wt.as<float>(), bias, y);
+  });
+}
+
+void depthwise_conv2d_backward_data_tiled(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+  AUTOSPACE_CHECK(depthwise_tiled_backward_data_supported(s), "depthwise_conv2d_backward_data_tiled: unsupported shape");
+  Scratch wt(static_cast<std::size_t>(s.in_c * s.kernel_h * s.kernel_w) * sizeof(float));
+  transpose_flipped_weights(s, w, wt.as<float>());
+  // dx[ih, iw] = sum over taps of dy[ih + pad - kh, iw + pad - kw] * w[kh, kw]: a stride-1
+  // forward pass over dy (out_h x out_w) with the flipped kernel and padding K - 1 - pad,
+  // whose output is in_h x in_w.
+  Conv2dShape over_dy = s;
+  over_dy.in_h = s.out_h();
+  over_dy.in_w = s.out_w();
+  over_dy.pad = s.kernel_h - 1 - s.pad;
+  dispatch_tiled(over_dy, [&](auto k, auto) { forward_tiled<decltype(k)::value, 1>(over_dy, dy, wt.as<float>(), nullptr, dx); });
+}
 
 void depthwise_conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
   Scratch wt(static_cast<std::size_t>(s.in_c * s.kernel_h * s.kernel_w) * sizeof(float));

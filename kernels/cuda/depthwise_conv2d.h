@@ -18,4 +18,18 @@ void depthwise_conv2d_backward_data(const Conv2dShape& s, const float* dy, const
 // reduced in blocks of rows and then across blocks in double.
 void depthwise_conv2d_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw);
 
+// Register-tiled versions (a second kernel version, in llm.c's sense): each thread
+// computes kDepthwiseTile consecutive output columns of one channel, with the channel's
+// K x K weights and the input row segment the tile needs in registers, loading about a
+// third of what the one-output-per-thread kernels load per output (K = 7: 30 loads per
+// output instead of 98). Forward for kernels 3/5/7 at strides 1 and 2; the data gradient at
+// stride 1, as a forward pass of the flipped kernel over dy. They have not run on a GPU
+// yet, so they serve only where the autotuner (engine/ops/conv_autotune.h) chose them,
+// after checking each shape's result against the kernels above.
+constexpr int kDepthwiseTile = 4;
+bool depthwise_tiled_forward_supported(const Conv2dShape& s);
+bool depthwise_tiled_backward_data_supported(const Conv2dShape& s);
+void depthwise_conv2d_forward_tiled(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y);
+void depthwise_conv2d_backward_data_tiled(const Conv2dShape& s, const float* dy, const float* w, float* dx);
+
 }  // namespace autospace::kernels::cuda

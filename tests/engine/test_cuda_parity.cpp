@@ -53,6 +53,7 @@
 #include <nlohmann/json.hpp>
 #ifdef AUTOSPACE_WITH_CUDA
 #include "kernels/cuda/conv2d.h"
+#include "kernels/cuda/depthwise_conv2d.h"
 #include "kernels/cuda/gemm.h"
 #endif
 
@@ -318,9 +319,36 @@ TEST_CASE("CUDA parity: cuDNN convolution backend", "[cuda]") {
 
 // Autotune: every convolution's passes on whichever backend measured faster, still the
 // CPU's results; the choices land in the cache file and a new process's run reads them.
+// The register-tiled depthwise kernels on every depthwise case they cover (strides 1 and
+// 2, kernels 3/5/7, odd sizes, batch 1), chosen directly: the autotuner would quietly
+// reject a wrong one, so this is where a wrong one fails.
+TEST_CASE("CUDA parity: register-tiled depthwise kernels", "[cuda]") {
+  REQUIRE_GPU();
+#ifdef AUTOSPACE_WITH_CUDA
+  namespace cuda = kernels::cuda;
+  const Restore restore{[] { cuda::clear_conv_backend_choices(); }};
+  int covered = 0;
+  for (const ConvCase& c : kConvCases) {
+    const kernels::Conv2dShape shape{c.n, c.h, c.w, c.cin, c.cout, c.k, c.k, c.stride, c.pad, c.groups};
+    if (!cuda::depthwise_tiled_forward_supported(shape)) continue;
+    ++covered;
+    cuda::clear_conv_backend_choices();
+    cuda::set_conv_backend_for(shape, cuda::ConvPass::forward, cuda::ConvBackend::native_tiled);
+    if (cuda::depthwise_tiled_backward_data_supported(shape))
+      cuda::set_conv_backend_for(shape, cuda::ConvPass::backward_data, cuda::ConvBackend::native_tiled);
+    const ops::Conv2dOptions options{static_cast<int>(c.stride), static_cast<int>(c.pad), static_cast<int>(c.groups)};
+    check_parity("tiled " + describe(c),
+                 {param({c.n, c.h, c.w, c.cin}), param({c.cout, c.k, c.k, 1}), c.bias ? param({c.cout}) : Tensor()},
+                 [&](const std::vector<Tensor>& t) { return ops::conv2d(t[0], t[1], t[2], options); });
+  }
+  CHECK(covered >= 6);
+#endif
+}
+
 TEST_CASE("CUDA parity: autotuned convolution backends", "[cuda]") {
   REQUIRE_GPU();
 #ifdef AUTOSPACE_WITH_CUDA
+  if (!kernels::cuda::cudnn_available()) AUTOSPACE_SKIP_TEST("built without cuDNN: most passes have one backend");
   const std::filesystem::path file =
       std::filesystem::temp_directory_path() / ("autospace-parity-autotune-" + std::to_string(fresh_seed()) + ".json");
   const Restore restore{[file] {
