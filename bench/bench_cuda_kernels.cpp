@@ -345,7 +345,7 @@ void register_train_steps() {
     int resolution, batch, classes, stem_stride;
   };
   // Each configuration on the native convolutions; the 224 ones also autotuned (per shape
-  // and pass the faster of native and cuDNN, measured in the warm-up steps).
+  // and pass the fastest validated backend, measured in the warm-up steps).
   for (const Config c : {Config{224, 64, 1000, 2}, Config{32, 128, 10, 1}})
     for (cuda::GemmPrecision p : {cuda::GemmPrecision::fp32, cuda::GemmPrecision::tf32})
       for (const ops::ConvBackendSetting backend :
