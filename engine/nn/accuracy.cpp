@@ -10,9 +10,12 @@ namespace autospace::nn {
 std::int64_t count_topk_correct(const Tensor& logits, const Tensor& labels, int k) {
   AUTOSPACE_CHECK(logits.ndim() == 2 && labels.ndim() == 1 && labels.dim(0) == logits.dim(0),
                   "count_topk_correct: logits ", shape_str(logits.shape()), ", labels ", shape_str(labels.shape()));
-  ClassificationTotals totals(logits.device(), k);
-  totals.add(logits, labels);
-  return totals.sums().topk;
+  AUTOSPACE_CHECK(k >= 1, "count_topk_correct: k = ", k, ", expected at least 1");
+  const Device device = logits.device();
+  const Tensor loss_sum = Tensor::zeros({2}, DType::f32, device), counts = Tensor::zeros({3}, DType::i64, device);
+  ops::accumulate_classification(logits, labels, static_cast<int>(std::min<std::int64_t>(k, logits.dim(1))), Tensor(),
+                                 loss_sum, counts);
+  return counts.to(Device::cpu()).data<std::int64_t>()[1];  // the one read
 }
 
 ClassificationTotals::ClassificationTotals(Device device, int k)
