@@ -329,7 +329,8 @@ void register_others() {
   add("optimizer/adam/3.5M", [params](benchmark::State& state) {
     Buffer w(params), g(params), m(params), v(params, 0.f, 1.f);
     time_kernel(state, [&] {
-      cuda::adam_update(params, w.get(), g.get(), m.get(), v.get(), 1e-3f, 0.9f, 0.999f, 1e-8f, 0.f, 10);
+      const autospace::kernels::AdamTensor t{w.get(), g.get(), m.get(), v.get(), params, 1e-3f, 0.f, 10};
+      cuda::adam_update_many(1, &t, 0.9f, 0.999f, 1e-8f);
     }, 7.0 * params * kF, 0);
   });
   add("optimizer/sum_of_squares/3.5M", [params](benchmark::State& state) {

@@ -25,28 +25,33 @@ const ops::KernelTable<decltype(cpu_sum_of_squares)> kSumOfSquares{
     "sum_of_squares",
     {{DeviceKind::cpu, DType::f32,
       &cpu_sum_of_squares} AUTOSPACE_IF_CUDA(, {DeviceKind::cuda, DType::f32, &kernels::cuda::sum_of_squares})}};
-const ops::KernelTable<decltype(kernels::cpu::scale_in_place)> kScaleInPlace{"scale_in_place",
-                                                                             {AUTOSPACE_F32_KERNELS(scale_in_place)}};
+const ops::KernelTable<decltype(kernels::cpu::scale_in_place_many)> kScaleInPlaceMany{
+    "scale_in_place_many", {AUTOSPACE_F32_KERNELS(scale_in_place_many)}};
+
+// The defined gradients of `params` by device, as the multi-tensor kernels take them.
+struct DeviceGrads {
+  std::vector<float*> data;
+  std::vector<std::int64_t> sizes;
+};
+std::map<std::pair<DeviceKind, int>, DeviceGrads> grads_by_device(const std::vector<Tensor>& params) {
+  std::map<std::pair<DeviceKind, int>, DeviceGrads> out;
+  for (const Tensor& p : params) {
+    const Tensor& g = p.grad();
+    if (!g.defined()) continue;
+    DeviceGrads& d = out[{g.device().kind, g.device().index}];
+    d.data.push_back(g.data<float>());
+    d.sizes.push_back(g.numel());
+  }
+  return out;
+}
 
 }  // namespace
 
 double grad_norm(const std::vector<Tensor>& params) {
   // Each device's gradients are summed in one call, so that a GPU's norm costs one
   // synchronisation.
-  struct DeviceGrads {
-    std::vector<const float*> data;
-    std::vector<std::int64_t> sizes;
-  };
-  std::map<std::pair<DeviceKind, int>, DeviceGrads> by_device;
-  for (const Tensor& p : params) {
-    const Tensor& g = p.grad();
-    if (!g.defined()) continue;
-    DeviceGrads& d = by_device[{g.device().kind, g.device().index}];
-    d.data.push_back(g.data<float>());
-    d.sizes.push_back(g.numel());
-  }
   double sum = 0;
-  for (const auto& [device, d] : by_device)
+  for (const auto& [device, d] : grads_by_device(params))
     sum += kSumOfSquares(Device{device.first, device.second}, DType::f32)(static_cast<std::int64_t>(d.data.size()),
                                                                           d.data.data(), d.sizes.data());
   return std::sqrt(sum);
@@ -56,11 +61,9 @@ double clip_grad_norm(const std::vector<Tensor>& params, double max_norm) {
   const double norm = grad_norm(params);
   if (std::isfinite(norm) && norm > max_norm) {
     const float scale = static_cast<float>(max_norm / (norm + 1e-6));
-    for (const Tensor& p : params) {
-      const Tensor& g = p.grad();
-      if (!g.defined()) continue;
-      kScaleInPlace(g.device(), DType::f32)(g.numel(), g.data<float>(), scale);
-    }
+    for (const auto& [device, d] : grads_by_device(params))  // one multi-tensor call per device
+      kScaleInPlaceMany(Device{device.first, device.second}, DType::f32)(static_cast<std::int64_t>(d.data.size()),
+                                                                         d.data.data(), d.sizes.data(), scale);
   }
   return norm;
 }

@@ -13,8 +13,9 @@ namespace autospace::optim {
 
 namespace {
 
-const ops::KernelTable<decltype(kernels::cpu::adam_update)> kAdamUpdate{"adam_update",
-                                                                        {AUTOSPACE_F32_KERNELS(adam_update)}};
+const ops::KernelTable<decltype(kernels::cpu::adam_update_many)> kAdamUpdateMany{
+    "adam_update_many", {AUTOSPACE_F32_KERNELS(adam_update_many)}};
+
 
 }  // namespace
 
@@ -97,15 +98,12 @@ std::vector<std::string> SGD::slot_names() const {
 }
 
 void SGD::update(const std::vector<Entry*>& ready, float lr) {
-  std::map<std::pair<DeviceKind, int>, std::vector<kernels::SgdTensor>> by_device;
-  for (Entry* e : ready) {
-    const Device device = e->param.device();
-    by_device[{device.kind, device.index}].push_back(
-        {.w = e->param.data<float>(), .g = e->param.grad().data<float>(),
-         .buf = e->slots.empty() ? nullptr : e->slots[0].data<float>(), .n = e->param.numel(),
-         .lr = lr * e->lr_scale, .weight_decay = e->weight_decay, .first_step = e->updates == 1});
-  }
-  for (const auto& [device, tensors] : by_device)
+  const auto groups = by_device<kernels::SgdTensor>(ready, [lr](const Entry& e) {
+    return kernels::SgdTensor{.w = e.param.data<float>(), .g = e.param.grad().data<float>(),
+                              .buf = e.slots.empty() ? nullptr : e.slots[0].data<float>(), .n = e.param.numel(),
+                              .lr = lr * e.lr_scale, .weight_decay = e.weight_decay, .first_step = e.updates == 1};
+  });
+  for (const auto& [device, tensors] : groups)
     kSgdUpdateMany(Device{device.first, device.second}, DType::f32)(static_cast<std::int64_t>(tensors.size()),
                                                                     tensors.data(), options_.momentum,
                                                                     options_.nesterov);
@@ -119,11 +117,15 @@ Adam::Adam(std::vector<ParamGroup> groups, AdamOptions options) : Optimizer(std:
 std::vector<std::string> Adam::slot_names() const { return {"exp_avg", "exp_avg_sq"}; }
 
 void Adam::update(const std::vector<Entry*>& ready, float lr) {
-  for (Entry* e : ready)
-    kAdamUpdate(e->param.device(), DType::f32)(e->param.numel(), e->param.data<float>(), e->param.grad().data<float>(),
-                                               e->slots[0].data<float>(), e->slots[1].data<float>(), lr * e->lr_scale,
-                                               options_.beta1, options_.beta2, options_.eps, e->weight_decay,
-                                               e->updates);
+  const auto groups = by_device<kernels::AdamTensor>(ready, [lr](const Entry& e) {
+    return kernels::AdamTensor{.w = e.param.data<float>(), .g = e.param.grad().data<float>(),
+                               .m = e.slots[0].data<float>(), .v = e.slots[1].data<float>(), .n = e.param.numel(),
+                               .lr = lr * e.lr_scale, .weight_decay = e.weight_decay, .step = e.updates};
+  });
+  for (const auto& [device, tensors] : groups)
+    kAdamUpdateMany(Device{device.first, device.second}, DType::f32)(static_cast<std::int64_t>(tensors.size()),
+                                                                     tensors.data(), options_.beta1, options_.beta2,
+                                                                     options_.eps);
 }
 
 }  // namespace autospace::optim

@@ -2,6 +2,7 @@
 // Optimisers over named parameters. A parameter whose gradient is undefined was not
 // touched by the step (an unsampled supernet path): it and its optimiser state are left
 // bit-identical — no momentum, no weight decay drift.
+#include <map>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -48,6 +49,15 @@ class Optimizer {
   // Updates every entry that has a gradient (its slots allocated, its count advanced) at
   // lr times its own lr_scale: all of them in one call, so that a GPU's can be batched.
   virtual void update(const std::vector<Entry*>& ready, float lr) = 0;
+  // make(entry) for each entry of `ready`, grouped by the parameters' device: one
+  // multi-tensor kernel call per group.
+  template <class Desc, class Make>
+  static std::map<std::pair<DeviceKind, int>, std::vector<Desc>> by_device(const std::vector<Entry*>& ready,
+                                                                           Make make) {
+    std::map<std::pair<DeviceKind, int>, std::vector<Desc>> out;
+    for (Entry* e : ready) out[{e->param.device().kind, e->param.device().index}].push_back(make(*e));
+    return out;
+  }
   std::vector<Entry> entries_;
   std::unordered_set<const TensorImpl*> known_;
 };

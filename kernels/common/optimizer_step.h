@@ -35,6 +35,18 @@ struct SgdTensor {
   bool first_step = false;
 };
 
+// One parameter of a multi-tensor Adam step (adam_update_many): step is the 1-based count
+// of this parameter's updates (bias correction), which differs between parameters first
+// touched at different steps.
+struct AdamTensor {
+  float* w = nullptr;
+  const float* g = nullptr;
+  float *m = nullptr, *v = nullptr;
+  std::int64_t n = 0;
+  float lr = 0, weight_decay = 0;
+  std::int64_t step = 1;
+};
+
 // Adam's bias corrections for update number `step`, computed once per parameter in double.
 struct AdamStepScale {
   float step_size;    // lr / (1 - beta1^step)

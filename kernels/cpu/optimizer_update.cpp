@@ -30,6 +30,13 @@ void adam_update(std::int64_t n, float* w, const float* g, float* m, float* v, f
   for (std::int64_t i = 0; i < n; ++i) adam_step(w[i], g[i], m[i], v[i], scale, beta1, beta2, eps, weight_decay);
 }
 
+void adam_update_many(std::int64_t count, const AdamTensor* tensors, float beta1, float beta2, float eps) {
+  for (std::int64_t k = 0; k < count; ++k) {
+    const AdamTensor& t = tensors[k];
+    adam_update(t.n, t.w, t.g, t.m, t.v, t.lr, beta1, beta2, eps, t.weight_decay, t.step);
+  }
+}
+
 double sum_of_squares(std::int64_t n, const float* x) {
   double s = 0;
 #pragma omp parallel for reduction(+ : s) schedule(static) if (n > 65536)
@@ -40,6 +47,10 @@ double sum_of_squares(std::int64_t n, const float* x) {
 void scale_in_place(std::int64_t n, float* x, float s) {
 #pragma omp parallel for simd schedule(static) if (n > 65536)
   for (std::int64_t i = 0; i < n; ++i) x[i] *= s;
+}
+
+void scale_in_place_many(std::int64_t count, float* const* xs, const std::int64_t* sizes, float s) {
+  for (std::int64_t k = 0; k < count; ++k) scale_in_place(sizes[k], xs[k], s);
 }
 
 }  // namespace autospace::kernels::cpu

@@ -1,10 +1,10 @@
 #include "kernels/cuda/optimizer_update.h"
 
 #include <cmath>
-#include <limits>
 #include <vector>
 
 #include "kernels/common/optimizer_step.h"
+#include "kernels/cuda/multi_tensor.cuh"
 #include "kernels/cuda/reduce.cuh"
 
 namespace autospace::kernels::cuda {
@@ -20,70 +20,52 @@ void sgd_update(std::int64_t n, float* w, const float* g, float* buf, float lr, 
   });
 }
 
+void sgd_update_many(std::int64_t count, const SgdTensor* tensors, float momentum, bool nesterov) {
+  if (momentum == 0.f) {
+    multi_tensor_apply(count, tensors, [=] __device__(const SgdTensor& t, std::int64_t i) {
+      sgd_plain_step(t.w[i], t.g[i], t.lr, t.weight_decay);
+    });
+    return;
+  }
+  multi_tensor_apply(count, tensors, [=] __device__(const SgdTensor& t, std::int64_t i) {
+    sgd_momentum_step(t.w[i], t.g[i], t.buf[i], t.lr, momentum, t.weight_decay, nesterov, t.first_step);
+  });
+}
+
 namespace {
 
-// One launch of the multi-tensor step: up to kTensors descriptors and kBlocks blocks, each
-// block one chunk of one tensor, passed by value (2.7 KB, under the 4 KB argument limit).
-constexpr int kTensors = 32, kBlocks = 224;
-constexpr std::int64_t kChunk = 16384;  // elements per block: 64 per thread
-struct SgdLaunch {
-  SgdTensor tensors[kTensors];
-  unsigned char tensor_of_block[kBlocks];
-  std::int32_t chunk_of_block[kBlocks];
+// An Adam parameter as the kernel needs it: the bias corrections computed on the host.
+struct AdamScaled {
+  float *w, *m, *v;
+  const float* g;
+  std::int64_t n;
+  AdamStepScale scale;
+  float weight_decay;
 };
 
-template <bool kMomentum>
-__global__ void sgd_many_kernel(SgdLaunch launch, float momentum, bool nesterov) {
-  const SgdTensor t = launch.tensors[launch.tensor_of_block[blockIdx.x]];
-  const std::int64_t begin = static_cast<std::int64_t>(launch.chunk_of_block[blockIdx.x]) * kChunk;
-  const std::int64_t end = begin + kChunk < t.n ? begin + kChunk : t.n;
-  for (std::int64_t i = begin + threadIdx.x; i < end; i += blockDim.x) {
-    if (kMomentum) sgd_momentum_step(t.w[i], t.g[i], t.buf[i], t.lr, momentum, t.weight_decay, nesterov, t.first_step);
-    else sgd_plain_step(t.w[i], t.g[i], t.lr, t.weight_decay);
-  }
-}
-
-void launch_sgd_many(const SgdLaunch& launch, int blocks, float momentum, bool nesterov) {
-  if (blocks == 0) return;
-  if (momentum == 0.f) sgd_many_kernel<false><<<blocks, kBlock, 0, compute_stream()>>>(launch, momentum, nesterov);
-  else sgd_many_kernel<true><<<blocks, kBlock, 0, compute_stream()>>>(launch, momentum, nesterov);
-  AUTOSPACE_CUDA_CHECK_LAUNCH();
-}
+struct ScaledTensor {
+  float* x;
+  std::int64_t n;
+};
 
 }  // namespace
 
-void sgd_update_many(std::int64_t count, const SgdTensor* tensors, float momentum, bool nesterov) {
-  SgdLaunch launch{};
-  int used_tensors = 0, blocks = 0;
+void adam_update_many(std::int64_t count, const AdamTensor* tensors, float beta1, float beta2, float eps) {
+  std::vector<AdamScaled> scaled;
   for (std::int64_t k = 0; k < count; ++k) {
-    const SgdTensor& t = tensors[k];
-    const std::int64_t chunks = (t.n + kChunk - 1) / kChunk;
-    AUTOSPACE_CHECK(chunks <= std::numeric_limits<std::int32_t>::max(), "sgd_update_many: ", t.n, " elements");
-    // A tensor's chunks may spread over several launches, its descriptor repeated in each.
-    for (std::int64_t c = 0; c < chunks; ++c) {
-      if (c == 0 || blocks == 0) {
-        if (used_tensors == kTensors) {
-          launch_sgd_many(launch, blocks, momentum, nesterov);
-          used_tensors = blocks = 0;
-        }
-        launch.tensors[used_tensors++] = t;
-      }
-      launch.tensor_of_block[blocks] = static_cast<unsigned char>(used_tensors - 1);
-      launch.chunk_of_block[blocks] = static_cast<std::int32_t>(c);
-      if (++blocks == kBlocks) {
-        launch_sgd_many(launch, blocks, momentum, nesterov);
-        used_tensors = blocks = 0;
-      }
-    }
+    const AdamTensor& t = tensors[k];
+    // Bias corrections on the host in double, as on the CPU.
+    scaled.push_back({t.w, t.m, t.v, t.g, t.n, adam_step_scale(t.lr, beta1, beta2, t.step), t.weight_decay});
   }
-  launch_sgd_many(launch, blocks, momentum, nesterov);
+  multi_tensor_apply(count, scaled.data(), [=] __device__(const AdamScaled& t, std::int64_t i) {
+    adam_step(t.w[i], t.g[i], t.m[i], t.v[i], t.scale, beta1, beta2, eps, t.weight_decay);
+  });
 }
 
-void adam_update(std::int64_t n, float* w, const float* g, float* m, float* v, float lr, float beta1, float beta2,
-                 float eps, float weight_decay, std::int64_t step) {
-  // Bias corrections on the host in double, as on the CPU.
-  const AdamStepScale scale = adam_step_scale(lr, beta1, beta2, step);
-  launch_map(n, [=] __device__(auto i) { adam_step(w[i], g[i], m[i], v[i], scale, beta1, beta2, eps, weight_decay); });
+void scale_in_place_many(std::int64_t count, float* const* xs, const std::int64_t* sizes, float s) {
+  std::vector<ScaledTensor> tensors;
+  for (std::int64_t k = 0; k < count; ++k) tensors.push_back({xs[k], sizes[k]});
+  multi_tensor_apply(count, tensors.data(), [=] __device__(const ScaledTensor& t, std::int64_t i) { t.x[i] *= s; });
 }
 
 double sum_of_squares(std::int64_t count, const float* const* xs, const std::int64_t* sizes) {
@@ -108,10 +90,6 @@ double sum_of_squares(std::int64_t count, const float* const* xs, const std::int
   double result = 0;
   copy_device_to_host(&result, total, sizeof(double));
   return result;
-}
-
-void scale_in_place(std::int64_t n, float* x, float s) {
-  launch_map(n, [=] __device__(auto i) { x[i] *= s; });
 }
 
 }  // namespace autospace::kernels::cuda

@@ -498,18 +498,18 @@ TEST_CASE("CUDA parity: optimiser updates and gradient norms", "[cuda]") {
   }
 }
 
-// The multi-tensor SGD step over enough parameters to take several launches (more than
-// 32 descriptors, and one parameter of more than 224 chunks of 16384 that spans launches),
-// two groups with their own weight decay and learning-rate scale, and parameters whose
-// first update comes a step later than the others'.
-TEST_CASE("CUDA parity: multi-tensor SGD over many parameters", "[cuda]") {
+// The multi-tensor optimiser steps and gradient clipping over enough parameters to take
+// several launches (more than 32 descriptors, and one parameter of more than 224 chunks of
+// 16384 that spans launches), two groups with their own weight decay and learning-rate
+// scale, and parameters whose first update comes a step later than the others'.
+TEST_CASE("CUDA parity: multi-tensor optimiser steps and clipping over many parameters", "[cuda]") {
   REQUIRE_GPU();
   PoisonGuard poison;
   std::vector<Shape> shapes;
   for (int i = 0; i < 45; ++i) shapes.push_back({1 + (i * 37) % 300});
   shapes.push_back({4100000});
   shapes.push_back({3, 3, 3, 32});
-  for (const float momentum : {0.9f, 0.f}) {
+  for (const std::string kind : {"SGD momentum", "SGD plain", "Adam"}) {
     std::vector<NamedTensor> cpu_params, gpu_params;
     for (std::size_t i = 0; i < shapes.size(); ++i) {
       const Tensor initial = random(shapes[i]);
@@ -518,30 +518,39 @@ TEST_CASE("CUDA parity: multi-tensor SGD over many parameters", "[cuda]") {
       cpu_params.emplace_back(name, initial.clone().set_requires_grad(true));
       gpu_params.emplace_back(name, to_gpu(initial).set_requires_grad(true));
     }
-    const auto groups = [](const std::vector<NamedTensor>& p) {
+    const auto make = [&kind](const std::vector<NamedTensor>& p) -> std::unique_ptr<optim::Optimizer> {
       const std::size_t half = p.size() / 2;
-      return std::vector<optim::ParamGroup>{{{p.begin(), p.begin() + half}, 4e-5f, 1.f},
+      std::vector<optim::ParamGroup> groups{{{p.begin(), p.begin() + half}, 4e-5f, 1.f},
                                             {{p.begin() + half, p.end()}, 0.f, 0.5f}};
+      if (kind == "Adam") return std::make_unique<optim::Adam>(groups, optim::AdamOptions{});
+      return std::make_unique<optim::SGD>(groups, optim::SgdOptions{kind == "SGD plain" ? 0.f : 0.9f, true});
     };
-    optim::SGD cpu_sgd(groups(cpu_params), {momentum, true}), gpu_sgd(groups(gpu_params), {momentum, true});
+    auto cpu_opt = make(cpu_params), gpu_opt = make(gpu_params);
+    std::vector<Tensor> cpu_list, gpu_list;
+    for (std::size_t i = 0; i < shapes.size(); ++i) {
+      cpu_list.push_back(cpu_params[i].second);
+      gpu_list.push_back(gpu_params[i].second);
+    }
     for (int step = 0; step < 3; ++step) {
       for (std::size_t i = 0; i < shapes.size(); ++i) {
-        if (step == 0 && i % 3 == 0) continue;  // these start a step later: first_step differs per tensor
+        if (step == 0 && i % 3 == 0) continue;  // these start a step later: first steps differ per tensor
         const Tensor g = random(shapes[i]);
         cpu_params[i].second.set_grad(g);
         gpu_params[i].second.set_grad(g.to(gpu()));
       }
-      cpu_sgd.step(0.1f);
-      gpu_sgd.step(0.1f);
-      cpu_sgd.zero_grad();
-      gpu_sgd.zero_grad();
+      // A bound below the norm, so that every gradient is scaled.
+      optim::clip_grad_norm(cpu_list, 10.0);
+      optim::clip_grad_norm(gpu_list, 10.0);
+      cpu_opt->step(0.1f);
+      gpu_opt->step(0.1f);
+      cpu_opt->zero_grad();
+      gpu_opt->zero_grad();
     }
     double worst = 0;
     for (std::size_t i = 0; i < shapes.size(); ++i)
       worst = std::max(worst, test::relative_l2(test::to_double(gpu_params[i].second),
                                                 test::to_double(cpu_params[i].second)));
-    const std::string what = std::string("multi-tensor SGD, ") + (momentum > 0 ? "momentum" : "plain") + ", " +
-                             std::to_string(shapes.size()) + " parameters";
+    const std::string what = "multi-tensor " + kind + " + clipping, " + std::to_string(shapes.size()) + " parameters";
     std::printf("parity: %-60s %.3e (bound %.0e)\n", what.c_str(), worst, kFp32);
     CHECK(worst <= kFp32);
   }
