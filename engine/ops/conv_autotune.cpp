@@ -89,20 +89,23 @@ void prepare_conv_pass(kernels::cuda::ConvPass pass, const kernels::Conv2dShape&
   std::lock_guard lock(mutex);
   if (!cache) cache = std::make_unique<io::AutotuneCache>(cache_file, context());
   const std::string key = key_of(pass, s);
-  const int choice = cache->choose(key, names, [&](int i) {
-    const cuda::ConvBackend b = backends[static_cast<std::size_t>(i)];
-    // Validate, then time (llm.c's order): a backend is trusted with a shape only once its
-    // result matches the native kernels' on this very input.
-    if (i > 0) {
-      const double difference = cuda::conv2d_pass_difference(b, pass, s, buffers);
-      if (!(difference <= agreement())) {
-        std::fprintf(stderr, "autospace: autotune: %s on %s differs from native by %.3g (relative L2); not used\n",
-                     key.c_str(), names[static_cast<std::size_t>(i)].c_str(), difference);
-        return -1.0;
-      }
-    }
-    return static_cast<double>(cuda::time_conv2d_pass(b, pass, s, buffers, kRuns));
+  // Validate, then time (llm.c's order): a backend is trusted with a shape only once its
+  // result matches the native kernels' on this very input.
+  const auto agrees = [&](int i) {
+    const double difference = cuda::conv2d_pass_difference(backends[static_cast<std::size_t>(i)], pass, s, buffers);
+    if (difference <= agreement()) return true;
+    std::fprintf(stderr, "autospace: autotune: %s on %s differs from native by %.3g (relative L2); not used\n",
+                 key.c_str(), names[static_cast<std::size_t>(i)].c_str(), difference);
+    return false;
+  };
+  const bool remembered = cache->lookup(key, names) >= 0;
+  int choice = cache->choose(key, names, [&](int i) {
+    if (i > 0 && !agrees(i)) return -1.0;
+    return static_cast<double>(cuda::time_conv2d_pass(backends[static_cast<std::size_t>(i)], pass, s, buffers, kRuns));
   });
+  // A choice read from the file was validated by the build that measured it: this one
+  // checks it again, once per process, since its kernels may differ.
+  if (remembered && choice > 0 && !agrees(choice)) choice = 0;
   cuda::set_conv_backend_for(s, pass, backends[static_cast<std::size_t>(choice)]);
 #else
   (void)pass, (void)s, (void)buffers;

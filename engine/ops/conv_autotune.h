@@ -1,10 +1,11 @@
 #pragma once
 // Which kernels serve the CUDA convolutions: the native ones (hand-written depthwise,
 // cuBLAS GEMMs; the default), cuDNN, or per shape and pass whichever measured faster on
-// this GPU ("autotune", cuDNN's benchmark mode one level up). Autotune measures each pass
-// of each shape (at each GEMM precision) at its first use, on the op's own buffers, and
-// remembers the choice in an io::AutotuneCache file, so that later runs on the machine
-// start with it. The backends agree to fp32 rounding (the parity tests), so the setting
+// this GPU ("autotune", cuDNN's benchmark mode one level up). Autotune checks and measures
+// each pass of each shape (at each GEMM precision) at its first use, on the op's own
+// buffers, and remembers the choice in an io::AutotuneCache file, so that later runs on the
+// machine start with it (checking a remembered non-native choice once more, since the
+// build may have changed). The backends agree to fp32 rounding (the parity tests), so the setting
 // changes speed, not results beyond that. CPU convolutions have one backend (oneDNN).
 #include <filesystem>
 #include <string>
