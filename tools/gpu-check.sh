@@ -5,7 +5,9 @@
 #   tools/gpu-check.sh OUTDIR      # there, on the GPU machine (carry .gpu-deps)
 #
 # It builds for sm_90, runs the [cuda] parity tests (ops, then the supernet steps of
-# evolve and every searcher), the quickstart pipeline with device cuda, the kernel benchmarks
+# evolve and every searcher), the quickstart pipeline with device cuda, a spos search on
+# the GPU twice (plain, then through the gradient reducer and NCCL at a world of one, the
+# two compared number by number with tools/compare_runs.py), the kernel benchmarks
 # (bench_cuda_kernels: each kernel against its cuBLAS/cuDNN version, the card's copy
 # bandwidth, the engine's MobileNetV2 training step), NCCL's all-reduce on the one GPU
 # (bench_allreduce) and PyTorch's MobileNetV2 step
@@ -204,6 +206,13 @@ if [ $built = 1 ]; then
   run_stage "spos search on the GPU" 60 125 "$out/tests.log" "$build/apps/autospace-search" \
     "$root/configs/search/quick-synthetic-spos.json" --set device=cuda --set run_dir="$work/spos" \
     --set data.synthetic.dir="$work/synthetic"
+  # The data-parallel path (gradient reducer, NCCL collectives) at a world of one: the same
+  # search again with AUTOSPACE_COMMUNICATOR=nccl must end exactly where the plain one did.
+  run_stage "spos search over NCCL, world of one" 60 120 "$out/tests.log" env AUTOSPACE_COMMUNICATOR=nccl \
+    "$build/apps/autospace-search" "$root/configs/search/quick-synthetic-spos.json" --set device=cuda \
+    --set run_dir="$work/spos-nccl" --set data.synthetic.dir="$work/synthetic"
+  run_stage "NCCL world of one = plain run" 10 115 "$out/tests.log" python3 "$root/tools/compare_runs.py" \
+    "$work/spos" "$work/spos-nccl"
   # The CPU suite on this machine too: the same binary's reference path must hold here.
   run_stage "CPU tests" 40 125 "$out/tests.log" "$build/tests/test_engine" "~[slow]~[cuda]"
   # Opt-in (slow): the op-level parity cases under compute-sanitizer's memcheck, which
@@ -352,9 +361,11 @@ if os.path.exists(tests):
     if skipped:
         parity.append(f"- skipped: {len(skipped)} cases ({skipped[0]})")
 
-    phases = re.findall(r"^(?:\[(?:evolve|search|train|pipeline)\] done:.*|  top-1 .*|  latency batch .*)$", text, re.M)
+    phases = re.findall(r"^(?:\[(?:evolve|search|train|pipeline)\] done:.*|  top-1 .*|  latency batch .*|"
+                        r"(?:same|different): \d+ (?:of \d+ )?values.*)$", text, re.M)
     if phases:
-        parity += ["", "## The quickstart on the GPU", ""] + [f"- {line}" for line in phases[-12:]]
+        parity += ["", "## Phases on the GPU (quickstart, spos search, the same over NCCL)", ""] + \
+                  [f"- {line}" for line in phases[-12:]]
 
 nccl = []
 bench_log = os.path.join(out, "bench.log")

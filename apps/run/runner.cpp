@@ -80,7 +80,7 @@ bool run_phase(Phase& phase, const RunControl& control) {
   const Device device = select_device(setup, comm);
   std::unique_ptr<RunDirectory> directory = open_directory(setup, comm);
   PhaseContext context{comm,
-                       comm.world() > 1 ? nas::DataParallel(comm, setup.distributed.sync_bn,
+                       dist::data_parallel(comm) ? nas::DataParallel(comm, setup.distributed.sync_bn,
                                                             static_cast<std::int64_t>(setup.distributed.bucket_mb * (1 << 20)),
                                                             setup.distributed.compress_bf16)
                                         : nas::DataParallel{},

@@ -58,6 +58,10 @@ Communicator& world_communicator() {
   return *comm;
 }
 
+bool data_parallel(const Communicator& comm) {
+  return comm.world() > 1 || std::string(comm.backend()).rfind("nccl", 0) == 0;
+}
+
 void check_collective_tensor(const Tensor& t, const char* what, bool reduction, CollectiveSupport support) {
   AUTOSPACE_CHECK(t.defined(), what, ": undefined tensor");
   if (!support.any_device && !t.device().is_cpu())

@@ -91,6 +91,12 @@ bool launched_by_mpi();
 // finalised then, or the job aborted if a collective failed).
 Communicator& world_communicator();
 
+// Whether the phases take their data-parallel path (gradient reducer, rank 0's buffers,
+// metrics combined over ranks): with peers, and also for a world of one that
+// AUTOSPACE_COMMUNICATOR=nccl put on NCCL, so that one GPU runs that path against a plain
+// run (tools/gpu-check.sh).
+bool data_parallel(const Communicator& comm);
+
 // What a backend's collectives take beyond contiguous CPU tensors of f32, i32, i64 (and u8
 // outside reductions).
 struct CollectiveSupport {

@@ -38,6 +38,7 @@ TEST_CASE("the single-process communicator: collectives are the identity", "[dis
   comm.broadcast(Tensor::zeros({2}, DType::u8), 0);
   comm.barrier();
   CHECK(comm.collectives() == 6);
+  CHECK_FALSE(dist::data_parallel(comm));  // one process trains as one
   CHECK_THROWS_WITH(comm.broadcast(t, 1), Catch::Contains("root 1 outside a world of 1"));
   CHECK_THROWS_WITH(comm.all_reduce(Tensor::zeros({2}, DType::u8), dist::ReduceOp::sum),
                     Catch::Contains("unsupported dtype u8"));
@@ -342,6 +343,7 @@ TEST_CASE("NCCL communicator on one GPU: collectives, host tensors, the gradient
   if (cuda_device_count() == 0) AUTOSPACE_SKIP_TEST("no GPU");
   dist::NcclCommunicator comm(std::make_unique<dist::SingleCommunicator>());
   CHECK(std::string(comm.backend()) == "nccl+single");
+  CHECK(dist::data_parallel(comm));  // a world of one on NCCL takes the data-parallel path
   const Device gpu = Device::cuda();
   const Tensor t = test::random_tensor({1000}, 7);
   const Tensor on_gpu = t.to(gpu);

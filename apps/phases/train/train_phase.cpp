@@ -141,7 +141,7 @@ class TrainPhase final : public Phase {
   std::int64_t steps_per_epoch_ = 0, total_steps_ = 0;
   std::shared_ptr<nn::Sequential> model_;
   std::vector<Tensor> parameters_;
-  std::unique_ptr<dist::GradientReducer> reducer_;  // with more than one rank
+  std::unique_ptr<dist::GradientReducer> reducer_;  // on the data-parallel path (dist::data_parallel)
   std::unique_ptr<optim::SGD> optimizer_;
   std::unique_ptr<optim::CosineSchedule> schedule_;
   std::unique_ptr<optim::NonFiniteGuard> guard_;
@@ -162,7 +162,7 @@ void TrainPhase::build(PhaseContext& c, const std::optional<io::Checkpoint>& res
   if (!resume && !s_.train.init_weights.empty()) io::load_weights(s_.train.init_weights, *model_);
   model_->to(c.device);
   parameters_ = model_->parameters();
-  if (c.comm.world() > 1)
+  if (dist::data_parallel(c.comm))
     reducer_ = std::make_unique<dist::GradientReducer>(
         c.comm, model_->named_parameters(), static_cast<std::int64_t>(s_.distributed.bucket_mb * (1 << 20)),
         s_.distributed.compress_bf16);
@@ -379,7 +379,7 @@ void TrainPhase::evaluate_epoch(PhaseContext& c, std::optional<EpochEvaluation>&
                                 std::optional<EpochEvaluation>& averaged) {
   const std::int64_t epoch = state_.epoch + 1;  // 1-based in files and messages
   if (epoch % s_.train.eval_every_epochs != 0 && epoch != s_.train.epochs) return;
-  if (c.comm.world() > 1) {
+  if (dist::data_parallel(c.comm)) {
     // With per-rank BN statistics the ranks' running statistics differ; rank 0's are the
     // ones saved, so those are the ones evaluated (as DDP broadcasts buffers). Staged
     // through the host: the MPI communicator moves CPU tensors.
