@@ -29,8 +29,8 @@ namespace autospace::data {
 enum class BadFilePolicy : std::uint8_t { skip, fail };
 
 // Allocates the tensors batches are written into. The default returns pageable host
-// memory from the engine's caching allocator; the CUDA backend is meant to pass one that
-// returns pinned host memory so that host-to-device copies can run asynchronously.
+// memory from the engine's caching allocator; runs on a GPU pass Tensor::empty_pinned
+// (apps' make_loader), so that a batch's upload is one copy at the bus's speed.
 using BatchAllocator = std::function<Tensor(const Shape& shape, DType dtype)>;
 
 struct LoaderOptions {

@@ -38,6 +38,18 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
   return t;
 }
 
+Tensor Tensor::empty_pinned(const Shape& shape, DType dtype, Device destination) {
+  Tensor t;
+  t.impl_ = std::make_shared<TensorImpl>();
+  t.impl_->storage =
+      allocate_pinned_storage(static_cast<std::size_t>(shape_numel(shape)) * dtype_size(dtype), destination);
+  t.impl_->shape = shape;
+  t.impl_->dtype = dtype;
+  return t;
+}
+
+bool Tensor::is_pinned() const { return defined() && impl_->storage->pinned(); }
+
 Tensor Tensor::zeros(const Shape& shape, DType dtype, Device device) {
   Tensor t = empty(shape, dtype, device);
   if (device.is_cpu()) {

@@ -28,6 +28,10 @@ class Tensor {
   Tensor() = default;
 
   static Tensor empty(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu());
+  // A host tensor in pinned memory (allocate_pinned_storage) for copies to `destination`:
+  // they run at the bus's speed. The loader's batches for GPU runs.
+  static Tensor empty_pinned(const Shape& shape, DType dtype, Device destination);
+  bool is_pinned() const;  // its storage comes from the pinned pool
   static Tensor zeros(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu());
   static Tensor full(const Shape& shape, float value, Device device = Device::cpu());
   static Tensor ones(const Shape& shape, Device device = Device::cpu()) { return full(shape, 1.f, device); }

@@ -171,8 +171,14 @@ TrainHoldout split_holdout(const Datasets& sets, const DataSettings& settings, s
 
 std::unique_ptr<data::Loader> make_loader(std::shared_ptr<const data::Dataset> dataset, const DataSettings& s,
                                           std::int64_t batch_size, bool training, std::uint64_t seed, int rank,
-                                          int world) {
+                                          int world, Device destination) {
   data::LoaderOptions o;
+  // Batches bound for a GPU are written into pinned memory, so that their upload is one
+  // copy at the bus's speed rather than a staging copy first.
+  if (destination.is_cuda())
+    o.allocator = [destination](const Shape& shape, DType dtype) {
+      return Tensor::empty_pinned(shape, dtype, destination);
+    };
   o.batch_size = batch_size;
   o.rank = rank;
   o.world = world;

@@ -73,10 +73,11 @@ TrainHoldout split_holdout(const Datasets& sets, const DataSettings& settings, s
 
 // A loader over `dataset`: training augmentation (shuffled, last partial batch dropped) or
 // the evaluation transform (in order, every sample). With world > 1 the loader yields
-// this rank's share of every global step (data/sampler.h), batch_size per rank.
+// this rank's share of every global step (data/sampler.h), batch_size per rank. Batches
+// bound for a GPU `destination` are written into pinned host memory.
 std::unique_ptr<data::Loader> make_loader(std::shared_ptr<const data::Dataset> dataset, const DataSettings& settings,
                                           std::int64_t batch_size, bool training, std::uint64_t seed, int rank = 0,
-                                          int world = 1);
+                                          int world = 1, Device destination = Device::cpu());
 
 
 }  // namespace autospace::apps

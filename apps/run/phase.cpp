@@ -8,7 +8,7 @@ void PhaseContext::log(const nas::Json& record) const {
 
 std::unique_ptr<data::Loader> PhaseContext::loader(std::shared_ptr<const data::Dataset> dataset, std::int64_t batch_size,
                                                    bool training, std::uint64_t seed) const {
-  return make_loader(std::move(dataset), basics.data, batch_size, training, seed, comm.rank(), comm.world());
+  return make_loader(std::move(dataset), basics.data, batch_size, training, seed, comm.rank(), comm.world(), device);
 }
 
 data::BatchStream PhaseContext::stream(std::shared_ptr<const data::Dataset> dataset, std::int64_t batch_size,

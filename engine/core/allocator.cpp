@@ -29,7 +29,8 @@ namespace {
 
 class CachingPool {
  public:
-  explicit CachingPool(Device device) : device_(device) {}
+  // pinned: host memory from cudaHostAlloc (device must be the CPU).
+  CachingPool(Device device, bool pinned) : device_(device), pinned_(pinned) {}
   ~CachingPool() { release_all(); }
 
   void* allocate(std::size_t cls) {
@@ -72,6 +73,9 @@ class CachingPool {
 
  private:
   void* system_allocate(std::size_t bytes) {
+#ifdef AUTOSPACE_WITH_CUDA
+    if (pinned_) return kernels::cuda::malloc_pinned(bytes);
+#endif
     if (device_.is_cpu()) {
       void* p = std::aligned_alloc(64, bytes);  // size classes are multiples of 512
       if (!p) AUTOSPACE_THROW("out of host memory allocating ", bytes, " bytes");
@@ -86,6 +90,9 @@ class CachingPool {
   }
 
   void system_free(void* p) {
+#ifdef AUTOSPACE_WITH_CUDA
+    if (pinned_) return kernels::cuda::free_pinned(p);
+#endif
     if (device_.is_cpu()) {
       std::free(p);
       return;
@@ -96,6 +103,7 @@ class CachingPool {
   }
 
   Device device_;
+  bool pinned_;
   std::mutex mutex_;
   std::unordered_map<std::size_t, std::vector<void*>> free_;
   AllocatorStats stats_;
@@ -103,20 +111,48 @@ class CachingPool {
 
 std::atomic<bool> poison{false};
 
+// Pools live for the whole process: storages may be released during static destruction.
 CachingPool& pool_for(Device device) {
-  // Pools live for the whole process: storages may be released during static destruction.
   static std::mutex mutex;
   static auto* pools = new std::unordered_map<int, CachingPool*>();
   const int key = device.is_cpu() ? -1 : device.index;
   std::lock_guard<std::mutex> lock(mutex);
   auto it = pools->find(key);
-  if (it == pools->end()) it = pools->emplace(key, new CachingPool(device)).first;
+  if (it == pools->end()) it = pools->emplace(key, new CachingPool(device, false)).first;
   return *it->second;
+}
+
+CachingPool& pinned_pool() {
+  static auto* pool = new CachingPool(Device::cpu(), pinned_memory_is_page_locked());
+  return *pool;
 }
 
 }  // namespace
 
-Storage::~Storage() { pool_for(device_).release(data_, bytes_); }
+Storage::~Storage() { (pinned_ ? pinned_pool() : pool_for(device_)).release(data_, bytes_); }
+
+bool pinned_memory_is_page_locked() {
+#ifdef AUTOSPACE_WITH_CUDA
+  static const bool locked = cuda_device_count() > 0;
+  return locked;
+#else
+  return false;
+#endif
+}
+
+std::shared_ptr<Storage> allocate_pinned_storage(std::size_t bytes, Device destination) {
+#ifdef AUTOSPACE_WITH_CUDA
+  if (destination.is_cuda() && pinned_memory_is_page_locked()) kernels::cuda::set_device(destination.index);
+#else
+  (void)destination;
+#endif
+  const std::size_t cls = allocation_size_class(bytes);
+  void* p = pinned_pool().allocate(cls);
+  if (poison) std::memset(p, 0xFF, cls);
+  return std::make_shared<Storage>(p, cls, Device::cpu(), true);
+}
+
+AllocatorStats pinned_allocator_stats() { return pinned_pool().stats(); }
 
 std::shared_ptr<Storage> allocate_storage(std::size_t bytes, Device device) {
   if (device.is_cuda()) AUTOSPACE_CHECK(cuda_device_count() > device.index, "no such device: ", device.str());

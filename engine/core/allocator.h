@@ -21,24 +21,37 @@ struct AllocatorStats {
 // A block of device memory owned by a caching allocator; returned to its pool on destruction.
 class Storage {
  public:
-  Storage(void* data, std::size_t bytes, Device device) : data_(data), bytes_(bytes), device_(device) {}
+  Storage(void* data, std::size_t bytes, Device device, bool pinned = false)
+      : data_(data), bytes_(bytes), device_(device), pinned_(pinned) {}
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
   void* data() const { return data_; }
   std::size_t bytes() const { return bytes_; }
   Device device() const { return device_; }
+  bool pinned() const { return pinned_; }  // host memory from the pinned pool
 
  private:
   void* data_;
   std::size_t bytes_;
   Device device_;
+  bool pinned_;
 };
 
 std::shared_ptr<Storage> allocate_storage(std::size_t bytes, Device device);
 AllocatorStats allocator_stats(Device device);
 // Returns every cached block of the device to the system.
 void empty_cache(Device device);
+
+// Host memory from a pool of its own, page-locked (cudaMallocHost) when a GPU is usable, so
+// that copies to a GPU run at the bus's speed without a staging copy: what the loader
+// writes batches into for GPU runs. Ordinary host memory when no GPU is usable. The
+// destination GPU is made current first, so that a process never creates a context on
+// another process's GPU for it.
+std::shared_ptr<Storage> allocate_pinned_storage(std::size_t bytes, Device destination);
+AllocatorStats pinned_allocator_stats();
+// True when the pinned pool's memory is page-locked (a CUDA build with a usable GPU).
+bool pinned_memory_is_page_locked();
 
 // Size class a request is rounded up to (exposed for tests).
 std::size_t allocation_size_class(std::size_t bytes);

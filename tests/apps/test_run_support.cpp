@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <climits>
 #include <filesystem>
 #include <fstream>
@@ -171,6 +172,29 @@ TEST_CASE("a validation split carved from the training set is seeded, stratified
   CHECK_THROWS_WITH(carve(R"({"from_train": 0.1, "sed": 1})"), Catch::Contains("sed"));
   CHECK_THROWS_WITH(carve(R"({"seed": 1})"), Catch::Contains("data.val") && Catch::Contains("from_train"));
   CHECK_THROWS_WITH(apps::open_datasets(carve(R"({"from_train": 0.01})")), Catch::Contains("leaves no validation samples"));
+}
+
+TEST_CASE("batches bound for a GPU are written into pinned memory, the same images as ever", "[apps][data]") {
+  const test::TempDir dir;
+  apps::DataSettings s = apps::parse_data_settings(nas::Json::parse(
+      R"({"kind": "synthetic", "synthetic": {"classes": 2, "train_per_class": 4, "val_per_class": 1}, "resolution": 8})"));
+  s.synthetic_dir = dir / "synthetic";
+  const apps::Datasets sets = apps::open_datasets(s);
+  auto to_host = apps::make_loader(sets.train, s, 4, true, 5);
+  auto to_gpu = apps::make_loader(sets.train, s, 4, true, 5, 0, 1, Device::cuda());  // no GPU needed to load
+  to_host->start_epoch(0);
+  to_gpu->start_epoch(0);
+  for (int step = 0; step < 2; ++step) {
+    const std::optional<data::Batch> a = to_host->next(), b = to_gpu->next();
+    REQUIRE(a);
+    REQUIRE(b);
+    CHECK_FALSE(a->images.is_pinned());
+    CHECK(b->images.is_pinned());
+    CHECK(b->labels.is_pinned());
+    REQUIRE(a->images.nbytes() == b->images.nbytes());
+    CHECK(std::memcmp(a->images.raw_data(), b->images.raw_data(), a->images.nbytes()) == 0);
+    CHECK(std::memcmp(a->labels.raw_data(), b->labels.raw_data(), a->labels.nbytes()) == 0);
+  }
 }
 
 TEST_CASE("integer options are checked against their range", "[apps]") {

@@ -67,6 +67,28 @@ TEST_CASE("caching allocator reuses freed blocks by size class", "[tensor][alloc
   CHECK(reinterpret_cast<std::uintptr_t>(again.raw_data()) % 64 == 0);
 }
 
+TEST_CASE("pinned host tensors: a pool of their own, reused, page-locked where a GPU is usable",
+          "[tensor][allocator]") {
+  CHECK(pinned_memory_is_page_locked() == (cuda_device_count() > 0));
+  const std::int64_t n = 2 * 1024 * 1024 + 3;
+  void* first = nullptr;
+  {
+    Tensor t = Tensor::empty_pinned({n}, DType::u8, Device::cpu());
+    CHECK(t.is_pinned());
+    CHECK(t.device() == Device::cpu());
+    std::memset(t.raw_data(), 7, static_cast<std::size_t>(n));  // ordinary host memory to write
+    CHECK(t.narrow0(5, 10).is_pinned());                          // views share the storage
+    first = t.raw_data();
+  }
+  const AllocatorStats before = pinned_allocator_stats(), pageable = allocator_stats(Device::cpu());
+  const Tensor again = Tensor::empty_pinned({n}, DType::u8, Device::cpu());
+  CHECK(again.raw_data() == first);
+  CHECK(pinned_allocator_stats().reuses == before.reuses + 1);
+  CHECK(pinned_allocator_stats().system_allocations == before.system_allocations);
+  CHECK(allocator_stats(Device::cpu()).current_bytes == pageable.current_bytes);  // not the pageable pool's
+  CHECK_FALSE(Tensor::empty({4}).is_pinned());
+}
+
 TEST_CASE("device parsing and CPU fallback", "[tensor][device]") {
   CHECK(parse_device("cpu") == Device::cpu());
   CHECK_THROWS_WITH(parse_device("gpu"), Catch::Contains("expected cpu, cuda, cuda:N or auto"));
@@ -96,3 +118,18 @@ TEST_CASE("bf16 conversion on the GPU equals the CPU's bit for bit", "[tensor][c
   CHECK_THROWS_WITH(cpu.to(Device::cuda()).to(DType::i32), Catch::Contains("only f32 <-> bf16 runs on a GPU"));
 }
 
+
+TEST_CASE("a pinned tensor uploads to the GPU and back byte for byte", "[tensor][cuda]") {
+  if (cuda_device_count() == 0) AUTOSPACE_SKIP_TEST("no GPU");
+  REQUIRE(pinned_memory_is_page_locked());
+  const std::uint64_t seed = std::random_device{}();
+  INFO("seed " << seed);
+  const Tensor values = test::random_tensor({3 * 224 * 224 * 3 + 5}, seed);
+  Tensor pinned = Tensor::empty_pinned(values.shape(), DType::f32, Device::cuda());
+  std::memcpy(pinned.raw_data(), values.raw_data(), values.nbytes());
+  const Tensor on_gpu = pinned.to(Device::cuda());
+  CHECK(on_gpu.device() == Device::cuda());
+  const Tensor back = Tensor::empty_pinned(values.shape(), DType::f32, Device::cuda());
+  back.copy_from(on_gpu);
+  CHECK(std::memcmp(back.raw_data(), values.raw_data(), values.nbytes()) == 0);
+}
