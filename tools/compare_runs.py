@@ -62,6 +62,9 @@ def main():
     parser.add_argument("b")
     parser.add_argument("--tolerance", type=float, default=0.0)
     args = parser.parse_args()
+    for d in (args.a, args.b):
+        if not os.path.isdir(d):
+            sys.exit(f"compare_runs: {d}: no such run directory")
     names = sorted(n for n in os.listdir(args.a)
                    if n in ("arch.json", "metrics.jsonl") or n.endswith("summary.json"))
     if not names:

@@ -36,6 +36,10 @@ std::map<std::string, AutotuneCache::Entry> AutotuneCache::read_file(bool warn_i
   std::map<std::string, Entry> entries;
   std::error_code ec;
   if (!std::filesystem::exists(file_, ec)) return entries;
+  if (!std::filesystem::is_regular_file(file_, ec)) {
+    report(warn_if_bad, file_, "it is not a regular file");
+    return entries;
+  }
   std::ifstream in(file_, std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
