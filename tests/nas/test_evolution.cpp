@@ -106,17 +106,17 @@ TEST_CASE("DEA restored from its state continues bit-identically", "[dea][evolut
   }
 }
 
-// The DEA's parity case: 12 steps with three regenerations on either device take the same
+// The DEA's parity case: 20 steps with their regenerations on either device take the same
 // decisions (gate pairs, tournaments, children, members), and the scores and weights agree
 // within the GPU kernels' float reordering; the GPU run's state resumes on the CPU.
 TEST_CASE("DEA on the GPU: the CPU's decisions, scores and weights, and its checkpoint resumes on the CPU",
           "[dea][evolution][cuda]") {
   if (cuda_device_count() == 0) AUTOSPACE_SKIP_TEST("no GPU");
   const Device gpu = Device::cuda(0);
-  Evolution on_cpu(test::tiny_dea_backbone(), test::tiny_dea_settings(), 5, 12);
-  Evolution on_gpu(test::tiny_dea_backbone(), test::tiny_dea_settings(), 5, 12, gpu);
-  run_steps(on_cpu, 8);
-  run_steps(on_gpu, 8, gpu);
+  Evolution on_cpu(test::tiny_dea_backbone(), test::tiny_dea_settings(), 5, 28);
+  Evolution on_gpu(test::tiny_dea_backbone(), test::tiny_dea_settings(), 5, 28, gpu);
+  run_steps(on_cpu, 20);  // the issue's 20-step evolve
+  run_steps(on_gpu, 20, gpu);
   CHECK(on_gpu.round() == on_cpu.round());
   CHECK(cells(on_gpu) == cells(on_cpu));
   for (const auto& [name, t] : on_gpu.tensors()) {
@@ -133,10 +133,10 @@ TEST_CASE("DEA on the GPU: the CPU's decisions, scores and weights, and its chec
     for (std::size_t i = 0; i < a.size(); ++i) CHECK(b[i].fitness == Approx(a[i].fitness).margin(1e-3));
   }
 
-  Evolution resumed(test::tiny_dea_backbone(), test::tiny_dea_settings(), 5, 12);
+  Evolution resumed(test::tiny_dea_backbone(), test::tiny_dea_settings(), 5, 28);
   resumed.restore(on_gpu.state(), on_gpu.tensors(), on_gpu.optimizer_tensors(), "gpu checkpoint");
-  run_steps(resumed, 12);
-  run_steps(on_cpu, 12);
+  run_steps(resumed, 28);
+  run_steps(on_cpu, 28);
   CHECK(cells(resumed) == cells(on_cpu));
   check_close(on_cpu.tensors(), resumed.tensors(), 1e-3f);
 }

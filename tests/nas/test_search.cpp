@@ -271,7 +271,7 @@ TEST_CASE("single-path supernet on the GPU: the CPU's paths and weights, resumab
   INFO("seed " << seed);
   const Device gpu = Device::cuda(0);
   SinglePathSupernet on_cpu(t, s, seed), on_gpu(t, s, seed, gpu);
-  for (std::uint32_t k = 0; k < 4; ++k) {
+  for (std::uint32_t k = 0; k < 20; ++k) {  // the issue's 20-step search
     const auto stream = static_cast<std::uint32_t>(seed);
     const StepResult c = on_cpu.weight_step(images(k, stream), labels(k), 0.05f);
     const StepResult g = on_gpu.weight_step(images(k, stream).to(gpu), labels(k).to(gpu), 0.05f);
@@ -288,8 +288,8 @@ TEST_CASE("single-path supernet on the GPU: the CPU's paths and weights, resumab
   }
   SinglePathSupernet resumed(t, s, seed);
   resumed.restore(on_gpu.state(), on_gpu.tensors(), on_gpu.optimizer_tensors(), "gpu checkpoint");
-  const StepResult next = resumed.weight_step(images(4, 1), labels(4), 0.05f);
-  on_cpu.weight_step(images(4, 1), labels(4), 0.05f);
+  const StepResult next = resumed.weight_step(images(20, 1), labels(20), 0.05f);
+  on_cpu.weight_step(images(20, 1), labels(20), 0.05f);
   CHECK(resumed.active() == on_cpu.active());
   CHECK(std::isfinite(next.loss));
 }
@@ -308,7 +308,7 @@ TEST_CASE("gated search on the GPU: the CPU's paths, logits and weights", "[sear
     s.method = method;
     s.budget = middle_cap(t);
     GatedSearch on_cpu(t, s, 9), on_gpu(t, s, 9, gpu);
-    for (std::uint32_t k = 0; k < 8; ++k) {
+    for (std::uint32_t k = 0; k < 20; ++k) {  // 20 weight steps, 10 architecture steps
       const StepResult c = on_cpu.weight_step(images(k, 1), labels(k), 0.05f);
       const StepResult g = on_gpu.weight_step(images(k, 1).to(gpu), labels(k).to(gpu), 0.05f);
       CHECK(g.loss == Approx(c.loss).epsilon(1e-3));
