@@ -16,7 +16,6 @@ namespace {
 const ops::KernelTable<decltype(kernels::cpu::adam_update_many)> kAdamUpdateMany{
     "adam_update_many", {AUTOSPACE_F32_KERNELS(adam_update_many)}};
 
-
 }  // namespace
 
 Optimizer::Optimizer(std::vector<ParamGroup> groups) {

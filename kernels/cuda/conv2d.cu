@@ -257,19 +257,26 @@ const char* conv_backend_name(ConvBackend b) {
   return "?";
 }
 
+namespace {
+
+// Whether the register-tiled depthwise kernels have a version of this pass for s.
+bool tiled_covers(const Conv2dShape& s, ConvPass pass) {
+  return (pass == ConvPass::forward && depthwise_tiled_forward_supported(s)) ||
+         (pass == ConvPass::backward_data && depthwise_tiled_backward_data_supported(s));
+}
+
+}  // namespace
+
 std::vector<ConvBackend> conv_backends_available(const Conv2dShape& s, ConvPass pass) {
   std::vector<ConvBackend> out{ConvBackend::native};
-  if ((pass == ConvPass::forward && depthwise_tiled_forward_supported(s)) ||
-      (pass == ConvPass::backward_data && depthwise_tiled_backward_data_supported(s)))
-    out.push_back(ConvBackend::native_tiled);
+  if (tiled_covers(s, pass)) out.push_back(ConvBackend::native_tiled);
   if (cudnn_available() && gemm_precision() != GemmPrecision::bf16) out.push_back(ConvBackend::cudnn);
   return out;
 }
 
 void set_conv_backend_for(const Conv2dShape& s, ConvPass pass, ConvBackend b) {
   AUTOSPACE_CHECK(b != ConvBackend::cudnn || cudnn_available(), "conv backend cudnn: this build has no cuDNN");
-  AUTOSPACE_CHECK(b != ConvBackend::native_tiled || (pass == ConvPass::forward && depthwise_tiled_forward_supported(s)) ||
-                      (pass == ConvPass::backward_data && depthwise_tiled_backward_data_supported(s)),
+  AUTOSPACE_CHECK(b != ConvBackend::native_tiled || tiled_covers(s, pass),
                   "conv backend native_tiled has no kernel for this shape's ", conv_pass_name(pass), " pass");
   const ChoiceKey key = choice_key(s, pass);
   std::lock_guard lock(choices_mutex);

@@ -31,13 +31,6 @@ Tensor tied_logits(std::int64_t rows, std::int64_t classes, std::uint64_t seed) 
   return Tensor::from_vector(v, {rows, classes});
 }
 
-Tensor random_labels(std::int64_t rows, std::int64_t classes, std::uint64_t seed) {
-  std::mt19937_64 gen(seed);
-  std::vector<std::int64_t> v(static_cast<std::size_t>(rows));
-  for (auto& l : v) l = static_cast<std::int64_t>(gen() % static_cast<std::uint64_t>(classes));
-  return Tensor::from_int64(v, {rows});
-}
-
 }  // namespace
 
 TEST_CASE("classification counts match the sorting reference, ties and non-finite rows included",
@@ -47,7 +40,7 @@ TEST_CASE("classification counts match the sorting reference, ties and non-finit
   for (auto [rows, classes] : shapes)
     for (int k : {1, 2, 5}) {
       INFO("logits [" << rows << ", " << classes << "] k " << k);
-      const Tensor logits = tied_logits(rows, classes, ++seed), labels = random_labels(rows, classes, ++seed);
+      const Tensor logits = tied_logits(rows, classes, ++seed), labels = test::random_labels(rows, classes, ++seed);
       const auto want = kernels::ref::classification_counts(rows, classes, logits.data<float>(),
                                                             labels.data<std::int64_t>(), std::min<std::int64_t>(k, classes));
       const Tensor loss_sum = Tensor::zeros({2}), counts = Tensor::zeros({3}, DType::i64);
@@ -73,7 +66,7 @@ TEST_CASE("classification totals: counts add up over batches, the loss sum stays
     const float loss = loss_of(gen);
     want_loss += static_cast<double>(loss * 50.f);
     const Tensor logits = tied_logits(50, 10, static_cast<std::uint64_t>(b));
-    const Tensor labels = random_labels(50, 10, static_cast<std::uint64_t>(b) + 100000);
+    const Tensor labels = test::random_labels(50, 10, static_cast<std::uint64_t>(b) + 100000);
     totals.add(logits, labels, Tensor::from_vector({loss}, {1}));
     const auto c = kernels::ref::classification_counts(50, 10, logits.data<float>(), labels.data<std::int64_t>(), 5);
     want.top1 += c.top1;

@@ -10,14 +10,6 @@ using namespace autospace;
 
 namespace {
 
-Tensor random_labels(std::int64_t rows, std::int64_t classes, std::uint64_t seed) {
-  std::mt19937_64 gen(seed);
-  std::uniform_int_distribution<std::int64_t> pick(0, classes - 1);
-  std::vector<std::int64_t> v(static_cast<std::size_t>(rows));
-  for (auto& l : v) l = pick(gen);
-  return Tensor::from_int64(v, {rows});
-}
-
 test::RefForward reference(std::int64_t rows, std::int64_t classes, float smoothing) {
   return [=](const std::vector<std::vector<double>>& in) {
     std::vector<std::int64_t> labels(in[1].begin(), in[1].end());
@@ -36,7 +28,7 @@ TEST_CASE("softmax_cross_entropy matches the reference and its gradient", "[ops]
         INFO("logits [" << rows << ", " << classes << "] smoothing " << smoothing << " labels "
                         << dtype_name(label_type));
         Tensor logits = test::random_tensor({rows, classes}, 3, -4.f, 4.f).set_requires_grad(true);
-        Tensor labels = random_labels(rows, classes, 4).to(label_type);
+        Tensor labels = test::random_labels(rows, classes, 4).to(label_type);
         test::check_op(
             {logits, labels},
             [smoothing](const std::vector<Tensor>& in) { return ops::softmax_cross_entropy(in[0], in[1], smoothing); },

@@ -387,10 +387,7 @@ TEST_CASE("CUDA parity: dropout, cross-entropy, binary gate", "[cuda]") {
   }
   for (const auto& [rows, classes] : {std::pair{1, 10}, std::pair{7, 13}, std::pair{64, 1000}})
     for (float smoothing : {0.f, 0.1f}) {
-      std::vector<std::int64_t> y(static_cast<std::size_t>(rows));
-      std::mt19937_64 gen(fresh_seed());
-      for (auto& v : y) v = static_cast<std::int64_t>(gen() % static_cast<std::uint64_t>(classes));
-      const Tensor labels = Tensor::from_int64(y, {rows});
+      const Tensor labels = test::random_labels(rows, classes, fresh_seed());
       check_parity("softmax_cross_entropy " + dims({rows, classes}) + " smoothing " + std::to_string(smoothing),
                    {param({rows, classes}, -4.f, 4.f), labels}, [smoothing](const std::vector<Tensor>& t) {
                      return ops::softmax_cross_entropy(t[0], t[1], smoothing);
@@ -419,9 +416,7 @@ TEST_CASE("CUDA parity: classification counts and loss sums", "[cuda]") {
     std::vector<float> v(static_cast<std::size_t>(rows * classes));
     for (float& x : v) x = 0.25f * static_cast<float>(static_cast<int>(gen() % 17) - 8);
     for (int r = 0; r < rows; r += 5) v[static_cast<std::size_t>(r * classes) + gen() % classes] = r % 10 ? NAN : INFINITY;
-    std::vector<std::int64_t> y(static_cast<std::size_t>(rows));
-    for (auto& l : y) l = static_cast<std::int64_t>(gen() % static_cast<std::uint64_t>(classes));
-    const Tensor logits = Tensor::from_vector(v, {rows, classes}), labels = Tensor::from_int64(y, {rows});
+    const Tensor logits = Tensor::from_vector(v, {rows, classes}), labels = test::random_labels(rows, classes, fresh_seed());
     const Tensor loss = random({1}, 0.5f, 3.f);
     nn::ClassificationTotals cpu(Device::cpu()), gpu_totals(gpu());
     for (int batch = 0; batch < 3; ++batch) {  // accumulated in place, over several batches

@@ -19,6 +19,14 @@ Tensor random_tensor(const Shape& shape, std::uint64_t seed, float lo, float hi)
   return t;
 }
 
+Tensor random_labels(std::int64_t rows, std::int64_t classes, std::uint64_t seed) {
+  std::mt19937_64 gen(seed);
+  std::uniform_int_distribution<std::int64_t> pick(0, classes - 1);
+  std::vector<std::int64_t> v(static_cast<std::size_t>(rows));
+  for (auto& l : v) l = pick(gen);
+  return Tensor::from_int64(v, {rows});
+}
+
 std::vector<double> to_double(const Tensor& t) {
   std::vector<float> v = t.to_vector();
   return std::vector<double>(v.begin(), v.end());

@@ -14,6 +14,8 @@ namespace autospace::test {
 
 // Uniform values in [lo, hi) from a fixed seed (never all zeros).
 Tensor random_tensor(const Shape& shape, std::uint64_t seed, float lo = -1.f, float hi = 1.f);
+// i64 labels [rows], uniform over [0, classes), from a fixed seed.
+Tensor random_labels(std::int64_t rows, std::int64_t classes, std::uint64_t seed);
 std::vector<double> to_double(const Tensor& t);
 
 // Relative L2 error ||got - want|| / max(||want||, tiny); NaN in got gives infinity.
