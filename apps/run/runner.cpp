@@ -149,8 +149,13 @@ bool run_phase(Phase& phase, const RunControl& control) {
     const std::string where = comm.rank() == 0 ? phase.position() : std::string();
     const UnitReport report = phase.next(context);
     saved = false;
-    if (!report.nonfinite.empty() && comm.rank() == 0)
-      std::fprintf(stderr, "[%s] %s: non-finite %s, step skipped\n", name, where.c_str(), report.nonfinite.c_str());
+    if (!report.nonfinite.empty() && comm.rank() == 0) {
+      if (report.nonfinite_steps == 1)
+        std::fprintf(stderr, "[%s] %s: non-finite %s, step skipped\n", name, where.c_str(), report.nonfinite.c_str());
+      else
+        std::fprintf(stderr, "[%s] up to %s: non-finite %s, %lld steps skipped since the last report\n", name,
+                     where.c_str(), report.nonfinite.c_str(), static_cast<long long>(report.nonfinite_steps));
+    }
     if (report.step) progress.step(phase.counters().steps - 1, report.items * comm.world(), report.details);
     if (report.checkpoint && setup.checkpointed) save();
   }

@@ -62,6 +62,17 @@ bool data_parallel(const Communicator& comm) {
   return comm.world() > 1 || std::string(comm.backend()).rfind("nccl", 0) == 0;
 }
 
+void all_reduce_where_it_lies(Communicator& comm, const Tensor& t, ReduceOp op) {
+  if (t.device().is_cpu() || comm.moves_device_tensors()) {
+    comm.all_reduce(t, op);
+    return;
+  }
+  const Tensor host = Tensor::empty(t.shape(), t.dtype());
+  host.copy_from(t);
+  comm.all_reduce(host, op);
+  t.copy_from(host);
+}
+
 void check_collective_tensor(const Tensor& t, const char* what, bool reduction, CollectiveSupport support) {
   AUTOSPACE_CHECK(t.defined(), what, ": undefined tensor");
   if (!support.any_device && !t.device().is_cpu())

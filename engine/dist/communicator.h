@@ -97,6 +97,11 @@ Communicator& world_communicator();
 // run (tools/gpu-check.sh).
 bool data_parallel(const Communicator& comm);
 
+// comm.all_reduce(t, op) for a tensor on any device: through a host copy where the backend
+// moves CPU tensors only (MPI), as it is where it moves device tensors (NCCL, one process),
+// so that a GPU's small per-step figures stay on the GPU whenever the backend allows.
+void all_reduce_where_it_lies(Communicator& comm, const Tensor& t, ReduceOp op);
+
 // What a backend's collectives take beyond contiguous CPU tensors of f32, i32, i64 (and u8
 // outside reductions).
 struct CollectiveSupport {

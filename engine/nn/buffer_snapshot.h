@@ -17,8 +17,14 @@ class BufferSnapshot {
  public:
   explicit BufferSnapshot(const Module& module);  // `module` must outlive the snapshot
   void restore() const;
+  // restore() decided on the buffers' device: only where gate[0] (f32 [1],
+  // optim::NonFiniteGuard::judge) is 0, with nothing read back.
+  void restore_unless_applied(const Tensor& gate) const;
 
  private:
+  // put_back(live, saved copy or undefined, initial value) for every buffer.
+  template <class PutBack> void walk(PutBack put_back) const;
+
   const Module& module_;
   std::vector<std::pair<Tensor, Tensor>> saved_;  // (the live buffer, its copy)
 };

@@ -70,14 +70,17 @@ Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& labels, float l
                   label_smoothing, " outside [0, 1]");
   const Device device = common_device({&logits, &labels}, "softmax_cross_entropy");
 
-  // Labels are validated on the host (for a GPU batch, a copy of N integers).
-  const Tensor host_labels = labels.to(Device::cpu()).to(DType::i64);
-  const std::int64_t* y = host_labels.data<std::int64_t>();
-  for (std::int64_t r = 0; r < rows; ++r)
-    AUTOSPACE_CHECK(y[r] >= 0 && y[r] < classes, "softmax_cross_entropy: label ", y[r], " of row ", r,
-                    " outside [0, ", classes, ")");
-
-  const Tensor labels64 = labels.dtype() == DType::i64 ? labels : host_labels.to(device);
+  // CPU labels are validated here; GPU i64 labels are left to the kernel (see the header),
+  // GPU i32 labels go through the host to become i64.
+  Tensor labels64 = labels;
+  if (labels.device().is_cpu() || labels.dtype() != DType::i64) {
+    const Tensor host_labels = labels.to(Device::cpu()).to(DType::i64);
+    const std::int64_t* y = host_labels.data<std::int64_t>();
+    for (std::int64_t r = 0; r < rows; ++r)
+      AUTOSPACE_CHECK(y[r] >= 0 && y[r] < classes, "softmax_cross_entropy: label ", y[r], " of row ", r,
+                      " outside [0, ", classes, ")");
+    labels64 = host_labels.to(device);
+  }
   Tensor log_sum_exp = Tensor::empty({rows}, DType::f32, device);
   Tensor out = Tensor::empty({1}, DType::f32, device);
   kCrossEntropy(device, DType::f32)(rows, classes, logits.data<float>(), labels64.data<std::int64_t>(), label_smoothing,

@@ -1,11 +1,12 @@
 #include "engine/optim/grad_utils.h"
 
-#include <cmath>
 #include <map>
 
 #include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
+#include "engine/ops/step_gate.h"
 #include "kernels/common/check.h"
+#include "kernels/common/step_gate.h"
 #include "kernels/cpu/optimizer_update.h"
 #include "kernels/cuda/optimizer_update.h"
 
@@ -13,72 +14,82 @@ namespace autospace::optim {
 
 namespace {
 
-// The CPU's sum of squares is per tensor; this sums a device's list, the GPU kernel's
-// signature, so that one table serves both.
-double cpu_sum_of_squares(std::int64_t count, const float* const* xs, const std::int64_t* sizes) {
-  double sum = 0;
-  for (std::int64_t i = 0; i < count; ++i) sum += kernels::cpu::sum_of_squares(sizes[i], xs[i]);
-  return sum;
-}
-
-const ops::KernelTable<decltype(cpu_sum_of_squares)> kSumOfSquares{
-    "sum_of_squares",
-    {{DeviceKind::cpu, DType::f32,
-      &cpu_sum_of_squares} AUTOSPACE_IF_CUDA(, {DeviceKind::cuda, DType::f32, &kernels::cuda::sum_of_squares})}};
+const ops::KernelTable<decltype(kernels::cpu::gradient_norm)> kGradientNorm{"gradient_norm",
+                                                                          {AUTOSPACE_F32_KERNELS(gradient_norm)}};
 const ops::KernelTable<decltype(kernels::cpu::scale_in_place_many)> kScaleInPlaceMany{
     "scale_in_place_many", {AUTOSPACE_F32_KERNELS(scale_in_place_many)}};
 
-// The defined gradients of `params` by device, as the multi-tensor kernels take them.
+// The defined gradients of `params`, as the multi-tensor kernels take them, and their device.
 struct DeviceGrads {
+  Device device = Device::cpu();
   std::vector<float*> data;
   std::vector<std::int64_t> sizes;
 };
-std::map<std::pair<DeviceKind, int>, DeviceGrads> grads_by_device(const std::vector<Tensor>& params) {
-  std::map<std::pair<DeviceKind, int>, DeviceGrads> out;
+DeviceGrads defined_grads(const std::vector<Tensor>& params) {
+  DeviceGrads d;
+  if (!params.empty()) d.device = params.front().device();
+  bool first = true;
   for (const Tensor& p : params) {
     const Tensor& g = p.grad();
     if (!g.defined()) continue;
-    DeviceGrads& d = out[{g.device().kind, g.device().index}];
+    if (first) d.device = g.device();
+    AUTOSPACE_CHECK(g.device() == d.device, "gradient norm: gradients on ", d.device.str(), " and ", g.device().str(),
+                    "; they must lie on one device");
+    first = false;
     d.data.push_back(g.data<float>());
     d.sizes.push_back(g.numel());
   }
-  return out;
+  return d;
+}
+
+// The norm, and with max_norm > 0 the gradients clipped, one multi-tensor call each.
+Tensor norm_and_clip(const std::vector<Tensor>& params, double max_norm) {
+  const DeviceGrads d = defined_grads(params);
+  const Tensor norm = Tensor::empty({1}, DType::f32, d.device);
+  const Tensor scale = max_norm > 0 ? Tensor::empty({1}, DType::f32, d.device) : Tensor();
+  const auto count = static_cast<std::int64_t>(d.data.size());
+  kGradientNorm(d.device, DType::f32)(count, d.data.data(), d.sizes.data(), norm.data<float>(), max_norm,
+                                      scale.defined() ? scale.data<float>() : nullptr);
+  if (scale.defined() && count > 0)
+    kScaleInPlaceMany(d.device, DType::f32)(count, d.data.data(), d.sizes.data(), scale.data<float>());
+  return norm;
 }
 
 }  // namespace
 
-double grad_norm(const std::vector<Tensor>& params) {
-  // Each device's gradients are summed in one call, so that a GPU's norm costs one
-  // synchronisation.
-  double sum = 0;
-  for (const auto& [device, d] : grads_by_device(params))
-    sum += kSumOfSquares(Device{device.first, device.second}, DType::f32)(static_cast<std::int64_t>(d.data.size()),
-                                                                          d.data.data(), d.sizes.data());
-  return std::sqrt(sum);
+Tensor grad_norm(const std::vector<Tensor>& params) { return norm_and_clip(params, 0); }
+
+Tensor clip_grad_norm(const std::vector<Tensor>& params, double max_norm) {
+  AUTOSPACE_CHECK(max_norm > 0, "clip_grad_norm: max_norm ", max_norm, " must be positive");
+  return norm_and_clip(params, max_norm);
 }
 
-double clip_grad_norm(const std::vector<Tensor>& params, double max_norm) {
-  const double norm = grad_norm(params);
-  if (std::isfinite(norm) && norm > max_norm) {
-    const float scale = static_cast<float>(max_norm / (norm + 1e-6));
-    for (const auto& [device, d] : grads_by_device(params))  // one multi-tensor call per device
-      kScaleInPlaceMany(Device{device.first, device.second}, DType::f32)(static_cast<std::int64_t>(d.data.size()),
-                                                                         d.data.data(), d.sizes.data(), scale);
-  }
-  return norm;
+Tensor NonFiniteGuard::judge(const Tensor& loss, const Tensor& gradient_norm) {
+  const Device device = gradient_norm.device();
+  if (!counters_.defined()) counters_ = Tensor::zeros({kernels::kGuardCounters}, DType::i64, device);
+  AUTOSPACE_CHECK(counters_.device() == device, "non-finite guard: judging on ", device.str(),
+                  " a guard that judged on ", counters_.device().str());
+  Tensor gate = Tensor::empty({1}, DType::f32, device);
+  ops::judge_step(loss.device() == device ? loss : loss.to(device), gradient_norm, gate, counters_);
+  return gate;
 }
 
-bool NonFiniteGuard::accept(double loss, double gradient_norm) {
-  if (std::isfinite(loss) && std::isfinite(gradient_norm)) {
-    consecutive_ = 0;
-    return true;
-  }
-  ++skipped_;
-  if (++consecutive_ > max_consecutive_)
-    AUTOSPACE_THROW("training diverged: ", consecutive_, " steps in a row had a non-finite ",
-                    std::isfinite(loss) ? "gradient" : "loss", " (limit ", max_consecutive_, "; ", skipped_,
-                    " skipped in total)");
-  return false;
+NonFiniteGuard::Counts NonFiniteGuard::read() const {
+  if (!counters_.defined()) return {};
+  const Tensor host = counters_.to(Device::cpu());
+  const std::int64_t* c = host.data<std::int64_t>();
+  const Counts counts{c[kernels::kJudged], c[kernels::kSkipped], c[kernels::kSkippedLoss],
+                      c[kernels::kConsecutive] == 0};
+  if (c[kernels::kLongestRun] > max_consecutive_)
+    AUTOSPACE_THROW("training diverged: ", c[kernels::kLongestRun], " steps in a row had a non-finite loss or gradient "
+                    "(limit ", max_consecutive_, "; ", counts.skipped, " skipped in total, ", counts.skipped_loss,
+                    " of them with a non-finite loss)");
+  return counts;
+}
+
+bool NonFiniteGuard::accept(double loss, const Tensor& gradient_norm) {
+  judge(Tensor::from_vector({static_cast<float>(loss)}, {1}), gradient_norm);
+  return read().last_applied;
 }
 
 }  // namespace autospace::optim

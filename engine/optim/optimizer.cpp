@@ -30,7 +30,10 @@ void Optimizer::add_parameters(const ParamGroup& group) {
   }
 }
 
-void Optimizer::step(float lr) {
+void Optimizer::step(float lr, const Tensor& gate) {
+  if (gate.defined())
+    AUTOSPACE_CHECK(gate.dtype() == DType::f32 && gate.numel() == 1, "optimiser step: the gate must be f32 [1], got ",
+                    dtype_name(gate.dtype()), " ", shape_str(gate.shape()));
   std::vector<Entry*> ready;
   for (Entry& e : entries_) {
     const Tensor& g = e.param.grad();
@@ -41,7 +44,7 @@ void Optimizer::step(float lr) {
     ++e.updates;
     ready.push_back(&e);
   }
-  update(ready, lr);
+  update(ready, lr, gate);
 }
 
 void Optimizer::zero_grad() {
@@ -96,16 +99,19 @@ std::vector<std::string> SGD::slot_names() const {
   return {"momentum_buffer"};
 }
 
-void SGD::update(const std::vector<Entry*>& ready, float lr) {
+void SGD::update(const std::vector<Entry*>& ready, float lr, const Tensor& gate) {
   const auto groups = by_device<kernels::SgdTensor>(ready, [lr](const Entry& e) {
     return kernels::SgdTensor{.w = e.param.data<float>(), .g = e.param.grad().data<float>(),
                               .buf = e.slots.empty() ? nullptr : e.slots[0].data<float>(), .n = e.param.numel(),
                               .lr = lr * e.lr_scale, .weight_decay = e.weight_decay, .first_step = e.updates == 1};
   });
-  for (const auto& [device, tensors] : groups)
-    kSgdUpdateMany(Device{device.first, device.second}, DType::f32)(static_cast<std::int64_t>(tensors.size()),
-                                                                    tensors.data(), options_.momentum,
-                                                                    options_.nesterov);
+  for (const auto& [device, tensors] : groups) {
+    const Device d{device.first, device.second};
+    AUTOSPACE_CHECK(!gate.defined() || gate.device() == d, "SGD step: the gate is on ", gate.device().str(),
+                    ", parameters on ", d.str());
+    kSgdUpdateMany(d, DType::f32)(static_cast<std::int64_t>(tensors.size()), tensors.data(), options_.momentum,
+                                  options_.nesterov, gate.defined() ? gate.data<float>() : nullptr);
+  }
 }
 
 Adam::Adam(std::vector<ParamGroup> groups, AdamOptions options) : Optimizer(std::move(groups)), options_(options) {
@@ -115,7 +121,9 @@ Adam::Adam(std::vector<ParamGroup> groups, AdamOptions options) : Optimizer(std:
 
 std::vector<std::string> Adam::slot_names() const { return {"exp_avg", "exp_avg_sq"}; }
 
-void Adam::update(const std::vector<Entry*>& ready, float lr) {
+void Adam::update(const std::vector<Entry*>& ready, float lr, const Tensor& gate) {
+  AUTOSPACE_CHECK(!gate.defined(), "Adam step: a gated step is not supported (the bias correction counts the "
+                  "updates on the host, which cannot know whether the device skipped one)");
   const auto groups = by_device<kernels::AdamTensor>(ready, [lr](const Entry& e) {
     return kernels::AdamTensor{.w = e.param.data<float>(), .g = e.param.grad().data<float>(),
                                .m = e.slots[0].data<float>(), .v = e.slots[1].data<float>(), .n = e.param.numel(),

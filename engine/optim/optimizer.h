@@ -26,8 +26,13 @@ class Optimizer {
   // a cell needs it); parameters already present are ignored.
   void add_parameters(const ParamGroup& group);
 
-  // One update at learning rate lr (times each group's lr_scale).
-  void step(float lr);
+  // One update at learning rate lr (times each group's lr_scale). With a gate (f32 [1] on
+  // the parameters' device, NonFiniteGuard::judge), the update happens where it says 1 and
+  // leaves parameters and state untouched where it says 0, decided on the device; the
+  // update counts advance either way (SGD reads its count only to tell its first step,
+  // which its zero-initialised momentum makes equal to a later one; Adam refuses a gate,
+  // its bias correction needs the true count).
+  void step(float lr, const Tensor& gate = Tensor());
   // Back to "no gradient" for every parameter.
   void zero_grad();
   std::vector<Tensor> parameters() const;
@@ -48,7 +53,7 @@ class Optimizer {
   virtual std::vector<std::string> slot_names() const = 0;
   // Updates every entry that has a gradient (its slots allocated, its count advanced) at
   // lr times its own lr_scale: all of them in one call, so that a GPU's can be batched.
-  virtual void update(const std::vector<Entry*>& ready, float lr) = 0;
+  virtual void update(const std::vector<Entry*>& ready, float lr, const Tensor& gate) = 0;
   // make(entry) for each entry of `ready`, grouped by the parameters' device: one
   // multi-tensor kernel call per group.
   template <class Desc, class Make>
@@ -74,7 +79,7 @@ class SGD : public Optimizer {
  private:
   std::vector<std::string> slot_names() const override;
   // One multi-tensor call per device (kernels' sgd_update_many).
-  void update(const std::vector<Entry*>& ready, float lr) override;
+  void update(const std::vector<Entry*>& ready, float lr, const Tensor& gate) override;
   SgdOptions options_;
 };
 
@@ -90,7 +95,7 @@ class Adam : public Optimizer {
 
  private:
   std::vector<std::string> slot_names() const override;
-  void update(const std::vector<Entry*>& ready, float lr) override;
+  void update(const std::vector<Entry*>& ready, float lr, const Tensor& gate) override;
   AdamOptions options_;
 };
 

@@ -14,7 +14,7 @@ WeightEma::WeightEma(std::shared_ptr<nn::Module> shadow, const nn::Module& model
     AUTOSPACE_CHECK(t.dtype() == DType::f32, "weight EMA: ", name, " is not f32");
 }
 
-void WeightEma::update(const nn::Module& model) {
+void WeightEma::update(const nn::Module& model, const Tensor& gate) {
   const std::vector<NamedTensor> state = nn::state_of(model);
   AUTOSPACE_CHECK(state.size() == shadow_state_.size(), "weight EMA: the model has ", state.size(),
                   " state tensors, the shadow ", shadow_state_.size());
@@ -34,7 +34,10 @@ void WeightEma::update(const nn::Module& model) {
     tensors.push_back({.w = shadow.data<float>(), .g = current.data<float>(), .n = shadow.numel(), .lr = -rate,
                        .weight_decay = -1.f});
   }
-  kSgdUpdateMany(device, DType::f32)(static_cast<std::int64_t>(tensors.size()), tensors.data(), 0.f, false);
+  AUTOSPACE_CHECK(!gate.defined() || gate.device() == device, "weight EMA: the gate is on ", gate.device().str(),
+                  ", the shadow on ", device.str());
+  kSgdUpdateMany(device, DType::f32)(static_cast<std::int64_t>(tensors.size()), tensors.data(), 0.f, false,
+                                     gate.defined() ? gate.data<float>() : nullptr);
 }
 
 }  // namespace autospace::optim

@@ -15,7 +15,8 @@ class WeightEma {
   // `shadow` must have the model's state names and shapes; it starts as a copy of `model`.
   WeightEma(std::shared_ptr<nn::Module> shadow, const nn::Module& model, double decay);
 
-  void update(const nn::Module& model);
+  // With a gate (NonFiniteGuard::judge), the shadow moves only where it says 1.
+  void update(const nn::Module& model, const Tensor& gate = Tensor());
   nn::Module& shadow() { return *shadow_; }
   const nn::Module& shadow() const { return *shadow_; }
   double decay() const { return decay_; }

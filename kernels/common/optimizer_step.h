@@ -67,4 +67,11 @@ AUTOSPACE_HOST_DEVICE inline void adam_step(float& w, float g, float& m, float& 
   w -= s.step_size * m / (sqrtf(v) * s.inv_sqrt_c2 + eps);
 }
 
+// Gradient clipping's factor for a gradient norm (in double): max_norm / (norm + 1e-6)
+// when the norm is finite and above max_norm, else 1 (nothing to scale, or a step the
+// non-finite guard skips anyway).
+AUTOSPACE_HOST_DEVICE inline float clip_factor(double norm, double max_norm) {
+  return norm <= 1.7976931348623157e308 && norm > max_norm ? static_cast<float>(max_norm / (norm + 1e-6)) : 1.f;
+}
+
 }  // namespace autospace::kernels

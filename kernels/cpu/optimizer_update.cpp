@@ -1,5 +1,7 @@
 #include "kernels/cpu/optimizer_update.h"
 
+#include <cmath>
+
 #include "kernels/common/optimizer_step.h"
 
 namespace autospace::kernels::cpu {
@@ -16,7 +18,8 @@ void sgd_update(std::int64_t n, float* w, const float* g, float* buf, float lr, 
     sgd_momentum_step(w[i], g[i], buf[i], lr, momentum, weight_decay, nesterov, first_step);
 }
 
-void sgd_update_many(std::int64_t count, const SgdTensor* tensors, float momentum, bool nesterov) {
+void sgd_update_many(std::int64_t count, const SgdTensor* tensors, float momentum, bool nesterov, const float* gate) {
+  if (gate && gate[0] == 0.f) return;
   for (std::int64_t k = 0; k < count; ++k) {
     const SgdTensor& t = tensors[k];
     sgd_update(t.n, t.w, t.g, t.buf, t.lr, momentum, t.weight_decay, nesterov, t.first_step);
@@ -37,20 +40,29 @@ void adam_update_many(std::int64_t count, const AdamTensor* tensors, float beta1
   }
 }
 
-double sum_of_squares(std::int64_t n, const float* x) {
-  double s = 0;
-#pragma omp parallel for reduction(+ : s) schedule(static) if (n > 65536)
-  for (std::int64_t i = 0; i < n; ++i) s += static_cast<double>(x[i]) * x[i];
-  return s;
+void gradient_norm(std::int64_t count, const float* const* xs, const std::int64_t* sizes, float* norm,
+                   double max_norm, float* clip_scale) {
+  double sum = 0;
+  for (std::int64_t k = 0; k < count; ++k) {
+    const float* x = xs[k];
+    double s = 0;
+#pragma omp parallel for reduction(+ : s) schedule(static) if (sizes[k] > 65536)
+    for (std::int64_t i = 0; i < sizes[k]; ++i) s += static_cast<double>(x[i]) * x[i];
+    sum += s;
+  }
+  const double root = std::sqrt(sum);
+  norm[0] = static_cast<float>(root);
+  if (clip_scale) clip_scale[0] = clip_factor(root, max_norm);
 }
 
-void scale_in_place(std::int64_t n, float* x, float s) {
-#pragma omp parallel for simd schedule(static) if (n > 65536)
-  for (std::int64_t i = 0; i < n; ++i) x[i] *= s;
-}
-
-void scale_in_place_many(std::int64_t count, float* const* xs, const std::int64_t* sizes, float s) {
-  for (std::int64_t k = 0; k < count; ++k) scale_in_place(sizes[k], xs[k], s);
+void scale_in_place_many(std::int64_t count, float* const* xs, const std::int64_t* sizes, const float* scale) {
+  const float s = scale[0];
+  if (s == 1.f) return;
+  for (std::int64_t k = 0; k < count; ++k) {
+    float* x = xs[k];
+#pragma omp parallel for simd schedule(static) if (sizes[k] > 65536)
+    for (std::int64_t i = 0; i < sizes[k]; ++i) x[i] *= s;
+  }
 }
 
 }  // namespace autospace::kernels::cpu

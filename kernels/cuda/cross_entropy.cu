@@ -32,8 +32,15 @@ __global__ void row_loss_kernel(std::int64_t rows, std::int64_t classes, const f
   if (lane != 0) return;
   const double lse = static_cast<double>(max) + log(sum_exp);
   log_sum_exp[r] = static_cast<float>(lse);
+  // Labels are not checked on the host (that would read them back): one outside the row
+  // makes its loss, and so the mean, NaN, which the non-finite guard skips.
+  const std::int64_t y = labels[r];
+  if (y < 0 || y >= classes) {
+    row_loss[r] = nan("");
+    return;
+  }
   // sum_k target_k * (lse - z_k), the targets summing to 1.
-  row_loss[r] = lse - on * static_cast<double>(z[labels[r]]) - off * sum_z;
+  row_loss[r] = lse - on * static_cast<double>(z[y]) - off * sum_z;
 }
 
 }  // namespace

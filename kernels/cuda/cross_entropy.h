@@ -4,7 +4,9 @@
 namespace autospace::kernels::cuda {
 
 // Device pointers; the same loss as kernels/cpu/cross_entropy.h, written to loss[0] on
-// the device (no synchronisation), with each row's log-sum-exp for the backward pass.
+// the device (no synchronisation), with each row's log-sum-exp for the backward pass. The
+// labels are not validated beforehand: a label outside [0, classes) is never read past,
+// it makes the loss NaN (and its row's gradient the softmax alone).
 void softmax_cross_entropy(std::int64_t rows, std::int64_t classes, const float* logits, const std::int64_t* labels,
                            float smoothing, float* log_sum_exp, float* loss);
 

@@ -20,15 +20,16 @@ void sgd_update(std::int64_t n, float* w, const float* g, float* buf, float lr, 
   });
 }
 
-void sgd_update_many(std::int64_t count, const SgdTensor* tensors, float momentum, bool nesterov) {
+void sgd_update_many(std::int64_t count, const SgdTensor* tensors, float momentum, bool nesterov, const float* gate) {
   if (momentum == 0.f) {
     multi_tensor_apply(count, tensors, [=] __device__(const SgdTensor& t, std::int64_t i) {
-      sgd_plain_step(t.w[i], t.g[i], t.lr, t.weight_decay);
+      if (gate == nullptr || gate[0] != 0.f) sgd_plain_step(t.w[i], t.g[i], t.lr, t.weight_decay);
     });
     return;
   }
   multi_tensor_apply(count, tensors, [=] __device__(const SgdTensor& t, std::int64_t i) {
-    sgd_momentum_step(t.w[i], t.g[i], t.buf[i], t.lr, momentum, t.weight_decay, nesterov, t.first_step);
+    if (gate == nullptr || gate[0] != 0.f)
+      sgd_momentum_step(t.w[i], t.g[i], t.buf[i], t.lr, momentum, t.weight_decay, nesterov, t.first_step);
   });
 }
 
@@ -62,20 +63,23 @@ void adam_update_many(std::int64_t count, const AdamTensor* tensors, float beta1
   });
 }
 
-void scale_in_place_many(std::int64_t count, float* const* xs, const std::int64_t* sizes, float s) {
+void scale_in_place_many(std::int64_t count, float* const* xs, const std::int64_t* sizes, const float* scale) {
   std::vector<ScaledTensor> tensors;
   for (std::int64_t k = 0; k < count; ++k) tensors.push_back({xs[k], sizes[k]});
-  multi_tensor_apply(count, tensors.data(), [=] __device__(const ScaledTensor& t, std::int64_t i) { t.x[i] *= s; });
+  multi_tensor_apply(count, tensors.data(), [=] __device__(const ScaledTensor& t, std::int64_t i) {
+    const float s = scale[0];
+    if (s != 1.f) t.x[i] *= s;
+  });
 }
 
-double sum_of_squares(std::int64_t count, const float* const* xs, const std::int64_t* sizes) {
+void gradient_norm(std::int64_t count, const float* const* xs, const std::int64_t* sizes, float* norm,
+                   double max_norm, float* clip_scale) {
   // Every array's block partials go to one buffer; one final pass adds them all.
   std::vector<std::int64_t> offsets(static_cast<std::size_t>(count) + 1, 0);
   for (std::int64_t k = 0; k < count; ++k)
     offsets[static_cast<std::size_t>(k) + 1] =
         offsets[static_cast<std::size_t>(k)] + (sizes[k] > 0 ? flat_blocks(sizes[k]) : 0);
   const std::int64_t partials = offsets.back();
-  if (partials == 0) return 0.0;
   Scratch partial((static_cast<std::size_t>(partials) + 1) * sizeof(double));
   double* p = partial.as<double>();
   for (std::int64_t k = 0; k < count; ++k) {
@@ -85,11 +89,11 @@ double sum_of_squares(std::int64_t count, const float* const* xs, const std::int
         sizes[k], [=] __device__(std::int64_t i, double* acc) { acc[0] += static_cast<double>(x[i]) * x[i]; },
         p + offsets[static_cast<std::size_t>(k)]);
   }
-  double* total = p + partials;
-  flat_finish<1>(partials, p, [=] __device__(const double* t) { total[0] = t[0]; });
-  double result = 0;
-  copy_device_to_host(&result, total, sizeof(double));
-  return result;
+  flat_finish<1>(partials, p, [=] __device__(const double* t) {
+    const double root = sqrt(t[0]);
+    norm[0] = static_cast<float>(root);
+    if (clip_scale) clip_scale[0] = clip_factor(root, max_norm);
+  });
 }
 
 }  // namespace autospace::kernels::cuda

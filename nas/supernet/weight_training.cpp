@@ -22,10 +22,12 @@ StepResult train_weights(nn::Module& net, optim::SGD& sgd, optim::NonFiniteGuard
     parallel.backward(loss, net.named_parameters());
     r.loss = parallel.mean(loss.item());
   }
-  const double norm = grad_clip > 0 ? optim::clip_grad_norm(sgd.parameters(), grad_clip) : optim::grad_norm(sgd.parameters());
-  r.applied = guard.accept(r.loss, norm);
-  if (r.applied) sgd.step(lr);
-  else buffers.restore();
+  const Tensor norm = grad_clip > 0 ? optim::clip_grad_norm(sgd.parameters(), grad_clip) : optim::grad_norm(sgd.parameters());
+  // Judged on the device, then read: this loop reads its loss every step anyway.
+  const Tensor gate = guard.judge(Tensor::from_vector({static_cast<float>(r.loss)}, {1}), norm);
+  sgd.step(lr, gate);
+  buffers.restore_unless_applied(gate);
+  r.applied = guard.read().last_applied;
   sgd.zero_grad();
   return r;
 }

@@ -30,6 +30,7 @@
 #include "engine/core/device.h"
 #include "engine/nn/accuracy.h"
 #include "engine/nn/dropout.h"
+#include "engine/nn/training_tally.h"
 #include "engine/ops/activation.h"
 #include "engine/ops/add.h"
 #include "engine/ops/batch_norm.h"
@@ -45,6 +46,7 @@
 #include "engine/ops/normalize.h"
 #include "engine/ops/pool.h"
 #include "engine/ops/reshape.h"
+#include "engine/ops/step_gate.h"
 #include "engine/optim/grad_utils.h"
 #include "engine/optim/optimizer.h"
 #include "engine/rng/rng.h"
@@ -435,6 +437,74 @@ TEST_CASE("CUDA parity: classification counts and loss sums", "[cuda]") {
   }
 }
 
+// The device side of a training step's verdict: the same gates and counters from the same
+// losses and norms (finite, NaN, infinite), the same step figures and tally (exact: counts
+// and the float product are computed alike), the BN restore and the SGD update gated on
+// the device, and an out-of-range GPU label made a NaN loss instead of a read past the row.
+TEST_CASE("CUDA parity: the non-finite guard's gate, the step figures and the training tally", "[cuda]") {
+  REQUIRE_GPU();
+  PoisonGuard poison;
+  optim::NonFiniteGuard cpu_guard(100), gpu_guard(100);
+  nn::TrainingTally cpu_tally(Device::cpu()), gpu_tally(gpu());
+  std::mt19937_64 gen(fresh_seed());
+  const float special[] = {1.f, NAN, INFINITY, 2.5f};
+  for (int step = 0; step < 12; ++step) {
+    const std::int64_t rows = 1 + static_cast<std::int64_t>(gen() % 300), classes = 1 + static_cast<std::int64_t>(gen() % 40);
+    const Tensor logits = random({rows, classes}), labels = test::random_labels(rows, classes, fresh_seed());
+    const Tensor loss = Tensor::from_vector({special[gen() % 4] * random({1}, 0.5f, 3.f).item()}, {1});
+    const Tensor norm = Tensor::from_vector({special[gen() % 4]}, {1});
+    const Tensor cpu_gate = cpu_guard.judge(loss, norm), gpu_gate = gpu_guard.judge(loss.to(gpu()), norm.to(gpu()));
+    INFO("step " << step << ": loss " << loss.item() << ", norm " << norm.item());
+    CHECK(gpu_gate.item() == cpu_gate.item());
+    const Tensor cpu_figures = ops::step_figures(logits, labels, loss, step);
+    const Tensor gpu_figures = ops::step_figures(logits.to(gpu()), labels.to(gpu()), loss.to(gpu()), step);
+    const std::vector<float> want = cpu_figures.to_vector(), got = gpu_figures.to_vector();
+    for (std::size_t i = 0; i < 4; ++i)  // NaN == NaN for the loss of a NaN step
+      CHECK((got[i] == want[i] || (std::isnan(got[i]) && std::isnan(want[i]))));
+    cpu_tally.add(cpu_figures, cpu_gate);
+    gpu_tally.add(gpu_figures, gpu_gate);
+
+    const Tensor live = random({37}), saved = random({37});
+    const Tensor gpu_live = live.to(gpu()), gpu_saved = saved.to(gpu()), fresh = random({5}), gpu_fresh = fresh.to(gpu());
+    ops::restore_unless_applied(live, saved, 0.f, cpu_gate);
+    ops::restore_unless_applied(gpu_live, gpu_saved, 0.f, gpu_gate);
+    ops::restore_unless_applied(fresh, Tensor(), 1.f, cpu_gate);
+    ops::restore_unless_applied(gpu_fresh, Tensor(), 1.f, gpu_gate);
+    CHECK(gpu_live.to_vector() == live.to_vector());
+    CHECK(gpu_fresh.to_vector() == fresh.to_vector());
+  }
+  const auto a = cpu_guard.read(), b = gpu_guard.read();
+  CHECK(b.judged == a.judged);
+  CHECK(b.skipped == a.skipped);
+  CHECK(b.skipped_loss == a.skipped_loss);
+  const auto x = cpu_tally.read(), y = gpu_tally.read();
+  CHECK(y.epoch.loss_sum == x.epoch.loss_sum);
+  CHECK(y.epoch.correct == x.epoch.correct);
+  CHECK(y.epoch.images == x.epoch.images);
+  CHECK(y.epoch.steps == x.epoch.steps);
+  CHECK(y.unreadable == x.unreadable);
+  std::printf("parity: %-60s exact (%lld of 12 steps skipped)\n", "guard gate, step figures, tally",
+              static_cast<long long>(a.skipped));
+
+  // A gated SGD step on the GPU: nothing moves under a 0 gate, the CPU's update under a 1.
+  for (const float verdict : {0.f, 1.f}) {
+    const Tensor initial = random({4100}), g = random({4100});
+    Tensor cpu_w = initial.clone().set_requires_grad(true), gpu_w = to_gpu(initial).set_requires_grad(true);
+    optim::SGD cpu_sgd({{{{"w", cpu_w}}, 1e-2f, 1.f}}, {0.9f, true}), gpu_sgd({{{{"w", gpu_w}}, 1e-2f, 1.f}}, {0.9f, true});
+    cpu_w.set_grad(g);
+    gpu_w.set_grad(g.to(gpu()));
+    cpu_sgd.step(0.1f, Tensor::from_vector({verdict}, {1}));
+    gpu_sgd.step(0.1f, Tensor::from_vector({verdict}, {1}).to(gpu()));
+    CHECK(gpu_w.to_vector() == (verdict == 0.f ? initial.to_vector() : cpu_w.to_vector()));
+  }
+
+  // GPU labels are not read back: one out of range gives a NaN loss, no error.
+  const Tensor logits = random({4, 3});
+  const Tensor bad = Tensor::from_int64({0, 1, 7, 2}, {4});
+  CHECK_THROWS_WITH(ops::softmax_cross_entropy(logits, bad), Catch::Contains("label 7 of row 2"));
+  CHECK(std::isnan(ops::softmax_cross_entropy(logits.to(gpu()), bad.to(gpu())).item()));
+}
+
 TEST_CASE("CUDA parity: optimiser updates and gradient norms", "[cuda]") {
   REQUIRE_GPU();
   PoisonGuard poison;
@@ -473,8 +543,8 @@ TEST_CASE("CUDA parity: optimiser updates and gradient norms", "[cuda]") {
       }
       for (const auto& [n, p] : cpu_params) cpu_list.push_back(p);
       for (const auto& [n, p] : gpu_params) gpu_list.push_back(p);
-      const double cpu_norm = optim::clip_grad_norm(cpu_list, 5.0);
-      const double gpu_norm = optim::clip_grad_norm(gpu_list, 5.0);
+      const double cpu_norm = optim::clip_grad_norm(cpu_list, 5.0).item();
+      const double gpu_norm = optim::clip_grad_norm(gpu_list, 5.0).item();
       std::printf("parity: %-60s %.3e (bound %.0e)\n", (name + " gradient norm").c_str(),
                   std::abs(gpu_norm - cpu_norm) / cpu_norm, kFp32);
       CHECK(std::abs(gpu_norm - cpu_norm) <= kFp32 * cpu_norm);

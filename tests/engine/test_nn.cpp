@@ -9,9 +9,11 @@
 #include "engine/nn/residual_block.h"
 #include "engine/nn/se_block.h"
 #include "engine/nn/sequential.h"
+#include "engine/nn/training_tally.h"
 #include "engine/ops/activation.h"
 #include "engine/ops/broadcast_mul.h"
 #include "engine/ops/pool.h"
+#include "engine/ops/step_gate.h"
 #include "engine/rng/rng.h"
 #include "kernels/ref/batch_norm.h"
 #include "kernels/ref/conv2d.h"
@@ -227,6 +229,51 @@ TEST_CASE("top-k counting ranks ties stably and never counts a non-finite row", 
   CHECK(totals.sums().nonfinite == 2);
   CHECK(totals.sums().top1 == 1);
   CHECK(totals.sums().topk == 3);  // k = 5, capped at 3 classes: every finite row
+}
+
+TEST_CASE("a training tally sums the applied steps in step order, whatever the reads between them", "[nn]") {
+  // Random batches, every third step skipped by its gate; the tally read only at the end
+  // must equal ClassificationMeter::add step by step over the applied steps (the same
+  // double sums), and one read, reset and continued halfway must end the same, bit for bit.
+  std::vector<Tensor> logits, labels, losses;
+  for (int step = 0; step < 12; ++step) {
+    const std::int64_t rows = 3 + step % 4, classes = 5;
+    logits.push_back(random_normal({rows, classes}, {3, RngPurpose::test, 1, static_cast<std::uint32_t>(step)}));
+    labels.push_back(test::random_labels(rows, classes, 40 + step));
+    losses.push_back(Tensor::from_vector({0.5f + 0.37f * static_cast<float>(step)}, {1}));
+  }
+  const auto gate_of = [](int step) { return Tensor::from_vector({step % 3 == 2 ? 0.f : 1.f}, {1}); };
+  nn::ClassificationMeter expected;
+  for (int step = 0; step < 12; ++step) {
+    if (step % 3 == 2) continue;
+    const float loss_times_rows = losses[step].item() * static_cast<float>(logits[step].dim(0));
+    expected.loss_sum += static_cast<double>(loss_times_rows);
+    expected.correct += nn::count_topk_correct(logits[step], labels[step], 1);
+    expected.images += logits[step].dim(0);
+    ++expected.steps;
+  }
+  nn::TrainingTally straight(Device::cpu()), resumed(Device::cpu());
+  for (int step = 0; step < 12; ++step) {
+    const Tensor figures = ops::step_figures(logits[step], labels[step], losses[step], step);
+    straight.add(figures, gate_of(step));
+    resumed.add(figures, gate_of(step));
+    if (step == 6) {  // a checkpoint's read and a resume's reset
+      const nn::TrainingTally::Figures halfway = resumed.read();
+      resumed = nn::TrainingTally(Device::cpu());
+      resumed.reset(halfway.epoch, halfway.unreadable);
+    }
+  }
+  const nn::TrainingTally::Figures a = straight.read(), b = resumed.read();
+  CHECK(a.epoch.loss_sum == expected.loss_sum);
+  CHECK(a.epoch.correct == expected.correct);
+  CHECK(a.epoch.images == expected.images);
+  CHECK(a.epoch.steps == expected.steps);
+  CHECK(a.unreadable == 66);  // every step's, applied or not
+  CHECK(a.interval.steps == expected.steps);
+  CHECK(b.epoch.loss_sum == a.epoch.loss_sum);
+  CHECK(b.epoch.correct == a.epoch.correct);
+  CHECK(b.unreadable == a.unreadable);
+  CHECK(b.interval.steps == 3);  // steps 7-11 but 8 and 11, skipped
 }
 
 TEST_CASE("a buffer snapshot puts the BN running statistics back", "[nn]") {

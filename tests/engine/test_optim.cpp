@@ -3,9 +3,12 @@
 #include <cstring>
 #include <limits>
 
+#include "engine/nn/batch_norm.h"
+#include "engine/nn/buffer_snapshot.h"
 #include "engine/optim/grad_utils.h"
 #include "engine/optim/optimizer.h"
 #include "engine/optim/schedule.h"
+#include "engine/optim/weight_ema.h"
 
 using namespace autospace;
 using namespace autospace::optim;
@@ -119,19 +122,89 @@ TEST_CASE("schedules: cosine with warm-up and step decay", "[optim]") {
 TEST_CASE("gradient clipping and the non-finite guard", "[optim]") {
   Tensor a = param({0.f, 0.f});
   set_grad(a, {3.f, 4.f});
-  CHECK(clip_grad_norm({a}, 1.0) == Approx(5.0));
-  CHECK(grad_norm({a}) == Approx(1.0).epsilon(1e-5));
+  CHECK(clip_grad_norm({a}, 1.0).item() == Approx(5.0));
+  CHECK(grad_norm({a}).item() == Approx(1.0).epsilon(1e-5));
+  CHECK(a.grad().to_vector()[0] == Approx(0.6f).epsilon(1e-5));
+  CHECK(clip_grad_norm({a}, 2.0).item() == Approx(1.0).epsilon(1e-5));  // below the bound: unchanged
+  CHECK(a.grad().to_vector()[0] == Approx(0.6f).epsilon(1e-5));
+  const Tensor none = param({1.f});
+  CHECK(grad_norm({none}).item() == 0.f);  // no gradient defined
 
   NonFiniteGuard guard(2);
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  CHECK(guard.accept(1.0, 1.0));
-  CHECK_FALSE(guard.accept(nan, 1.0));
-  CHECK_FALSE(guard.accept(1.0, std::numeric_limits<double>::infinity()));
-  CHECK(guard.accept(1.0, 1.0));  // a finite step resets the run
-  CHECK(guard.skipped() == 2);
-  CHECK_FALSE(guard.accept(nan, 1.0));
-  CHECK_FALSE(guard.accept(nan, 1.0));
-  CHECK_THROWS_WITH(guard.accept(nan, 1.0), Catch::Contains("3 steps in a row had a non-finite loss"));
+  const auto norm = [](double v) { return Tensor::from_vector({static_cast<float>(v)}, {1}); };
+  CHECK(guard.accept(1.0, norm(1.0)));
+  CHECK_FALSE(guard.accept(nan, norm(1.0)));
+  CHECK_FALSE(guard.accept(1.0, norm(std::numeric_limits<double>::infinity())));
+  CHECK(guard.accept(1.0, norm(1.0)));  // a finite step resets the run
+  CHECK(guard.read().skipped == 2);
+  CHECK(guard.read().skipped_loss == 1);
+  CHECK(guard.read().judged == 4);
+  CHECK_FALSE(guard.accept(nan, norm(1.0)));
+  CHECK_FALSE(guard.accept(nan, norm(1.0)));
+  CHECK_THROWS_WITH(guard.accept(nan, norm(1.0)), Catch::Contains("3 steps in a row had a non-finite loss or gradient"));
+}
+
+TEST_CASE("the guard's verdict gates the update, the weight EMA and the BN restore without a read", "[optim]") {
+  // Two steps, one finite and one with a NaN gradient, judged into gates; nothing is read
+  // until the end, and the skipped step leaves weights, momentum, shadow and buffers as
+  // they were, bit for bit.
+  nn::BatchNorm2d bn(3);
+  bn.train();
+  const Tensor x = Tensor::from_vector({1.f, 2.f, 3.f, 4.f, 5.f, 6.f, -1.f, 0.5f, 2.f, 7.f, 1.f, 0.f}, {4, 1, 1, 3});
+  std::vector<Tensor> params = bn.parameters();
+  SGD sgd({{bn.named_parameters(), 0.f, 1.f}}, {0.9f, true});
+  auto shadow = std::make_shared<nn::BatchNorm2d>(3);
+  WeightEma ema(shadow, bn, 0.5);
+  NonFiniteGuard guard(5);
+
+  const auto step = [&](float gradient) {
+    const nn::BufferSnapshot buffers(bn);
+    bn.forward(x);  // moves the running statistics
+    for (const Tensor& p : params) p.set_grad(Tensor::full(p.shape(), gradient));
+    const Tensor loss = Tensor::from_vector({0.5f}, {1});
+    const Tensor gate = guard.judge(loss, grad_norm(params));
+    sgd.step(0.1f, gate);
+    ema.update(bn, gate);
+    buffers.restore_unless_applied(gate);
+    sgd.zero_grad();
+  };
+  step(1.f);
+  const auto state_after_first = nn::state_of(bn), shadow_after_first = nn::state_of(*shadow);
+  std::vector<std::vector<float>> before, shadow_before;
+  for (const auto& [n, t] : state_after_first) before.push_back(t.to_vector());
+  for (const auto& [n, t] : shadow_after_first) shadow_before.push_back(t.to_vector());
+  std::vector<std::vector<float>> momentum_before;
+  for (const auto& [n, t] : sgd.state())
+    if (t.dtype() == DType::f32) momentum_before.push_back(t.to_vector());
+
+  step(std::numeric_limits<float>::quiet_NaN());
+  const NonFiniteGuard::Counts counts = guard.read();
+  CHECK(counts.judged == 2);
+  CHECK(counts.skipped == 1);
+  CHECK(counts.skipped_loss == 0);
+  CHECK_FALSE(counts.last_applied);
+  const auto state = nn::state_of(bn), shadow_state = nn::state_of(*shadow);
+  for (std::size_t i = 0; i < state.size(); ++i) {
+    INFO(state[i].first);
+    CHECK(state[i].second.to_vector() == before[i]);
+    CHECK(shadow_state[i].second.to_vector() == shadow_before[i]);
+  }
+  std::size_t k = 0;
+  for (const auto& [n, t] : sgd.state())
+    if (t.dtype() == DType::f32) CHECK(t.to_vector() == momentum_before[k++]);
+
+  // A finite step after it is applied again.
+  step(1.f);
+  CHECK(guard.read().last_applied);
+  CHECK(nn::state_of(bn)[0].second.to_vector() != before[0]);
+}
+
+TEST_CASE("Adam refuses a gated step", "[optim]") {
+  Tensor a = param({1.f});
+  Adam adam({{{{"a", a}}, 0.f, 1.f}}, {});
+  set_grad(a, {1.f});
+  CHECK_THROWS_WITH(adam.step(0.1f, Tensor::from_vector({1.f}, {1})), Catch::Contains("gated step is not supported"));
 }
 
 TEST_CASE("parameters added later join the optimiser once", "[optim]") {

@@ -8,11 +8,12 @@
 #include "apps/run/runner.h"
 #include "engine/dist/gradient_reducer.h"
 #include "engine/io/weights_file.h"
-#include "engine/nn/accuracy.h"
 #include "engine/nn/buffer_snapshot.h"
 #include "engine/nn/classification_meter.h"
 #include "engine/nn/dropout.h"
+#include "engine/nn/training_tally.h"
 #include "engine/ops/cross_entropy.h"
+#include "engine/ops/step_gate.h"
 #include "engine/optim/grad_utils.h"
 #include "engine/optim/optimizer.h"
 #include "engine/optim/schedule.h"
@@ -65,6 +66,8 @@ std::optional<EpochEvaluation> evaluation_from_json(const nas::Json& j, const st
 
 // What the checkpoint carries besides tensors. Randomness needs nothing: every stream is
 // keyed by (seed, epoch, step).
+// The step figures (epoch_meter, nonfinite_skipped, bad_images_skipped) are as of the last
+// read of the device's tally and guard (TrainPhase::read_figures).
 struct LoopState {
   std::int64_t epoch = 0, step = 0;  // the next step to run
   std::int64_t nonfinite_skipped = 0;
@@ -125,6 +128,11 @@ class TrainPhase final : public Phase {
   void restore(const io::Checkpoint& checkpoint, const std::string& source);
   void read_loop_state(const nas::Json& state, const std::string& source);
   UnitReport train_step(PhaseContext& c);
+  // The steps' figures from the device into state_ and interval_ (one synchronisation),
+  // with the steps skipped since the last read told in `report`; the guard's abort.
+  void read_figures(UnitReport& report);
+  // The guard's counts, its abort naming the checkpoint to continue from.
+  optim::NonFiniteGuard::Counts guard_counts(const std::string& checkpoint_file) const;
   void end_epoch(PhaseContext& c);
   // Every rank evaluates its share of the validation set (with rank 0's BN statistics);
   // the results, the same on every rank, are over the whole set.
@@ -147,6 +155,10 @@ class TrainPhase final : public Phase {
   std::unique_ptr<optim::NonFiniteGuard> guard_;
   std::optional<optim::WeightEma> ema_;
   LoopState state_;
+  std::unique_ptr<nn::TrainingTally> tally_;  // the steps' figures on the device
+  std::int64_t nonfinite_before_ = 0;         // skipped steps of earlier processes (the guard counts this one's)
+  optim::NonFiniteGuard::Counts guard_read_;  // the guard's counts at the last read
+  std::string checkpoint_file_;
   nn::ClassificationMeter interval_;  // since the last log record
   Clock::time_point interval_start_ = Clock::now();
   nas::Json summary_;
@@ -182,6 +194,10 @@ void TrainPhase::build(PhaseContext& c, const std::optional<io::Checkpoint>& res
     ema_.emplace(std::move(shadow), *model_, s_.train.ema_decay);
   }
   if (resume) restore(*resume, c.checkpoint_file.string());
+  nonfinite_before_ = state_.nonfinite_skipped;
+  checkpoint_file_ = c.checkpoint_file.string();
+  tally_ = std::make_unique<nn::TrainingTally>(c.device);
+  tally_->reset(state_.epoch_meter, state_.bad_images_skipped);
   // After the restore: a checkpoint of another architecture must not overwrite the record.
   on_rank0(c.comm, "writing arch.json", [&] { nas::save_arch(c.directory->file("arch.json"), arch_); });
 }
@@ -227,6 +243,9 @@ void TrainPhase::read_loop_state(const nas::Json& j, const std::string& source) 
 }
 
 io::Checkpoint TrainPhase::checkpoint() const {
+  // The figures as they are on the device now (a stop may come between two reads).
+  const nn::TrainingTally::Figures figures = tally_->read();
+  const std::int64_t nonfinite = nonfinite_before_ + guard_counts(checkpoint_file_).skipped;
   io::Checkpoint c;
   c.model = nn::state_of(*model_);
   c.optimizer = optimizer_->state();
@@ -235,15 +254,40 @@ io::Checkpoint TrainPhase::checkpoint() const {
   c.state = {{"epoch", state_.epoch},
              {"step", state_.step},
              {"steps_done", steps_done()},
-             {"nonfinite_skipped", state_.nonfinite_skipped},
-             {"bad_images_skipped", state_.bad_images_skipped},
+             {"nonfinite_skipped", nonfinite},
+             {"bad_images_skipped", figures.unreadable},
              {"wall_seconds", state_.wall_seconds + seconds_since(start_)},
-             {"epoch_tally", state_.epoch_meter.to_json()},
+             {"epoch_tally", figures.epoch.to_json()},
              {"best", to_json(state_.best)},
              {"last", to_json(state_.last)},
              {"last_ema", to_json(state_.last_ema)},
              {"arch", nas::arch_to_json(arch_)}};
   return c;
+}
+
+optim::NonFiniteGuard::Counts TrainPhase::guard_counts(const std::string& checkpoint_file) const {
+  try {
+    return guard_->read();
+  } catch (const Error& e) {
+    AUTOSPACE_THROW(e.what(), "; the skipped steps changed nothing and no checkpoint was written since, so ",
+                    checkpoint_file, " holds the state before them: continue from it in a new run directory with "
+                    "train.init_weights = \"", checkpoint_file, "\" and a lower train.lr or train.grad_clip");
+  }
+}
+
+void TrainPhase::read_figures(UnitReport& report) {
+  const optim::NonFiniteGuard::Counts counts = guard_counts(checkpoint_file_);
+  const nn::TrainingTally::Figures figures = tally_->read();
+  state_.epoch_meter = figures.epoch;
+  interval_ = figures.interval;
+  state_.bad_images_skipped = figures.unreadable;
+  state_.nonfinite_skipped = nonfinite_before_ + counts.skipped;
+  const std::int64_t skipped = counts.skipped - guard_read_.skipped, of_loss = counts.skipped_loss - guard_read_.skipped_loss;
+  if (skipped > 0) {
+    report.nonfinite = of_loss == skipped ? "loss" : of_loss == 0 ? "gradient" : "loss or gradient";
+    report.nonfinite_steps = skipped;
+  }
+  guard_read_ = counts;
 }
 
 UnitReport TrainPhase::train_step(PhaseContext& c) {
@@ -260,7 +304,10 @@ UnitReport TrainPhase::train_step(PhaseContext& c) {
     AUTOSPACE_THROW("rank ", c.comm.rank(), ": every image of epoch ", state_.epoch + 1, " step ", state_.step,
                     " was unreadable; a data-parallel run cannot skip a step on one rank (data.bad_files)");
   UnitReport report{.step = true, .items = batch.size()};
-  std::int64_t bad = static_cast<std::int64_t>(batch.bad_files.size());
+  const auto bad = static_cast<std::int64_t>(batch.bad_files.size());
+  // The step's figures and verdict stay on the device: the tally and the guard are read
+  // at log lines, checkpoints and the epoch's end, not every step.
+  Tensor figures, gate;
   if (batch.size() > 0) {
     // Masks are drawn per batch position: each rank gets streams of its own, else the same
     // position on every rank would share its dropout and drop-path masks.
@@ -276,53 +323,33 @@ UnitReport TrainPhase::train_step(PhaseContext& c) {
       if (reducer_) reducer_->backward(loss);
       else loss.backward();
     }
-    // Every rank decides on the averaged gradients and the global batch's loss, so the
-    // decisions (clipping, skipping a non-finite step) agree.
-    const double norm = s_.train.grad_clip > 0 ? optim::clip_grad_norm(parameters_, s_.train.grad_clip)
+    const Tensor norm = s_.train.grad_clip > 0 ? optim::clip_grad_norm(parameters_, s_.train.grad_clip)
                                                : optim::grad_norm(parameters_);
-    double loss_value = loss.item();
-    std::int64_t correct = nn::count_topk_correct(logits, batch.labels, 1), images = batch.size();
-    if (reducer_) {
-      const Tensor totals = Tensor::from_vector({static_cast<float>(loss_value * static_cast<double>(images)),
-                                                 static_cast<float>(correct), static_cast<float>(images),
-                                                 static_cast<float>(bad)},
-                                                {4});
-      c.comm.all_reduce(totals, dist::ReduceOp::sum);
-      const float* t = totals.data<float>();
-      bad = std::llround(t[3]);
-      images = std::llround(t[2]);
-      correct = std::llround(t[1]);
-      loss_value = t[0] / t[2];
-    }
-    bool accepted = false;
-    try {
-      accepted = guard_->accept(loss_value, norm);
-    } catch (const Error& e) {
-      AUTOSPACE_THROW(e.what(), "; the skipped steps changed nothing, so ", c.checkpoint_file.string(),
-                      " holds the state before them: continue from it in a new run directory with "
-                      "train.init_weights = \"", c.checkpoint_file.string(), "\" and a lower train.lr or train.grad_clip");
-    }
-    if (accepted) {
-      optimizer_->step(lr);
-      if (ema_) ema_->update(*model_);
-      state_.epoch_meter.add(loss_value, correct, images);
-      interval_.add(loss_value, correct, images);
-    } else {
-      // Nor counted in the metrics, whose means would turn non-finite for good.
-      buffers.restore();
-      optimizer_->zero_grad();
-      ++state_.nonfinite_skipped;
-      report.nonfinite = std::isfinite(loss_value) ? "gradient" : "loss";
-    }
+    figures = ops::step_figures(logits, labels, loss, bad);
+    // Every rank judges the averaged gradients and the global batch's loss, so the
+    // decisions (clipping, skipping a non-finite step) agree.
+    if (reducer_) dist::all_reduce_where_it_lies(c.comm, figures, dist::ReduceOp::sum);
+    gate = guard_->judge(figures, norm);
+    optimizer_->step(lr, gate);
+    if (ema_) ema_->update(*model_, gate);
+    buffers.restore_unless_applied(gate);
+  } else {
+    figures = Tensor::from_vector({0.f, 0.f, 0.f, static_cast<float>(bad)}, {4}).to(c.device);
+    gate = Tensor::zeros({1}, DType::f32, c.device);  // nothing to apply; the unreadable files count
   }
-  state_.bad_images_skipped += bad;
+  tally_->add(figures, gate);
   ++state_.step;
   const std::int64_t done = steps_done();
+  const bool log_line = done % s_.train.log_every_steps == 0;
+  // The epoch's last step is checkpointed by the epoch's end, after the evaluation.
+  report.checkpoint = s_.train.checkpoint_every_steps > 0 && done % s_.train.checkpoint_every_steps == 0 &&
+                      state_.step < steps_per_epoch_;
+  if (log_line || report.checkpoint || state_.step == steps_per_epoch_) read_figures(report);
   char details[128];
   std::snprintf(details, sizeof details, "epoch %lld/%d  loss %.4f  lr %.5f", static_cast<long long>(state_.epoch + 1),
                 s_.train.epochs, state_.epoch_meter.loss(), lr);
   report.details = details;
-  if (done % s_.train.log_every_steps == 0 && interval_.steps > 0) {
+  if (log_line && interval_.steps > 0) {
     const double seconds = seconds_since(interval_start_);
     c.log({{"kind", "step"},
            {"epoch", state_.epoch + 1},
@@ -332,12 +359,10 @@ UnitReport TrainPhase::train_step(PhaseContext& c) {
            {"top1", interval_.accuracy()},
            {"lr", lr},
            {"images_per_second", seconds > 0 ? static_cast<double>(interval_.images) / seconds : 0}});
+    tally_->reset(state_.epoch_meter, state_.bad_images_skipped);  // as just read: an empty interval
     interval_ = {};
     interval_start_ = Clock::now();
   }
-  // The epoch's last step is checkpointed by the epoch's end, after the evaluation.
-  report.checkpoint = s_.train.checkpoint_every_steps > 0 && done % s_.train.checkpoint_every_steps == 0 &&
-                      state_.step < steps_per_epoch_;
   return report;
 }
 
@@ -373,6 +398,7 @@ void TrainPhase::end_epoch(PhaseContext& c) {
   ++state_.epoch;
   state_.step = 0;
   state_.epoch_meter = {};
+  tally_->reset(state_.epoch_meter, state_.bad_images_skipped);
 }
 
 void TrainPhase::evaluate_epoch(PhaseContext& c, std::optional<EpochEvaluation>& raw,
