@@ -1,10 +1,23 @@
 #include "data/batch_stream.h"
 
+#include "engine/upload.h"
 #include "kernels/common/check.h"
 
 namespace autospace::data {
 
-Batch BatchStream::at(std::int64_t index) {
+struct BatchStream::Upload {
+  std::int64_t index = 0;
+  Batch batch;  // its host tensors stay alive (and untouched) until the copies finished
+  std::unique_ptr<AsyncUpload> images, labels;
+  std::exception_ptr error;  // reading the batch failed: raised when it is asked for
+};
+
+BatchStream::BatchStream(std::unique_ptr<Loader> loader, Device destination)
+    : loader_(std::move(loader)), destination_(destination) {}
+BatchStream::~BatchStream() = default;
+BatchStream::BatchStream(BatchStream&&) noexcept = default;
+
+Batch BatchStream::from_loader(std::int64_t index) {
   const std::int64_t per_epoch = loader_->steps_per_epoch();
   AUTOSPACE_CHECK(per_epoch > 0, "the dataset has fewer samples than one batch");
   const auto epoch = static_cast<std::uint32_t>(index / per_epoch);
@@ -18,6 +31,34 @@ Batch BatchStream::at(std::int64_t index) {
   next_ = index + 1;
   if (next_ % per_epoch == 0) started_ = false;
   return std::move(*batch);
+}
+
+std::unique_ptr<BatchStream::Upload> BatchStream::upload(std::int64_t index) {
+  auto u = std::make_unique<Upload>();
+  u->index = index;
+  try {
+    u->batch = from_loader(index);
+  } catch (...) {
+    u->error = std::current_exception();
+    started_ = false;  // the loader's position is unknown after a failure: restart at the next request
+    return u;
+  }
+  u->images = std::make_unique<AsyncUpload>(u->batch.images, destination_);
+  u->labels = std::make_unique<AsyncUpload>(u->batch.labels, destination_);
+  return u;
+}
+
+Batch BatchStream::at(std::int64_t index) {
+  if (destination_.is_cpu()) return from_loader(index);
+  std::unique_ptr<Upload> current = ahead_ && ahead_->index == index ? std::move(ahead_) : upload(index);
+  ahead_.reset();  // fetched for another position: its copies waited for, then dropped
+  if (current->error) std::rethrow_exception(current->error);
+  // Travels while this batch's step computes.
+  ahead_ = upload(index + 1);
+  Batch out = current->batch;
+  out.images = current->images->take();
+  out.labels = current->labels->take();
+  return out;  // `current` waits for its copies, issued a step ago, and frees its host memory
 }
 
 }  // namespace autospace::data

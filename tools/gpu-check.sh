@@ -189,7 +189,7 @@ fi
 built=0
 if run_stage configure 90 250 "$out/build.log" cmake -S "$root" -B "$build" "${cmake_args[@]}" &&
    run_stage build 330 190 "$out/build.log" \
-     cmake --build "$build" -j "$jobs" --target test_engine test_nas autospace autospace-search bench_cuda_kernels bench_allreduce; then
+     cmake --build "$build" -j "$jobs" --target test_engine test_nas test_data autospace autospace-search bench_cuda_kernels bench_allreduce; then
   built=1
 fi
 
@@ -198,6 +198,8 @@ if [ $built = 1 ]; then
   run_stage "parity tests [cuda]" 120 130 "$out/tests.log" "$build/tests/test_engine" "[cuda]" --durations yes
   # The supernet steps of phases 1 and 2 (DEA, proxyless-g/-rl, spos) against the CPU.
   run_stage "supernet parity [cuda]" 60 130 "$out/tests.log" "$build/tests/test_nas" "[cuda]" --durations yes
+  # Batches uploaded a step ahead on the copy stream: the CPU's bytes, errors in place.
+  run_stage "batch uploads [cuda]" 20 120 "$out/tests.log" "$build/tests/test_data" "[cuda]" --durations yes
   # Every phase end to end on the card: evolve, search (proxyless-g), train, eval.
   run_stage "quickstart on the GPU" 150 125 "$out/tests.log" "$build/apps/autospace" run "$root/configs/quickstart.json" \
     --set device=cuda --set run_dir="$work/quickstart" --set data.synthetic.dir="$work/synthetic"

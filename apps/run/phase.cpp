@@ -15,7 +15,7 @@ data::BatchStream PhaseContext::stream(std::shared_ptr<const data::Dataset> data
                                        std::uint64_t seed, const std::string& batch_key,
                                        const std::string& set_name) const {
   const std::size_t images = dataset->size();
-  data::BatchStream stream(loader(std::move(dataset), batch_size, true, seed));
+  data::BatchStream stream(loader(std::move(dataset), batch_size, true, seed), device);
   if (stream.steps_per_epoch() == 0)
     nas::json_fail(batch_key, std::to_string(batch_size) +
                                   (comm.world() > 1 ? " x " + std::to_string(comm.world()) + " ranks" : std::string()) +

@@ -60,7 +60,8 @@ struct PhaseContext {
   // A loader over `dataset` with this rank's share of every global batch (data_setup.h).
   std::unique_ptr<data::Loader> loader(std::shared_ptr<const data::Dataset> dataset, std::int64_t batch_size,
                                        bool training, std::uint64_t seed) const;
-  // Training batches by global position (data/batch_stream.h), this rank's share of each.
+  // Training batches by global position (data/batch_stream.h), this rank's share of each;
+  // on a GPU they arrive there, uploaded a step ahead on the copy stream.
   // A set too small for one global batch is an error naming the setting: "evolve.batch_size:
   // 64 is larger than the held-out split (40 images)".
   data::BatchStream stream(std::shared_ptr<const data::Dataset> dataset, std::int64_t batch_size, std::uint64_t seed,

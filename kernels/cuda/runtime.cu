@@ -96,6 +96,54 @@ void scratch_free(void* ptr) {
     std::fprintf(stderr, "autospace: cudaFreeAsync failed: %s\n", cudaGetErrorString(status));
 }
 
+namespace {
+
+cudaStream_t copy_stream() {
+  static std::mutex mutex;
+  static std::map<int, cudaStream_t> streams;  // per device, never destroyed (process lifetime)
+  int device = 0;
+  AUTOSPACE_CUDA_CALL(cudaGetDevice(&device));
+  const std::lock_guard<std::mutex> lock(mutex);
+  cudaStream_t& s = streams[device];
+  if (!s) AUTOSPACE_CUDA_CALL(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  return s;
+}
+
+cudaEvent_t new_event() {
+  cudaEvent_t e = nullptr;
+  AUTOSPACE_CUDA_CALL(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
+  return e;
+}
+
+}  // namespace
+
+CopyStreamUpload::CopyStreamUpload(void* dst, const void* src, std::size_t bytes)
+    : queued_(new_event()), copied_(nullptr) {
+  try {
+    copied_ = new_event();
+    const cudaStream_t copy = copy_stream();
+    AUTOSPACE_CUDA_CALL(cudaEventRecord(static_cast<cudaEvent_t>(queued_), compute_stream()));
+    AUTOSPACE_CUDA_CALL(cudaStreamWaitEvent(copy, static_cast<cudaEvent_t>(queued_), 0));
+    AUTOSPACE_CUDA_CALL(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, copy));
+    AUTOSPACE_CUDA_CALL(cudaEventRecord(static_cast<cudaEvent_t>(copied_), copy));
+  } catch (...) {
+    cudaEventDestroy(static_cast<cudaEvent_t>(queued_));
+    if (copied_) cudaEventDestroy(static_cast<cudaEvent_t>(copied_));
+    throw;
+  }
+}
+
+CopyStreamUpload::~CopyStreamUpload() {
+  // Destructors must not throw; a failure here would resurface at the next checked call.
+  cudaEventSynchronize(static_cast<cudaEvent_t>(copied_));
+  cudaEventDestroy(static_cast<cudaEvent_t>(copied_));
+  cudaEventDestroy(static_cast<cudaEvent_t>(queued_));
+}
+
+void CopyStreamUpload::compute_wait() const {
+  AUTOSPACE_CUDA_CALL(cudaStreamWaitEvent(compute_stream(), static_cast<cudaEvent_t>(copied_), 0));
+}
+
 DeviceTimer::DeviceTimer() : start_(nullptr), stop_(nullptr) {
   cudaEvent_t a = nullptr, b = nullptr;
   AUTOSPACE_CUDA_CALL(cudaEventCreate(&a));

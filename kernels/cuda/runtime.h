@@ -48,6 +48,26 @@ class DeviceTimer {
   void* stop_;
 };
 
+// A host-to-device copy on the current device's copy stream, a non-blocking stream of its
+// own (created at first use), so that it runs beside the compute stream's kernels instead
+// of between them. Events order the two: the copy starts once the compute work queued
+// before it has run (its destination may be a block that work freed), and compute work
+// queued after compute_wait() runs once the copy has. The source should be pinned (else
+// the driver stages it synchronously) and must stay untouched until the copy finished,
+// which the destructor waits for.
+class CopyStreamUpload {
+ public:
+  CopyStreamUpload(void* dst, const void* src, std::size_t bytes);
+  ~CopyStreamUpload();
+  CopyStreamUpload(const CopyStreamUpload&) = delete;
+  CopyStreamUpload& operator=(const CopyStreamUpload&) = delete;
+  void compute_wait() const;  // no host wait
+
+ private:
+  void* queued_;  // cudaEvent_t on the compute stream: the work before the copy
+  void* copied_;  // on the copy stream: the copy
+};
+
 // The current device's properties, read once per device.
 struct DeviceInfo {
   std::string name;
