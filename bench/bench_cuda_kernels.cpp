@@ -427,7 +427,7 @@ void register_supernet_steps() {
     const nas::Backbone backbone;
     const Inputs in = inputs(backbone);
     nas::Evolution evo(backbone, dea(), 1, 1 << 30, Device::cuda());
-    timed(state, [&] { return evo.weight_step(in.x, in.labels, 0.05f).loss; });
+    timed(state, [&] { return evo.weight_step(in.x, in.labels, 0.05f).loss(); });
   })->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
   benchmark::RegisterBenchmark("supernet_step/sampled/mobile224/batch64", [=](benchmark::State& state) {
     const nas::Backbone backbone;
@@ -460,7 +460,7 @@ void register_supernet_steps() {
     nas::GatedSearchSettings s;
     s.budget.target = static_cast<double>(table.min_cost(nas::CostKind::madds) + table.max_cost(nas::CostKind::madds)) / 2;
     nas::GatedSearch search(table, s, 1, Device::cuda());
-    timed(state, [&] { return search.weight_step(in.x, in.labels, 0.05f).loss; });
+    timed(state, [&] { return search.weight_step(in.x, in.labels, 0.05f).loss(); });
   })->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
 }
 

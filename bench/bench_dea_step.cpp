@@ -35,7 +35,7 @@ static void BM_DeaWeightStep(benchmark::State& state) {
   set_num_threads(static_cast<int>(state.range(0)));
   nas::Evolution evo(bench::cifar_backbone(), settings(), 1, 1 << 30);
   for (int i = 0; i < 2; ++i) evo.weight_step(bench::cifar_images(), bench::cifar_labels(), 0.05f);  // first use of each shape
-  for (auto _ : state) benchmark::DoNotOptimize(evo.weight_step(bench::cifar_images(), bench::cifar_labels(), 0.05f).loss);
+  for (auto _ : state) benchmark::DoNotOptimize(evo.weight_step(bench::cifar_images(), bench::cifar_labels(), 0.05f).loss());
   state.SetItemsProcessed(state.iterations() * 64);
 }
 BENCHMARK(BM_DeaWeightStep)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -46,7 +46,7 @@ void run_gated(benchmark::State& state, nas::GatedMethod method, bool arch_step)
   const Tensor& y = bench::cifar_labels();
   for (int i = 0; i < 2; ++i) search.weight_step(x, y, 0.05f), search.arch_step(x, y);  // first use of each shape
   for (auto _ : state)
-    benchmark::DoNotOptimize(arch_step ? search.arch_step(x, y).loss : search.weight_step(x, y, 0.05f).loss);
+    benchmark::DoNotOptimize(arch_step ? search.arch_step(x, y).loss : search.weight_step(x, y, 0.05f).loss());
   state.SetItemsProcessed(state.iterations() * 64);
 }
 
@@ -65,7 +65,7 @@ static void BM_SposWeightStepOpenSpace(benchmark::State& state) {
   set_num_threads(static_cast<int>(state.range(0)));
   nas::SinglePathSupernet net(open_table(), {{nas::CostKind::madds, 8e6, 0.0, 1.0}, 0.9f, 4e-5f, 5.0}, 1);
   for (int i = 0; i < 2; ++i) net.weight_step(bench::cifar_images(), bench::cifar_labels(), 0.05f);
-  for (auto _ : state) benchmark::DoNotOptimize(net.weight_step(bench::cifar_images(), bench::cifar_labels(), 0.05f).loss);
+  for (auto _ : state) benchmark::DoNotOptimize(net.weight_step(bench::cifar_images(), bench::cifar_labels(), 0.05f).loss());
   state.SetItemsProcessed(state.iterations() * 64);
 }
 BENCHMARK(BM_SposWeightStepOpenSpace)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();

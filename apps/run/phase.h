@@ -78,7 +78,7 @@ struct UnitReport {
   std::string details{};     // the progress line's tail ("loss 2.31  acc 41.2%")
   bool checkpoint = false;   // save a checkpoint now
   std::string nonfinite{};   // non-empty: what was not finite ("loss", "gradient"); steps were skipped
-  std::int64_t nonfinite_steps = 1;  // how many: this unit's step, or those since the phase last read its guard
+  std::int64_t nonfinite_steps = 0;  // 0: this unit's step; else how many since the phase last read its guard
 };
 
 // How far a phase is, for the stop limits of RunControl.

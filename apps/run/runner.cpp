@@ -150,10 +150,10 @@ bool run_phase(Phase& phase, const RunControl& control) {
     const UnitReport report = phase.next(context);
     saved = false;
     if (!report.nonfinite.empty() && comm.rank() == 0) {
-      if (report.nonfinite_steps == 1)
+      if (report.nonfinite_steps == 0)
         std::fprintf(stderr, "[%s] %s: non-finite %s, step skipped\n", name, where.c_str(), report.nonfinite.c_str());
       else
-        std::fprintf(stderr, "[%s] up to %s: non-finite %s, %lld steps skipped since the last report\n", name,
+        std::fprintf(stderr, "[%s] up to %s: non-finite %s, %lld step(s) skipped since the last report\n", name,
                      where.c_str(), report.nonfinite.c_str(), static_cast<long long>(report.nonfinite_steps));
     }
     if (report.step) progress.step(phase.counters().steps - 1, report.items * comm.world(), report.details);

@@ -118,19 +118,20 @@ StepResult Evolution::score_step(const Tensor& x, const Tensor& labels) {
   Rng rng({seed_, RngPurpose::architecture_sampling, 1, static_cast<std::uint32_t>(score_steps_)});
   supernet_->sample(rng);
   const nn::BufferSnapshot buffers(*supernet_);  // a skipped step must not move the BN statistics
-  StepResult r;
+  Tensor logits, loss;
   {
     const auto sync = parallel_.batch_norm_scope();
-    r.logits = supernet_->forward(x);
-    Tensor loss = ops::softmax_cross_entropy(r.logits, labels);
+    logits = supernet_->forward(x);
+    loss = ops::softmax_cross_entropy(logits, labels);
     parallel_.backward(loss, supernet_->logits());
-    r.loss = parallel_.mean(loss.item());
   }
   weights_->zero_grad();  // weights learn on the training split only
   std::vector<Tensor> logit_tensors;
   for (const auto& [name, t] : supernet_->logits()) logit_tensors.push_back(t);
-  r.applied = guard_.accept(r.loss, optim::grad_norm(logit_tensors));
-  if (r.applied) {
+  StepResult r = judge_step(logits, labels, loss, optim::grad_norm(logit_tensors), guard_, parallel_);
+  // Read here: the score update (Adam, its bias correction counted on the host) and the
+  // gates' write-back run on the host's decision. This read also raises the guard's abort.
+  if (guard_.read().last_applied) {
     std::vector<GatedLayer*> gates;
     for (std::size_t l = 0; l < supernet_->layers(); ++l) gates.push_back(&supernet_->gate(l));
     step_gate_logits(gates, *scores_, settings_.score_lr, {settings_.compensation, settings_.compensation_max});

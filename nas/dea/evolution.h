@@ -55,6 +55,9 @@ class Evolution {
 
   StepResult weight_step(const Tensor& x, const Tensor& labels, float lr);
   StepResult score_step(const Tensor& x, const Tensor& labels);
+  // Weight and score steps the non-finite guard skipped so far in this process (a read on
+  // a GPU; raises the guard's abort when more than its limit were skipped in a row).
+  std::int64_t skipped_steps() const { return guard_.read().skipped; }
   bool regeneration_due() const { return step_ > 0 && step_ % settings_.period == 0 && step_ < total_steps_; }
   void regenerate();
   // Writes the current scores back into the populations (call once at the end).

@@ -219,7 +219,7 @@ double GatedSearch::mean_entropy() const {
 
 nas::Json GatedSearch::state() const {
   nas::Json j = {{"weight_steps", weight_steps_}, {"arch_steps", arch_steps_},
-                 {"skipped_steps", guard_.read().skipped}, {"baseline", baseline_ ? nas::Json(*baseline_) : nas::Json()},
+                 {"skipped_steps", skipped_steps()}, {"baseline", baseline_ ? nas::Json(*baseline_) : nas::Json()},
                  {"budget_controller", controller_.state()}};
   j["logits"] = nas::Json::array();
   for (std::size_t l = 0; l < supernet_->layers(); ++l) j["logits"].push_back(supernet_->gate(l).host_logits());

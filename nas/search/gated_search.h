@@ -97,6 +97,7 @@ class GatedSearch final : public SupernetSearch {
   std::optional<double> baseline() const { return baseline_; }
 
   std::int64_t weight_steps() const override { return weight_steps_; }
+  std::int64_t skipped_steps() const override { return guard_.read().skipped; }
   std::int64_t arch_steps() const { return arch_steps_; }
   Supernet& supernet() override { return *supernet_; }
 

@@ -44,7 +44,7 @@ StepResult SinglePathSupernet::weight_step(const Tensor& x, const Tensor& labels
 }
 
 nas::Json SinglePathSupernet::state() const {
-  return {{"steps", steps_}, {"skipped_steps", guard_.read().skipped}, {"parameters", supernet_->parameter_names()}};
+  return {{"steps", steps_}, {"skipped_steps", skipped_steps()}, {"parameters", supernet_->parameter_names()}};
 }
 
 std::vector<NamedTensor> SinglePathSupernet::tensors() const { return nn::state_of(*supernet_); }

@@ -38,6 +38,7 @@ class SinglePathSupernet final : public SupernetSearch {
   const ArchChoice& active() const { return active_; }
 
   std::int64_t weight_steps() const override { return steps_; }
+  std::int64_t skipped_steps() const override { return guard_.read().skipped; }
   Supernet& supernet() override { return *supernet_; }
 
   nas::Json state() const override;

@@ -22,6 +22,9 @@ class SupernetSearch {
   // One SGD step on the weights of a sampled path (keyed by the step number).
   virtual StepResult weight_step(const Tensor& x, const Tensor& labels, float lr) = 0;
   virtual std::int64_t weight_steps() const = 0;
+  // Steps the non-finite guard skipped so far in this process (a read on a GPU; raises the
+  // guard's abort when more than its limit were skipped in a row).
+  virtual std::int64_t skipped_steps() const = 0;
   // Data-parallel training (data_parallel.h): each rank feeds its share of every batch.
   virtual void distribute(const DataParallel& parallel) = 0;
   virtual Supernet& supernet() = 0;

@@ -25,6 +25,10 @@ std::int64_t DataParallel::sum(std::int64_t local) const {
   return t.data<std::int64_t>()[0];
 }
 
+void DataParallel::sum_in_place(const Tensor& t) const {
+  if (comm_) dist::all_reduce_where_it_lies(*comm_, t, dist::ReduceOp::sum);
+}
+
 std::optional<ops::SyncBatchNorm> DataParallel::batch_norm_scope() const {
   if (comm_ && sync_bn_) return std::optional<ops::SyncBatchNorm>(std::in_place, *comm_);
   return std::nullopt;

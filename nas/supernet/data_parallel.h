@@ -34,6 +34,8 @@ class DataParallel {
   double mean(double local) const;
   // The sum of per-rank counts.
   std::int64_t sum(std::int64_t local) const;
+  // t summed over ranks in place, where it lies (dist::all_reduce_where_it_lies).
+  void sum_in_place(const Tensor& t) const;
   // Held for the duration of a training forward/backward: synchronised BN when asked.
   std::optional<ops::SyncBatchNorm> batch_norm_scope() const;
   // The dropout/drop-path mask stream of a step: every rank gets streams of its own.

@@ -2,6 +2,7 @@
 
 #include "engine/nn/buffer_snapshot.h"
 #include "engine/ops/cross_entropy.h"
+#include "engine/ops/step_gate.h"
 
 namespace autospace::nas {
 
@@ -10,24 +11,38 @@ std::vector<optim::ParamGroup> weight_decay_groups(const std::vector<NamedTensor
   return {{split.decay, weight_decay, 1.f}, {split.no_decay, 0.f, 1.f}};
 }
 
+double StepResult::loss() const {
+  const std::vector<float> f = figures.to_vector();
+  return static_cast<double>(f[0]) / static_cast<double>(f[2]);
+}
+
+bool StepResult::applied() const { return gate.item() != 0.f; }
+
+StepResult judge_step(const Tensor& logits, const Tensor& labels, const Tensor& loss, const Tensor& gradient_norm,
+                      optim::NonFiniteGuard& guard, const DataParallel& parallel) {
+  StepResult r;
+  r.logits = logits;
+  r.figures = ops::step_figures(logits, labels, loss, 0);
+  parallel.sum_in_place(r.figures);  // every rank judges the global batch: the same verdict
+  r.gate = guard.judge(r.figures, gradient_norm);
+  return r;
+}
+
 StepResult train_weights(nn::Module& net, optim::SGD& sgd, optim::NonFiniteGuard& guard, double grad_clip,
                          const Tensor& x, const Tensor& labels, float lr, const DataParallel& parallel) {
   net.train();
   const nn::BufferSnapshot buffers(net);  // a skipped step must not move the BN statistics
-  StepResult r;
+  Tensor logits, loss;
   {
     const auto sync = parallel.batch_norm_scope();
-    r.logits = net.forward(x);
-    Tensor loss = ops::softmax_cross_entropy(r.logits, labels);
+    logits = net.forward(x);
+    loss = ops::softmax_cross_entropy(logits, labels);
     parallel.backward(loss, net.named_parameters());
-    r.loss = parallel.mean(loss.item());
   }
   const Tensor norm = grad_clip > 0 ? optim::clip_grad_norm(sgd.parameters(), grad_clip) : optim::grad_norm(sgd.parameters());
-  // Judged on the device, then read: this loop reads its loss every step anyway.
-  const Tensor gate = guard.judge(Tensor::from_vector({static_cast<float>(r.loss)}, {1}), norm);
-  sgd.step(lr, gate);
-  buffers.restore_unless_applied(gate);
-  r.applied = guard.read().last_applied;
+  StepResult r = judge_step(logits, labels, loss, norm, guard, parallel);
+  sgd.step(lr, r.gate);
+  buffers.restore_unless_applied(r.gate);
   sgd.zero_grad();
   return r;
 }

@@ -16,18 +16,29 @@ namespace autospace::nas {
 // Conv/linear weights decay at `weight_decay`; BN affine and biases do not.
 std::vector<optim::ParamGroup> weight_decay_groups(const std::vector<NamedTensor>& params, float weight_decay);
 
+// A supernet step's outcome, kept where it ran: nothing is read back unless asked.
 struct StepResult {
-  double loss = 0;
   Tensor logits;
-  bool applied = true;  // false when the non-finite guard skipped it
+  Tensor figures;  // f32 [4] (ops::step_figures), summed over the ranks
+  Tensor gate;     // f32 [1]: 1 applied, 0 skipped by the non-finite guard
+  // Read back (a synchronisation on a GPU), for callers that need them now.
+  double loss() const;  // the mean over the global batch
+  bool applied() const;
 };
 
 // One step on the weights of `net` (already sampled or fixed by the caller): training
 // forward, cross-entropy, backward (gradients averaged over the ranks of `parallel`),
 // gradient clipping at `grad_clip` (0: none), and the SGD step unless the guard rejects a
-// non-finite loss or gradient. Gradients are cleared; the loss is the mean over ranks.
+// non-finite loss or gradient, decided on the device (NonFiniteGuard::judge). Gradients are
+// cleared; nothing is read back: the guard's counts are read where the caller asks
+// (its divergence abort with them).
 StepResult train_weights(nn::Module& net, optim::SGD& sgd, optim::NonFiniteGuard& guard, double grad_clip,
                          const Tensor& x, const Tensor& labels, float lr, const DataParallel& parallel = DataParallel{});
+
+// The step's figures (loss: the batch's mean cross-entropy) summed over the ranks, and the
+// guard's gate from them and the gradient norm: the shared tail of every supernet step.
+StepResult judge_step(const Tensor& logits, const Tensor& labels, const Tensor& loss, const Tensor& gradient_norm,
+                      optim::NonFiniteGuard& guard, const DataParallel& parallel);
 
 // The state of several optimisers as one list of named tensors for a checkpoint (each
 // name prefixed "<key>/"), and back: every optimiser loads the entries under its key.

@@ -154,8 +154,8 @@ TEST_CASE("DEA: a skipped non-finite step changes no weight and no BN statistic"
   for (const auto& [name, t] : evo.tensors()) before[name] = t.to_vector();
   Tensor poisoned = batch_images(4, false);
   poisoned.data<float>()[0] = std::nanf("");
-  CHECK_FALSE(evo.weight_step(poisoned, batch_labels(4), 0.05f).applied);
-  CHECK_FALSE(evo.score_step(poisoned, batch_labels(5)).applied);
+  CHECK_FALSE(evo.weight_step(poisoned, batch_labels(4), 0.05f).applied());
+  CHECK_FALSE(evo.score_step(poisoned, batch_labels(5)).applied());
   std::size_t compared = 0;
   for (const auto& [name, t] : evo.tensors()) {
     const auto it = before.find(name);

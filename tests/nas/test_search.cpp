@@ -229,7 +229,7 @@ TEST_CASE("single-path supernet: paths within budget, resumable bit-identically"
   const auto run = [&](SinglePathSupernet& n, std::uint32_t from, std::uint32_t to) {
     for (std::uint32_t k = from; k < to; ++k) {
       const StepResult r = n.weight_step(images(k, 1), labels(k), 0.05f);
-      REQUIRE(std::isfinite(r.loss));
+      REQUIRE(std::isfinite(r.loss()));
       REQUIRE(s.budget.contains(t.cost(n.active())));
     }
   };
@@ -276,7 +276,7 @@ TEST_CASE("single-path supernet on the GPU: the CPU's paths and weights, resumab
     const StepResult c = on_cpu.weight_step(images(k, stream), labels(k), 0.05f);
     const StepResult g = on_gpu.weight_step(images(k, stream).to(gpu), labels(k).to(gpu), 0.05f);
     REQUIRE(on_gpu.active() == on_cpu.active());
-    CHECK(g.loss == Approx(c.loss).epsilon(1e-3));
+    CHECK(g.loss() == Approx(c.loss()).epsilon(1e-3));
   }
   const auto cpu_tensors = on_cpu.tensors(), gpu_tensors = on_gpu.tensors();
   REQUIRE(gpu_tensors.size() == cpu_tensors.size());
@@ -291,7 +291,7 @@ TEST_CASE("single-path supernet on the GPU: the CPU's paths and weights, resumab
   const StepResult next = resumed.weight_step(images(20, 1), labels(20), 0.05f);
   on_cpu.weight_step(images(20, 1), labels(20), 0.05f);
   CHECK(resumed.active() == on_cpu.active());
-  CHECK(std::isfinite(next.loss));
+  CHECK(std::isfinite(next.loss()));
 }
 
 // The gated searchers' parity case: weight and architecture steps on either device draw
@@ -311,7 +311,7 @@ TEST_CASE("gated search on the GPU: the CPU's paths, logits and weights", "[sear
     for (std::uint32_t k = 0; k < 20; ++k) {  // 20 weight steps, 10 architecture steps
       const StepResult c = on_cpu.weight_step(images(k, 1), labels(k), 0.05f);
       const StepResult g = on_gpu.weight_step(images(k, 1).to(gpu), labels(k).to(gpu), 0.05f);
-      CHECK(g.loss == Approx(c.loss).epsilon(1e-3));
+      CHECK(g.loss() == Approx(c.loss()).epsilon(1e-3));
       if (k % 2 == 0) continue;
       const ArchStepResult ca = on_cpu.arch_step(images(k, 2), labels(k + 1));
       const ArchStepResult ga = on_gpu.arch_step(images(k, 2).to(gpu), labels(k + 1).to(gpu));

@@ -6,9 +6,8 @@
 
 #include "apps/report/svg_plot.h"
 #include "apps/run/runner.h"
+#include "apps/run/weight_step_log.h"
 #include "engine/io/atomic_file.h"
-#include "engine/nn/accuracy.h"
-#include "engine/nn/classification_meter.h"
 #include "engine/optim/schedule.h"
 #include "nas/draw_svg.h"
 #include "nas/drawing.h"
@@ -79,6 +78,7 @@ class EvolvePhase final : public Phase {
     schedule_.emplace(s_.lr, total_, static_cast<std::int64_t>(s_.warmup_epochs * train_->steps_per_epoch()), s_.final_lr);
     evo_.emplace(s_.backbone, s_.dea, s_.seed, total_, c.device);
     evo_->distribute(c.parallel);
+    steps_log_.emplace(c.device);
     if (!resume) return;
     evo_->restore(resume->state.at("evolution"), resume->model, resume->optimizer, c.checkpoint_file.string());
     finished_ = resume->state.value("finished", false);
@@ -110,26 +110,26 @@ class EvolvePhase final : public Phase {
     }
     const std::int64_t step = evo_->step();
     const data::Batch batch = train_->at(step);
-    const nas::StepResult r = evo_->weight_step(c.input(batch), c.labels(batch), schedule_->lr(step));
-    meter_.add(r.loss, nn::count_topk_correct(r.logits, batch.labels, 1), batch.size());
+    steps_log_->add(evo_->weight_step(c.input(batch), c.labels(batch), schedule_->lr(step)));
     if ((step + 1) % s_.score_every == 0) {
       const data::Batch held = holdout_->at((step + 1) / s_.score_every - 1);
       evo_->score_step(c.input(held), c.labels(held));
     }
-    const std::string details = meter_.line() + "  round " + std::to_string(evo_->round());
-    if ((step + 1) % s_.log_every == 0 || step + 1 == total_) {
-      const nn::ClassificationMeter all = meter_.combined(c.parallel.comm());
+    const bool log_due = (step + 1) % s_.log_every == 0 || step + 1 == total_;
+    // The weight steps' figures, over every rank's share, stay on the device until a log line.
+    const std::int64_t skipped = log_due ? steps_log_->read(evo_->skipped_steps()) : 0;
+    const nn::ClassificationMeter& all = steps_log_->interval();
+    const std::string details = all.line() + "  round " + std::to_string(evo_->round());
+    if (log_due) {
       const auto st = evo_->stats();
       c.log({{"step", step + 1}, {"lr", schedule_->lr(step)}, {"loss", all.loss()}, {"accuracy", all.accuracy()},
              {"entropy", st.entropy}, {"best_fitness", st.best_fitness}, {"mean_fitness", st.mean_fitness},
              {"diversity", st.diversity}, {"images_per_second", c.items_per_second()}, {"round", evo_->round()}});
-      meter_ = {};
     }
-    return {.step = true,
-            .items = batch.size(),
-            .details = details,
-            .checkpoint = (step + 1) % s_.checkpoint_every == 0,
-            .nonfinite = r.applied ? "" : "loss or gradient"};
+    UnitReport report{
+        .step = true, .items = batch.size(), .details = details, .checkpoint = (step + 1) % s_.checkpoint_every == 0};
+    WeightStepLog::report_skipped(skipped, report);
+    return report;
   }
 
   void finish(PhaseContext& c) override {
@@ -152,7 +152,7 @@ class EvolvePhase final : public Phase {
   std::optional<optim::CosineSchedule> schedule_;
   std::optional<nas::Evolution> evo_;
   bool finished_ = false;
-  nn::ClassificationMeter meter_;  // since the last log line
+  std::optional<WeightStepLog> steps_log_;  // the weight steps since the last log line
 };
 
 }  // namespace

@@ -28,7 +28,7 @@ class GatedPhase final : public SearcherPhase {
       arch_loss_ += r.loss, arch_accuracy_ += r.accuracy, reward_ += r.reward, ++arch_count_;
     }
     char details[160];
-    std::snprintf(details, sizeof details, "%s  E[cost] %s  entropy %.3f", meter_.line().c_str(),
+    std::snprintf(details, sizeof details, "%s  E[cost] %s  entropy %.3f", steps_log_->interval().line().c_str(),
                   s_.budget.describe(search_->expected_cost()).c_str(), search_->mean_entropy());
     if (w.log_due) log(c, w.step);
     return step_report(w, details, (w.step + 1) % s_.checkpoint_every == 0 || w.step + 1 == total_);

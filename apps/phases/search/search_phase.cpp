@@ -5,7 +5,6 @@
 #include "apps/phases/search/search_report.h"
 #include "apps/phases/search/searcher_phase.h"
 #include "apps/run/runner.h"
-#include "engine/nn/accuracy.h"
 #include "nas/arch_json.h"
 #include "nas/latency/latency_key.h"
 #include "nas/network/build_network.h"
@@ -73,6 +72,7 @@ void SearcherPhase::build(PhaseContext& c, const std::optional<io::Checkpoint>& 
   total_ = static_cast<std::int64_t>(s_.epochs) * per_epoch;
   if (total_ > 0) schedule_.emplace(s_.lr, total_, static_cast<std::int64_t>(s_.warmup_epochs * per_epoch), s_.final_lr);
   searcher_ = &build_searcher(c);
+  steps_log_.emplace(c.device);
   searcher_->distribute(c.parallel);
   if (!resume) return;
   const std::string source = c.checkpoint_file.string();
@@ -93,14 +93,14 @@ SearcherPhase::WeightStep SearcherPhase::weight_step(PhaseContext& c) {
   w.step = searcher_->weight_steps();
   w.batch = train_->at(w.step);
   w.result = searcher_->weight_step(c.input(w.batch), c.labels(w.batch), schedule_->lr(w.step));
-  meter_.add(w.result.loss, nn::count_topk_correct(w.result.logits, w.batch.labels, 1), w.batch.size());
+  steps_log_->add(w.result);
   w.log_due = (w.step + 1) % s_.log_every == 0 || w.step + 1 == total_;
+  if (w.log_due) w.skipped = steps_log_->read(searcher_->skipped_steps());
   return w;
 }
 
 nas::Json SearcherPhase::log_record(PhaseContext& c, std::int64_t step) {
-  const nn::ClassificationMeter all = meter_.combined(c.parallel.comm());
-  meter_ = {};
+  const nn::ClassificationMeter& all = steps_log_->interval();  // over every rank's share already
   return {{"step", step + 1},
           {"lr", schedule_->lr(step)},
           {"loss", all.loss()},
@@ -109,11 +109,9 @@ nas::Json SearcherPhase::log_record(PhaseContext& c, std::int64_t step) {
 }
 
 UnitReport SearcherPhase::step_report(const WeightStep& w, std::string details, bool checkpoint) const {
-  return {.step = true,
-          .items = w.batch.size(),
-          .details = std::move(details),
-          .checkpoint = checkpoint,
-          .nonfinite = w.result.applied ? "" : "loss or gradient"};
+  UnitReport report{.step = true, .items = w.batch.size(), .details = std::move(details), .checkpoint = checkpoint};
+  WeightStepLog::report_skipped(w.skipped, report);
+  return report;
 }
 
 std::string SearcherPhase::step_position() const {

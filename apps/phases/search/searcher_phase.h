@@ -8,7 +8,7 @@
 
 #include "apps/phases/search/search_settings.h"
 #include "apps/run/phase.h"
-#include "engine/nn/classification_meter.h"
+#include "apps/run/weight_step_log.h"
 #include "engine/optim/schedule.h"
 #include "nas/search/space_table.h"
 #include "nas/search/supernet_search.h"
@@ -39,16 +39,18 @@ class SearcherPhase : public Phase {
   virtual void restore_extra(const nas::Json& state, const std::string& source) = 0;
   virtual Found found(PhaseContext& context) = 0;
 
-  // One weight step on the next training batch. The meter holds its loss and top-1 until
-  // log_record() (every log_every steps and at the last one) writes them out.
+  // One weight step on the next training batch. Its loss and top-1 stay on the device
+  // (steps_log_) until the step of a log line (every log_every steps and the last one)
+  // reads them back for log_record() and the progress line.
   struct WeightStep {
     std::int64_t step = 0;  // the step's index
     data::Batch batch;
     nas::StepResult result;
     bool log_due = false;
+    std::int64_t skipped = 0;  // at a log line: the steps skipped since the last one
   };
   WeightStep weight_step(PhaseContext& context);
-  // step, lr, loss, accuracy and throughput since the last record (a collective).
+  // step, lr, loss, accuracy and throughput since the last record.
   nas::Json log_record(PhaseContext& context, std::int64_t step);
   UnitReport step_report(const WeightStep& step, std::string details, bool checkpoint) const;
   std::string step_position() const;  // "step 5 of 40"
@@ -61,7 +63,7 @@ class SearcherPhase : public Phase {
   std::optional<data::BatchStream> train_;
   std::int64_t total_ = 0;
   std::optional<optim::CosineSchedule> schedule_;
-  nn::ClassificationMeter meter_;
+  std::optional<WeightStepLog> steps_log_;
 
  private:
   std::shared_ptr<const nas::SpaceTable> prepare_table(PhaseContext& context,

@@ -59,7 +59,7 @@ class SinglePathPhase final : public SearcherPhase {
 
   UnitReport train_unit(PhaseContext& c) {
     const WeightStep w = weight_step(c);
-    const std::string details = meter_.line();
+    const std::string details = steps_log_->interval().line();
     if (w.log_due) {
       nas::Json record = log_record(c, w.step);
       record["path_madds"] = table().cost(net_->active()).madds;
