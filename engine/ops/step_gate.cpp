@@ -55,11 +55,14 @@ Tensor step_figures(const Tensor& logits, const Tensor& labels, const Tensor& me
   expect_f32(logits, op, "logits");
   expect_rank(logits, 2, op, "logits");
   expect_scalar(mean_loss, op, "mean_loss");
-  AUTOSPACE_CHECK(labels.defined() && labels.dtype() == DType::i64 && labels.shape() == Shape{logits.dim(0)},
-                  "step_figures: labels must be i64 [", logits.dim(0), "]");
-  const Device device = common_device({&logits, &labels, &mean_loss}, op);
+  AUTOSPACE_CHECK(labels.defined() && (labels.dtype() == DType::i64 || labels.dtype() == DType::i32) &&
+                      labels.shape() == Shape{logits.dim(0)},
+                  "step_figures: labels must be i64 or i32 [", logits.dim(0), "]");
+  const Device device = common_device({&logits, &mean_loss}, op);
+  // Where the logits lie, as i64 (a phase's labels already are).
+  const Tensor labels64 = labels.dtype() == DType::i64 ? labels.to(device) : labels.to(Device::cpu()).to(DType::i64).to(device);
   Tensor figures = Tensor::empty({4}, DType::f32, device);
-  kStepFigures(device, DType::f32)(logits.dim(0), logits.dim(1), logits.data<float>(), labels.data<std::int64_t>(),
+  kStepFigures(device, DType::f32)(logits.dim(0), logits.dim(1), logits.data<float>(), labels64.data<std::int64_t>(),
                                    mean_loss.data<float>(), unreadable, figures.data<float>());
   return figures;
 }

@@ -17,7 +17,7 @@ void judge_step(const Tensor& loss, const Tensor& norm, const Tensor& gate, cons
 void restore_unless_applied(const Tensor& dst, const Tensor& src, float value, const Tensor& gate);
 
 // f32 [4] on the logits' device: {mean_loss * rows, top-1 correct rows, rows, unreadable}
-// (labels i64 on that device; a label outside [0, classes) counts as wrong).
+// (labels i64 or i32, moved there; a label outside [0, classes) counts as wrong).
 Tensor step_figures(const Tensor& logits, const Tensor& labels, const Tensor& mean_loss, std::int64_t unreadable);
 
 // tally += figures as the gate says (kernels::tally_step). The tally is
