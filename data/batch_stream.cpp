@@ -1,14 +1,13 @@
 #include "data/batch_stream.h"
 
-#include "engine/upload.h"
+#include "data/uploading_batch.h"
 #include "kernels/common/check.h"
 
 namespace autospace::data {
 
 struct BatchStream::Upload {
   std::int64_t index = 0;
-  Batch batch;  // its host tensors stay alive (and untouched) until the copies finished
-  std::unique_ptr<AsyncUpload> images, labels;
+  std::unique_ptr<UploadingBatch> batch;
   std::exception_ptr error;  // reading the batch failed: raised when it is asked for
 };
 
@@ -37,14 +36,11 @@ std::unique_ptr<BatchStream::Upload> BatchStream::upload(std::int64_t index) {
   auto u = std::make_unique<Upload>();
   u->index = index;
   try {
-    u->batch = from_loader(index);
+    u->batch = std::make_unique<UploadingBatch>(from_loader(index), destination_);
   } catch (...) {
     u->error = std::current_exception();
     started_ = false;  // the loader's position is unknown after a failure: restart at the next request
-    return u;
   }
-  u->images = std::make_unique<AsyncUpload>(u->batch.images, destination_);
-  u->labels = std::make_unique<AsyncUpload>(u->batch.labels, destination_);
   return u;
 }
 
@@ -55,10 +51,7 @@ Batch BatchStream::at(std::int64_t index) {
   if (current->error) std::rethrow_exception(current->error);
   // Travels while this batch's step computes.
   ahead_ = upload(index + 1);
-  Batch out = current->batch;
-  out.images = current->images->take();
-  out.labels = current->labels->take();
-  return out;  // `current` waits for its copies, issued a step ago, and frees its host memory
+  return current->batch->take();  // `current` then waits for its copies, issued a step ago, and frees its host memory
 }
 
 }  // namespace autospace::data

@@ -1,7 +1,9 @@
 #include "nas/evaluation/evaluate.h"
 
 #include <cmath>
+#include <memory>
 
+#include "data/uploading_batch.h"
 #include "engine/autograd/node.h"
 #include "engine/nn/accuracy.h"
 #include "engine/ops/cross_entropy.h"
@@ -19,15 +21,28 @@ Evaluation evaluate(nn::Module& model, data::Loader& loader, const data::Normali
   Evaluation e;
   // Summed on the device: no batch waits for the host to read its loss or logits.
   nn::ClassificationTotals totals(device, 5);
+  const auto run = [&](const data::Batch& batch) {
+    const Tensor logits = model.forward(data::model_input(batch, normalization, device));
+    const Tensor labels = batch.labels.to(device);
+    totals.add(logits, labels, ops::softmax_cross_entropy(logits, labels));
+    e.images += batch.size();
+  };
+  // On a GPU each batch's upload starts before the previous batch's forward is queued, so
+  // the copy runs beside it.
+  std::unique_ptr<data::UploadingBatch> ahead;
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
     e.skipped += static_cast<std::int64_t>(batch->bad_files.size());
     if (batch->size() == 0) continue;
-    const Tensor logits = model.forward(data::model_input(*batch, normalization, device));
-    const Tensor labels = batch->labels.to(device);
-    totals.add(logits, labels, ops::softmax_cross_entropy(logits, labels));
-    e.images += batch->size();
+    if (device.is_cpu()) {
+      run(*batch);
+      continue;
+    }
+    auto next = std::make_unique<data::UploadingBatch>(std::move(*batch), device);
+    if (ahead) run(ahead->take());
+    ahead = std::move(next);
   }
+  if (ahead) run(ahead->take());
   model.train(was_training);
   const nn::ClassificationTotals::Sums sums = totals.sums();
   double loss_sum = sums.loss;
