@@ -30,7 +30,9 @@ void AsyncUpload::CopyDeleter::operator()(kernels::cuda::CopyStreamUpload* copy)
 AsyncUpload::~AsyncUpload() = default;
 
 Tensor AsyncUpload::take() const {
+#ifdef AUTOSPACE_WITH_CUDA
   if (copy_) copy_->compute_wait();
+#endif
   return device_;
 }
 
