@@ -369,6 +369,21 @@ TEST_CASE("train: a diverged run keeps no non-finite best, says so (exit 5) and 
   CHECK(again->exit_status() == 5);
 }
 
+TEST_CASE("train: too many non-finite steps in a row abort at the next read, naming the checkpoint", "[apps][train]") {
+  // The guard judges on the device and is read at log lines: the abort comes at the first
+  // read after the limit was passed, with the way to continue.
+  const test::TempDir dir;
+  RunSettings s = test::tiny_settings(dir / "run");
+  s.train.lr = 1e20;
+  s.train.warmup_epochs = 0;
+  s.train.max_nonfinite = 2;
+  s.train.log_every_steps = 4;
+  const std::string error = test::error_of([&] { run_training(s, quiet()); });
+  CHECK(error.find("steps in a row had a non-finite loss or gradient (limit 2") != std::string::npos);
+  CHECK(error.find("checkpoint.safetensors") != std::string::npos);
+  CHECK(error.find("train.init_weights") != std::string::npos);
+}
+
 TEST_CASE("train: train.init_weights starts from another run's checkpoint or weights file", "[apps][train]") {
   const test::TempDir dir;
   RunSettings first = test::tiny_settings(dir / "first");
