@@ -371,6 +371,29 @@ if os.path.exists(tests):
         parity += ["", "## Phases on the GPU (quickstart, spos search, the same over NCCL)", ""] + \
                   [f"- {line}" for line in phases[-12:]]
 
+# Each phase's training throughput on the card (its metrics.jsonl log records, the first
+# left out as warm-up): small networks at batch 32, where launch overhead and host waits
+# show most.
+throughput = {}
+for run, phase in [("quickstart", "evolve"), ("quickstart", "search"), ("quickstart", "train"), ("spos", "")]:
+    path = os.path.join(work, run, phase, "metrics.jsonl")
+    if not os.path.exists(path):
+        continue
+    rates = []
+    for line in open(path, errors="replace"):
+        try:
+            r = json.loads(line)
+        except ValueError:
+            continue
+        if r.get("images_per_second"):
+            rates.append(r["images_per_second"])
+    if len(rates) > 1:
+        rates = sorted(rates[1:])
+        throughput[f"{run}/{phase}".rstrip("/")] = rates[len(rates) // 2]
+if throughput:
+    parity += ["", "Median training images/s per phase: " +
+               ", ".join(f"{k} {v:.0f}" for k, v in throughput.items())]
+
 nccl = []
 bench_log = os.path.join(out, "bench.log")
 if os.path.exists(bench_log):
@@ -391,6 +414,7 @@ figures = {
                 for b in bench},
     "pytorch": runs,
     "supernet_ms": times,
+    "phase_images_per_second": throughput,
     "parity": {"comparisons": len(checks), "over_bound": len(failed)} if os.path.exists(tests) else None,
 }
 with open(os.path.join(out, "summary.json"), "w") as f:
