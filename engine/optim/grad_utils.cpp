@@ -1,9 +1,6 @@
 #include "engine/optim/grad_utils.h"
 
-#include <map>
-
 #include "engine/ops/kernel_table.h"
-#include "engine/ops/op_support.h"
 #include "engine/ops/step_gate.h"
 #include "kernels/common/check.h"
 #include "kernels/common/step_gate.h"
