@@ -32,7 +32,7 @@
 # (AUTOSPACE_CUDA_LIBRARY_ROOTS); without cuDNN the build leaves its backend out.
 # Without the bundle the script tries the machine's own packages.
 #
-# Only the targets the check runs are built (test_engine, test_nas, autospace,
+# Only the targets the check runs are built (test_engine, test_nas, test_data, autospace,
 # autospace-search, bench_cuda_kernels, bench_allreduce and what they link). AUTOSPACE_GPU_CHECK_SANITIZE=1 adds a compute-sanitizer memcheck pass over
 # the op parity cases (minutes; the benchmarks then get less time).
 # AUTOSPACE_GPU_CHECK_IGNORE_SYSTEM=1 hides /usr from CMake's package searches, to prove
