@@ -223,8 +223,10 @@ void register_conv(const std::string& family, const Conv2dShape& s, cuda::ConvBa
       cuda::set_gemm_precision(precision);
       // The tiled kernels are a per-shape choice; the passes they lack stay native.
       if (backend == cuda::ConvBackend::native_tiled) {
-        if (cuda::depthwise_tiled_forward_supported(s))
+        if (cuda::depthwise_tiled_forward_supported(s)) {
           cuda::set_conv_backend_for(s, cuda::ConvPass::forward, backend);
+          cuda::set_conv_backend_for(s, cuda::ConvPass::backward_weights, backend);
+        }
         if (cuda::depthwise_tiled_backward_data_supported(s))
           cuda::set_conv_backend_for(s, cuda::ConvPass::backward_data, backend);
       } else {
@@ -256,8 +258,8 @@ void register_convolutions() {
   using cuda::ConvBackend;
   using cuda::GemmPrecision;
   // Depthwise: the hand-written kernels (one output per thread, and register-tiled)
-  // against cuDNN (fp32 only: no GEMM inside). The tiled rows' backward_weights (and, at
-  // stride 2, backward_data) are the native kernels again.
+  // against cuDNN (fp32 only: no GEMM inside). The tiled rows' backward_data at stride 2 is
+  // the native kernel again.
   for (const Conv2dShape& s : {conv(64, 112, 96, 96, 3, 2, 96), conv(64, 56, 144, 144, 3, 1, 144),
                                conv(64, 28, 240, 240, 5, 1, 240), conv(64, 14, 480, 480, 7, 1, 480)})
     for (ConvBackend b : {ConvBackend::native, ConvBackend::native_tiled, ConvBackend::cudnn})

@@ -213,7 +213,8 @@ void backward_weights_on(ConvBackend b, const Conv2dShape& s, const float* x, co
 #else
   (void)b;
 #endif
-  if (is_depthwise(s)) depthwise_conv2d_backward_weights(s, x, dy, dw);  // native_tiled: no tiled version
+  if (b == ConvBackend::native_tiled) depthwise_conv2d_backward_weights_tiled(s, x, dy, dw);
+  else if (is_depthwise(s)) depthwise_conv2d_backward_weights(s, x, dy, dw);
   else gemm_backward_weights(s, x, dy, dw);
 }
 
@@ -261,7 +262,7 @@ namespace {
 
 // Whether the register-tiled depthwise kernels have a version of this pass for s.
 bool tiled_covers(const Conv2dShape& s, ConvPass pass) {
-  return (pass == ConvPass::forward && depthwise_tiled_forward_supported(s)) ||
+  return ((pass == ConvPass::forward || pass == ConvPass::backward_weights) && depthwise_tiled_forward_supported(s)) ||
          (pass == ConvPass::backward_data && depthwise_tiled_backward_data_supported(s));
 }
 

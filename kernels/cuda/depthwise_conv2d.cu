@@ -128,6 +128,18 @@ __global__ void weights_partial_kernel(Conv2dShape s, std::int64_t chunk_rows, c
   }
 }
 
+// dw[c, tap] = the chunks' partials (partial[(chunk * taps + tap) * C + c]) added in double,
+// in chunk order.
+void add_weight_partials(const Conv2dShape& s, std::int64_t chunks, const float* p, float* dw) {
+  const std::int64_t c_n = s.in_c, taps = s.kernel_h * s.kernel_w;
+  launch_map(c_n * taps, [=] __device__(auto i) {
+    const std::int64_t c = i / taps, tap = i % taps;
+    double sum = 0.0;
+    for (std::int64_t j = 0; j < chunks; ++j) sum += p[(j * taps + tap) * c_n + c];
+    dw[i] = static_cast<float>(sum);
+  });
+}
+
 template <int K> void backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw) {
   const std::int64_t rows = s.n * s.out_h() * s.out_w(), c_n = s.in_c, taps = s.kernel_h * s.kernel_w;
   const std::int64_t col_tiles = (c_n + kWarp - 1) / kWarp;
@@ -148,12 +160,7 @@ template <int K> void backward_weights(const Conv2dShape& s, const float* x, con
   const dim3 grid(static_cast<unsigned>(col_tiles), static_cast<unsigned>(chunks), static_cast<unsigned>(z));
   weights_partial_kernel<K><<<grid, dim3(kWarp, kRows), 0, compute_stream()>>>(s, chunk_rows, x, dy, p);
   AUTOSPACE_CUDA_CHECK_LAUNCH();
-  launch_map(c_n * taps, [=] __device__(auto i) {
-    const std::int64_t c = i / taps, tap = i % taps;
-    double sum = 0.0;
-    for (std::int64_t j = 0; j < chunks; ++j) sum += p[(j * taps + tap) * c_n + c];
-    dw[i] = static_cast<float>(sum);
-  });
+  add_weight_partials(s, chunks, p, dw);
 }
 
 // Calls f(std::integral_constant<int, K>) with K the unrolled kernel size, or 0.
@@ -250,6 +257,88 @@ template <class F> void dispatch_tiled(const Conv2dShape& s, F&& f) {
   }
 }
 
+// The weight gradient, register-tiled: a block takes 32 channels (threadIdx.x) and a chunk
+// of work items, each one (n, oh, tile of T output columns). Per item a thread loads its T
+// values of dy once and, for each kernel row, the input row segment of the tile once, and
+// adds the K x K products into its registers: (T + K * ((T - 1) * S + K)) loads for T
+// outputs' K * K taps, against T * (1 + K * K) one position at a time, and the position's
+// divisions once per tile. The block's kRows rows of threads are added per tap in shared
+// memory, as weights_partial_kernel does, into the same partial layout.
+template <int K, int S, int T>
+__global__ void weights_partial_tiled_kernel(Conv2dShape s, std::int64_t chunk_items, const float* x,
+                                             const float* dy, float* partial) {
+  constexpr int kTaps = K * K, kSpan = (T - 1) * S + K;
+  __shared__ float shared[kRows][kWarp + 1];
+  const std::int64_t c_n = s.in_c, h_n = s.in_h, w_n = s.in_w, oh_n = s.out_h(), ow_n = s.out_w();
+  const std::int64_t tiles = (ow_n + T - 1) / T, items = s.n * oh_n * tiles;
+  const std::int64_t c = static_cast<std::int64_t>(blockIdx.x) * kWarp + threadIdx.x;
+  const std::int64_t i0 = static_cast<std::int64_t>(blockIdx.y) * chunk_items;
+  const std::int64_t i1 = i0 + chunk_items < items ? i0 + chunk_items : items;
+  float acc[kTaps];
+#pragma unroll
+  for (int t = 0; t < kTaps; ++t) acc[t] = 0.0f;
+  if (c < c_n)
+    for (std::int64_t i = i0 + threadIdx.y; i < i1; i += kRows) {
+      const std::int64_t tile = i % tiles, rest = i / tiles;
+      const std::int64_t oh = rest % oh_n, n = rest / oh_n;
+      const std::int64_t ow0 = tile * T, iw0 = ow0 * S - s.pad;
+      const float* g_row = dy + ((n * oh_n + oh) * ow_n + ow0) * c_n + c;
+      float g[T];
+#pragma unroll
+      for (int t = 0; t < T; ++t) g[t] = ow0 + t < ow_n ? g_row[t * c_n] : 0.0f;
+#pragma unroll
+      for (int kh = 0; kh < K; ++kh) {
+        const std::int64_t ih = oh * S - s.pad + kh;
+        if (ih < 0 || ih >= h_n) continue;
+        const float* row = x + (n * h_n + ih) * w_n * c_n + c;
+        float in[kSpan];
+#pragma unroll
+        for (int j = 0; j < kSpan; ++j) {
+          const std::int64_t iw = iw0 + j;
+          in[j] = iw >= 0 && iw < w_n ? row[iw * c_n] : 0.0f;
+        }
+#pragma unroll
+        for (int t = 0; t < T; ++t)
+#pragma unroll
+          for (int kw = 0; kw < K; ++kw) acc[kh * K + kw] += g[t] * in[t * S + kw];
+      }
+    }
+#pragma unroll
+  for (int t = 0; t < kTaps; ++t) {
+    shared[threadIdx.y][threadIdx.x] = acc[t];
+    __syncthreads();
+    if (threadIdx.y == 0 && c < c_n) {
+      float sum = 0.0f;
+      for (int y = 0; y < kRows; ++y) sum += shared[y][threadIdx.x];
+      partial[(blockIdx.y * kTaps + t) * c_n + c] = sum;
+    }
+    __syncthreads();
+  }
+}
+
+template <int K, int S> void backward_weights_tiled(const Conv2dShape& s, const float* x, const float* dy, float* dw) {
+  constexpr int T = kDepthwiseTile;
+  const std::int64_t items = s.n * s.out_h() * ((s.out_w() + T - 1) / T), c_n = s.in_c;
+  const std::int64_t col_tiles = (c_n + kWarp - 1) / kWarp;
+  // As the untiled kernel: enough blocks to fill the device, at most 64 items (256 output
+  // positions) per thread for the float accumulators, the chunks then added in double.
+  const std::int64_t target = 8 * static_cast<std::int64_t>(multiprocessor_count());
+  std::int64_t chunks = (target + col_tiles - 1) / col_tiles;
+  const std::int64_t min_chunks = (items + 64 * kRows - 1) / (64 * kRows);
+  const std::int64_t max_chunks = (items + 2 * kRows - 1) / (2 * kRows);
+  chunks = chunks > max_chunks ? max_chunks : chunks;
+  chunks = chunks < min_chunks ? min_chunks : chunks;
+  chunks = chunks < 1 ? 1 : chunks;
+  AUTOSPACE_CHECK(chunks <= 65535, "depthwise_conv2d_backward_weights_tiled: ", items, " output tiles are too many");
+  const std::int64_t chunk_items = (items + chunks - 1) / chunks;
+  Scratch partial(static_cast<std::size_t>(chunks * K * K * c_n) * sizeof(float));
+  const dim3 grid(static_cast<unsigned>(col_tiles), static_cast<unsigned>(chunks));
+  weights_partial_tiled_kernel<K, S, T>
+      <<<grid, dim3(kWarp, kRows), 0, compute_stream()>>>(s, chunk_items, x, dy, partial.as<float>());
+  AUTOSPACE_CUDA_CHECK_LAUNCH();
+  add_weight_partials(s, chunks, partial.as<float>(), dw);
+}
+
 }  // namespace
 
 bool depthwise_tiled_forward_supported(const Conv2dShape& s) {
@@ -285,6 +374,13 @@ void depthwise_conv2d_backward_data_tiled(const Conv2dShape& s, const float* dy,
   over_dy.in_w = s.out_w();
   over_dy.pad = s.kernel_h - 1 - s.pad;
   dispatch_tiled(over_dy, [&](auto k, auto) { forward_tiled<decltype(k)::value, 1>(over_dy, dy, wt.as<float>(), nullptr, dx); });
+}
+
+void depthwise_conv2d_backward_weights_tiled(const Conv2dShape& s, const float* x, const float* dy, float* dw) {
+  AUTOSPACE_CHECK(depthwise_tiled_forward_supported(s), "depthwise_conv2d_backward_weights_tiled: unsupported shape");
+  dispatch_tiled(s, [&](auto k, auto stride) {
+    backward_weights_tiled<decltype(k)::value, decltype(stride)::value>(s, x, dy, dw);
+  });
 }
 
 void depthwise_conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {

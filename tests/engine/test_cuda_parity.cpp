@@ -336,6 +336,7 @@ TEST_CASE("CUDA parity: register-tiled depthwise kernels", "[cuda]") {
     ++covered;
     cuda::clear_conv_backend_choices();
     cuda::set_conv_backend_for(shape, cuda::ConvPass::forward, cuda::ConvBackend::native_tiled);
+    cuda::set_conv_backend_for(shape, cuda::ConvPass::backward_weights, cuda::ConvBackend::native_tiled);
     if (cuda::depthwise_tiled_backward_data_supported(shape))
       cuda::set_conv_backend_for(shape, cuda::ConvPass::backward_data, cuda::ConvBackend::native_tiled);
     const ops::Conv2dOptions options{static_cast<int>(c.stride), static_cast<int>(c.pad), static_cast<int>(c.groups)};
