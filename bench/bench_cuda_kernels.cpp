@@ -258,8 +258,7 @@ void register_convolutions() {
   using cuda::ConvBackend;
   using cuda::GemmPrecision;
   // Depthwise: the hand-written kernels (one output per thread, and register-tiled)
-  // against cuDNN (fp32 only: no GEMM inside). The tiled rows' backward_data at stride 2 is
-  // the native kernel again.
+  // against cuDNN (fp32 only: no GEMM inside).
   for (const Conv2dShape& s : {conv(64, 112, 96, 96, 3, 2, 96), conv(64, 56, 144, 144, 3, 1, 144),
                                conv(64, 28, 240, 240, 5, 1, 240), conv(64, 14, 480, 480, 7, 1, 480)})
     for (ConvBackend b : {ConvBackend::native, ConvBackend::native_tiled, ConvBackend::cudnn})

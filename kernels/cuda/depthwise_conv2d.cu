@@ -181,11 +181,14 @@ template <class F> void dispatch_kernel_size(const Conv2dShape& s, F&& f) {
 // kernel row the (T - 1) * S + K input columns the tile reads, loaded once (zeros outside
 // the image: a padded tap adds 0 * w, as the one-per-thread kernel skips it). One grid-
 // stride item per (n, oh, column tile, c), channels fastest so that a warp's loads of one
-// input position coalesce across 32 channels.
-template <int K, int S, int T>
+// input position coalesce across 32 channels. With D = 2 the input is x dilated by two
+// (a zero between neighbours, as the stride-2 data gradient sees dy): s.in_h x s.in_w is the
+// dilated size, x holds its even positions.
+template <int K, int S, int T, int D>
 __global__ void forward_tiled_kernel(Conv2dShape s, const float* x, const float* wt, const float* bias, float* y) {
   constexpr int kSpan = (T - 1) * S + K;
   const std::int64_t c_n = s.in_c, h_n = s.in_h, w_n = s.in_w, oh_n = s.out_h(), ow_n = s.out_w();
+  const std::int64_t stored_h = (h_n + D - 1) / D, stored_w = (w_n + D - 1) / D;
   const std::int64_t tiles = (ow_n + T - 1) / T, items = s.n * oh_n * tiles * c_n;
   for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < items;
        i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
@@ -204,13 +207,13 @@ __global__ void forward_tiled_kernel(Conv2dShape s, const float* x, const float*
 #pragma unroll
     for (int kh = 0; kh < K; ++kh) {
       const std::int64_t ih = oh * S - s.pad + kh;
-      if (ih < 0 || ih >= h_n) continue;
-      const float* row = x + (n * h_n + ih) * w_n * c_n + c;
+      if (ih < 0 || ih >= h_n || ih % D != 0) continue;
+      const float* row = x + (n * stored_h + ih / D) * stored_w * c_n + c;
       float in[kSpan];
 #pragma unroll
       for (int j = 0; j < kSpan; ++j) {
         const std::int64_t iw = iw0 + j;
-        in[j] = iw >= 0 && iw < w_n ? row[iw * c_n] : 0.0f;
+        in[j] = iw >= 0 && iw < w_n && iw % D == 0 ? row[iw / D * c_n] : 0.0f;
       }
 #pragma unroll
       for (int t = 0; t < T; ++t)
@@ -224,10 +227,10 @@ __global__ void forward_tiled_kernel(Conv2dShape s, const float* x, const float*
   }
 }
 
-template <int K, int S>
+template <int K, int S, int D = 1>
 void forward_tiled(const Conv2dShape& s, const float* x, const float* wt, const float* bias, float* y) {
   const std::int64_t items = s.n * s.out_h() * ((s.out_w() + kDepthwiseTile - 1) / kDepthwiseTile) * s.in_c;
-  forward_tiled_kernel<K, S, kDepthwiseTile><<<grid_for(items), kBlock, 0, compute_stream()>>>(s, x, wt, bias, y);
+  forward_tiled_kernel<K, S, kDepthwiseTile, D><<<grid_for(items), kBlock, 0, compute_stream()>>>(s, x, wt, bias, y);
   AUTOSPACE_CUDA_CHECK_LAUNCH();
 }
 
@@ -347,9 +350,9 @@ bool depthwise_tiled_forward_supported(const Conv2dShape& s) {
 }
 
 bool depthwise_tiled_backward_data_supported(const Conv2dShape& s) {
-  // Stride 1 only: then dx is the flipped kernel slid over dy with padding K - 1 - pad,
+  // dx is the flipped kernel slid over dy (dilated by the stride) with padding K - 1 - pad,
   // which must not be negative.
-  return depthwise_tiled_forward_supported(s) && s.stride == 1 && s.pad <= s.kernel_h - 1;
+  return depthwise_tiled_forward_supported(s) && s.pad <= s.kernel_h - 1;
 }
 
 void depthwise_conv2d_forward_tiled(const Conv2dShape& s, const float* x, const float* w, const float* bias,
@@ -366,14 +369,21 @@ void depthwise_conv2d_backward_data_tiled(const Conv2dShape& s, const float* dy,
   AUTOSPACE_CHECK(depthwise_tiled_backward_data_supported(s), "depthwise_conv2d_backward_data_tiled: unsupported shape");
   Scratch wt(static_cast<std::size_t>(s.in_c * s.kernel_h * s.kernel_w) * sizeof(float));
   transpose_flipped_weights(s, w, wt.as<float>());
-  // dx[ih, iw] = sum over taps of dy[ih + pad - kh, iw + pad - kw] * w[kh, kw]: a stride-1
-  // forward pass over dy (out_h x out_w) with the flipped kernel and padding K - 1 - pad,
-  // whose output is in_h x in_w.
+  // dx[ih, iw] = sum over taps of dy[(ih + pad - kh) / S, (iw + pad - kw) / S] * w[kh, kw]
+  // (where divisible): a stride-1 forward pass of the flipped kernel with padding K - 1 - pad
+  // over dy dilated by S, whose output is in_h x in_w. At stride 2 the dilated dy is
+  // in_h + 2 pad - K + 1 high (its last row and column zeros when in_h + 2 pad - K is odd),
+  // so that the pass's output is in_h high.
   Conv2dShape over_dy = s;
-  over_dy.in_h = s.out_h();
-  over_dy.in_w = s.out_w();
+  over_dy.stride = 1;
   over_dy.pad = s.kernel_h - 1 - s.pad;
-  dispatch_tiled(over_dy, [&](auto k, auto) { forward_tiled<decltype(k)::value, 1>(over_dy, dy, wt.as<float>(), nullptr, dx); });
+  over_dy.in_h = s.stride == 1 ? s.out_h() : s.in_h + 2 * s.pad - s.kernel_h + 1;
+  over_dy.in_w = s.stride == 1 ? s.out_w() : s.in_w + 2 * s.pad - s.kernel_w + 1;
+  dispatch_tiled(over_dy, [&](auto k, auto) {
+    constexpr int K = decltype(k)::value;
+    if (s.stride == 1) forward_tiled<K, 1, 1>(over_dy, dy, wt.as<float>(), nullptr, dx);
+    else forward_tiled<K, 1, 2>(over_dy, dy, wt.as<float>(), nullptr, dx);
+  });
 }
 
 void depthwise_conv2d_backward_weights_tiled(const Conv2dShape& s, const float* x, const float* dy, float* dw) {

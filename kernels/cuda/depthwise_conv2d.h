@@ -23,7 +23,8 @@ void depthwise_conv2d_backward_weights(const Conv2dShape& s, const float* x, con
 // K x K weights and the input row segment the tile needs in registers, loading about a
 // third of what the one-output-per-thread kernels load per output (K = 7: 30 loads per
 // output instead of 98). Forward for kernels 3/5/7 at strides 1 and 2; the data gradient at
-// stride 1, as a forward pass of the flipped kernel over dy; the weight gradient at strides
+// strides 1 and 2, as a forward pass of the flipped kernel over dy (dilated by two at stride
+// 2: the zeros it inserts are never loaded); the weight gradient at strides
 // 1 and 2 (a tile's dy and input row segments loaded once for all its K x K taps: K = 7 at
 // stride 1, 74 loads for 4 outputs instead of 200). They have not run on a GPU
 // yet, so they serve only where the autotuner (engine/ops/conv_autotune.h) chose them,
