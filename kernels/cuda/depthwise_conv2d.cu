@@ -86,6 +86,41 @@ template <int K, int S> void backward_data(const Conv2dShape& s, const float* dy
 
 constexpr int kRows = 8;  // threads across output positions per block; 32 across channels
 
+// A block's kRows rows of threads added per tap in shared memory, in a fixed order:
+// out[t * C + c] = the block's sum of acc[t] over its rows, for channel c (when c < C).
+template <int kTaps> __device__ void store_tap_partials(const float (&acc)[kTaps], std::int64_t c, std::int64_t c_n,
+                                                        float* out) {
+  __shared__ float shared[kRows][kWarp + 1];
+#pragma unroll
+  for (int t = 0; t < kTaps; ++t) {
+    shared[threadIdx.y][threadIdx.x] = acc[t];
+    __syncthreads();
+    if (threadIdx.y == 0 && c < c_n) {
+      float sum = 0.0f;
+      for (int y = 0; y < kRows; ++y) sum += shared[y][threadIdx.x];
+      out[t * c_n + c] = sum;
+    }
+    __syncthreads();
+  }
+}
+
+// How many chunks of `work` items (rows, or tiles of rows) a weight-gradient launch of
+// `blocks_per_chunk` blocks per chunk splits into: enough blocks to fill the device, each
+// thread of a block's kRows taking at least min_per_thread and at most max_per_thread
+// items, so that its float accumulators stay accurate (the chunks are then added in double).
+std::int64_t weight_chunks(std::int64_t work, std::int64_t blocks_per_chunk, std::int64_t min_per_thread,
+                           std::int64_t max_per_thread, const char* what) {
+  const std::int64_t target = 8 * static_cast<std::int64_t>(multiprocessor_count());
+  std::int64_t chunks = (target + blocks_per_chunk - 1) / blocks_per_chunk;
+  const std::int64_t fewest = (work + max_per_thread * kRows - 1) / (max_per_thread * kRows);
+  const std::int64_t most = (work + min_per_thread * kRows - 1) / (min_per_thread * kRows);
+  chunks = chunks > most ? most : chunks;
+  chunks = chunks < fewest ? fewest : chunks;
+  chunks = chunks < 1 ? 1 : chunks;
+  AUTOSPACE_CHECK(chunks <= 65535, what, ": ", work, " work items are too many");
+  return chunks;
+}
+
 // Each block sums, for 32 channels and every tap, dy * x over a chunk of output
 // positions: partial[(chunk * taps + tap) * C + c]. With K = 0 the kernel size is a
 // run-time value and each block handles the single tap blockIdx.z.
@@ -93,7 +128,6 @@ template <int K>
 __global__ void weights_partial_kernel(Conv2dShape s, std::int64_t chunk_rows, const float* x, const float* dy,
                                        float* partial) {
   constexpr int kTaps = K > 0 ? K * K : 1;
-  __shared__ float shared[kRows][kWarp + 1];
   const std::int64_t c_n = s.in_c, oh_n = s.out_h(), ow_n = s.out_w(), rows = s.n * oh_n * ow_n;
   const std::int64_t kw_n = extent<K>(s.kernel_w), taps = K > 0 ? kTaps : s.kernel_h * s.kernel_w;
   const std::int64_t first_tap = K > 0 ? 0 : blockIdx.z;
@@ -115,17 +149,7 @@ __global__ void weights_partial_kernel(Conv2dShape s, std::int64_t chunk_rows, c
           acc[t] += g * x[((n * s.in_h + ih) * s.in_w + iw) * c_n + c];
       }
     }
-#pragma unroll
-  for (int t = 0; t < kTaps; ++t) {
-    shared[threadIdx.y][threadIdx.x] = acc[t];
-    __syncthreads();
-    if (threadIdx.y == 0 && c < c_n) {
-      float sum = 0.0f;
-      for (int y = 0; y < kRows; ++y) sum += shared[y][threadIdx.x];
-      partial[(blockIdx.y * taps + first_tap + t) * c_n + c] = sum;
-    }
-    __syncthreads();
-  }
+  store_tap_partials<kTaps>(acc, c, c_n, partial + (blockIdx.y * taps + first_tap) * c_n);
 }
 
 // dw[c, tap] = the chunks' partials (partial[(chunk * taps + tap) * C + c]) added in double,
@@ -144,16 +168,8 @@ template <int K> void backward_weights(const Conv2dShape& s, const float* x, con
   const std::int64_t rows = s.n * s.out_h() * s.out_w(), c_n = s.in_c, taps = s.kernel_h * s.kernel_w;
   const std::int64_t col_tiles = (c_n + kWarp - 1) / kWarp;
   const std::int64_t z = K > 0 ? 1 : taps;
-  // Enough blocks to fill the device, but at most 256 rows per thread so that the float
-  // accumulators stay accurate (chunks are then added in double).
-  const std::int64_t target = 8 * static_cast<std::int64_t>(multiprocessor_count());
-  std::int64_t chunks = (target + col_tiles * z - 1) / (col_tiles * z);
-  const std::int64_t min_chunks = (rows + 256 * kRows - 1) / (256 * kRows);
-  const std::int64_t max_chunks = (rows + 8 * kRows - 1) / (8 * kRows);
-  chunks = chunks > max_chunks ? max_chunks : chunks;
-  chunks = chunks < min_chunks ? min_chunks : chunks;
-  chunks = chunks < 1 ? 1 : chunks;
-  AUTOSPACE_CHECK(chunks <= 65535, "depthwise_conv2d_backward_weights: ", rows, " output positions are too many");
+  // 8 to 256 output positions per thread.
+  const std::int64_t chunks = weight_chunks(rows, col_tiles * z, 8, 256, "depthwise_conv2d_backward_weights");
   const std::int64_t chunk_rows = (rows + chunks - 1) / chunks;
   Scratch partial(static_cast<std::size_t>(chunks * taps * c_n) * sizeof(float));
   float* p = partial.as<float>();
@@ -265,13 +281,11 @@ template <class F> void dispatch_tiled(const Conv2dShape& s, F&& f) {
 // values of dy once and, for each kernel row, the input row segment of the tile once, and
 // adds the K x K products into its registers: (T + K * ((T - 1) * S + K)) loads for T
 // outputs' K * K taps, against T * (1 + K * K) one position at a time, and the position's
-// divisions once per tile. The block's kRows rows of threads are added per tap in shared
-// memory, as weights_partial_kernel does, into the same partial layout.
+// divisions once per tile. Partials as weights_partial_kernel writes them.
 template <int K, int S, int T>
 __global__ void weights_partial_tiled_kernel(Conv2dShape s, std::int64_t chunk_items, const float* x,
                                              const float* dy, float* partial) {
   constexpr int kTaps = K * K, kSpan = (T - 1) * S + K;
-  __shared__ float shared[kRows][kWarp + 1];
   const std::int64_t c_n = s.in_c, h_n = s.in_h, w_n = s.in_w, oh_n = s.out_h(), ow_n = s.out_w();
   const std::int64_t tiles = (ow_n + T - 1) / T, items = s.n * oh_n * tiles;
   const std::int64_t c = static_cast<std::int64_t>(blockIdx.x) * kWarp + threadIdx.x;
@@ -306,33 +320,15 @@ __global__ void weights_partial_tiled_kernel(Conv2dShape s, std::int64_t chunk_i
           for (int kw = 0; kw < K; ++kw) acc[kh * K + kw] += g[t] * in[t * S + kw];
       }
     }
-#pragma unroll
-  for (int t = 0; t < kTaps; ++t) {
-    shared[threadIdx.y][threadIdx.x] = acc[t];
-    __syncthreads();
-    if (threadIdx.y == 0 && c < c_n) {
-      float sum = 0.0f;
-      for (int y = 0; y < kRows; ++y) sum += shared[y][threadIdx.x];
-      partial[(blockIdx.y * kTaps + t) * c_n + c] = sum;
-    }
-    __syncthreads();
-  }
+  store_tap_partials<kTaps>(acc, c, c_n, partial + blockIdx.y * kTaps * c_n);
 }
 
 template <int K, int S> void backward_weights_tiled(const Conv2dShape& s, const float* x, const float* dy, float* dw) {
   constexpr int T = kDepthwiseTile;
   const std::int64_t items = s.n * s.out_h() * ((s.out_w() + T - 1) / T), c_n = s.in_c;
   const std::int64_t col_tiles = (c_n + kWarp - 1) / kWarp;
-  // As the untiled kernel: enough blocks to fill the device, at most 64 items (256 output
-  // positions) per thread for the float accumulators, the chunks then added in double.
-  const std::int64_t target = 8 * static_cast<std::int64_t>(multiprocessor_count());
-  std::int64_t chunks = (target + col_tiles - 1) / col_tiles;
-  const std::int64_t min_chunks = (items + 64 * kRows - 1) / (64 * kRows);
-  const std::int64_t max_chunks = (items + 2 * kRows - 1) / (2 * kRows);
-  chunks = chunks > max_chunks ? max_chunks : chunks;
-  chunks = chunks < min_chunks ? min_chunks : chunks;
-  chunks = chunks < 1 ? 1 : chunks;
-  AUTOSPACE_CHECK(chunks <= 65535, "depthwise_conv2d_backward_weights_tiled: ", items, " output tiles are too many");
+  // 2 to 64 tiles (8 to 256 output positions) per thread, as the untiled kernel.
+  const std::int64_t chunks = weight_chunks(items, col_tiles, 2, 64, "depthwise_conv2d_backward_weights_tiled");
   const std::int64_t chunk_items = (items + chunks - 1) / chunks;
   Scratch partial(static_cast<std::size_t>(chunks * K * K * c_n) * sizeof(float));
   const dim3 grid(static_cast<unsigned>(col_tiles), static_cast<unsigned>(chunks));
