@@ -10,12 +10,15 @@
 namespace autospace::kernels {
 
 // By the exponent bits, which no compiler flag can reason away.
+AUTOSPACE_HOST_DEVICE inline bool finite_bits(float x) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return (bits & 0x7f800000u) != 0x7f800000u;
+}
+
 AUTOSPACE_HOST_DEVICE inline bool row_finite(const float* row, std::int64_t classes) {
-  for (std::int64_t c = 0; c < classes; ++c) {
-    std::uint32_t bits;
-    std::memcpy(&bits, row + c, sizeof bits);
-    if ((bits & 0x7f800000u) == 0x7f800000u) return false;
-  }
+  for (std::int64_t c = 0; c < classes; ++c)
+    if (!finite_bits(row[c])) return false;
   return true;
 }
 

@@ -3,18 +3,11 @@
 // it let through, written once for the CPU loops and the CUDA kernels, so that a step is
 // judged and counted by one definition wherever it ran.
 #include <cstdint>
-#include <cstring>
 
+#include "kernels/common/classification.h"
 #include "kernels/common/host_device.h"
 
 namespace autospace::kernels {
-
-// By the exponent bits, which no compiler flag can reason away.
-AUTOSPACE_HOST_DEVICE inline bool finite_bits(float x) {
-  std::uint32_t bits;
-  std::memcpy(&bits, &x, sizeof bits);
-  return (bits & 0x7f800000u) != 0x7f800000u;
-}
 
 // The guard's counters (i64 [kGuardCounters]).
 enum GuardCounter : int {
