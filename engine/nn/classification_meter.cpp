@@ -6,21 +6,6 @@
 
 namespace autospace::nn {
 
-void ClassificationMeter::add(double batch_loss, std::int64_t batch_correct, std::int64_t batch_images) {
-  loss_sum += batch_loss * static_cast<double>(batch_images);
-  correct += batch_correct;
-  images += batch_images;
-  ++steps;
-}
-
-ClassificationMeter ClassificationMeter::combined(dist::Communicator* comm) const {
-  if (!comm || comm->world() == 1) return *this;
-  const Tensor counts = Tensor::from_int64({correct, images}, {2});
-  comm->all_reduce(counts, dist::ReduceOp::sum);
-  const std::int64_t all_images = counts.data<std::int64_t>()[1];
-  return {loss() * static_cast<double>(all_images), counts.data<std::int64_t>()[0], all_images, steps};
-}
-
 std::string ClassificationMeter::line() const {
   char text[64];
   std::snprintf(text, sizeof text, "loss %.3f  acc %.1f%%", loss(), 100 * accuracy());

@@ -3,8 +3,8 @@
 // (ops::step_figures: loss sum, top-1, images, unreadable files) to an epoch's and a log
 // interval's totals on the device, as the non-finite guard's gate says, in double and in
 // step order; a log line reads them back (one synchronisation) instead of every step
-// reading its loss and accuracy. The sums are those ClassificationMeter::add would make
-// step by step, so a run stopped and resumed anywhere reports exactly the same figures.
+// reading its loss and accuracy. The sums are made step by step in double, in step order,
+// so a run stopped and resumed anywhere reports exactly the same figures.
 #include <cstdint>
 
 #include "engine/nn/classification_meter.h"

@@ -233,7 +233,7 @@ TEST_CASE("top-k counting ranks ties stably and never counts a non-finite row", 
 
 TEST_CASE("a training tally sums the applied steps in step order, whatever the reads between them", "[nn]") {
   // Random batches, every third step skipped by its gate; the tally read only at the end
-  // must equal ClassificationMeter::add step by step over the applied steps (the same
+  // must equal the applied steps' figures added step by step on the host (the same
   // double sums), and one read, reset and continued halfway must end the same, bit for bit.
   std::vector<Tensor> logits, labels, losses;
   for (int step = 0; step < 12; ++step) {
