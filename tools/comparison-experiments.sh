@@ -12,7 +12,8 @@
 #   every found network trained from scratch with each seed (each random one with the first
 #   seed) by the experiment's train.json, then evaluated on its carved validation split.
 #
-# Runs go in the order a table needs them (the first seed of every row before the next).
+# Runs go in the order a table needs them: a budget's rows complete, every seed, before the
+# next budget's (one budget with error bars says more than two without).
 # Each run resumes if interrupted; a finished one leaves its small outputs (space, arch,
 # summaries, wall time) in bench/results/EXPERIMENT/NAME/, committed, which later
 # invocations on any machine take as done. Stop it at any point; the table (printed at the
@@ -70,8 +71,8 @@ run_all() {
     done
   done
   first_seed=${seeds%% *}
-  for seed in $seeds; do
-    for b in $budgets; do
+  for b in $budgets; do
+    for seed in $seeds; do
       for s in "${searches[@]}"; do
         read -r space method <<< "$s"
         train_one "search-$(mega "$b")-$space-$method" "$seed"
