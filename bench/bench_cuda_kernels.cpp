@@ -159,7 +159,7 @@ void register_batch_norm() {
       Buffer x(n), y(n), mean(c.channels), var(c.channels, 0.5f, 2.f), gamma(c.channels), beta(c.channels);
       time_kernel(state, [&] {
         cuda::batch_norm_forward(c.rows, c.channels, x.get(), mean.get(), var.get(), gamma.get(), beta.get(), 1e-5f,
-                                 y.get());
+                                 ActivationKind::identity, y.get());
       }, 2 * n * kF, 0);
     });
     // The fused activation against BN followed by a separate activation pass.
@@ -167,25 +167,48 @@ void register_batch_norm() {
       Buffer x(n), y(n), mean(c.channels), var(c.channels, 0.5f, 2.f), gamma(c.channels), beta(c.channels);
       time_kernel(state, [&] {
         cuda::batch_norm_forward(c.rows, c.channels, x.get(), mean.get(), var.get(), gamma.get(), beta.get(), 1e-5f,
-                                 y.get(), ActivationKind::relu6);
+                                 ActivationKind::relu6, y.get());
       }, 2 * n * kF, 0);
     });
     add(tag + "/forward+relu6_separate", [c, n](benchmark::State& state) {
       Buffer x(n), y(n), mean(c.channels), var(c.channels, 0.5f, 2.f), gamma(c.channels), beta(c.channels);
       time_kernel(state, [&] {
         cuda::batch_norm_forward(c.rows, c.channels, x.get(), mean.get(), var.get(), gamma.get(), beta.get(), 1e-5f,
-                                 y.get());
+                                 ActivationKind::identity, y.get());
         cuda::activation(ActivationKind::relu6, n, y.get(), y.get());
       }, 2 * n * kF, 0);
     });
     add(tag + "/backward", [c, n](benchmark::State& state) {
-      Buffer x(n), dy(n), dx(n), mean(c.channels), var(c.channels, 0.5f, 2.f), gamma(c.channels);
+      Buffer x(n), dy(n), dx(n), mean(c.channels), var(c.channels, 0.5f, 2.f), gamma(c.channels), beta(c.channels);
       Buffer dgamma(c.channels), dbeta(c.channels);
       // The fewest bytes: x and dy read once, dx written once (the kernels read x and dy
       // twice: once for the sums, once for dx).
       time_kernel(state, [&] {
-        cuda::batch_norm_backward(c.rows, c.channels, x.get(), dy.get(), mean.get(), var.get(), gamma.get(), 1e-5f,
-                                  true, dx.get(), dgamma.get(), dbeta.get());
+        cuda::batch_norm_backward(c.rows, c.channels, x.get(), dy.get(), mean.get(), var.get(), gamma.get(),
+                                  beta.get(), 1e-5f, true, ActivationKind::identity, dx.get(), dgamma.get(),
+                                  dbeta.get());
+      }, 3 * n * kF, 0);
+    });
+    // The fused activation's backward (its derivative at the pre-activation recomputed
+    // from x) against a separate activation backward pass over a kept BN output.
+    add(tag + "/backward+relu6_fused", [c, n](benchmark::State& state) {
+      Buffer x(n), dy(n), dx(n), mean(c.channels), var(c.channels, 0.5f, 2.f), gamma(c.channels), beta(c.channels);
+      Buffer dgamma(c.channels), dbeta(c.channels);
+      time_kernel(state, [&] {
+        cuda::batch_norm_backward(c.rows, c.channels, x.get(), dy.get(), mean.get(), var.get(), gamma.get(),
+                                  beta.get(), 1e-5f, true, ActivationKind::relu6, dx.get(), dgamma.get(),
+                                  dbeta.get());
+      }, 3 * n * kF, 0);
+    });
+    add(tag + "/backward+relu6_separate", [c, n](benchmark::State& state) {
+      Buffer x(n), y(n), dy(n), dz(n), dx(n), mean(c.channels), var(c.channels, 0.5f, 2.f), gamma(c.channels),
+          beta(c.channels);
+      Buffer dgamma(c.channels), dbeta(c.channels);
+      time_kernel(state, [&] {
+        cuda::activation_backward(ActivationKind::relu6, n, y.get(), nullptr, dz.get(), dy.get());
+        cuda::batch_norm_backward(c.rows, c.channels, x.get(), dy.get(), mean.get(), var.get(), gamma.get(),
+                                  beta.get(), 1e-5f, true, ActivationKind::identity, dx.get(), dgamma.get(),
+                                  dbeta.get());
       }, 3 * n * kF, 0);
     });
   }

@@ -16,8 +16,7 @@ namespace {
 std::shared_ptr<nn::Sequential> conv_bn(std::int64_t in, std::int64_t out, int k, int stride, int groups, bool relu6) {
   auto s = std::make_shared<nn::Sequential>();
   s->append(std::make_shared<nn::Conv2d>(in, out, k, stride, k / 2, groups));
-  s->append(std::make_shared<nn::BatchNorm2d>(out));
-  if (relu6) s->append(std::make_shared<nn::Lambda>([](const Tensor& x) { return ops::relu6(x); }));
+  s->append(std::make_shared<nn::BatchNorm2d>(out, 0.1f, 1e-5f, relu6 ? ops::Activation::relu6 : ops::Activation::identity));
   return s;
 }
 

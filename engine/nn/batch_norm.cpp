@@ -2,7 +2,8 @@
 
 namespace autospace::nn {
 
-BatchNorm2d::BatchNorm2d(std::int64_t channels, float momentum, float eps) : momentum_(momentum), eps_(eps) {
+BatchNorm2d::BatchNorm2d(std::int64_t channels, float momentum, float eps, ops::Activation activation)
+    : momentum_(momentum), eps_(eps), activation_(activation) {
   gamma_ = register_parameter("weight", {channels}, Init::ones);
   beta_ = register_parameter("bias", {channels}, Init::zeros);
   running_mean_ = register_buffer("running_mean", {channels}, 0.f);
@@ -14,6 +15,7 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
   o.training = is_training();
   o.eps = eps_;
   o.momentum = momentum_;
+  o.activation = activation_;
   if (recalibrating_ && o.training) o.momentum = 1.f / static_cast<float>(++recalibration_batches_);
   return ops::batch_norm(x, gamma_, beta_, running_mean_, running_var_, o);
 }

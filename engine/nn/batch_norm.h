@@ -4,10 +4,12 @@
 
 namespace autospace::nn {
 
-// Batch normalisation over the channel (last) dimension with running statistics.
+// Batch normalisation over the channel (last) dimension with running statistics, its
+// output optionally passed through an activation in the same pass (ops::batch_norm).
 class BatchNorm2d : public Module {
  public:
-  explicit BatchNorm2d(std::int64_t channels, float momentum = 0.1f, float eps = 1e-5f);
+  explicit BatchNorm2d(std::int64_t channels, float momentum = 0.1f, float eps = 1e-5f,
+                       ops::Activation activation = ops::Activation::identity);
   Tensor forward(const Tensor& x) override;
 
   // Recalibration (SPOS/BN re-estimation): forget the running statistics; each following
@@ -25,6 +27,7 @@ class BatchNorm2d : public Module {
  private:
   Tensor gamma_, beta_, running_mean_, running_var_;
   float momentum_, eps_;
+  ops::Activation activation_;
   bool recalibrating_ = false;
   std::int64_t recalibration_batches_ = 0;
 };

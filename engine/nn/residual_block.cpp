@@ -10,7 +10,7 @@ ResidualBlock::ResidualBlock(std::int64_t in_channels, std::int64_t out_channels
   AUTOSPACE_CHECK(in_channels >= 1 && out_channels >= 1 && stride >= 1, "ResidualBlock: ", in_channels, " -> ",
                   out_channels, " channels, stride ", stride);
   conv1_ = add_module("conv1", std::make_shared<Conv2d>(in_channels, out_channels, 3, stride));
-  bn1_ = add_module("bn1", std::make_shared<BatchNorm2d>(out_channels));
+  bn1_ = add_module("bn1", std::make_shared<BatchNorm2d>(out_channels, 0.1f, 1e-5f, ops::Activation::relu));
   conv2_ = add_module("conv2", std::make_shared<Conv2d>(out_channels, out_channels, 3));
   bn2_ = add_module("bn2", std::make_shared<BatchNorm2d>(out_channels));
   if (stride != 1 || in_channels != out_channels) {
@@ -21,7 +21,7 @@ ResidualBlock::ResidualBlock(std::int64_t in_channels, std::int64_t out_channels
 }
 
 Tensor ResidualBlock::forward(const Tensor& x) {
-  Tensor y = ops::relu(bn1_->forward(conv1_->forward(x)));
+  Tensor y = bn1_->forward(conv1_->forward(x));
   y = bn2_->forward(conv2_->forward(y));
   return ops::relu(ops::add(y, shortcut_ ? shortcut_->forward(x) : x));
 }

@@ -14,19 +14,6 @@ const KernelTable<decltype(kernels::cpu::activation_backward)> kActivationBackwa
     "activation_backward", {AUTOSPACE_F32_KERNELS(activation_backward)}};
 const KernelTable<decltype(kernels::cpu::activation)> kActivation{"activation", {AUTOSPACE_F32_KERNELS(activation)}};
 
-kernels::ActivationKind kernel_kind(Activation a) {
-  switch (a) {
-    case Activation::identity: return kernels::ActivationKind::identity;
-    case Activation::relu: return kernels::ActivationKind::relu;
-    case Activation::relu6: return kernels::ActivationKind::relu6;
-    case Activation::swish: return kernels::ActivationKind::swish;
-    case Activation::hswish: return kernels::ActivationKind::hswish;
-    case Activation::sigmoid: return kernels::ActivationKind::sigmoid;
-    case Activation::hsigmoid: return kernels::ActivationKind::hsigmoid;
-  }
-  AUTOSPACE_THROW("activation: invalid kind ", static_cast<int>(a));
-}
-
 // The sigmoid's derivative is cheapest from its output, every other one needs the input.
 bool backward_uses_output(Activation a) { return a == Activation::sigmoid; }
 
@@ -40,7 +27,7 @@ struct ActivationNode : Node {
     const bool from_output = backward_uses_output(kind);
     const float* x = from_output ? nullptr : inputs[0].data<float>();
     const float* y = from_output ? output.data<float>() : nullptr;
-    kActivationBackward(g.device(), DType::f32)(kernel_kind(kind), g.numel(), x, y, g.data<float>(), dx.data<float>());
+    kActivationBackward(g.device(), DType::f32)(kernel_activation(kind), g.numel(), x, y, g.data<float>(), dx.data<float>());
     return {dx};
   }
 };
@@ -57,6 +44,19 @@ Activation parse_activation(const std::string& name) {
   if (name == "hsigmoid") return Activation::hsigmoid;
   AUTOSPACE_THROW("unknown activation \"", name,
                   "\" (expected identity, none, relu, relu6, swish, silu, hswish, sigmoid or hsigmoid)");
+}
+
+kernels::ActivationKind kernel_activation(Activation a) {
+  switch (a) {
+    case Activation::identity: return kernels::ActivationKind::identity;
+    case Activation::relu: return kernels::ActivationKind::relu;
+    case Activation::relu6: return kernels::ActivationKind::relu6;
+    case Activation::swish: return kernels::ActivationKind::swish;
+    case Activation::hswish: return kernels::ActivationKind::hswish;
+    case Activation::sigmoid: return kernels::ActivationKind::sigmoid;
+    case Activation::hsigmoid: return kernels::ActivationKind::hsigmoid;
+  }
+  AUTOSPACE_THROW("activation: invalid kind ", static_cast<int>(a));
 }
 
 const char* activation_name(Activation a) {
@@ -77,7 +77,7 @@ Tensor activation(const Tensor& x, Activation kind) {
   expect_f32(x, op, "x");
   if (kind == Activation::identity) return x;
   Tensor out = Tensor::empty(x.shape(), DType::f32, x.device());
-  kActivation(x.device(), DType::f32)(kernel_kind(kind), x.numel(), x.data<float>(), out.data<float>());
+  kActivation(x.device(), DType::f32)(kernel_activation(kind), x.numel(), x.data<float>(), out.data<float>());
   if (needs_grad({&x})) {
     auto node = std::make_shared<ActivationNode>();
     node->kind = kind;

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "engine/tensor.h"
+#include "kernels/common/activation.h"
 
 namespace autospace::ops {
 
@@ -11,6 +12,8 @@ enum class Activation { identity, relu, relu6, swish, hswish, sigmoid, hsigmoid 
 // throws naming the text otherwise.
 Activation parse_activation(const std::string& name);
 const char* activation_name(Activation a);
+// The kernels' name for it (kernels stay free of engine headers).
+kernels::ActivationKind kernel_activation(Activation a);
 
 // Element-wise activation of any f32 tensor.
 Tensor activation(const Tensor& x, Activation kind);

@@ -17,18 +17,8 @@ namespace {
 
 const KernelTable<decltype(kernels::cpu::batch_norm_stats)> kBatchNormStats{"batch_norm_stats",
                                                                             {AUTOSPACE_F32_KERNELS(batch_norm_stats)}};
-#ifdef AUTOSPACE_WITH_CUDA
-// The CUDA kernel can fuse an activation into its epilogue; the op's forward fuses none.
-void cuda_batch_norm_forward(std::int64_t rows, std::int64_t channels, const float* x, const float* mean,
-                             const float* var, const float* gamma, const float* beta, float eps, float* y) {
-  kernels::cuda::batch_norm_forward(rows, channels, x, mean, var, gamma, beta, eps, y);
-}
-#endif
-
 const KernelTable<decltype(kernels::cpu::batch_norm_forward)> kBatchNormForward{
-    "batch_norm_forward",
-    {{DeviceKind::cpu, DType::f32, &kernels::cpu::batch_norm_forward} AUTOSPACE_IF_CUDA(
-        , {DeviceKind::cuda, DType::f32, &cuda_batch_norm_forward})}};
+    "batch_norm_forward", {AUTOSPACE_F32_KERNELS(batch_norm_forward)}};
 const KernelTable<decltype(kernels::cpu::batch_norm_backward)> kBatchNormBackward{
     "batch_norm_backward", {AUTOSPACE_F32_KERNELS(batch_norm_backward)}};
 const KernelTable<decltype(kernels::cpu::batch_norm_update_running)> kBatchNormUpdateRunning{
@@ -104,6 +94,7 @@ struct BatchNormNode : Node {
   Tensor mean, var;
   float eps = 0;
   bool batch_stats = true;
+  kernels::ActivationKind activation = kernels::ActivationKind::identity;
   dist::Communicator* sync = nullptr;  // synchronised batch-norm: sums over every rank
   std::int64_t global_rows = 0;
 
@@ -115,48 +106,51 @@ struct BatchNormNode : Node {
     Tensor dgamma = Tensor::empty({channels}, DType::f32, g.device());
     Tensor dbeta = Tensor::empty({channels}, DType::f32, g.device());
     if (sync && x.device().is_cpu()) {
-      sync_backward(x, g, gamma, dx, dgamma, dbeta);
+      sync_backward(x, g, gamma, beta, dx, dgamma, dbeta);
     } else if (sync) {
-      sync_backward_device(x, g, gamma, dx, dgamma, dbeta);
+      sync_backward_device(x, g, gamma, beta, dx, dgamma, dbeta);
     } else {
       kBatchNormBackward(g.device(), DType::f32)(x.numel() / channels, channels, x.data<float>(), g.data<float>(),
-                                                 mean.data<float>(), var.data<float>(), gamma.data<float>(), eps,
-                                                 batch_stats, dx.defined() ? dx.data<float>() : nullptr,
-                                                 dgamma.data<float>(), dbeta.data<float>());
+                                                 mean.data<float>(), var.data<float>(), gamma.data<float>(),
+                                                 beta.data<float>(), eps, batch_stats, activation,
+                                                 dx.defined() ? dx.data<float>() : nullptr, dgamma.data<float>(),
+                                                 dbeta.data<float>());
     }
     return {dx, gamma.requires_grad() ? dgamma : Tensor(), beta.requires_grad() ? dbeta : Tensor()};
   }
 
   // dgamma and dbeta stay this rank's own (gradient averaging sums them over ranks
   // later); dx takes the gradient through the global statistics.
-  void sync_backward(const Tensor& x, const Tensor& g, const Tensor& gamma, const Tensor& dx, const Tensor& dgamma,
-                     const Tensor& dbeta) {
+  void sync_backward(const Tensor& x, const Tensor& g, const Tensor& gamma, const Tensor& beta, const Tensor& dx,
+                     const Tensor& dgamma, const Tensor& dbeta) {
     const std::int64_t channels = x.dim(-1), rows = x.numel() / channels;
     std::vector<double> sum_dy(static_cast<std::size_t>(channels)), sum_dy_xc(static_cast<std::size_t>(channels));
     kernels::cpu::batch_norm_backward_sums(rows, channels, x.data<float>(), g.data<float>(), mean.data<float>(),
-                                           sum_dy.data(), sum_dy_xc.data());
+                                           var.data<float>(), gamma.data<float>(), beta.data<float>(), eps,
+                                           activation, sum_dy.data(), sum_dy_xc.data());
     std::vector<double> total_dy = sum_dy, total_dy_xc = sum_dy_xc;
     all_reduce_sums(*sync, total_dy, total_dy_xc);
     kernels::cpu::batch_norm_backward_apply(rows, channels, x.data<float>(), g.data<float>(), mean.data<float>(),
-                                            var.data<float>(), gamma.data<float>(), eps, true, sum_dy.data(),
-                                            sum_dy_xc.data(), static_cast<double>(global_rows), total_dy.data(),
+                                            var.data<float>(), gamma.data<float>(), beta.data<float>(), eps, true,
+                                            activation, sum_dy.data(), sum_dy_xc.data(), static_cast<double>(global_rows), total_dy.data(),
                                             total_dy_xc.data(), dx.defined() ? dx.data<float>() : nullptr,
                                             dgamma.data<float>(), dbeta.data<float>());
   }
 
   // The same on a GPU, from the device's own batch-norm kernels: the backward pass with the
-  // statistics held constant gives this rank's sums (dbeta = sum dy, dgamma = sum dy (x -
-  // mean) / std) and dx's first term k dy, k = gamma / std; the sums travel through the
+  // statistics held constant gives this rank's sums (dbeta = sum dy', dgamma = sum dy' (x -
+  // mean) / std, dy' being dy through the activation) and dx's first term k dy',
+  // k = gamma / std; the sums travel through the
   // host; the statistics' term, slope (x - mean) + offset per channel, is a batch-norm
   // forward with gamma' = slope * std and beta' = offset, added to dx.
-  void sync_backward_device(const Tensor& x, const Tensor& g, const Tensor& gamma, const Tensor& dx,
-                            const Tensor& dgamma, const Tensor& dbeta) {
+  void sync_backward_device(const Tensor& x, const Tensor& g, const Tensor& gamma, const Tensor& beta,
+                            const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta) {
     const Device device = x.device();
     const std::int64_t channels = x.dim(-1), rows = x.numel() / channels;
     kBatchNormBackward(device, DType::f32)(rows, channels, x.data<float>(), g.data<float>(), mean.data<float>(),
-                                           var.data<float>(), gamma.data<float>(), eps, false,
-                                           dx.defined() ? dx.data<float>() : nullptr, dgamma.data<float>(),
-                                           dbeta.data<float>());
+                                           var.data<float>(), gamma.data<float>(), beta.data<float>(), eps, false,
+                                           activation, dx.defined() ? dx.data<float>() : nullptr,
+                                           dgamma.data<float>(), dbeta.data<float>());
     const std::vector<float> local_dy = host_values(dbeta), scaled_dy_xc = host_values(dgamma);
     const std::vector<float> v = host_values(var), gam = host_values(gamma);
     const auto std_of = [&](std::int64_t c) { return std::sqrt(static_cast<double>(v[static_cast<std::size_t>(c)]) + eps); };
@@ -177,7 +171,7 @@ struct BatchNormNode : Node {
     kBatchNormForward(device, DType::f32)(rows, channels, x.data<float>(), mean.data<float>(), var.data<float>(),
                                           device_values(gamma_term, device).data<float>(),
                                           device_values(offset, device).data<float>(), eps,
-                                          statistics_term.data<float>());
+                                          kernels::ActivationKind::identity, statistics_term.data<float>());
     NoGradGuard no_grad;
     dx.copy_from(add(dx, statistics_term));
   }
@@ -245,13 +239,15 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
   }
   Tensor out = Tensor::empty(x.shape(), DType::f32, device);
   kBatchNormForward(device, DType::f32)(rows, channels, x.data<float>(), mean.data<float>(), var.data<float>(),
-                                        gamma.data<float>(), beta.data<float>(), options.eps, out.data<float>());
+                                        gamma.data<float>(), beta.data<float>(), options.eps,
+                                        kernel_activation(options.activation), out.data<float>());
   if (record_graph) {
     auto node = std::make_shared<BatchNormNode>();
     node->mean = mean;
     node->var = var;
     node->eps = options.eps;
     node->batch_stats = options.training;
+    node->activation = kernel_activation(options.activation);
     node->sync = sync;
     node->global_rows = stat_rows;
     record(node, out, {x, gamma, beta});

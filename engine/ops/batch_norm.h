@@ -1,5 +1,6 @@
 #pragma once
 #include "engine/dist/communicator.h"
+#include "engine/ops/activation.h"
 #include "engine/tensor.h"
 
 namespace autospace::ops {
@@ -13,6 +14,10 @@ struct BatchNormOptions {
   float momentum = 0.1f;
   float eps = 1e-5f;
   bool update_running_stats = true;
+  // Applied to the output in the same pass (y = act(BN(x))). Its backward recomputes the
+  // pre-activation from x, so a BN-activation pair keeps only x for the backward pass and
+  // reads and writes each tensor once per direction instead of twice.
+  Activation activation = Activation::identity;
 };
 
 // x: [N, H, W, C] (or [N, C]); gamma, beta, running_mean, running_var: [C].

@@ -1,5 +1,7 @@
 #include "kernels/cpu/batch_norm.h"
 
+#include "kernels/cpu/activation_math.h"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -54,6 +56,16 @@ void channel_sums(std::int64_t rows, std::int64_t channels, double* sum_a, doubl
     }
 }
 
+// gamma / sqrt(var + eps) per channel, computed in double and rounded once: the forward
+// pass and the backward pass's recomputed pre-activation use the same factors.
+std::vector<float> bn_scales(std::int64_t channels, const float* gamma, const float* var, float eps) {
+  std::vector<float> scale(static_cast<std::size_t>(channels));
+  for (std::int64_t c = 0; c < channels; ++c)
+    scale[static_cast<std::size_t>(c)] =
+        static_cast<float>(static_cast<double>(gamma[c]) / std::sqrt(static_cast<double>(var[c]) + eps));
+  return scale;
+}
+
 }  // namespace
 
 void batch_norm_stats(std::int64_t rows, std::int64_t channels, const float* x, float* mean, float* var) {
@@ -89,51 +101,61 @@ void batch_norm_update_running(std::int64_t channels, const float* mean, const f
 }
 
 void batch_norm_forward(std::int64_t rows, std::int64_t channels, const float* x, const float* mean,
-                        const float* var, const float* gamma, const float* beta, float eps, float* y) {
-  // gamma / sqrt(var + eps) folded per channel. Centring before scaling (rather than
-  // folding the mean into the shift too) avoids cancellation when |mean| >> std.
-  std::vector<float> scale_v(static_cast<std::size_t>(channels));
-  for (std::int64_t c = 0; c < channels; ++c)
-    scale_v[static_cast<std::size_t>(c)] =
-        static_cast<float>(static_cast<double>(gamma[c]) / std::sqrt(static_cast<double>(var[c]) + eps));
+                        const float* var, const float* gamma, const float* beta, float eps, ActivationKind activation,
+                        float* y) {
+  // Centring before scaling (rather than folding the mean into the shift too) avoids
+  // cancellation when |mean| >> std.
+  const std::vector<float> scale_v = bn_scales(channels, gamma, var, eps);
   const float* scale = scale_v.data();
+  dispatch_activation(activation, [&](auto kind) {
+    constexpr ActivationKind K = decltype(kind)::value;
 #pragma omp parallel for schedule(static) if (rows * channels > kParallelMin)
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * channels;
-    float* yr = y + r * channels;
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const float* xr = x + r * channels;
+      float* yr = y + r * channels;
 #pragma omp simd
-    for (std::int64_t c = 0; c < channels; ++c) yr[c] = (xr[c] - mean[c]) * scale[c] + beta[c];
-  }
-}
-
-void batch_norm_backward_sums(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
-                              const float* mean, double* sum_dy, double* sum_dy_xc) {
-  channel_sums(rows, channels, sum_dy, sum_dy_xc, [&](std::int64_t r, float* a, float* b) {
-    const float* xr = x + r * channels;
-    const float* gr = dy + r * channels;
-#pragma omp simd
-    for (std::int64_t c = 0; c < channels; ++c) {
-      a[c] += gr[c];
-      b[c] += gr[c] * (xr[c] - mean[c]);
+      for (std::int64_t c = 0; c < channels; ++c) yr[c] = activate<K>((xr[c] - mean[c]) * scale[c] + beta[c]);
     }
   });
 }
 
+void batch_norm_backward_sums(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
+                              const float* mean, const float* var, const float* gamma, const float* beta, float eps,
+                              ActivationKind activation, double* sum_dy, double* sum_dy_xc) {
+  const std::vector<float> scale_v = bn_scales(channels, gamma, var, eps);
+  const float* scale = scale_v.data();
+  dispatch_activation(activation, [&](auto kind) {
+    constexpr ActivationKind K = decltype(kind)::value;
+    channel_sums(rows, channels, sum_dy, sum_dy_xc, [&](std::int64_t r, float* a, float* b) {
+      const float* xr = x + r * channels;
+      const float* gr = dy + r * channels;
+#pragma omp simd
+      for (std::int64_t c = 0; c < channels; ++c) {
+        const float g = activate_backward<K>((xr[c] - mean[c]) * scale[c] + beta[c], gr[c]);
+        a[c] += g;
+        b[c] += g * (xr[c] - mean[c]);
+      }
+    });
+  });
+}
+
 void batch_norm_backward(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
-                         const float* mean, const float* var, const float* gamma, float eps, bool batch_stats,
-                         float* dx, float* dgamma, float* dbeta) {
+                         const float* mean, const float* var, const float* gamma, const float* beta, float eps,
+                         bool batch_stats, ActivationKind activation, float* dx, float* dgamma, float* dbeta) {
   std::vector<double> sum_dy(static_cast<std::size_t>(channels)), sum_dy_xc(static_cast<std::size_t>(channels));
-  batch_norm_backward_sums(rows, channels, x, dy, mean, sum_dy.data(), sum_dy_xc.data());
-  batch_norm_backward_apply(rows, channels, x, dy, mean, var, gamma, eps, batch_stats, sum_dy.data(),
-                            sum_dy_xc.data(), static_cast<double>(rows), sum_dy.data(), sum_dy_xc.data(), dx, dgamma,
-                            dbeta);
+  batch_norm_backward_sums(rows, channels, x, dy, mean, var, gamma, beta, eps, activation, sum_dy.data(),
+                           sum_dy_xc.data());
+  batch_norm_backward_apply(rows, channels, x, dy, mean, var, gamma, beta, eps, batch_stats, activation,
+                            sum_dy.data(), sum_dy_xc.data(), static_cast<double>(rows), sum_dy.data(),
+                            sum_dy_xc.data(), dx, dgamma, dbeta);
 }
 
 void batch_norm_backward_apply(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
-                               const float* mean, const float* var, const float* gamma, float eps, bool batch_stats,
-                               const double* sum_dy, const double* sum_dy_xc, double count, const double* total_dy,
+                               const float* mean, const float* var, const float* gamma, const float* beta, float eps,
+                               bool batch_stats, ActivationKind activation, const double* sum_dy,
+                               const double* sum_dy_xc, double count, const double* total_dy,
                                const double* total_dy_xc, float* dx, float* dgamma, float* dbeta) {
-  // dx = k * dy + slope * (x - mean) + offset per channel; slope and offset carry the
+  // dx = k * dy' + slope * (x - mean) + offset per channel; slope and offset carry the
   // gradient through the batch statistics and vanish in eval mode.
   std::vector<float> k_v(static_cast<std::size_t>(channels)), slope_v(static_cast<std::size_t>(channels)),
       offset_v(static_cast<std::size_t>(channels));
@@ -148,17 +170,25 @@ void batch_norm_backward_apply(std::int64_t rows, std::int64_t channels, const f
     offset_v[i] = batch_stats ? static_cast<float>(-k * total_dy[i] / count) : 0.0f;
   }
   if (!dx) return;
+  const std::vector<float> scale_v = bn_scales(channels, gamma, var, eps);
+  const float* scale = scale_v.data();
   const float* k = k_v.data();
   const float* slope = slope_v.data();
   const float* offset = offset_v.data();
+  dispatch_activation(activation, [&](auto kind) {
+    constexpr ActivationKind K = decltype(kind)::value;
 #pragma omp parallel for schedule(static) if (rows * channels > kParallelMin)
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * channels;
-    const float* gr = dy + r * channels;
-    float* dr = dx + r * channels;
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const float* xr = x + r * channels;
+      const float* gr = dy + r * channels;
+      float* dr = dx + r * channels;
 #pragma omp simd
-    for (std::int64_t c = 0; c < channels; ++c) dr[c] = k[c] * gr[c] + slope[c] * (xr[c] - mean[c]) + offset[c];
-  }
+      for (std::int64_t c = 0; c < channels; ++c) {
+        const float g = activate_backward<K>((xr[c] - mean[c]) * scale[c] + beta[c], gr[c]);
+        dr[c] = k[c] * g + slope[c] * (xr[c] - mean[c]) + offset[c];
+      }
+    }
+  });
 }
 
 }  // namespace autospace::kernels::cpu

@@ -1,6 +1,8 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/common/activation.h"
+
 namespace autospace::kernels::cpu {
 
 // Batch normalisation over x seen as [rows, channels] (NHWC with rows = N*H*W), OpenMP
@@ -14,29 +16,35 @@ void batch_norm_stats(std::int64_t rows, std::int64_t channels, const float* x, 
 void batch_norm_update_running(std::int64_t channels, const float* mean, const float* var, std::int64_t count,
                                float momentum, float* running_mean, float* running_var);
 
-// y = gamma * (x - mean) / sqrt(var + eps) + beta (y may alias x).
+// y = act(gamma * (x - mean) / sqrt(var + eps) + beta) (y may alias x): the activation
+// fused, so that a BN-activation pair reads and writes the tensor once.
 void batch_norm_forward(std::int64_t rows, std::int64_t channels, const float* x, const float* mean,
-                        const float* var, const float* gamma, const float* beta, float eps, float* y);
+                        const float* var, const float* gamma, const float* beta, float eps, ActivationKind activation,
+                        float* y);
 
-// Gradients of batch_norm_forward. With batch_stats, mean and var are x's own batch
-// statistics (training) and the gradient flows through them; otherwise they are
-// constants (eval). dx may be null when x needs no gradient; dgamma and dbeta are
-// always written.
+// Gradients of batch_norm_forward, dy being the gradient of its output. With an
+// activation, its derivative is taken at the pre-activation recomputed from x (bit for
+// bit the forward's), so that neither the BN output nor the activation's input has to be
+// kept. With batch_stats, mean and var are x's own batch statistics (training) and the
+// gradient flows through them; otherwise they are constants (eval). dx may be null when x
+// needs no gradient; dgamma and dbeta are always written.
 void batch_norm_backward(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
-                         const float* mean, const float* var, const float* gamma, float eps, bool batch_stats,
-                         float* dx, float* dgamma, float* dbeta);
+                         const float* mean, const float* var, const float* gamma, const float* beta, float eps,
+                         bool batch_stats, ActivationKind activation, float* dx, float* dgamma, float* dbeta);
 
 // batch_norm_backward in two halves, for synchronised batch-norm, whose gradient through
-// the statistics needs sums over every rank's rows:
-// the per-channel sums of dy and dy * (x - mean) over this process's rows,
+// the statistics needs sums over every rank's rows (dy' is dy through the activation):
+// the per-channel sums of dy' and dy' * (x - mean) over this process's rows,
 void batch_norm_backward_sums(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
-                              const float* mean, double* sum_dy, double* sum_dy_xc);
+                              const float* mean, const float* var, const float* gamma, const float* beta, float eps,
+                              ActivationKind activation, double* sum_dy, double* sum_dy_xc);
 // and the gradients: dgamma and dbeta from the local sums, dx with the gradient through
 // statistics taken over `count` rows whose sums are total_dy and total_dy_xc (the local
 // sums and rows again for plain batch-norm).
 void batch_norm_backward_apply(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
-                               const float* mean, const float* var, const float* gamma, float eps, bool batch_stats,
-                               const double* sum_dy, const double* sum_dy_xc, double count, const double* total_dy,
+                               const float* mean, const float* var, const float* gamma, const float* beta, float eps,
+                               bool batch_stats, ActivationKind activation, const double* sum_dy,
+                               const double* sum_dy_xc, double count, const double* total_dy,
                                const double* total_dy_xc, float* dx, float* dgamma, float* dbeta);
 
 }  // namespace autospace::kernels::cpu

@@ -1,7 +1,6 @@
 #pragma once
 // The activations as device functions, one instantiation per kind, for the activation
 // kernels and for the kernels that fuse an activation into their epilogue.
-#include <type_traits>
 
 #include "kernels/common/activation.h"
 #include "kernels/cuda/cuda_check.cuh"
@@ -39,19 +38,11 @@ template <ActivationKind K> __device__ inline float activate_backward(float v, f
   }
 }
 
-// Calls f(std::integral_constant<ActivationKind, kind>) so that kernels are instantiated
-// per kind and the switch runs once on the host.
-template <class F> void dispatch_activation(ActivationKind kind, F&& f) {
-  switch (kind) {
-    case ActivationKind::identity: return f(std::integral_constant<ActivationKind, ActivationKind::identity>{});
-    case ActivationKind::relu: return f(std::integral_constant<ActivationKind, ActivationKind::relu>{});
-    case ActivationKind::relu6: return f(std::integral_constant<ActivationKind, ActivationKind::relu6>{});
-    case ActivationKind::swish: return f(std::integral_constant<ActivationKind, ActivationKind::swish>{});
-    case ActivationKind::hswish: return f(std::integral_constant<ActivationKind, ActivationKind::hswish>{});
-    case ActivationKind::sigmoid: return f(std::integral_constant<ActivationKind, ActivationKind::sigmoid>{});
-    case ActivationKind::hsigmoid: return f(std::integral_constant<ActivationKind, ActivationKind::hsigmoid>{});
-  }
-  AUTOSPACE_THROW("activation: invalid kind ", static_cast<int>(kind));
+// dx for dy at input v for every kind, the sigmoid's recomputed from v: for kernels that
+// fuse an activation and keep only its input's inputs.
+template <ActivationKind K> __device__ inline float activate_backward_at_input(float v, float g) {
+  if constexpr (K == ActivationKind::sigmoid) return activate_backward<K>(sigmoid(v), g);
+  else return activate_backward<K>(v, g);
 }
 
 }  // namespace autospace::kernels::cuda

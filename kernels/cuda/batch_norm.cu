@@ -35,6 +35,14 @@ void batch_norm_update_running(std::int64_t channels, const float* mean, const f
 
 namespace {
 
+// gamma / sqrt(var + eps) per channel, as on the CPU: the forward pass and the backward
+// pass's recomputed pre-activation use the same factors.
+void bn_scales(std::int64_t channels, const float* gamma, const float* var, float eps, float* scale) {
+  launch_map(channels, [=] __device__(auto c) {
+    scale[c] = static_cast<float>(static_cast<double>(gamma[c]) / sqrt(static_cast<double>(var[c]) + eps));
+  });
+}
+
 template <ActivationKind K>
 void apply(std::int64_t n, std::int64_t channels, const float* x, const float* mean, const float* scale,
            const float* beta, float* y) {
@@ -44,37 +52,24 @@ void apply(std::int64_t n, std::int64_t channels, const float* x, const float* m
   });
 }
 
-}  // namespace
-
-void batch_norm_forward(std::int64_t rows, std::int64_t channels, const float* x, const float* mean,
-                        const float* var, const float* gamma, const float* beta, float eps, float* y,
-                        ActivationKind activation) {
-  // gamma / sqrt(var + eps) once per channel; centring before scaling as on the CPU.
-  Scratch scale_buffer(static_cast<std::size_t>(channels) * sizeof(float));
-  float* scale = scale_buffer.as<float>();
-  launch_map(channels, [=] __device__(auto c) {
-    scale[c] = static_cast<float>(static_cast<double>(gamma[c]) / sqrt(static_cast<double>(var[c]) + eps));
-  });
-  dispatch_activation(activation,
-                      [&](auto k) { apply<decltype(k)::value>(rows * channels, channels, x, mean, scale, beta, y); });
-}
-
-void batch_norm_backward(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
-                         const float* mean, const float* var, const float* gamma, float eps, bool batch_stats,
-                         float* dx, float* dgamma, float* dbeta) {
-  // dx = k * dy + slope * (x - mean) + offset per channel; slope and offset carry the
-  // gradient through the batch statistics and vanish in eval mode.
-  Scratch coefficients(static_cast<std::size_t>(3 * channels) * sizeof(float));
-  float* k = coefficients.as<float>();
+// dx = k * dy' + slope * (x - mean) + offset per channel, dy' being dy through the
+// activation at the recomputed pre-activation; slope and offset carry the gradient
+// through the batch statistics and vanish in eval mode.
+template <ActivationKind K>
+void backward(std::int64_t rows, std::int64_t channels, const float* x, const float* dy, const float* mean,
+              const float* var, const float* gamma, const float* beta, const float* scale, float eps,
+              bool batch_stats, float* coefficients, float* dx, float* dgamma, float* dbeta) {
+  float* k = coefficients;
   float* slope = k + channels;
   float* offset = slope + channels;
   const double n = static_cast<double>(rows);
   column_reduce<2>(
       1, rows, channels,
       [=] __device__(std::int64_t, std::int64_t r, std::int64_t c, double* acc) {
-        const float g = dy[r * channels + c];
+        const std::int64_t i = r * channels + c;
+        const float g = activate_backward_at_input<K>((x[i] - mean[c]) * scale[c] + beta[c], dy[i]);
         acc[0] += g;
-        acc[1] += static_cast<double>(g * (x[r * channels + c] - mean[c]));
+        acc[1] += static_cast<double>(g * (x[i] - mean[c]));
       },
       [=] __device__(std::int64_t, std::int64_t c, const double* total) {
         const double invstd = 1.0 / sqrt(static_cast<double>(var[c]) + eps);
@@ -88,7 +83,34 @@ void batch_norm_backward(std::int64_t rows, std::int64_t channels, const float* 
   if (!dx) return;
   launch_map(rows * channels, [=] __device__(auto i) {
     const auto c = i % static_cast<decltype(i)>(channels);
-    dx[i] = k[c] * dy[i] + slope[c] * (x[i] - mean[c]) + offset[c];
+    const float g = activate_backward_at_input<K>((x[i] - mean[c]) * scale[c] + beta[c], dy[i]);
+    dx[i] = k[c] * g + slope[c] * (x[i] - mean[c]) + offset[c];
+  });
+}
+
+}  // namespace
+
+void batch_norm_forward(std::int64_t rows, std::int64_t channels, const float* x, const float* mean,
+                        const float* var, const float* gamma, const float* beta, float eps, ActivationKind activation,
+                        float* y) {
+  // Centring before scaling as on the CPU.
+  Scratch scale_buffer(static_cast<std::size_t>(channels) * sizeof(float));
+  float* scale = scale_buffer.as<float>();
+  bn_scales(channels, gamma, var, eps, scale);
+  dispatch_activation(activation,
+                      [&](auto k) { apply<decltype(k)::value>(rows * channels, channels, x, mean, scale, beta, y); });
+}
+
+void batch_norm_backward(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
+                         const float* mean, const float* var, const float* gamma, const float* beta, float eps,
+                         bool batch_stats, ActivationKind activation, float* dx, float* dgamma, float* dbeta) {
+  // Scales, then k, slope and offset, per channel.
+  Scratch buffer(static_cast<std::size_t>(4 * channels) * sizeof(float));
+  float* scale = buffer.as<float>();
+  bn_scales(channels, gamma, var, eps, scale);
+  dispatch_activation(activation, [&](auto k) {
+    backward<decltype(k)::value>(rows, channels, x, dy, mean, var, gamma, beta, scale, eps, batch_stats,
+                                 scale + channels, dx, dgamma, dbeta);
   });
 }
 

@@ -15,10 +15,11 @@ void batch_norm_update_running(std::int64_t channels, const float* mean, const f
 // y = act(gamma * (x - mean) / sqrt(var + eps) + beta); the activation is fused so that
 // conv-BN-activation chains read and write the tensor once.
 void batch_norm_forward(std::int64_t rows, std::int64_t channels, const float* x, const float* mean,
-                        const float* var, const float* gamma, const float* beta, float eps, float* y,
-                        ActivationKind activation = ActivationKind::identity);
+                        const float* var, const float* gamma, const float* beta, float eps, ActivationKind activation,
+                        float* y);
+// The activation's derivative at the pre-activation recomputed from x, as on the CPU.
 void batch_norm_backward(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
-                         const float* mean, const float* var, const float* gamma, float eps, bool batch_stats,
-                         float* dx, float* dgamma, float* dbeta);
+                         const float* mean, const float* var, const float* gamma, const float* beta, float eps,
+                         bool batch_stats, ActivationKind activation, float* dx, float* dgamma, float* dbeta);
 
 }  // namespace autospace::kernels::cuda

@@ -79,20 +79,23 @@ Cell::Cell(const Genotype& genotype, const LayerPosition& position, const CellSe
 }
 
 Tensor Cell::conv_bn(const Tensor& x, const BankConvBn& w, std::int64_t out, int kernel, int stride,
-                     bool depthwise) const {
+                     bool depthwise, ops::Activation activation) const {
   const std::int64_t in = x.dim(-1);
   const Tensor weight = leading_weight(w.weight, out, depthwise ? 1 : in);
   const ops::Conv2dOptions options{stride, kernel / 2, depthwise ? static_cast<int>(in) : 1};
-  return banked_batch_norm(ops::conv2d(x, weight, Tensor(), options), w.bn, settings_.batch_norm, is_training());
+  return banked_batch_norm(ops::conv2d(x, weight, Tensor(), options), w.bn, settings_.batch_norm, is_training(),
+                           activation);
 }
 
-Tensor Cell::act(const Tensor& x) const { return ops::activation(x, engine_activation(settings_.activation)); }
+ops::Activation Cell::activation() const { return engine_activation(settings_.activation); }
+Tensor Cell::act(const Tensor& x) const { return ops::activation(x, activation()); }
 
 Tensor Cell::run_edge(const EdgeStep& edge, const Tensor& x) const {
   switch (edge.op.kind) {
     case OpKind::conv:
     case OpKind::dwconv:
-      return act(conv_bn(x, edge.weights, width_, edge.op.kernel, edge.stride, edge.op.kind == OpKind::dwconv));
+      return conv_bn(x, edge.weights, width_, edge.op.kernel, edge.stride, edge.op.kind == OpKind::dwconv,
+                     activation());
     case OpKind::identity: {
       if (edge.stride == 1) return x;
       // Padding one on odd sizes yields ceil(size / 2) like the strided convolutions.
@@ -134,7 +137,7 @@ Tensor Cell::forward(const Tensor& x) {
   AUTOSPACE_CHECK(x.ndim() == 4 && x.dim(3) == position_.in_channels, "cell ", to_string(genotype_), ": input ",
                   shape_str(x.shape()), ", expected [N, H, W, ", position_.in_channels, "]");
   std::vector<Tensor> nodes(4);
-  nodes[0] = genotype_.expansion == 1 ? x : act(conv_bn(x, input_, width_, 1, 1, false));
+  nodes[0] = genotype_.expansion == 1 ? x : conv_bn(x, input_, width_, 1, 1, false, activation());
   std::vector<std::vector<Tensor>> inputs(4);
   for (const EdgeStep& edge : edges_) {
     // Edges are ordered by target node, so every source is complete when first read.
@@ -144,7 +147,7 @@ Tensor Cell::forward(const Tensor& x) {
   }
   Tensor y = nodes[3];
   if (se_.channels > 0) y = squeeze_excite(y);
-  y = conv_bn(y, output_, position_.out_channels, 1, 1, false);
+  y = conv_bn(y, output_, position_.out_channels, 1, 1, false, ops::Activation::identity);
   if (!residual_) return y;
   if (drop_path_ && is_training()) {
     const std::int64_t n = y.dim(0);

@@ -64,8 +64,11 @@ class Cell : public nn::Module {
     Tensor reduce_weight, reduce_bias, expand_weight, expand_bias;
   };
 
-  // Convolution (padding k/2) + BN over the leading channels of a bank slot.
-  Tensor conv_bn(const Tensor& x, const BankConvBn& w, std::int64_t out, int kernel, int stride, bool depthwise) const;
+  // Convolution (padding k/2) + BN + activation (fused into the BN) over the leading
+  // channels of a bank slot.
+  Tensor conv_bn(const Tensor& x, const BankConvBn& w, std::int64_t out, int kernel, int stride, bool depthwise,
+                 ops::Activation activation) const;
+  ops::Activation activation() const;  // the cell's, in the engine's terms
   Tensor act(const Tensor& x) const;
   Tensor run_edge(const EdgeStep& edge, const Tensor& x) const;
   Tensor mix(int node, const std::vector<Tensor>& inputs) const;

@@ -5,15 +5,13 @@
 namespace autospace::nas {
 
 ConvBnAct::ConvBnAct(int in_channels, int out_channels, int kernel, int stride, Activation activation,
-                     const BatchNormSettings& batch_norm)
-    : activation_(activation) {
+                     const BatchNormSettings& batch_norm) {
   conv_ = add_module("conv", std::make_shared<nn::Conv2d>(in_channels, out_channels, kernel, stride));
   bn_ = add_module("bn", std::make_shared<nn::BatchNorm2d>(out_channels, static_cast<float>(batch_norm.momentum),
-                                                           static_cast<float>(batch_norm.eps)));
+                                                           static_cast<float>(batch_norm.eps),
+                                                           engine_activation(activation)));
 }
 
-Tensor ConvBnAct::forward(const Tensor& x) {
-  return ops::activation(bn_->forward(conv_->forward(x)), engine_activation(activation_));
-}
+Tensor ConvBnAct::forward(const Tensor& x) { return bn_->forward(conv_->forward(x)); }
 
 }  // namespace autospace::nas

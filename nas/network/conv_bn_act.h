@@ -17,8 +17,7 @@ class ConvBnAct : public nn::Module {
 
  private:
   std::shared_ptr<nn::Conv2d> conv_;
-  std::shared_ptr<nn::BatchNorm2d> bn_;
-  Activation activation_;
+  std::shared_ptr<nn::BatchNorm2d> bn_;  // the activation fused into it
 };
 
 }  // namespace autospace::nas

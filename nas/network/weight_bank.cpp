@@ -91,12 +91,14 @@ Tensor leading_weight(const Tensor& weight, std::int64_t out, std::int64_t in) {
   return leading(leading(weight, 0, out), 3, in);
 }
 
-Tensor banked_batch_norm(const Tensor& x, const BankBatchNorm& bn, const BatchNormSettings& settings, bool training) {
+Tensor banked_batch_norm(const Tensor& x, const BankBatchNorm& bn, const BatchNormSettings& settings, bool training,
+                         ops::Activation activation) {
   const std::int64_t c = x.dim(-1);
   ops::BatchNormOptions options;
   options.training = training;
   options.eps = static_cast<float>(settings.eps);
   options.momentum = static_cast<float>(settings.momentum);
+  options.activation = activation;
   if (training && bn.recalibration && bn.recalibration->active)
     options.momentum = 1.f / static_cast<float>(++bn.recalibration->batches);
   return ops::batch_norm(x, leading(bn.gamma, 0, c), leading(bn.beta, 0, c), leading(bn.running_mean, 0, c),

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/nn/module.h"
+#include "engine/ops/activation.h"
 #include "nas/arch.h"
 
 namespace autospace::nas {
@@ -96,8 +97,9 @@ Tensor leading(const Tensor& t, int axis, std::int64_t count);
 Tensor leading_weight(const Tensor& weight, std::int64_t out, std::int64_t in);
 // BN over the leading x.dim(-1) channels of a bank BN slot; training updates those running
 // statistics in place (the slices are views), with the recalibration momentum while the
-// slot recalibrates.
-Tensor banked_batch_norm(const Tensor& x, const BankBatchNorm& bn, const BatchNormSettings& settings, bool training);
+// slot recalibrates. The activation is applied in the same pass (ops::batch_norm).
+Tensor banked_batch_norm(const Tensor& x, const BankBatchNorm& bn, const BatchNormSettings& settings, bool training,
+                         ops::Activation activation = ops::Activation::identity);
 
 // BN recalibration of a whole network: every nn::BatchNorm2d (stem, head) and the BN slots
 // of every weight bank inside `root`. Between begin and end, run training-mode forwards

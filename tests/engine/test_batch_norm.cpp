@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "engine/ops/batch_norm.h"
+#include "kernels/ref/activation.h"
 #include "kernels/ref/batch_norm.h"
 #include "tests/engine/batch_norm_two_values.h"
 #include "tests/support/test_support.h"
@@ -35,6 +36,16 @@ test::RefForward reference(const Shape& shape, const ops::BatchNormOptions& o, c
     kernels::ref::batch_norm_forward<double>(rows, channels, in[0].data(), m.data(), v.data(), in[1].data(),
                                              in[2].data(), o.eps, y.data());
     return y;
+  };
+}
+
+// The reference forward followed by the reference activation.
+test::RefForward activated(const test::RefForward& batch_norm, ops::Activation a) {
+  return [=](const std::vector<std::vector<double>>& in) {
+    const std::vector<double> y = batch_norm(in);
+    std::vector<double> z(y.size());
+    kernels::ref::activation<double>(ops::kernel_activation(a), static_cast<std::int64_t>(y.size()), y.data(), z.data());
+    return z;
   };
 }
 
@@ -191,4 +202,61 @@ TEST_CASE("batch_norm rejects bad inputs", "[ops][batch_norm]") {
 
 TEST_CASE("batch_norm input gradient over two values per channel is rounding noise", "[ops][batch_norm]") {
   test::check_two_value_batch_norm_gradient(Device::cpu(), 77);
+}
+
+// Finite differences of a piecewise activation straddle its kinks wherever a
+// pre-activation lies within a step of one, and through the batch statistics every probe
+// of x moves every pre-activation of its channel: the smooth kinds are checked against
+// finite differences here, the piecewise ones against the unfused pair below (whose
+// activation has its own gradient check, kinks avoided).
+TEST_CASE("batch_norm with a smooth fused activation matches the reference and its gradients", "[ops][batch_norm]") {
+  for (ops::Activation a : {ops::Activation::swish, ops::Activation::sigmoid})
+    for (bool training : {true, false})
+      for (const Shape& shape : {Shape{2, 3, 5, 3}, Shape{3, 5}, Shape{4, 7, 7, 5}}) {
+        INFO(ops::activation_name(a) << (training ? " training " : " eval ") << shape_str(shape));
+        Params p = make_params(shape.back(), 70);
+        Tensor x = test::random_tensor(shape, 9, -2.f, 3.f).set_requires_grad(true);
+        ops::BatchNormOptions o;
+        o.training = training;
+        o.activation = a;
+        const std::vector<double> rm = test::to_double(p.running_mean), rv = test::to_double(p.running_var);
+        test::check_op(
+            {x, p.gamma, p.beta},
+            [&](const std::vector<Tensor>& in) {
+              return ops::batch_norm(in[0], in[1], in[2], p.running_mean, p.running_var, o);
+            },
+            activated(reference(shape, o, training ? std::vector<double>{} : rm, training ? std::vector<double>{} : rv),
+                      a));
+      }
+}
+
+TEST_CASE("batch_norm with a fused activation equals batch_norm then the activation", "[ops][batch_norm]") {
+  const Shape shape{6, 11, 11, 40};
+  for (ops::Activation a : {ops::Activation::relu, ops::Activation::relu6, ops::Activation::swish,
+                            ops::Activation::hswish, ops::Activation::sigmoid, ops::Activation::hsigmoid})
+    for (bool training : {true, false}) {
+      INFO(ops::activation_name(a) << (training ? " training" : " eval"));
+      // Pre-activations spread over [-8, 8] reach every piece of every kind.
+      const Tensor x0 = test::random_tensor(shape, 11, -1.f, 4.f), dy = test::random_tensor(shape, 12);
+      const auto run = [&](bool fused) {
+        Params p = make_params(shape.back(), 80);
+        p.gamma = test::random_tensor({shape.back()}, 81, 1.f, 4.f).set_requires_grad(true);
+        p.beta = test::random_tensor({shape.back()}, 82, -2.f, 2.f).set_requires_grad(true);
+        Tensor x = x0.clone().set_requires_grad(true);
+        ops::BatchNormOptions o;
+        o.training = training;
+        if (fused) o.activation = a;
+        const Tensor y = ops::batch_norm(x, p.gamma, p.beta, p.running_mean, p.running_var, o);
+        const Tensor z = fused ? y : ops::activation(y, a);
+        z.backward(dy);
+        return std::vector<std::vector<double>>{test::to_double(z),           test::to_double(x.grad()),
+                                                test::to_double(p.gamma.grad()), test::to_double(p.beta.grad()),
+                                                test::to_double(p.running_mean), test::to_double(p.running_var)};
+      };
+      const auto fused = run(true), separate = run(false);
+      for (std::size_t i = 0; i < fused.size(); ++i) {
+        INFO("output " << i << " (z, dx, dgamma, dbeta, running mean, running var)");
+        CHECK(test::relative_l2(fused[i], separate[i]) < 1e-6);
+      }
+    }
 }

@@ -254,6 +254,24 @@ TEST_CASE("CUDA parity: batch normalisation", "[cuda]") {
       });
       compare(what + " running mean", gpu_mean, mean, kFp32);
       compare(what + " running var", gpu_var, var, kFp32);
+      // A fused activation (the gradient at the pre-activation recomputed from x); wide
+      // gamma and beta put pre-activations on every piece.
+      for (ops::Activation a : {ops::Activation::relu6, ops::Activation::swish, ops::Activation::hswish,
+                                ops::Activation::sigmoid}) {
+        const Tensor wide_gamma = param({c}, 1.f, 4.f), wide_beta = param({c}, -2.f, 2.f);
+        const Tensor fixed_mean = random({c}, 3.f, 5.f), fixed_var = random({c}, 0.5f, 2.f);
+        const Tensor gpu_fixed_mean = fixed_mean.to(gpu()), gpu_fixed_var = fixed_var.to(gpu());
+        check_parity(what + " + " + ops::activation_name(a), {x, wide_gamma, wide_beta},
+                     [&](const std::vector<Tensor>& t) {
+                       const bool on_gpu = t[0].device().is_cuda();
+                       ops::BatchNormOptions o;
+                       o.training = training;
+                       o.update_running_stats = false;
+                       o.activation = a;
+                       return ops::batch_norm(t[0], t[1], t[2], on_gpu ? gpu_fixed_mean : fixed_mean,
+                                              on_gpu ? gpu_fixed_var : fixed_var, o);
+                     });
+      }
     }
   }
 }

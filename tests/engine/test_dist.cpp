@@ -245,6 +245,9 @@ TEST_CASE("gradient reducer: gradients are views into their bucket, accumulated 
 }
 
 TEST_CASE("synchronised batch-norm over one rank is plain batch-norm", "[dist]") {
+  // With a fused activation too: the sums then run over the gradient through it.
+  const ops::Activation activation = GENERATE(ops::Activation::identity, ops::Activation::hswish);
+  INFO(ops::activation_name(activation));
   dist::SingleCommunicator comm;
   const Tensor x = test::random_tensor({3, 4, 5, 6}, 7, -2.f, 3.f).set_requires_grad(true);
   const Tensor gamma = test::random_tensor({6}, 8, 0.5f, 1.5f).set_requires_grad(true);
@@ -260,7 +263,9 @@ TEST_CASE("synchronised batch-norm over one rank is plain batch-norm", "[dist]")
     x.clear_grad();
     gamma.clear_grad();
     beta.clear_grad();
-    const Tensor y = ops::batch_norm(x, gamma, beta, mean, var, {});
+    ops::BatchNormOptions o;
+    o.activation = activation;
+    const Tensor y = ops::batch_norm(x, gamma, beta, mean, var, o);
     y.backward(dy);
     return Result{test::to_double(y),     test::to_double(x.grad()), test::to_double(gamma.grad()),
                   test::to_double(beta.grad()), test::to_double(mean), test::to_double(var)};
@@ -313,9 +318,10 @@ TEST_CASE("gradient reducer: CUDA gradients in device buckets, or staged through
 // running statistics.
 TEST_CASE("synchronised batch-norm on the GPU equals the CPU's", "[dist][cuda]") {
   if (cuda_device_count() == 0) AUTOSPACE_SKIP_TEST("no GPU");
+  const ops::Activation activation = GENERATE(ops::Activation::identity, ops::Activation::swish);
   dist::SingleCommunicator comm;
   const std::uint64_t seed = std::random_device{}();
-  INFO("seed " << seed);
+  INFO("seed " << seed << ", activation " << ops::activation_name(activation));
     const Tensor x = test::random_tensor({3, 4, 5, 6}, seed, -2.f, 3.f), dy = test::random_tensor({3, 4, 5, 6}, seed + 1);
   const Tensor gamma = test::random_tensor({6}, seed + 2, 0.5f, 1.5f), beta = test::random_tensor({6}, seed + 3);
   const auto run = [&](Device device) {
@@ -323,7 +329,9 @@ TEST_CASE("synchronised batch-norm on the GPU equals the CPU's", "[dist][cuda]")
     const Tensor bd = beta.to(device).set_requires_grad(true);
     const Tensor mean = Tensor::zeros({6}).to(device), var = Tensor::ones({6}).to(device);
     const ops::SyncBatchNorm scope(comm);
-    const Tensor y = ops::batch_norm(xd, gd, bd, mean, var, {});
+    ops::BatchNormOptions o;
+    o.activation = activation;
+    const Tensor y = ops::batch_norm(xd, gd, bd, mean, var, o);
     y.backward(dy.to(device));
     return std::vector<Tensor>{y, xd.grad(), gd.grad(), bd.grad(), mean, var};
   };

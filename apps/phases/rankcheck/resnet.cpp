@@ -16,8 +16,7 @@ std::shared_ptr<nn::Module> build_resnet(const ResNetDescription& d, int classes
   AUTOSPACE_CHECK(!d.stages.empty(), "network ", d.name, ": no stages");
   auto net = std::make_shared<nn::Sequential>();
   net->append("stem_conv", std::make_shared<nn::Conv2d>(3, d.stem, 3));
-  net->append("stem_bn", std::make_shared<nn::BatchNorm2d>(d.stem));
-  net->append("stem_relu", std::make_shared<nn::Lambda>([](const Tensor& x) { return ops::relu(x); }));
+  net->append("stem_bn", std::make_shared<nn::BatchNorm2d>(d.stem, 0.1f, 1e-5f, ops::Activation::relu));
   int channels = d.stem;
   for (std::size_t s = 0; s < d.stages.size(); ++s)
     for (int b = 0; b < d.stages[s].blocks; ++b) {
