@@ -7,6 +7,8 @@
 namespace autospace::nn {
 
 std::string ClassificationMeter::line() const {
+  // Nothing read yet (before a phase's first log line) shows as such, not as zeros.
+  if (images == 0) return "loss -  acc -";
   char text[64];
   std::snprintf(text, sizeof text, "loss %.3f  acc %.1f%%", loss(), 100 * accuracy());
   return text;

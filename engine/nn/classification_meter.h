@@ -14,7 +14,7 @@ struct ClassificationMeter {
 
   double loss() const { return images ? loss_sum / static_cast<double>(images) : 0.0; }
   double accuracy() const { return images ? static_cast<double>(correct) / static_cast<double>(images) : 0.0; }
-  std::string line() const;  // "loss 1.234  acc 56.7%"
+  std::string line() const;  // "loss 1.234  acc 56.7%", or "loss -  acc -" when empty
 
   // As a checkpoint keeps it: {"loss": loss_sum, "correct", "images", "steps"}.
   nlohmann::json to_json() const;

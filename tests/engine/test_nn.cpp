@@ -276,6 +276,16 @@ TEST_CASE("a training tally sums the applied steps in step order, whatever the r
   CHECK(b.interval.steps == 3);  // steps 7-11 but 8 and 11, skipped
 }
 
+TEST_CASE("a classification meter's progress text says when nothing was read yet", "[nn]") {
+  nn::ClassificationMeter m;
+  CHECK(m.line() == "loss -  acc -");  // not "loss 0.000", a figure nobody measured
+  m.loss_sum = 4.5;
+  m.correct = 3;
+  m.images = 4;
+  m.steps = 1;
+  CHECK(m.line() == "loss 1.125  acc 75.0%");
+}
+
 TEST_CASE("a buffer snapshot puts the BN running statistics back", "[nn]") {
   nn::BatchNorm2d bn(3);
   bn.train();

@@ -345,9 +345,12 @@ UnitReport TrainPhase::train_step(PhaseContext& c) {
   report.checkpoint = s_.train.checkpoint_every_steps > 0 && done % s_.train.checkpoint_every_steps == 0 &&
                       state_.step < steps_per_epoch_;
   if (log_line || report.checkpoint || state_.step == steps_per_epoch_) read_figures(report);
+  // The epoch's loss as of the last read; none before the epoch's first.
+  char loss_text[32] = "-";
+  if (state_.epoch_meter.images > 0) std::snprintf(loss_text, sizeof loss_text, "%.4f", state_.epoch_meter.loss());
   char details[128];
-  std::snprintf(details, sizeof details, "epoch %lld/%d  loss %.4f  lr %.5f", static_cast<long long>(state_.epoch + 1),
-                s_.train.epochs, state_.epoch_meter.loss(), lr);
+  std::snprintf(details, sizeof details, "epoch %lld/%d  loss %s  lr %.5f", static_cast<long long>(state_.epoch + 1),
+                s_.train.epochs, loss_text, lr);
   report.details = details;
   if (log_line && interval_.steps > 0) {
     const double seconds = seconds_since(interval_start_);
