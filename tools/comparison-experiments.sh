@@ -118,7 +118,9 @@ for b in budgets:
             e = load(t, "eval.json")
             if e is not None:
                 tops.append(100 * e["top1"])
-                walls.append(wall(t))
+                # The trainer's own time, summed over every process of the run: the
+                # driver's count misses the part of a run killed together with it.
+                walls.append(load(t, "summary.json")["wall_seconds"])
         per_seed = " / ".join(f"{x:.2f}" for x in tops) or "pending"
         mean = (f"{statistics.mean(tops):.2f} ± {statistics.stdev(tops):.2f}" if len(tops) > 1
                 else (f"{tops[0]:.2f}" if tops else ""))
