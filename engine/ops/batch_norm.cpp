@@ -132,17 +132,18 @@ struct BatchNormNode : Node {
     all_reduce_sums(*sync, total_dy, total_dy_xc);
     kernels::cpu::batch_norm_backward_apply(rows, channels, x.data<float>(), g.data<float>(), mean.data<float>(),
                                             var.data<float>(), gamma.data<float>(), beta.data<float>(), eps, true,
-                                            activation, sum_dy.data(), sum_dy_xc.data(), static_cast<double>(global_rows), total_dy.data(),
-                                            total_dy_xc.data(), dx.defined() ? dx.data<float>() : nullptr,
-                                            dgamma.data<float>(), dbeta.data<float>());
+                                            activation, sum_dy.data(), sum_dy_xc.data(),
+                                            static_cast<double>(global_rows), total_dy.data(), total_dy_xc.data(),
+                                            dx.defined() ? dx.data<float>() : nullptr, dgamma.data<float>(),
+                                            dbeta.data<float>());
   }
 
   // The same on a GPU, from the device's own batch-norm kernels: the backward pass with the
   // statistics held constant gives this rank's sums (dbeta = sum dy', dgamma = sum dy' (x -
   // mean) / std, dy' being dy through the activation) and dx's first term k dy',
-  // k = gamma / std; the sums travel through the
-  // host; the statistics' term, slope (x - mean) + offset per channel, is a batch-norm
-  // forward with gamma' = slope * std and beta' = offset, added to dx.
+  // k = gamma / std; the sums travel through the host; the statistics' term, slope (x -
+  // mean) + offset per channel, is a batch-norm forward with gamma' = slope * std and
+  // beta' = offset, added to dx.
   void sync_backward_device(const Tensor& x, const Tensor& g, const Tensor& gamma, const Tensor& beta,
                             const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta) {
     const Device device = x.device();
