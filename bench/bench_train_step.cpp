@@ -1,11 +1,14 @@
-// Training-step throughput (forward + backward + SGD) of MobileNetV2 at 32x32 input,
-// torchvision's configuration with stem stride 1, width 1.0, 10 classes. Compare with
+// Training-step throughput (forward + backward + SGD) and evaluation-forward throughput
+// of MobileNetV2 at 32x32 input, torchvision's configuration with stem stride 1, width
+// 1.0, 10 classes. Compare with
 // PyTorch on the same machine: bench/train_step_vs_pytorch.py runs both side by side.
 #include <benchmark/benchmark.h>
 
 #include "bench/common/mobilenet_v2.h"
+#include "engine/autograd/node.h"
 #include "engine/core/device.h"
 #include "engine/nn/dropout.h"
+#include "engine/ops/conv_bn_fold.h"
 #include "engine/ops/cross_entropy.h"
 #include "engine/optim/optimizer.h"
 #include "engine/rng/rng.h"
@@ -38,5 +41,31 @@ static void BM_MobileNetV2TrainStep(benchmark::State& state) {
   state.counters["threads"] = threads;
 }
 BENCHMARK(BM_MobileNetV2TrainStep)->Args({64, 2})->Args({64, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Evaluation forward (eval mode, grad mode off) of the same network, with the BN folded
+// into each convolution (fold 1, what evaluation runs) and unfolded (fold 0), side by side.
+static void BM_MobileNetV2EvalForward(benchmark::State& state) {
+  const int batch = static_cast<int>(state.range(0));
+  const int threads = static_cast<int>(state.range(1));
+  set_num_threads(threads);
+  ops::set_conv_batch_norm_folding(state.range(2) != 0);
+  auto net = bench::make_mobilenet_v2({10, 1, 0.2f});
+  net->initialize(1);
+  const Tensor x = random_normal({batch, 32, 32, 3}, {1, RngPurpose::test, 0, 0});
+  net->train();
+  net->forward(x);  // running statistics off their initial 0 / 1
+  net->eval();
+  NoGradGuard no_grad;
+  for (auto _ : state) benchmark::DoNotOptimize(net->forward(x).data<float>());
+  ops::set_conv_batch_norm_folding(true);
+  state.SetItemsProcessed(state.iterations() * batch);
+  state.counters["threads"] = threads;
+}
+BENCHMARK(BM_MobileNetV2EvalForward)
+    ->ArgNames({"batch", "threads", "fold"})
+    ->Args({64, 2, 1})
+    ->Args({64, 2, 0})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -6,7 +6,11 @@ Runs build/bench/bench_train_step (Google Benchmark) and the same step in PyTorc
 momentum 0.9, label smoothing 0.1) with the same batch and thread count, in this one
 command, and prints both throughputs and the ratio.
 
-    /usr/bin/python3 bench/train_step_vs_pytorch.py [--batch 64] [--threads 2]
+With --eval it compares the evaluation forward instead (eval mode, no gradients):
+AutoSpace with BN folded into the convolutions and unfolded, PyTorch eager and PyTorch
+frozen TorchScript (torch.jit.freeze, which folds conv + BN too).
+
+    /usr/bin/python3 bench/train_step_vs_pytorch.py [--batch 64] [--threads 2] [--eval]
 """
 import argparse
 import json
@@ -18,7 +22,17 @@ import time
 import torch_recipe
 
 
-def pytorch_images_per_second(batch, threads, seconds):
+def timed(step, batch, seconds):
+    for _ in range(3):
+        step()
+    iters, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        step()
+        iters += 1
+    return iters * batch / (time.perf_counter() - start)
+
+
+def pytorch_mobilenet_v2(threads):
     import torch
     import torchvision
 
@@ -26,7 +40,13 @@ def pytorch_images_per_second(batch, threads, seconds):
     torch.manual_seed(0)
     net = torchvision.models.mobilenet_v2(num_classes=10)
     net.features[0][0].stride = (1, 1)
-    net = net.to(memory_format=torch.channels_last).train()
+    return net.to(memory_format=torch.channels_last)
+
+
+def pytorch_images_per_second(batch, threads, seconds):
+    import torch
+
+    net = pytorch_mobilenet_v2(threads).train()
     opt = torch_recipe.sgd(net)
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.1)
     x = torch.randn(batch, 3, 32, 32).to(memory_format=torch.channels_last)
@@ -39,22 +59,29 @@ def pytorch_images_per_second(batch, threads, seconds):
         opt.step()
         return loss.item()
 
-    for _ in range(3):
-        step()
-    iters, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        step()
-        iters += 1
-    return iters * batch / (time.perf_counter() - start)
+    return timed(step, batch, seconds)
 
 
-def autospace_images_per_second(binary, batch, threads, seconds):
-    out = subprocess.run([binary, f"--benchmark_filter=BM_MobileNetV2TrainStep/{batch}/{threads}/",
-                          "--benchmark_format=json", f"--benchmark_min_time={seconds}"],
+def pytorch_eval_images_per_second(batch, threads, seconds, frozen):
+    import torch
+
+    net = pytorch_mobilenet_v2(threads)
+    x = torch.randn(batch, 3, 32, 32).to(memory_format=torch.channels_last)
+    with torch.no_grad():
+        net.train()(x)  # running statistics off their initial 0 / 1
+        net.eval()
+        if frozen:
+            net = torch.jit.freeze(torch.jit.script(net))
+        return timed(lambda: net(x), batch, seconds)
+
+
+def autospace_images_per_second(binary, name, batch, threads, seconds):
+    out = subprocess.run([binary, f"--benchmark_filter={name}", "--benchmark_format=json",
+                          f"--benchmark_min_time={seconds}"],
                          check=True, capture_output=True, text=True).stdout
     runs = json.loads(out)["benchmarks"]
     if not runs:
-        sys.exit(f"{binary}: no benchmark matched batch {batch}, threads {threads}")
+        sys.exit(f"{binary}: no benchmark matched {name} (batch {batch}, threads {threads})")
     return runs[0]["items_per_second"]
 
 
@@ -65,10 +92,28 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--binary", default=os.path.join(here, "..", "build", "bench", "bench_train_step"))
+    ap.add_argument("--eval", action="store_true", help="compare the evaluation forward instead")
     a = ap.parse_args()
-    ours = autospace_images_per_second(a.binary, a.batch, a.threads, a.seconds)
-    theirs = pytorch_images_per_second(a.batch, a.threads, a.seconds)
     import torch
+    if a.eval:
+        rows = []
+        for fold in (1, 0):
+            name = f"BM_MobileNetV2EvalForward/batch:{a.batch}/threads:{a.threads}/fold:{fold}/"
+            rows.append((f"AutoSpace, BN {'folded' if fold else 'unfolded'}",
+                         autospace_images_per_second(a.binary, name, a.batch, a.threads, a.seconds)))
+        rows.append((f"PyTorch {torch.__version__} eager",
+                     pytorch_eval_images_per_second(a.batch, a.threads, a.seconds, False)))
+        rows.append((f"PyTorch {torch.__version__} frozen",
+                     pytorch_eval_images_per_second(a.batch, a.threads, a.seconds, True)))
+        print(f"MobileNetV2 32x32 evaluation forward, batch {a.batch}, {a.threads} threads")
+        for label, ips in rows:
+            print(f"  {label:<26} {ips:8.1f} images/s")
+        print(f"  ratio AutoSpace folded/PyTorch eager = {rows[0][1] / rows[2][1]:.2f}, "
+              f"/PyTorch frozen = {rows[0][1] / rows[3][1]:.2f}, folded/unfolded = {rows[0][1] / rows[1][1]:.2f}")
+        return
+    ours = autospace_images_per_second(a.binary, f"BM_MobileNetV2TrainStep/{a.batch}/{a.threads}/", a.batch,
+                                       a.threads, a.seconds)
+    theirs = pytorch_images_per_second(a.batch, a.threads, a.seconds)
     print(f"MobileNetV2 32x32 training step, batch {a.batch}, {a.threads} threads")
     print(f"  AutoSpace          {ours:8.1f} images/s")
     print(f"  PyTorch {torch.__version__:<10} {theirs:8.1f} images/s")

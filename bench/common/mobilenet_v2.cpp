@@ -2,6 +2,7 @@
 
 #include "engine/nn/batch_norm.h"
 #include "engine/nn/conv2d.h"
+#include "engine/nn/conv_batch_norm.h"
 #include "engine/nn/dropout.h"
 #include "engine/nn/linear.h"
 #include "engine/ops/activation.h"
@@ -13,11 +14,23 @@ namespace autospace::bench {
 
 namespace {
 
-std::shared_ptr<nn::Sequential> conv_bn(std::int64_t in, std::int64_t out, int k, int stride, int groups, bool relu6) {
-  auto s = std::make_shared<nn::Sequential>();
-  s->append(std::make_shared<nn::Conv2d>(in, out, k, stride, k / 2, groups));
-  s->append(std::make_shared<nn::BatchNorm2d>(out, 0.1f, 1e-5f, relu6 ? ops::Activation::relu6 : ops::Activation::identity));
-  return s;
+// Conv + BN (+ ReLU6 fused into the BN), children "0" and "1" as torchvision's Sequential.
+class ConvBn : public nn::Module {
+ public:
+  ConvBn(std::int64_t in, std::int64_t out, int k, int stride, int groups, bool relu6) {
+    conv_ = add_module("0", std::make_shared<nn::Conv2d>(in, out, k, stride, k / 2, groups));
+    bn_ = add_module("1", std::make_shared<nn::BatchNorm2d>(
+                              out, 0.1f, 1e-5f, relu6 ? ops::Activation::relu6 : ops::Activation::identity));
+  }
+  Tensor forward(const Tensor& x) override { return nn::conv_batch_norm(*conv_, *bn_, x); }
+
+ private:
+  std::shared_ptr<nn::Conv2d> conv_;
+  std::shared_ptr<nn::BatchNorm2d> bn_;
+};
+
+std::shared_ptr<ConvBn> conv_bn(std::int64_t in, std::int64_t out, int k, int stride, int groups, bool relu6) {
+  return std::make_shared<ConvBn>(in, out, k, stride, groups, relu6);
 }
 
 class InvertedResidual : public nn::Module {

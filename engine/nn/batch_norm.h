@@ -1,6 +1,7 @@
 #pragma once
 #include "engine/nn/module.h"
 #include "engine/ops/batch_norm.h"
+#include "engine/ops/conv_bn_fold.h"
 
 namespace autospace::nn {
 
@@ -23,6 +24,8 @@ class BatchNorm2d : public Module {
   const Tensor& beta() const { return beta_; }
   const Tensor& running_mean() const { return running_mean_; }
   const Tensor& running_var() const { return running_var_; }
+  // What folding it into the convolution before it needs (nn::conv_batch_norm).
+  ops::FoldedBatchNorm folded() const { return {gamma_, beta_, running_mean_, running_var_, eps_, activation_}; }
 
  private:
   Tensor gamma_, beta_, running_mean_, running_var_;

@@ -1,5 +1,6 @@
 #include "engine/nn/residual_block.h"
 
+#include "engine/nn/conv_batch_norm.h"
 #include "engine/ops/activation.h"
 #include "engine/ops/add.h"
 #include "kernels/common/check.h"
@@ -14,16 +15,15 @@ ResidualBlock::ResidualBlock(std::int64_t in_channels, std::int64_t out_channels
   conv2_ = add_module("conv2", std::make_shared<Conv2d>(out_channels, out_channels, 3));
   bn2_ = add_module("bn2", std::make_shared<BatchNorm2d>(out_channels));
   if (stride != 1 || in_channels != out_channels) {
-    shortcut_ = add_module("shortcut", std::make_shared<Sequential>());
-    shortcut_->append("conv", std::make_shared<Conv2d>(in_channels, out_channels, 1, stride, 0));
-    shortcut_->append("bn", std::make_shared<BatchNorm2d>(out_channels));
+    auto shortcut = add_module("shortcut", std::make_shared<Sequential>());
+    shortcut_conv_ = shortcut->append("conv", std::make_shared<Conv2d>(in_channels, out_channels, 1, stride, 0));
+    shortcut_bn_ = shortcut->append("bn", std::make_shared<BatchNorm2d>(out_channels));
   }
 }
 
 Tensor ResidualBlock::forward(const Tensor& x) {
-  Tensor y = bn1_->forward(conv1_->forward(x));
-  y = bn2_->forward(conv2_->forward(y));
-  return ops::relu(ops::add(y, shortcut_ ? shortcut_->forward(x) : x));
+  const Tensor y = conv_batch_norm(*conv2_, *bn2_, conv_batch_norm(*conv1_, *bn1_, x));
+  return ops::relu(ops::add(y, shortcut_conv_ ? conv_batch_norm(*shortcut_conv_, *shortcut_bn_, x) : x));
 }
 
 }  // namespace autospace::nn

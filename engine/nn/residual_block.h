@@ -16,7 +16,9 @@ class ResidualBlock : public Module {
  private:
   std::shared_ptr<Conv2d> conv1_, conv2_;
   std::shared_ptr<BatchNorm2d> bn1_, bn2_;
-  std::shared_ptr<Sequential> shortcut_;  // null: identity
+  // The children of "shortcut" (a Sequential, for the parameter names); null: identity.
+  std::shared_ptr<Conv2d> shortcut_conv_;
+  std::shared_ptr<BatchNorm2d> shortcut_bn_;
 };
 
 }  // namespace autospace::nn

@@ -50,7 +50,9 @@ struct Conv2dNode : Node {
   }
 };
 
-kernels::Conv2dShape checked_shape(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dOptions& o) {
+}  // namespace
+
+kernels::Conv2dShape checked_conv2d_shape(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dOptions& o) {
   expect_f32(x, "conv2d", "x");
   expect_f32(w, "conv2d", "weight");
   if (b.defined()) expect_f32(b, "conv2d", "bias");
@@ -80,10 +82,8 @@ kernels::Conv2dShape checked_shape(const Tensor& x, const Tensor& w, const Tenso
   return s;
 }
 
-}  // namespace
-
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dOptions& options) {
-  const kernels::Conv2dShape s = checked_shape(x, weight, bias, options);
+  const kernels::Conv2dShape s = checked_conv2d_shape(x, weight, bias, options);
   const Device device = common_device({&x, &weight, &bias}, "conv2d");
   Tensor out = Tensor::empty({s.n, s.out_h(), s.out_w(), s.out_c}, DType::f32, device);
   const float* b = bias.defined() ? bias.data<float>() : nullptr;

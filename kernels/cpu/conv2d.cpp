@@ -3,6 +3,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "kernels/cpu/activation.h"
 #include "kernels/cpu/onednn.h"
 
 namespace autospace::kernels::cpu {
@@ -19,6 +20,7 @@ using onednn::wrap;
 struct Key {
   Conv2dShape shape;
   bool bias;
+  ActivationKind activation = ActivationKind::identity;  // the forward's epilogue
   auto operator<=>(const Key&) const = default;
 };
 
@@ -52,6 +54,28 @@ dnnl::convolution_forward::primitive_desc forward_pd(const Descs& d) {
           onednn::engine()};
 }
 
+// The activation as a oneDNN post-op. oneDNN 2.6 has no hard sigmoid, and a chain of
+// eltwise post-ops building one (linear, clip, linear) gave wrong results (x + 8 for x in
+// [-5, 2]), so that kind runs as the activation kernel over y instead.
+bool has_epilogue(ActivationKind kind) { return kind != ActivationKind::hsigmoid; }
+
+dnnl::primitive_attr activation_epilogue(ActivationKind kind) {
+  using A = dnnl::algorithm;
+  dnnl::post_ops ops;
+  switch (kind) {
+    case ActivationKind::identity:
+    case ActivationKind::hsigmoid: break;
+    case ActivationKind::relu: ops.append_eltwise(1.f, A::eltwise_relu, 0.f, 0.f); break;
+    case ActivationKind::relu6: ops.append_eltwise(1.f, A::eltwise_clip, 0.f, 6.f); break;
+    case ActivationKind::swish: ops.append_eltwise(1.f, A::eltwise_swish, 1.f, 0.f); break;
+    case ActivationKind::hswish: ops.append_eltwise(1.f, A::eltwise_hardswish, 0.f, 0.f); break;
+    case ActivationKind::sigmoid: ops.append_eltwise(1.f, A::eltwise_logistic, 0.f, 0.f); break;
+  }
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+  return attr;
+}
+
 std::optional<dnnl::reorder> reorder_between(const memory::desc& from, const memory::desc& to) {
   if (from == to) return std::nullopt;
   return dnnl::reorder(dnnl::reorder::primitive_desc(onednn::engine(), from, onednn::engine(), to));
@@ -74,22 +98,41 @@ template <class Primitive> memory weights_for(const Entry<Primitive>& e, const D
   return out;
 }
 
+Entry<dnnl::convolution_forward> forward_entry(const dnnl::convolution_forward::primitive_desc& pd, const Descs& d) {
+  return {dnnl::convolution_forward(pd), pd.weights_desc(), reorder_between(d.user_weights, pd.weights_desc())};
+}
+
+void run_forward(const Entry<dnnl::convolution_forward>& e, const Descs& d, const float* x, const float* w,
+                 const float* bias, float* y) {
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC, wrap(d.src, x)}, {DNNL_ARG_WEIGHTS, weights_for(e, d, w)}, {DNNL_ARG_DST, wrap(d.dst, y)}};
+  if (bias) args.emplace(DNNL_ARG_BIAS, wrap(d.bias, bias));
+  e.prim.execute(onednn::stream(), args);
+  onednn::stream().wait();
+}
+
 }  // namespace
 
 void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
   static onednn::PrimitiveCache<Key, Entry<dnnl::convolution_forward>> cache;
   const Key key{s, bias != nullptr};
   const Descs d = descs(key);
+  run_forward(cache.get(key, [&] { return forward_entry(forward_pd(d), d); }), d, x, w, bias, y);
+}
+
+void conv2d_forward_activation(const Conv2dShape& s, const float* x, const float* w, const float* bias,
+                               ActivationKind activation, float* y) {
+  static onednn::PrimitiveCache<Key, Entry<dnnl::convolution_forward>> cache;
+  const Key key{s, bias != nullptr, has_epilogue(activation) ? activation : ActivationKind::identity};
+  const Descs d = descs(key);
   const auto& e = cache.get(key, [&] {
-    const auto pd = forward_pd(d);
-    return Entry<dnnl::convolution_forward>{dnnl::convolution_forward(pd), pd.weights_desc(),
-                                            reorder_between(d.user_weights, pd.weights_desc())};
+    return forward_entry({{dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, d.src,
+                           d.any_weights, d.bias, d.dst, d.strides, d.padding, d.padding},
+                          activation_epilogue(key.activation), onednn::engine()},
+                         d);
   });
-  std::unordered_map<int, memory> args{
-      {DNNL_ARG_SRC, wrap(d.src, x)}, {DNNL_ARG_WEIGHTS, weights_for(e, d, w)}, {DNNL_ARG_DST, wrap(d.dst, y)}};
-  if (bias) args.emplace(DNNL_ARG_BIAS, wrap(d.bias, bias));
-  e.prim.execute(onednn::stream(), args);
-  onednn::stream().wait();
+  run_forward(e, d, x, w, bias, y);
+  if (!has_epilogue(activation)) cpu::activation(activation, s.n * s.out_h() * s.out_w() * s.out_c, y, y);
 }
 
 void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <tuple>
 
+#include "kernels/cuda/activation.h"
 #include "kernels/cuda/bias.h"
 #include "kernels/cuda/depthwise_conv2d.h"
 #include "kernels/cuda/gemm.h"
@@ -230,6 +231,12 @@ void run_pass(ConvBackend b, ConvPass pass, const Conv2dShape& s, const ConvPass
 
 void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
   forward_on(backend_for(s, ConvPass::forward), s, x, w, bias, y);
+}
+
+void conv2d_forward_activation(const Conv2dShape& s, const float* x, const float* w, const float* bias,
+                               ActivationKind kind, float* y) {
+  conv2d_forward(s, x, w, bias, y);
+  if (kind != ActivationKind::identity) activation(kind, s.n * s.out_h() * s.out_w() * s.out_c, y, y);
 }
 
 void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {

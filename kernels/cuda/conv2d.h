@@ -8,6 +8,7 @@
 // set_gemm_precision (gemm.h).
 #include <vector>
 
+#include "kernels/common/activation.h"
 #include "kernels/common/conv2d.h"
 
 namespace autospace::kernels::cuda {
@@ -23,6 +24,10 @@ bool cudnn_available();
 int cudnn_version();  // of the library loaded; 0 without cuDNN
 
 void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y);
+// The contract of kernels/cpu/conv2d.h. Not fused yet: the activation runs in place over
+// y after the forward pass (an epilogue in the GEMM and depthwise kernels is to come).
+void conv2d_forward_activation(const Conv2dShape& s, const float* x, const float* w, const float* bias,
+                               ActivationKind activation, float* y);
 void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx);
 void conv2d_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias);
 

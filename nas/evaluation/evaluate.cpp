@@ -1,17 +1,36 @@
 #include "nas/evaluation/evaluate.h"
 
 #include <cmath>
+#include <limits>
 #include <memory>
 
 #include "data/uploading_batch.h"
 #include "engine/autograd/node.h"
 #include "engine/nn/accuracy.h"
+#include "engine/ops/count_nonfinite.h"
 #include "engine/ops/cross_entropy.h"
 #include "kernels/common/check.h"
 
 namespace autospace::nas {
 
 bool Evaluation::finite() const { return nonfinite == 0 && std::isfinite(loss); }
+
+namespace {
+
+// A network whose parameters or buffers hold a NaN or an infinity has diverged, and its
+// outputs mean nothing even where they are finite: a clamping activation turns a NaN
+// into 0 (oneDNN's ReLU and ReLU6 epilogues, the ReLU kernel), and BN folded into a
+// convolution can scale an overflow back into range. So it scores nothing, whatever its
+// logits are. One count on the model's device, read once per evaluation.
+bool state_finite(const nn::Module& model) {
+  std::vector<Tensor> state;
+  for (const auto& [name, t] : model.named_parameters()) state.push_back(t);
+  for (const auto& [name, t] : model.named_buffers())
+    if (t.dtype() == DType::f32) state.push_back(t);
+  return ops::count_nonfinite(state).to(Device::cpu()).data<std::int64_t>()[0] == 0;
+}
+
+}  // namespace
 
 Evaluation evaluate(nn::Module& model, data::Loader& loader, const data::Normalization& normalization, Device device,
                     dist::Communicator* comm) {
@@ -48,6 +67,11 @@ Evaluation evaluate(nn::Module& model, data::Loader& loader, const data::Normali
   double loss_sum = sums.loss;
   std::int64_t top1 = sums.top1, top5 = sums.topk;
   e.nonfinite = sums.nonfinite;
+  if (!state_finite(model)) {
+    top1 = top5 = 0;
+    e.nonfinite = e.images;
+    loss_sum = std::numeric_limits<double>::quiet_NaN();
+  }
   if (comm && comm->world() > 1) {
     const Tensor counts = Tensor::from_int64({top1, top5, e.images, e.nonfinite, e.skipped}, {5});
     comm->all_reduce(counts, dist::ReduceOp::sum);

@@ -13,7 +13,9 @@ namespace autospace::nas {
 struct Evaluation {
   double top1 = 0, top5 = 0, loss = 0;
   std::int64_t images = 0;
-  std::int64_t nonfinite = 0;  // images whose logits held a NaN or an infinity (never correct)
+  // Images whose logits held a NaN or an infinity (never correct); all of them when the
+  // model's parameters or buffers hold one (a diverged network scores nothing).
+  std::int64_t nonfinite = 0;
   std::int64_t skipped = 0;    // unreadable images the loader skipped (data.bad_files "skip")
 
   // A figure to trust: every output finite (a diverged network's are not).

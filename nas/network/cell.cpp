@@ -83,8 +83,7 @@ Tensor Cell::conv_bn(const Tensor& x, const BankConvBn& w, std::int64_t out, int
   const std::int64_t in = x.dim(-1);
   const Tensor weight = leading_weight(w.weight, out, depthwise ? 1 : in);
   const ops::Conv2dOptions options{stride, kernel / 2, depthwise ? static_cast<int>(in) : 1};
-  return banked_batch_norm(ops::conv2d(x, weight, Tensor(), options), w.bn, settings_.batch_norm, is_training(),
-                           activation);
+  return banked_conv_batch_norm(x, weight, options, w.bn, settings_.batch_norm, is_training(), activation);
 }
 
 ops::Activation Cell::activation() const { return engine_activation(settings_.activation); }

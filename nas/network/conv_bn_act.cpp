@@ -1,5 +1,6 @@
 #include "nas/network/conv_bn_act.h"
 
+#include "engine/nn/conv_batch_norm.h"
 #include "nas/network/activation.h"
 
 namespace autospace::nas {
@@ -12,6 +13,6 @@ ConvBnAct::ConvBnAct(int in_channels, int out_channels, int kernel, int stride, 
                                                            engine_activation(activation)));
 }
 
-Tensor ConvBnAct::forward(const Tensor& x) { return bn_->forward(conv_->forward(x)); }
+Tensor ConvBnAct::forward(const Tensor& x) { return nn::conv_batch_norm(*conv_, *bn_, x); }
 
 }  // namespace autospace::nas

@@ -5,6 +5,7 @@
 #include "engine/nn/batch_norm.h"
 #include "engine/ops/batch_norm.h"
 #include "engine/ops/channel_slice.h"
+#include "engine/ops/conv_bn_fold.h"
 #include "kernels/common/check.h"
 
 namespace autospace::nas {
@@ -103,6 +104,17 @@ Tensor banked_batch_norm(const Tensor& x, const BankBatchNorm& bn, const BatchNo
     options.momentum = 1.f / static_cast<float>(++bn.recalibration->batches);
   return ops::batch_norm(x, leading(bn.gamma, 0, c), leading(bn.beta, 0, c), leading(bn.running_mean, 0, c),
                          leading(bn.running_var, 0, c), options);
+}
+
+Tensor banked_conv_batch_norm(const Tensor& x, const Tensor& weight, const ops::Conv2dOptions& conv,
+                              const BankBatchNorm& bn, const BatchNormSettings& settings, bool training,
+                              ops::Activation activation) {
+  if (!ops::fold_conv_batch_norm(training))
+    return banked_batch_norm(ops::conv2d(x, weight, Tensor(), conv), bn, settings, training, activation);
+  const std::int64_t c = weight.dim(0);
+  return ops::conv_batch_norm_folded(x, weight, Tensor(), conv,
+                                     {leading(bn.gamma, 0, c), leading(bn.beta, 0, c), leading(bn.running_mean, 0, c),
+                                      leading(bn.running_var, 0, c), static_cast<float>(settings.eps), activation});
 }
 
 namespace {

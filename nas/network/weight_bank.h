@@ -15,6 +15,7 @@
 
 #include "engine/nn/module.h"
 #include "engine/ops/activation.h"
+#include "engine/ops/conv2d.h"
 #include "nas/arch.h"
 
 namespace autospace::nas {
@@ -100,6 +101,12 @@ Tensor leading_weight(const Tensor& weight, std::int64_t out, std::int64_t in);
 // slot recalibrates. The activation is applied in the same pass (ops::batch_norm).
 Tensor banked_batch_norm(const Tensor& x, const BankBatchNorm& bn, const BatchNormSettings& settings, bool training,
                          ops::Activation activation = ops::Activation::identity);
+// banked_batch_norm(ops::conv2d(x, weight, no bias, conv), ...), run as one convolution
+// with the BN folded into it when evaluating (not training, grad mode off;
+// ops::conv_batch_norm_folded).
+Tensor banked_conv_batch_norm(const Tensor& x, const Tensor& weight, const ops::Conv2dOptions& conv,
+                              const BankBatchNorm& bn, const BatchNormSettings& settings, bool training,
+                              ops::Activation activation);
 
 // BN recalibration of a whole network: every nn::BatchNorm2d (stem, head) and the BN slots
 // of every weight bank inside `root`. Between begin and end, run training-mode forwards

@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
+#include <functional>
+#include <limits>
 
 #include "apps/phases/eval/eval_phase.h"
 #include "apps/phases/train/train_phase.h"
@@ -330,11 +332,14 @@ TEST_CASE("train: the CIFAR-10 MobileNetV2 config trains on cifar10-small", "[ap
   CHECK(fs::exists(s.run_dir / "checkpoint.safetensors"));
 }
 
-TEST_CASE("eval: diverged weights score 0%, are reported as not finite and exit 5", "[apps][eval]") {
+namespace {
+// Evaluates the tiny network after `poison` has changed it: a diverged network scores 0%,
+// is reported as not finite and the evaluation exits 5.
+void check_diverged_evaluation(const std::function<void(nn::Module&)>& poison) {
   const test::TempDir dir;
   RunSettings s = test::tiny_settings(dir / "run");
   auto model = nas::build_network(s.arch, 1);
-  model->named_parameters().back().second.data<float>()[0] = std::nanf("");  // the classifier: every row NaN
+  poison(*model);
   s.eval.weights = dir / "diverged.safetensors";
   s.eval.latency.runs = 0;
   io::save_weights(s.eval.weights, *model, {{"arch_name", s.arch.name}});
@@ -345,6 +350,28 @@ TEST_CASE("eval: diverged weights score 0%, are reported as not finite and exit 
   CHECK(report.at("top1") == 0.0);
   CHECK(report.at("nonfinite_images") == report.at("images"));
   CHECK(report.at("loss").is_null());  // NaN: JSON has none
+}
+}  // namespace
+
+TEST_CASE("eval: diverged weights score 0%, are reported as not finite and exit 5", "[apps][eval]") {
+  check_diverged_evaluation([](nn::Module& model) {
+    model.named_parameters().back().second.data<float>()[0] = std::nanf("");  // the classifier: every row NaN
+  });
+}
+
+// An infinite BN variance in the head: unfolded, the channel's output is (x - mean) * 0,
+// folded it is a zero weight, and either way the logits can be finite. The network has
+// diverged all the same, so it scores nothing.
+TEST_CASE("eval: an infinite BN statistic scores 0% as not finite and exits 5", "[apps][eval]") {
+  check_diverged_evaluation([](nn::Module& model) {
+    bool poisoned = false;
+    for (auto& [name, t] : model.named_buffers())
+      if (name == "head.bn.running_var") {
+        t.data<float>()[0] = std::numeric_limits<float>::infinity();
+        poisoned = true;
+      }
+    REQUIRE(poisoned);
+  });
 }
 
 TEST_CASE("train: a diverged run keeps no non-finite best, says so (exit 5) and resumes", "[apps][train]") {

@@ -26,6 +26,7 @@
 #include <tuple>
 
 #include "bench/common/mobilenet_v2.h"
+#include "engine/autograd/node.h"
 #include "engine/core/allocator.h"
 #include "engine/core/device.h"
 #include "engine/nn/accuracy.h"
@@ -40,6 +41,8 @@
 #include "engine/ops/concat.h"
 #include "engine/ops/conv2d.h"
 #include "engine/ops/conv_autotune.h"
+#include "engine/ops/conv_bn_fold.h"
+#include "engine/ops/count_nonfinite.h"
 #include "engine/ops/cross_entropy.h"
 #include "engine/ops/dropout.h"
 #include "engine/ops/linear.h"
@@ -310,6 +313,42 @@ TEST_CASE("CUDA parity: convolutions and linear layers", "[cuda]") {
   REQUIRE_GPU();
   check_convolutions("", kFp32);
   check_linear("", kFp32);
+}
+
+// Evaluation's folded conv + BN + activation over the convolution cases: the fold kernel
+// and the activation after the forward pass on the GPU, oneDNN's post-op on the CPU.
+TEST_CASE("CUDA parity: convolutions with batch norm folded in", "[cuda]") {
+  REQUIRE_GPU();
+  NoGradGuard no_grad;
+  for (const ConvCase& c : kConvCases)
+    for (ops::Activation a : {ops::Activation::identity, ops::Activation::relu6, ops::Activation::hswish}) {
+      const ops::Conv2dOptions options{static_cast<int>(c.stride), static_cast<int>(c.pad),
+                                       static_cast<int>(c.groups)};
+      const std::vector<Tensor> in{random({c.n, c.h, c.w, c.cin}), random({c.cout, c.k, c.k, c.cin / c.groups}),
+                                   c.bias ? random({c.cout}) : Tensor(), random({c.cout}, 0.5f, 2.f),
+                                   random({c.cout}), random({c.cout}), random({c.cout}, 0.2f, 2.f)};
+      check_parity("conv+bn folded " + std::string(ops::activation_name(a)) + " " + describe(c), in,
+                   [&](const std::vector<Tensor>& t) {
+                     return ops::conv_batch_norm_folded(t[0], t[1], t[2], options, {t[3], t[4], t[5], t[6], 1e-5f, a});
+                   });
+    }
+}
+
+TEST_CASE("CUDA parity: counting non-finite values", "[cuda]") {
+  REQUIRE_GPU();
+  for (std::int64_t n : {1, 1000, 300001}) {
+    Tensor a = random({n}, -1e38f, 1e38f), b = random({13});
+    a.data<float>()[n / 2] = std::nanf("");
+    a.data<float>()[n - 1] = INFINITY;
+    b.data<float>()[0] = -INFINITY;
+    const auto count = [](const Tensor& t) { return t.to(Device::cpu()).data<std::int64_t>()[0]; };
+    const std::int64_t cpu = count(ops::count_nonfinite({a, b}));
+    const std::int64_t on_gpu = count(ops::count_nonfinite({a.to(gpu()), b.to(gpu())}));
+    std::printf("parity: count_nonfinite n %lld: CPU %lld, GPU %lld\n", static_cast<long long>(n),
+                static_cast<long long>(cpu), static_cast<long long>(on_gpu));
+    CHECK(on_gpu == cpu);
+    CHECK(cpu == (n == 1 ? 2 : 3));
+  }
 }
 
 TEST_CASE("CUDA parity: tf32 and bf16 GEMM precision", "[cuda]") {

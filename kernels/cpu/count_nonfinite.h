@@ -1,0 +1,9 @@
+#pragma once
+#include <cstdint>
+
+namespace autospace::kernels::cpu {
+
+// *count += the number of the n elements of x that are NaN or infinite (OpenMP).
+void count_nonfinite(std::int64_t n, const float* x, std::int64_t* count);
+
+}  // namespace autospace::kernels::cpu
