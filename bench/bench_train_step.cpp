@@ -65,6 +65,8 @@ BENCHMARK(BM_MobileNetV2EvalForward)
     ->ArgNames({"batch", "threads", "fold"})
     ->Args({64, 2, 1})
     ->Args({64, 2, 0})
+    ->Args({1, 1, 1})
+    ->Args({1, 1, 0})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "engine/autograd/node.h"
+#include "engine/ops/batch_norm.h"
 #include "engine/ops/conv_autotune.h"
 #include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
@@ -42,6 +43,13 @@ Tensor conv_batch_norm_folded(const Tensor& x, const Tensor& weight, const Tenso
   expect_channel_vector(bn.running_var, "running_var", s.out_c);
   const Device device = common_device(
       {&x, &weight, &bias, &bn.gamma, &bn.beta, &bn.running_mean, &bn.running_var}, "conv_batch_norm_folded");
+  if (!folding_pays(s)) {
+    BatchNormOptions o;
+    o.training = false;
+    o.eps = bn.eps;
+    o.activation = bn.activation;
+    return batch_norm(conv2d(x, weight, bias, conv), bn.gamma, bn.beta, bn.running_mean, bn.running_var, o);
+  }
 
   const Tensor w = Tensor::empty(weight.shape(), DType::f32, device);
   const Tensor b = Tensor::empty({s.out_c}, DType::f32, device);
@@ -56,6 +64,10 @@ Tensor conv_batch_norm_folded(const Tensor& x, const Tensor& weight, const Tenso
   kConv2dForwardActivation(device, DType::f32)(s, x.data<float>(), w.data<float>(), b.data<float>(),
                                                kernel_activation(bn.activation), out.data<float>());
   return out;
+}
+
+bool folding_pays(const kernels::Conv2dShape& s) {
+  return s.n * s.out_h() * s.out_w() * s.out_c >= 2 * s.out_c * s.kernel_h * s.kernel_w * (s.in_c / s.groups);
 }
 
 bool fold_conv_batch_norm(bool bn_training) { return !bn_training && !grad_enabled() && folding.load(); }

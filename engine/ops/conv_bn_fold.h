@@ -19,10 +19,17 @@ struct FoldedBatchNorm {
 };
 
 // activation(batch_norm_eval(conv2d(x, weight, bias, conv))) with bias possibly
-// undefined. Inference only: it records no gradient, so it throws unless grad mode is
+// undefined, folded where folding pays (folding_pays) and as conv2d then batch_norm
+// otherwise. Inference only: it records no gradient, so it throws unless grad mode is
 // off (NoGradGuard); the checks of conv2d apply, and each BN tensor must be f32 [Cout].
 Tensor conv_batch_norm_folded(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dOptions& conv,
                               const FoldedBatchNorm& bn);
+
+// Folding reads and writes the weights once per call (they may change between calls, so
+// nothing is cached) to save a read and a write of the output: it pays when the output
+// has at least twice the weights' elements. Small batches of the late, wide layers do
+// not (MobileNetV2 at batch 1: 24% slower folded throughout).
+bool folding_pays(const kernels::Conv2dShape& s);
 
 // Whether a conv-BN pair whose BN is (not) training runs folded: BN in eval mode, grad
 // mode off, and folding on. Folding is on unless switched off for the process, which

@@ -126,6 +126,12 @@ void give_statistics(nn::Module& m, std::uint64_t seed) {
 TEST_CASE("conv_batch_norm_folded matches conv then eval batch norm then the activation", "[ops][conv_bn_fold]") {
   NoGradGuard no_grad;
   std::uint64_t seed = 300;
+  int folded = 0;
+  for (const FoldCase& c : kFoldCases) folded += ops::folding_pays(c.s);
+  // All but the strided dense case fold; that one (its output smaller than twice its
+  // weights) takes the unfolded path, which must agree as well.
+  REQUIRE(folded == static_cast<int>(kFoldCases.size()) - 1);
+  REQUIRE_FALSE(ops::folding_pays(kFoldCases[1].s));
   for (const FoldCase& c : kFoldCases)
     for (ops::Activation a : kActivations) {
       INFO(describe(c, a));
@@ -164,7 +170,8 @@ TEST_CASE("conv_batch_norm folds only in eval mode with grad mode off", "[nn][co
     const Tensor r = test::random_tensor(t.shape(), 4, 0.5f, 2.f);
     std::copy_n(r.data<float>(), t.numel(), t.data<float>());
   }
-  const Tensor x = test::random_tensor({3, 9, 9, 6}, 5, -1.f, 2.f);
+  const Tensor x = test::random_tensor({8, 9, 9, 6}, 5, -1.f, 2.f);
+  REQUIRE(ops::folding_pays(ops::checked_conv2d_shape(x, conv.weight(), conv.bias(), conv.options())));
 
   const std::vector<float> mean_before = bn.running_mean().to_vector();
   const Tensor trained = nn::conv_batch_norm(conv, bn, x);
@@ -192,7 +199,7 @@ TEST_CASE("a residual block evaluates alike folded and unfolded", "[nn][conv_bn_
   give_statistics(block, 12);
   block.eval();
   NoGradGuard no_grad;
-  const Tensor x = test::random_tensor({2, 9, 9, 6}, 13, -1.f, 2.f);
+  const Tensor x = test::random_tensor({8, 16, 16, 6}, 13, -1.f, 2.f);  // every convolution folds
   const Tensor folded = block.forward(x);
   const FoldingOff off;
   const Tensor unfolded = block.forward(x);
