@@ -7,9 +7,11 @@
 // in double and rounded once, like the batch-norm kernels' own scales.
 //
 // A statistic or affine parameter that is not finite (a diverged network) makes s NaN,
-// so the channel's output is NaN and evaluation counts it non-finite. Folded as it is, an
-// infinite variance would give s = 0 and zero weights, a finite output of a network that
-// overflowed, which the unfolded pair reports as NaN ((inf - mean) * 0).
+// so the channel's pre-activation is NaN. Folded as it is, an infinite variance would
+// give s = 0 and zero weights: a finite channel even where the convolution overflowed,
+// which the unfolded pair turns into NaN ((inf - mean) * 0). A clamping epilogue (ReLU,
+// ReLU6) can still map the NaN to 0, which is why nas::evaluate also checks the
+// parameters themselves.
 #include <cmath>
 
 #include "kernels/common/host_device.h"

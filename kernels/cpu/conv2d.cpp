@@ -55,8 +55,9 @@ dnnl::convolution_forward::primitive_desc forward_pd(const Descs& d) {
 }
 
 // The activation as a oneDNN post-op. oneDNN 2.6 has no hard sigmoid, and a chain of
-// eltwise post-ops building one (linear, clip, linear) gave wrong results (x + 8 for x in
-// [-5, 2]), so that kind runs as the activation kernel over y instead.
+// eltwise post-ops building one (x + 3, clip to [0, 6], x / 6) came out wrong on this
+// machine's brgconv kernels: clip(x + 3, 0, 6) + 3, as if the third step had the first's
+// parameters. So that kind runs as the activation kernel over y instead.
 bool has_epilogue(ActivationKind kind) { return kind != ActivationKind::hsigmoid; }
 
 dnnl::primitive_attr activation_epilogue(ActivationKind kind) {

@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
+#include <algorithm>
 
+#include "engine/autograd/node.h"
 #include "engine/nn/dropout.h"
+#include "engine/ops/conv_bn_fold.h"
 #include "engine/rng/rng.h"
 #include "nas/arch_json.h"
 #include "nas/cell_choices.h"
@@ -82,6 +85,31 @@ TEST_CASE("network: a built network names its parameters stably and runs", "[net
 
   const Tensor y = (*net)(test::random_tensor({2, 16, 16, 3}, 1));
   CHECK(y.shape() == Shape{2, 5});
+}
+
+// Evaluation folds every conv-BN pair of the stem, the cells' banked convolutions and the
+// head (ops::conv_batch_norm_folded); the logits must be the unfolded network's to
+// rounding. BN statistics and affine parameters are moved off 1 / 0 first, so that the
+// fold changes every weight.
+TEST_CASE("network: a built network evaluates alike with BN folded and unfolded", "[network]") {
+  auto net = build_network(small_arch(), 4);
+  std::uint64_t seed = 50;
+  for (const auto& [name, t] : net->named_parameters())
+    if (name.find("bn.") != std::string::npos) {
+      const Tensor r = test::random_tensor(t.shape(), seed++, 0.5f, 1.5f);
+      std::copy_n(r.data<float>(), t.numel(), t.data<float>());
+    }
+  net->train();
+  for (int i = 0; i < 3; ++i) (*net)(test::random_tensor({8, 16, 16, 3}, seed++, -1.f, 2.f));
+  net->eval();
+  NoGradGuard no_grad;
+  const Tensor x = test::random_tensor({16, 16, 16, 3}, seed);
+  const Tensor folded = (*net)(x);
+  ops::set_conv_batch_norm_folding(false);
+  const Tensor unfolded = (*net)(x);
+  ops::set_conv_batch_norm_folding(true);
+  CHECK(test::relative_l2(test::to_double(folded), test::to_double(unfolded)) < 1e-5);
+  CHECK(folded.to_vector() != unfolded.to_vector());  // the folded path did run
 }
 
 TEST_CASE("network: stochastic depth drops whole residual branches per sample", "[network]") {
