@@ -235,8 +235,17 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
 
 void conv2d_forward_activation(const Conv2dShape& s, const float* x, const float* w, const float* bias,
                                ActivationKind kind, float* y) {
-  conv2d_forward(s, x, w, bias, y);
-  if (kind != ActivationKind::identity) activation(kind, s.n * s.out_h() * s.out_w() * s.out_c, y, y);
+  const ConvBackend b = backend_for(s, ConvPass::forward);
+  const std::int64_t rows = s.n * s.out_h() * s.out_w();
+  // The GEMM and cuDNN paths add the bias in a pass of their own, which takes the
+  // activation along; the depthwise kernels add it themselves, so the activation is a
+  // pass after them.
+  if (bias && kind != ActivationKind::identity && (b == ConvBackend::cudnn || !is_depthwise(s))) {
+    forward_on(b, s, x, w, nullptr, y);
+    return add_bias_activation(rows, s.out_c, bias, kind, y);
+  }
+  forward_on(b, s, x, w, bias, y);
+  if (kind != ActivationKind::identity) activation(kind, rows * s.out_c, y, y);
 }
 
 void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {

@@ -24,8 +24,9 @@ bool cudnn_available();
 int cudnn_version();  // of the library loaded; 0 without cuDNN
 
 void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y);
-// The contract of kernels/cpu/conv2d.h. Not fused yet: the activation runs in place over
-// y after the forward pass (an epilogue in the GEMM and depthwise kernels is to come).
+// The contract of kernels/cpu/conv2d.h. Not fused into the kernels yet: after a GEMM or
+// cuDNN forward the activation joins the bias pass (add_bias_activation); after a
+// depthwise kernel it is a pass of its own.
 void conv2d_forward_activation(const Conv2dShape& s, const float* x, const float* w, const float* bias,
                                ActivationKind activation, float* y);
 void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx);
