@@ -40,6 +40,7 @@
 #include "kernels/cuda/add.h"
 #include "kernels/cuda/batch_norm.h"
 #include "kernels/cuda/conv2d.h"
+#include "kernels/cuda/conv_bn_fold.h"
 #include "kernels/cuda/cross_entropy.h"
 #include "kernels/cuda/depthwise_conv2d.h"
 #include "kernels/cuda/gemm.h"
@@ -298,6 +299,34 @@ void register_convolutions() {
     }
 }
 
+// Evaluation's conv + BN + ReLU6: folded (the weights scaled, one convolution with the
+// bias and activation after it) against the convolution then BN + ReLU6 in one pass.
+// GB/s counts the activations read and written once, the same for both rows.
+void register_conv_bn_eval() {
+  for (const Conv2dShape& s : {conv(64, 56, 24, 144, 1, 1, 1), conv(64, 56, 144, 144, 3, 1, 144)}) {
+    const std::int64_t x_n = s.n * s.in_h * s.in_w * s.in_c, y_n = s.n * s.out_h() * s.out_w() * s.out_c;
+    const std::int64_t per_out = s.kernel_h * s.kernel_w * (s.in_c / s.groups), c = s.out_c;
+    const std::string tag = "conv_bn_eval/" + conv_name(s) + "+relu6";
+    add(tag + "/folded", [=](benchmark::State& state) {
+      Buffer x(x_n), w(c * per_out), folded_w(c * per_out), folded_b(c), y(y_n), gamma(c), beta(c), mean(c),
+          var(c, 0.5f, 2.f);
+      time_kernel(state, [&] {
+        cuda::fold_batch_norm(c, per_out, w.get(), nullptr, gamma.get(), beta.get(), mean.get(), var.get(), 1e-5f,
+                              folded_w.get(), folded_b.get());
+        cuda::conv2d_forward_activation(s, x.get(), folded_w.get(), folded_b.get(), ActivationKind::relu6, y.get());
+      }, (x_n + y_n) * kF, 0);
+    });
+    add(tag + "/unfolded", [=](benchmark::State& state) {
+      Buffer x(x_n), w(c * per_out), y(y_n), z(y_n), gamma(c), beta(c), mean(c), var(c, 0.5f, 2.f);
+      time_kernel(state, [&] {
+        cuda::conv2d_forward(s, x.get(), w.get(), nullptr, y.get());
+        cuda::batch_norm_forward(y_n / c, c, y.get(), mean.get(), var.get(), gamma.get(), beta.get(), 1e-5f,
+                                 ActivationKind::relu6, z.get());
+      }, (x_n + y_n) * kF, 0);
+    });
+  }
+}
+
 void register_others() {
   add("linear/256x1280->1000/forward", [](benchmark::State& state) {
     const std::int64_t n = 256, k = 1280, o = 1000;
@@ -506,6 +535,7 @@ int main(int argc, char** argv) {
   register_elementwise();
   register_batch_norm();
   register_convolutions();
+  register_conv_bn_eval();
   register_others();
   register_train_steps();
   register_supernet_steps();

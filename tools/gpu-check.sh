@@ -231,7 +231,7 @@ fi
 # supernet_step/sampled writes the network it trains there, for PyTorch's side.
 export AUTOSPACE_SAMPLED_ARCH="$work/sampled.json"
 if [ $built = 1 ]; then
-  for group in "copy|elementwise|batch_norm" "depthwise" "conv1x1|conv3x3" "linear|cross_entropy|pool|optimizer" \
+  for group in "copy|elementwise|batch_norm" "depthwise" "conv1x1|conv3x3|conv_bn_eval" "linear|cross_entropy|pool|optimizer" \
                "train_step" "supernet_step"; do
     name=${group%%|*}
     run_stage "bench ${group//|/, }" 150 70 "$out/bench.log" "$build/bench/bench_cuda_kernels" \
