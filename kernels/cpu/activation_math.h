@@ -37,7 +37,7 @@ inline float clamp06(float v) { return v < 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v); 
 
 template <ActivationKind K> inline float activate(float v) {
   if constexpr (K == ActivationKind::identity) return v;
-  else if constexpr (K == ActivationKind::relu) return v > 0.0f ? v : 0.0f;
+  else if constexpr (K == ActivationKind::relu) return v < 0.0f ? 0.0f : v;  // a NaN stays NaN
   else if constexpr (K == ActivationKind::relu6) return clamp06(v);
   else if constexpr (K == ActivationKind::swish) return v * vector_sigmoid(v);
   else if constexpr (K == ActivationKind::hswish) return v * clamp06(v + 3.0f) * (1.0f / 6.0f);

@@ -11,8 +11,8 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
 // y = activation(conv(x, w) + bias) for evaluation, the activation applied as the
 // convolution's epilogue (a oneDNN post-op) rather than in a pass of its own; hard
 // sigmoid, which oneDNN 2.6 lacks, runs as a pass over y. oneDNN's ReLU and ReLU6 turn a
-// NaN into 0 (the activation kernels' ReLU does too; their ReLU6 keeps it), which is why
-// evaluation judges a network's finiteness by its parameters as well (nas::evaluate).
+// NaN into 0 (the activation kernels keep it NaN), which is why evaluation judges a
+// network's finiteness by its parameters as well (nas::evaluate).
 void conv2d_forward_activation(const Conv2dShape& s, const float* x, const float* w, const float* bias,
                                ActivationKind activation, float* y);
 // dx from dy (overwritten, not accumulated).

@@ -7,12 +7,14 @@
 
 namespace autospace::kernels::cuda {
 
-__device__ inline float clamp06(float v) { return fminf(fmaxf(v, 0.0f), 6.0f); }
+// Comparisons rather than fminf/fmaxf, which return the other operand for a NaN: a NaN
+// stays NaN, as on the CPU and in PyTorch.
+__device__ inline float clamp06(float v) { return v < 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v); }
 __device__ inline float sigmoid(float v) { return 1.0f / (1.0f + expf(-v)); }
 
 template <ActivationKind K> __device__ inline float activate(float v) {
   if constexpr (K == ActivationKind::identity) return v;
-  else if constexpr (K == ActivationKind::relu) return v > 0.0f ? v : 0.0f;
+  else if constexpr (K == ActivationKind::relu) return v < 0.0f ? 0.0f : v;
   else if constexpr (K == ActivationKind::relu6) return clamp06(v);
   else if constexpr (K == ActivationKind::swish) return v * sigmoid(v);
   else if constexpr (K == ActivationKind::hswish) return v * clamp06(v + 3.0f) * (1.0f / 6.0f);

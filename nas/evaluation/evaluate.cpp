@@ -18,10 +18,10 @@ bool Evaluation::finite() const { return nonfinite == 0 && std::isfinite(loss); 
 namespace {
 
 // A network whose parameters or buffers hold a NaN or an infinity has diverged, and its
-// outputs mean nothing even where they are finite: a clamping activation turns a NaN
-// into 0 (oneDNN's ReLU and ReLU6 epilogues, the ReLU kernel), and BN folded into a
-// convolution can scale an overflow back into range. So it scores nothing, whatever its
-// logits are. One count on the model's device, read once per evaluation.
+// outputs mean nothing even where they are finite: oneDNN's ReLU and ReLU6 convolution
+// epilogues turn a NaN into 0, and BN folded into a convolution can scale an overflow
+// back into range. So it scores nothing, whatever its logits are. One count on the
+// model's device, read once per evaluation.
 bool state_finite(const nn::Module& model) {
   std::vector<Tensor> state;
   for (const auto& [name, t] : model.named_parameters()) state.push_back(t);

@@ -4,6 +4,7 @@
 
 #include "engine/autograd/node.h"
 #include "engine/ops/activation.h"
+#include "engine/ops/batch_norm.h"
 #include "kernels/ref/activation.h"
 #include "tests/support/test_support.h"
 
@@ -66,6 +67,32 @@ TEST_CASE("activations saturate cleanly for large inputs", "[ops][activation]") 
     test::check_op(
         {x}, [op = c.op](const std::vector<Tensor>& in) { return ops::activation(in[0], op); },
         reference(c.kernel));
+  }
+}
+
+// PyTorch's rule: a NaN goes through every activation as a NaN, so a diverged value is
+// never clamped into a plausible one (and the clamps saturate infinities). The
+// vectorised loops (a long input) and the fused batch-norm pass use the same scalar
+// functions.
+TEST_CASE("activations keep a NaN as NaN", "[ops][activation]") {
+  std::vector<float> values(64, 0.5f);
+  values[3] = std::nanf(""), values[17] = -std::nanf(""), values[40] = INFINITY, values[41] = -INFINITY;
+  const Tensor x = Tensor::from_vector(values, {64, 1});
+  ops::BatchNormOptions eval;
+  eval.training = false;
+  const Tensor one = Tensor::ones({1}), zero = Tensor::zeros({1});
+  for (const Case& c : kCases) {
+    INFO(ops::activation_name(c.op));
+    eval.activation = c.op;
+    for (const std::vector<float>& y :
+         {ops::activation(x, c.op).to_vector(), ops::batch_norm(x, one, zero, zero, one, eval).to_vector()}) {
+      CHECK(std::isnan(y[3]));
+      CHECK(std::isnan(y[17]));
+      if (c.op == ops::Activation::relu || c.op == ops::Activation::relu6) {
+        CHECK(y[40] == (c.op == ops::Activation::relu ? INFINITY : 6.f));
+        CHECK(y[41] == 0.f);
+      }
+    }
   }
 }
 
