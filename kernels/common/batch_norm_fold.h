@@ -3,8 +3,8 @@
 //   BN(conv(x, w) + bias) = conv(x, w') + b'   with, per output channel o,
 //   s = gamma[o] / sqrt(var[o] + eps),  w'[o, ...] = w[o, ...] * s,
 //   b'[o] = beta[o] + (bias[o] - mean[o]) * s.
-// One definition for both backends, so that they fold bit for bit alike; s is computed
-// in double and rounded once, like the batch-norm kernels' own scales.
+// One definition for both backends, so that they fold bit for bit alike; s is the
+// batch-norm kernels' own scale (kernels/common/batch_norm.h).
 //
 // A statistic or affine parameter that is not finite (a diverged network) makes s NaN,
 // so the channel's pre-activation is NaN. Folded as it is, an infinite variance would
@@ -14,6 +14,7 @@
 // parameters themselves.
 #include <cmath>
 
+#include "kernels/common/batch_norm.h"
 #include "kernels/common/host_device.h"
 
 namespace autospace::kernels {
@@ -28,7 +29,7 @@ AUTOSPACE_HOST_DEVICE inline bool fold_finite(float v) {
 
 AUTOSPACE_HOST_DEVICE inline float folded_scale(float gamma, float beta, float mean, float var, float eps) {
   if (!fold_finite(gamma) || !fold_finite(beta) || !fold_finite(mean) || !fold_finite(var)) return NAN;
-  return static_cast<float>(static_cast<double>(gamma) / sqrt(static_cast<double>(var) + eps));
+  return batch_norm_scale(gamma, var, eps);
 }
 
 // bias: the convolution's own bias (0 without one).

@@ -1,5 +1,6 @@
 #include "kernels/cpu/batch_norm.h"
 
+#include "kernels/common/batch_norm.h"
 #include "kernels/cpu/activation_math.h"
 
 #include <omp.h>
@@ -56,13 +57,12 @@ void channel_sums(std::int64_t rows, std::int64_t channels, double* sum_a, doubl
     }
 }
 
-// gamma / sqrt(var + eps) per channel, computed in double and rounded once: the forward
-// pass and the backward pass's recomputed pre-activation use the same factors.
+// batch_norm_scale per channel: the forward pass and the backward pass's recomputed
+// pre-activation use the same factors.
 std::vector<float> bn_scales(std::int64_t channels, const float* gamma, const float* var, float eps) {
   std::vector<float> scale(static_cast<std::size_t>(channels));
   for (std::int64_t c = 0; c < channels; ++c)
-    scale[static_cast<std::size_t>(c)] =
-        static_cast<float>(static_cast<double>(gamma[c]) / std::sqrt(static_cast<double>(var[c]) + eps));
+    scale[static_cast<std::size_t>(c)] = batch_norm_scale(gamma[c], var[c], eps);
   return scale;
 }
 

@@ -1,5 +1,6 @@
 #include "kernels/cuda/batch_norm.h"
 
+#include "kernels/common/batch_norm.h"
 #include "kernels/cuda/activation.cuh"
 #include "kernels/cuda/reduce.cuh"
 
@@ -35,12 +36,10 @@ void batch_norm_update_running(std::int64_t channels, const float* mean, const f
 
 namespace {
 
-// gamma / sqrt(var + eps) per channel, as on the CPU: the forward pass and the backward
-// pass's recomputed pre-activation use the same factors.
+// batch_norm_scale per channel, as on the CPU: the forward pass and the backward pass's
+// recomputed pre-activation use the same factors.
 void bn_scales(std::int64_t channels, const float* gamma, const float* var, float eps, float* scale) {
-  launch_map(channels, [=] __device__(auto c) {
-    scale[c] = static_cast<float>(static_cast<double>(gamma[c]) / sqrt(static_cast<double>(var[c]) + eps));
-  });
+  launch_map(channels, [=] __device__(auto c) { scale[c] = batch_norm_scale(gamma[c], var[c], eps); });
 }
 
 template <ActivationKind K>
