@@ -73,7 +73,7 @@ BENCHMARK(BM_SposWeightStepOpenSpace)->Arg(2)->Unit(benchmark::kMillisecond)->Us
 
 static void BM_SposEvaluationOpenSpace(benchmark::State& state) {
   set_num_threads(static_cast<int>(state.range(0)));
-  ops::set_conv_batch_norm_folding(state.range(1) != 0);
+  const ops::ConvBatchNormFolding folding(state.range(1) != 0);
   nas::SinglePathSupernet net(open_table(), {{nas::CostKind::madds, 8e6, 0.0, 1.0}, 0.9f, 4e-5f, 5.0}, 1);
   for (int i = 0; i < 20; ++i) net.weight_step(bench::cifar_images(), bench::cifar_labels(), 0.05f);
   std::uint32_t k = 0;
@@ -92,7 +92,6 @@ static void BM_SposEvaluationOpenSpace(benchmark::State& state) {
     model.eval();
     benchmark::DoNotOptimize(model.forward(bench::cifar_images()));
   }
-  ops::set_conv_batch_norm_folding(true);
   state.SetItemsProcessed(state.iterations() * 64 * 3);
 }
 // fold: the held-out batch's convolutions with their BN folded in (1, what search runs)

@@ -48,7 +48,7 @@ static void BM_MobileNetV2EvalForward(benchmark::State& state) {
   const int batch = static_cast<int>(state.range(0));
   const int threads = static_cast<int>(state.range(1));
   set_num_threads(threads);
-  ops::set_conv_batch_norm_folding(state.range(2) != 0);
+  const ops::ConvBatchNormFolding folding(state.range(2) != 0);
   auto net = bench::make_mobilenet_v2({10, 1, 0.2f});
   net->initialize(1);
   const Tensor x = random_normal({batch, 32, 32, 3}, {1, RngPurpose::test, 0, 0});
@@ -57,7 +57,6 @@ static void BM_MobileNetV2EvalForward(benchmark::State& state) {
   net->eval();
   NoGradGuard no_grad;
   for (auto _ : state) benchmark::DoNotOptimize(net->forward(x).data<float>());
-  ops::set_conv_batch_norm_folding(true);
   state.SetItemsProcessed(state.iterations() * batch);
   state.counters["threads"] = threads;
 }

@@ -71,6 +71,7 @@ bool folding_pays(const kernels::Conv2dShape& s) {
 }
 
 bool fold_conv_batch_norm(bool bn_training) { return !bn_training && !grad_enabled() && folding.load(); }
-void set_conv_batch_norm_folding(bool enabled) { folding.store(enabled); }
+ConvBatchNormFolding::ConvBatchNormFolding(bool enabled) : previous_(folding.exchange(enabled)) {}
+ConvBatchNormFolding::~ConvBatchNormFolding() { folding.store(previous_); }
 
 }  // namespace autospace::ops

@@ -32,9 +32,21 @@ Tensor conv_batch_norm_folded(const Tensor& x, const Tensor& weight, const Tenso
 bool folding_pays(const kernels::Conv2dShape& s);
 
 // Whether a conv-BN pair whose BN is (not) training runs folded: BN in eval mode, grad
-// mode off, and folding on. Folding is on unless switched off for the process, which
-// benchmarks do to time both paths side by side and which bisects a numerical question.
+// mode off, and folding on (ConvBatchNormFolding).
 bool fold_conv_batch_norm(bool bn_training);
-void set_conv_batch_norm_folding(bool enabled);
+
+// Folding is on unless one of these, alive anywhere in the process, switches it off; it
+// restores the previous setting when it ends. Benchmarks time both paths side by side
+// with it, and it bisects a numerical question.
+class ConvBatchNormFolding {
+ public:
+  explicit ConvBatchNormFolding(bool enabled);
+  ~ConvBatchNormFolding();
+  ConvBatchNormFolding(const ConvBatchNormFolding&) = delete;
+  ConvBatchNormFolding& operator=(const ConvBatchNormFolding&) = delete;
+
+ private:
+  bool previous_;
+};
 
 }  // namespace autospace::ops

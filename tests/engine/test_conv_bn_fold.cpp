@@ -95,12 +95,6 @@ double max_abs(const Tensor& a) {
   return m;
 }
 
-// Switches folding off for its lifetime (also when a check throws).
-struct FoldingOff {
-  FoldingOff() { ops::set_conv_batch_norm_folding(false); }
-  ~FoldingOff() { ops::set_conv_batch_norm_folding(true); }
-};
-
 double max_abs_difference(const Tensor& a, const Tensor& b) {
   const std::vector<double> x = test::to_double(a), y = test::to_double(b);
   REQUIRE(x.size() == y.size());
@@ -189,7 +183,7 @@ TEST_CASE("conv_batch_norm folds only in eval mode with grad mode off", "[nn][co
   CHECK_FALSE(folded.requires_grad());
   const Tensor unfolded = bn.forward(conv.forward(x));
   CHECK(max_abs_difference(folded, unfolded) < 1e-5 * (1 + max_abs(unfolded)));
-  const FoldingOff off;
+  const ops::ConvBatchNormFolding off(false);
   CHECK(nn::conv_batch_norm(conv, bn, x).to_vector() == unfolded.to_vector());
 }
 
@@ -201,7 +195,7 @@ TEST_CASE("a residual block evaluates alike folded and unfolded", "[nn][conv_bn_
   NoGradGuard no_grad;
   const Tensor x = test::random_tensor({8, 16, 16, 6}, 13, -1.f, 2.f);  // every convolution folds
   const Tensor folded = block.forward(x);
-  const FoldingOff off;
+  const ops::ConvBatchNormFolding off(false);
   const Tensor unfolded = block.forward(x);
   CHECK(test::relative_l2(test::to_double(folded), test::to_double(unfolded)) < 1e-5);
 }

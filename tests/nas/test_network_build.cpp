@@ -105,9 +105,10 @@ TEST_CASE("network: a built network evaluates alike with BN folded and unfolded"
   NoGradGuard no_grad;
   const Tensor x = test::random_tensor({16, 16, 16, 3}, seed);
   const Tensor folded = (*net)(x);
-  ops::set_conv_batch_norm_folding(false);
-  const Tensor unfolded = (*net)(x);
-  ops::set_conv_batch_norm_folding(true);
+  const Tensor unfolded = [&] {
+    const ops::ConvBatchNormFolding off(false);
+    return (*net)(x);
+  }();
   CHECK(test::relative_l2(test::to_double(folded), test::to_double(unfolded)) < 1e-5);
   CHECK(folded.to_vector() != unfolded.to_vector());  // the folded path did run
 }
