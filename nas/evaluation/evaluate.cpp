@@ -23,10 +23,9 @@ namespace {
 // back into range. So it scores nothing, whatever its logits are. One count on the
 // model's device, read once per evaluation.
 bool state_finite(const nn::Module& model) {
-  std::vector<Tensor> state;
-  for (const auto& [name, t] : model.named_parameters()) state.push_back(t);
-  for (const auto& [name, t] : model.named_buffers())
-    if (t.dtype() == DType::f32) state.push_back(t);
+  std::vector<Tensor> state = model.parameters();
+  for (const nn::BufferSlot& slot : model.buffer_slots())
+    if (slot.tensor.dtype() == DType::f32) state.push_back(slot.tensor);
   return ops::count_nonfinite(state).to(Device::cpu()).data<std::int64_t>()[0] == 0;
 }
 
