@@ -136,7 +136,7 @@ void register_elementwise() {
     });
     add("elementwise/" + name + "/backward", [n, kind](benchmark::State& state) {
       Buffer x(n, -8.f, 8.f), dy(n), dx(n);
-      time_kernel(state, [&] { cuda::activation_backward(kind, n, x.get(), nullptr, dy.get(), dx.get()); },
+      time_kernel(state, [&] { cuda::activation_backward<float>(kind, n, x.get(), nullptr, dy.get(), dx.get()); },
                   3 * n * kF, 0);
     });
   }
@@ -206,7 +206,7 @@ void register_batch_norm() {
           beta(c.channels);
       Buffer dgamma(c.channels), dbeta(c.channels);
       time_kernel(state, [&] {
-        cuda::activation_backward(ActivationKind::relu6, n, y.get(), nullptr, dz.get(), dy.get());
+        cuda::activation_backward<float>(ActivationKind::relu6, n, y.get(), nullptr, dz.get(), dy.get());
         cuda::batch_norm_backward(c.rows, c.channels, x.get(), dy.get(), mean.get(), var.get(), gamma.get(),
                                   beta.get(), 1e-5f, true, ActivationKind::identity, dx.get(), dgamma.get(),
                                   dbeta.get());

@@ -5,6 +5,7 @@
 
 #include "engine/autograd/node.h"
 #include "kernels/common/check.h"
+#include "kernels/cpu/cast.h"
 #ifdef AUTOSPACE_WITH_CUDA
 #include "kernels/cuda/cast.h"
 #include "kernels/cuda/runtime.h"
@@ -166,18 +167,24 @@ void Tensor::move_to(Device device) const {
 
 Tensor Tensor::to(DType target) const {
   if (target == dtype()) return *this;
-  if (!device().is_cpu()) {
-    // On a GPU: f32 <-> bf16, the conversions mixed precision and gradient compression need.
-    const bool down = dtype() == DType::f32 && target == DType::bf16, up = dtype() == DType::bf16 && target == DType::f32;
-    AUTOSPACE_CHECK(down || up, "dtype conversion ", dtype_name(dtype()), " -> ", dtype_name(target), " on ",
-                    device().str(), ": only f32 <-> bf16 runs on a GPU; move the tensor to the CPU first");
+  const bool down = dtype() == DType::f32 && target == DType::bf16, up = dtype() == DType::bf16 && target == DType::f32;
+  if (down || up) {
+    // f32 <-> bf16, the conversions of mixed precision and gradient compression, on either device.
     Tensor out = empty(shape(), target, device());
+    if (device().is_cpu()) {
+      if (down) kernels::cpu::convert(numel(), data<float>(), out.data<kernels::bf16>());
+      else kernels::cpu::convert(numel(), data<kernels::bf16>(), out.data<float>());
+    } else {
 #ifdef AUTOSPACE_WITH_CUDA
-    if (down) kernels::cuda::f32_to_bf16(numel(), data<float>(), static_cast<std::uint16_t*>(out.raw_data()));
-    else kernels::cuda::bf16_to_f32(numel(), static_cast<const std::uint16_t*>(raw_data()), out.data<float>());
+      kernels::cuda::set_device(device().index);
+      if (down) kernels::cuda::convert(numel(), data<float>(), out.data<kernels::bf16>());
+      else kernels::cuda::convert(numel(), data<kernels::bf16>(), out.data<float>());
 #endif
+    }
     return out;
   }
+  AUTOSPACE_CHECK(device().is_cpu(), "dtype conversion ", dtype_name(dtype()), " -> ", dtype_name(target), " on ",
+                  device().str(), ": only f32 <-> bf16 runs on a GPU; move the tensor to the CPU first");
   Tensor out = empty(shape(), target);
   const std::int64_t n = numel();
   auto load = [&](std::int64_t i) -> double {

@@ -52,16 +52,12 @@ class Tensor {
     check_dtype(dtype_of<T>());
     return static_cast<T*>(raw_data());
   }
-  std::uint16_t* bf16_data() const {
-    check_dtype(DType::bf16);
-    return static_cast<std::uint16_t*>(raw_data());
-  }
 
   float item() const;  // the single element of an f32 tensor (any device)
   std::vector<float> to_vector() const;  // f32 values copied to the host
 
   Tensor to(Device device) const;  // explicit copy (same tensor when already there); no autograd
-  Tensor to(DType dtype) const;    // conversion on the CPU; no autograd
+  Tensor to(DType dtype) const;    // f32 <-> bf16 on any device, other pairs on the CPU; no autograd
   Tensor clone() const;            // deep copy, no autograd history
   Tensor detach() const;           // shares storage, no autograd history
   // Reinterprets the same storage with another shape of equal numel; no autograd

@@ -122,10 +122,12 @@ void Tensor::backward(const Tensor& grad_output) const {
   if (!seed.defined()) {
     AUTOSPACE_CHECK(numel() == 1, "backward() without a gradient needs a one-element tensor, got shape ",
                     shape_str(shape()));
-    seed = Tensor::ones(shape(), device());
+    seed = Tensor::ones(shape(), device()).to(dtype());
   }
   AUTOSPACE_CHECK(seed.shape() == shape(), "backward(): gradient shape ", shape_str(seed.shape()), " for output ",
                   shape_str(shape()));
+  AUTOSPACE_CHECK(seed.dtype() == dtype(), "backward(): gradient of dtype ", dtype_name(seed.dtype()),
+                  " for an output of dtype ", dtype_name(dtype()));
   NoGradGuard no_grad;  // the backward pass itself is not recorded
 
   if (!grad_fn()) {
@@ -164,6 +166,10 @@ void Tensor::backward(const Tensor& grad_output) const {
       if (!input.requires_grad() || !input_grads[i].defined()) continue;
       AUTOSPACE_CHECK(input_grads[i].shape() == input.shape(), node->name(), " gradient ", i, " has shape ",
                       shape_str(input_grads[i].shape()), ", input has ", shape_str(input.shape()));
+      // A gradient has its tensor's dtype: bf16 activations get bf16 gradients, the f32
+      // parameters f32 ones.
+      AUTOSPACE_CHECK(input_grads[i].dtype() == input.dtype(), node->name(), " gradient ", i, " is ",
+                      dtype_name(input_grads[i].dtype()), ", input is ", dtype_name(input.dtype()));
       if (const auto& producer = input.grad_fn()) {
         accumulate_gradient(pending[producer.get()], input_grads[i]);
         if (queued.insert(producer.get()).second) {

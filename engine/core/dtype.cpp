@@ -49,17 +49,8 @@ DType dtype_from_safetensors(const std::string& name) {
   AUTOSPACE_THROW("unsupported safetensors dtype \"", name, "\" (supported: F32, BF16, U8, I32, I64)");
 }
 
-std::uint16_t float_to_bf16(float f) {
-  std::uint32_t bits;
-  std::memcpy(&bits, &f, 4);
-  return kernels::bf16_from_float_bits(bits);
-}
+std::uint16_t float_to_bf16(float f) { return kernels::from_float<kernels::bf16>(f).bits; }
 
-float bf16_to_float(std::uint16_t b) {
-  const std::uint32_t bits = kernels::float_bits_from_bf16(b);
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
+float bf16_to_float(std::uint16_t b) { return kernels::to_float(kernels::bf16{b}); }
 
 }  // namespace autospace

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "kernels/common/bf16.h"
+
 namespace autospace {
 
 enum class DType : std::uint8_t { f32, bf16, u8, i32, i64 };
@@ -18,6 +20,7 @@ float bf16_to_float(std::uint16_t b);
 
 template <class T> constexpr DType dtype_of();
 template <> constexpr DType dtype_of<float>() { return DType::f32; }
+template <> constexpr DType dtype_of<kernels::bf16>() { return DType::bf16; }
 template <> constexpr DType dtype_of<std::uint8_t>() { return DType::u8; }
 template <> constexpr DType dtype_of<std::int32_t>() { return DType::i32; }
 template <> constexpr DType dtype_of<std::int64_t>() { return DType::i64; }

@@ -10,9 +10,12 @@ namespace autospace::ops {
 
 namespace {
 
-const KernelTable<decltype(kernels::cpu::activation_backward)> kActivationBackward{
-    "activation_backward", {AUTOSPACE_F32_KERNELS(activation_backward)}};
-const KernelTable<decltype(kernels::cpu::activation)> kActivation{"activation", {AUTOSPACE_F32_KERNELS(activation)}};
+template <class T> using ActivationKernel = decltype(kernels::cpu::activation<T>);
+template <class T> using ActivationBackwardKernel = decltype(kernels::cpu::activation_backward<T>);
+const FloatKernelTable<ActivationBackwardKernel> kActivationBackward{
+    "activation_backward", {AUTOSPACE_FLOAT_KERNELS(ActivationBackwardKernel, activation_backward)}};
+const FloatKernelTable<ActivationKernel> kActivation{"activation",
+                                                     {AUTOSPACE_FLOAT_KERNELS(ActivationKernel, activation)}};
 
 // The sigmoid's derivative is cheapest from its output, every other one needs the input.
 bool backward_uses_output(Activation a) { return a == Activation::sigmoid; }
@@ -23,11 +26,14 @@ struct ActivationNode : Node {
 
   const char* name() const override { return activation_name(kind); }
   std::vector<Tensor> backward(const Tensor& g) override {
-    Tensor dx = Tensor::empty(g.shape(), DType::f32, g.device());
+    Tensor dx = Tensor::empty(g.shape(), g.dtype(), g.device());
     const bool from_output = backward_uses_output(kind);
-    const float* x = from_output ? nullptr : inputs[0].data<float>();
-    const float* y = from_output ? output.data<float>() : nullptr;
-    kActivationBackward(g.device(), DType::f32)(kernel_activation(kind), g.numel(), x, y, g.data<float>(), dx.data<float>());
+    with_float_type(g.dtype(), name(), "gradient", [&](auto t) {
+      using T = decltype(t);
+      const T* x = from_output ? nullptr : inputs[0].data<T>();
+      const T* y = from_output ? output.data<T>() : nullptr;
+      kActivationBackward.get<T>(g.device())(kernel_activation(kind), g.numel(), x, y, g.data<T>(), dx.data<T>());
+    });
     return {dx};
   }
 };
@@ -74,10 +80,13 @@ const char* activation_name(Activation a) {
 
 Tensor activation(const Tensor& x, Activation kind) {
   const char* op = activation_name(kind);
-  expect_f32(x, op, "x");
+  expect_float(x, op, "x");
   if (kind == Activation::identity) return x;
-  Tensor out = Tensor::empty(x.shape(), DType::f32, x.device());
-  kActivation(x.device(), DType::f32)(kernel_activation(kind), x.numel(), x.data<float>(), out.data<float>());
+  Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
+  with_float_type(x.dtype(), op, "x", [&](auto t) {
+    using T = decltype(t);
+    kActivation.get<T>(x.device())(kernel_activation(kind), x.numel(), x.data<T>(), out.data<T>());
+  });
   if (needs_grad({&x})) {
     auto node = std::make_shared<ActivationNode>();
     node->kind = kind;

@@ -3,7 +3,8 @@
 
 namespace autospace::ops {
 
-// Element-wise a + b of two tensors of the same shape (residual connections, cell sums).
+// Element-wise a + b of two tensors of the same shape and float dtype (f32 or bf16, added
+// in float; residual connections, cell sums).
 Tensor add(const Tensor& a, const Tensor& b);
 // target += addend, in target's storage, unrecorded: a gradient accumulated where it lies
 // (a view into a data-parallel gradient bucket).

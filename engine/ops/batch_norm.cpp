@@ -15,12 +15,15 @@ namespace autospace::ops {
 
 namespace {
 
-const KernelTable<decltype(kernels::cpu::batch_norm_stats)> kBatchNormStats{"batch_norm_stats",
-                                                                            {AUTOSPACE_F32_KERNELS(batch_norm_stats)}};
-const KernelTable<decltype(kernels::cpu::batch_norm_forward)> kBatchNormForward{
-    "batch_norm_forward", {AUTOSPACE_F32_KERNELS(batch_norm_forward)}};
-const KernelTable<decltype(kernels::cpu::batch_norm_backward)> kBatchNormBackward{
-    "batch_norm_backward", {AUTOSPACE_F32_KERNELS(batch_norm_backward)}};
+template <class T> using StatsKernel = decltype(kernels::cpu::batch_norm_stats<T>);
+template <class T> using ForwardKernel = decltype(kernels::cpu::batch_norm_forward<T>);
+template <class T> using BackwardKernel = decltype(kernels::cpu::batch_norm_backward<T>);
+const FloatKernelTable<StatsKernel> kBatchNormStats{"batch_norm_stats",
+                                                    {AUTOSPACE_FLOAT_KERNELS(StatsKernel, batch_norm_stats)}};
+const FloatKernelTable<ForwardKernel> kBatchNormForward{"batch_norm_forward",
+                                                        {AUTOSPACE_FLOAT_KERNELS(ForwardKernel, batch_norm_forward)}};
+const FloatKernelTable<BackwardKernel> kBatchNormBackward{
+    "batch_norm_backward", {AUTOSPACE_FLOAT_KERNELS(BackwardKernel, batch_norm_backward)}};
 const KernelTable<decltype(kernels::cpu::batch_norm_update_running)> kBatchNormUpdateRunning{
     "batch_norm_update_running", {AUTOSPACE_F32_KERNELS(batch_norm_update_running)}};
 
@@ -102,39 +105,43 @@ struct BatchNormNode : Node {
   std::vector<Tensor> backward(const Tensor& g) override {
     const Tensor &x = inputs[0], &gamma = inputs[1], &beta = inputs[2];
     const std::int64_t channels = x.dim(-1);
-    Tensor dx = x.requires_grad() ? Tensor::empty(x.shape(), DType::f32, g.device()) : Tensor();
+    Tensor dx = x.requires_grad() ? Tensor::empty(x.shape(), x.dtype(), g.device()) : Tensor();
     Tensor dgamma = Tensor::empty({channels}, DType::f32, g.device());
     Tensor dbeta = Tensor::empty({channels}, DType::f32, g.device());
-    if (sync && x.device().is_cpu()) {
-      sync_backward(x, g, gamma, beta, dx, dgamma, dbeta);
-    } else if (sync) {
-      sync_backward_device(x, g, gamma, beta, dx, dgamma, dbeta);
-    } else {
-      kBatchNormBackward(g.device(), DType::f32)(x.numel() / channels, channels, x.data<float>(), g.data<float>(),
-                                                 mean.data<float>(), var.data<float>(), gamma.data<float>(),
-                                                 beta.data<float>(), eps, batch_stats, activation,
-                                                 dx.defined() ? dx.data<float>() : nullptr, dgamma.data<float>(),
-                                                 dbeta.data<float>());
-    }
+    with_float_type(x.dtype(), "batch_norm", "x", [&](auto t) {
+      using T = decltype(t);
+      if (sync && x.device().is_cpu()) {
+        sync_backward<T>(x, g, gamma, beta, dx, dgamma, dbeta);
+      } else if (sync) {
+        sync_backward_device<T>(x, g, gamma, beta, dx, dgamma, dbeta);
+      } else {
+        kBatchNormBackward.get<T>(g.device())(x.numel() / channels, channels, x.data<T>(), g.data<T>(),
+                                              mean.data<float>(), var.data<float>(), gamma.data<float>(),
+                                              beta.data<float>(), eps, batch_stats, activation,
+                                              dx.defined() ? dx.data<T>() : nullptr, dgamma.data<float>(),
+                                              dbeta.data<float>());
+      }
+    });
     return {dx, gamma.requires_grad() ? dgamma : Tensor(), beta.requires_grad() ? dbeta : Tensor()};
   }
 
   // dgamma and dbeta stay this rank's own (gradient averaging sums them over ranks
   // later); dx takes the gradient through the global statistics.
+  template <class T>
   void sync_backward(const Tensor& x, const Tensor& g, const Tensor& gamma, const Tensor& beta, const Tensor& dx,
                      const Tensor& dgamma, const Tensor& dbeta) {
     const std::int64_t channels = x.dim(-1), rows = x.numel() / channels;
     std::vector<double> sum_dy(static_cast<std::size_t>(channels)), sum_dy_xc(static_cast<std::size_t>(channels));
-    kernels::cpu::batch_norm_backward_sums(rows, channels, x.data<float>(), g.data<float>(), mean.data<float>(),
+    kernels::cpu::batch_norm_backward_sums(rows, channels, x.data<T>(), g.data<T>(), mean.data<float>(),
                                            var.data<float>(), gamma.data<float>(), beta.data<float>(), eps,
                                            activation, sum_dy.data(), sum_dy_xc.data());
     std::vector<double> total_dy = sum_dy, total_dy_xc = sum_dy_xc;
     all_reduce_sums(*sync, total_dy, total_dy_xc);
-    kernels::cpu::batch_norm_backward_apply(rows, channels, x.data<float>(), g.data<float>(), mean.data<float>(),
+    kernels::cpu::batch_norm_backward_apply(rows, channels, x.data<T>(), g.data<T>(), mean.data<float>(),
                                             var.data<float>(), gamma.data<float>(), beta.data<float>(), eps, true,
                                             activation, sum_dy.data(), sum_dy_xc.data(),
                                             static_cast<double>(global_rows), total_dy.data(), total_dy_xc.data(),
-                                            dx.defined() ? dx.data<float>() : nullptr, dgamma.data<float>(),
+                                            dx.defined() ? dx.data<T>() : nullptr, dgamma.data<float>(),
                                             dbeta.data<float>());
   }
 
@@ -144,14 +151,15 @@ struct BatchNormNode : Node {
   // k = gamma / std; the sums travel through the host; the statistics' term, slope (x -
   // mean) + offset per channel, is a batch-norm forward with gamma' = slope * std and
   // beta' = offset, added to dx.
+  template <class T>
   void sync_backward_device(const Tensor& x, const Tensor& g, const Tensor& gamma, const Tensor& beta,
                             const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta) {
     const Device device = x.device();
     const std::int64_t channels = x.dim(-1), rows = x.numel() / channels;
-    kBatchNormBackward(device, DType::f32)(rows, channels, x.data<float>(), g.data<float>(), mean.data<float>(),
-                                           var.data<float>(), gamma.data<float>(), beta.data<float>(), eps, false,
-                                           activation, dx.defined() ? dx.data<float>() : nullptr,
-                                           dgamma.data<float>(), dbeta.data<float>());
+    kBatchNormBackward.get<T>(device)(rows, channels, x.data<T>(), g.data<T>(), mean.data<float>(),
+                                      var.data<float>(), gamma.data<float>(), beta.data<float>(), eps, false,
+                                      activation, dx.defined() ? dx.data<T>() : nullptr, dgamma.data<float>(),
+                                      dbeta.data<float>());
     const std::vector<float> local_dy = host_values(dbeta), scaled_dy_xc = host_values(dgamma);
     const std::vector<float> v = host_values(var), gam = host_values(gamma);
     const auto std_of = [&](std::int64_t c) { return std::sqrt(static_cast<double>(v[static_cast<std::size_t>(c)]) + eps); };
@@ -168,11 +176,11 @@ struct BatchNormNode : Node {
       gamma_term[static_cast<std::size_t>(c)] = static_cast<float>(slope * sd);
       offset[static_cast<std::size_t>(c)] = static_cast<float>(-k * total_dy[static_cast<std::size_t>(c)] / n);
     }
-    const Tensor statistics_term = Tensor::empty(x.shape(), DType::f32, device);
-    kBatchNormForward(device, DType::f32)(rows, channels, x.data<float>(), mean.data<float>(), var.data<float>(),
-                                          device_values(gamma_term, device).data<float>(),
-                                          device_values(offset, device).data<float>(), eps,
-                                          kernels::ActivationKind::identity, statistics_term.data<float>());
+    const Tensor statistics_term = Tensor::empty(x.shape(), x.dtype(), device);
+    kBatchNormForward.get<T>(device)(rows, channels, x.data<T>(), mean.data<float>(), var.data<float>(),
+                                     device_values(gamma_term, device).data<float>(),
+                                     device_values(offset, device).data<float>(), eps,
+                                     kernels::ActivationKind::identity, statistics_term.data<T>());
     NoGradGuard no_grad;
     dx.copy_from(add(dx, statistics_term));
   }
@@ -188,7 +196,7 @@ void expect_channels(const Tensor& t, std::int64_t channels, const Tensor& x, co
 
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
                   const Tensor& running_var, const BatchNormOptions& options) {
-  expect_f32(x, "batch_norm", "x");
+  expect_float(x, "batch_norm", "x");
   AUTOSPACE_CHECK(x.ndim() == 4 || x.ndim() == 2, "batch_norm: x must be [N, H, W, C] or [N, C], got ",
                   shape_str(x.shape()));
   const std::int64_t channels = x.dim(-1);
@@ -219,7 +227,10 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
   if (options.training) {
     mean = Tensor::empty({channels}, DType::f32, device);
     var = Tensor::empty({channels}, DType::f32, device);
-    kBatchNormStats(device, DType::f32)(rows, channels, x.data<float>(), mean.data<float>(), var.data<float>());
+    with_float_type(x.dtype(), "batch_norm", "x", [&](auto t) {
+      using T = decltype(t);
+      kBatchNormStats.get<T>(device)(rows, channels, x.data<T>(), mean.data<float>(), var.data<float>());
+    });
     if (sync) {
       // The host communicator's collective on host copies (the same tensors on the CPU).
       const Tensor host_mean = mean.to(Device::cpu()), host_var = var.to(Device::cpu());
@@ -238,10 +249,13 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
     mean = record_graph ? running_mean.clone() : running_mean;
     var = record_graph ? running_var.clone() : running_var;
   }
-  Tensor out = Tensor::empty(x.shape(), DType::f32, device);
-  kBatchNormForward(device, DType::f32)(rows, channels, x.data<float>(), mean.data<float>(), var.data<float>(),
-                                        gamma.data<float>(), beta.data<float>(), options.eps,
-                                        kernel_activation(options.activation), out.data<float>());
+  Tensor out = Tensor::empty(x.shape(), x.dtype(), device);
+  with_float_type(x.dtype(), "batch_norm", "x", [&](auto t) {
+    using T = decltype(t);
+    kBatchNormForward.get<T>(device)(rows, channels, x.data<T>(), mean.data<float>(), var.data<float>(),
+                                     gamma.data<float>(), beta.data<float>(), options.eps,
+                                     kernel_activation(options.activation), out.data<T>());
+  });
   if (record_graph) {
     auto node = std::make_shared<BatchNormNode>();
     node->mean = mean;

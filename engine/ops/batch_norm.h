@@ -20,7 +20,8 @@ struct BatchNormOptions {
   Activation activation = Activation::identity;
 };
 
-// x: [N, H, W, C] (or [N, C]); gamma, beta, running_mean, running_var: [C].
+// x: [N, H, W, C] (or [N, C]), f32 or bf16 (the output and dx of x's dtype, computed in
+// float); gamma, beta, running_mean, running_var: [C], f32, as are the statistics.
 // Training: normalises with the batch statistics over all but the last dimension and
 // updates the running statistics in place (no gradient flows into them).
 // Eval: normalises with the running statistics.

@@ -20,4 +20,8 @@ void missing_kernel(const char* op, Device device, DType dtype) {
                   " (the op's kernel table has none for that device and dtype in this build)");
 }
 
+void float_type_error(DType dtype, const char* op, const char* arg) {
+  AUTOSPACE_THROW(op, ": ", arg, " must be f32 or bf16, got ", dtype_name(dtype));
+}
+
 }  // namespace autospace::ops

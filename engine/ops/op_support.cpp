@@ -1,10 +1,22 @@
 #include "engine/ops/op_support.h"
 
+#include "engine/ops/kernel_table.h"
+
 namespace autospace::ops {
 
 void expect_f32(const Tensor& t, const char* op, const char* arg) {
   AUTOSPACE_CHECK(t.defined(), op, ": ", arg, " is undefined");
   AUTOSPACE_CHECK(t.dtype() == DType::f32, op, ": ", arg, " must be f32, got ", dtype_name(t.dtype()));
+}
+
+void expect_float(const Tensor& t, const char* op, const char* arg) {
+  AUTOSPACE_CHECK(t.defined(), op, ": ", arg, " is undefined");
+  if (t.dtype() != DType::f32 && t.dtype() != DType::bf16) float_type_error(t.dtype(), op, arg);
+}
+
+void expect_same_dtype(const Tensor& a, const Tensor& b, const char* op) {
+  AUTOSPACE_CHECK(a.dtype() == b.dtype(), op, ": inputs of dtypes ", dtype_name(a.dtype()), " and ",
+                  dtype_name(b.dtype()), " (convert one with ops::cast)");
 }
 
 Device common_device(std::initializer_list<const Tensor*> tensors, const char* op) {

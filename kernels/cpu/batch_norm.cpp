@@ -68,16 +68,19 @@ std::vector<float> bn_scales(std::int64_t channels, const float* gamma, const fl
 
 }  // namespace
 
-void batch_norm_stats(std::int64_t rows, std::int64_t channels, const float* x, float* mean, float* var) {
+template <class T>
+void batch_norm_stats(std::int64_t rows, std::int64_t channels, const T* x, float* mean, float* var) {
   // Sums of x - x[row 0] rather than of x: a one-pass variance from plain sums of x and x^2
   // cancels catastrophically when |mean| >> std, the shifted one does not.
-  const float* shift = x;
+  std::vector<float> shift_v(static_cast<std::size_t>(channels));
+  for (std::int64_t c = 0; c < channels; ++c) shift_v[static_cast<std::size_t>(c)] = to_float(x[c]);
+  const float* shift = shift_v.data();
   std::vector<double> sum(static_cast<std::size_t>(channels)), sum_sq(static_cast<std::size_t>(channels));
   channel_sums(rows, channels, sum.data(), sum_sq.data(), [&](std::int64_t r, float* a, float* b) {
-    const float* xr = x + r * channels;
+    const T* xr = x + r * channels;
 #pragma omp simd
     for (std::int64_t c = 0; c < channels; ++c) {
-      const float d = xr[c] - shift[c];
+      const float d = to_float(xr[c]) - shift[c];
       a[c] += d;
       b[c] += d * d;
     }
@@ -100,9 +103,9 @@ void batch_norm_update_running(std::int64_t channels, const float* mean, const f
   }
 }
 
-void batch_norm_forward(std::int64_t rows, std::int64_t channels, const float* x, const float* mean,
-                        const float* var, const float* gamma, const float* beta, float eps, ActivationKind activation,
-                        float* y) {
+template <class T>
+void batch_norm_forward(std::int64_t rows, std::int64_t channels, const T* x, const float* mean, const float* var,
+                        const float* gamma, const float* beta, float eps, ActivationKind activation, T* y) {
   // Centring before scaling (rather than folding the mean into the shift too) avoids
   // cancellation when |mean| >> std.
   const std::vector<float> scale_v = bn_scales(channels, gamma, var, eps);
@@ -111,15 +114,17 @@ void batch_norm_forward(std::int64_t rows, std::int64_t channels, const float* x
     constexpr ActivationKind K = decltype(kind)::value;
 #pragma omp parallel for schedule(static) if (rows * channels > kParallelMin)
     for (std::int64_t r = 0; r < rows; ++r) {
-      const float* xr = x + r * channels;
-      float* yr = y + r * channels;
+      const T* xr = x + r * channels;
+      T* yr = y + r * channels;
 #pragma omp simd
-      for (std::int64_t c = 0; c < channels; ++c) yr[c] = activate<K>((xr[c] - mean[c]) * scale[c] + beta[c]);
+      for (std::int64_t c = 0; c < channels; ++c)
+        yr[c] = from_float<T>(activate<K>((to_float(xr[c]) - mean[c]) * scale[c] + beta[c]));
     }
   });
 }
 
-void batch_norm_backward_sums(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
+template <class T>
+void batch_norm_backward_sums(std::int64_t rows, std::int64_t channels, const T* x, const T* dy,
                               const float* mean, const float* var, const float* gamma, const float* beta, float eps,
                               ActivationKind activation, double* sum_dy, double* sum_dy_xc) {
   const std::vector<float> scale_v = bn_scales(channels, gamma, var, eps);
@@ -127,21 +132,23 @@ void batch_norm_backward_sums(std::int64_t rows, std::int64_t channels, const fl
   dispatch_activation(activation, [&](auto kind) {
     constexpr ActivationKind K = decltype(kind)::value;
     channel_sums(rows, channels, sum_dy, sum_dy_xc, [&](std::int64_t r, float* a, float* b) {
-      const float* xr = x + r * channels;
-      const float* gr = dy + r * channels;
+      const T* xr = x + r * channels;
+      const T* gr = dy + r * channels;
 #pragma omp simd
       for (std::int64_t c = 0; c < channels; ++c) {
-        const float g = activate_backward<K>((xr[c] - mean[c]) * scale[c] + beta[c], gr[c]);
+        const float xc = to_float(xr[c]) - mean[c];
+        const float g = activate_backward<K>(xc * scale[c] + beta[c], to_float(gr[c]));
         a[c] += g;
-        b[c] += g * (xr[c] - mean[c]);
+        b[c] += g * xc;
       }
     });
   });
 }
 
-void batch_norm_backward(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
-                         const float* mean, const float* var, const float* gamma, const float* beta, float eps,
-                         bool batch_stats, ActivationKind activation, float* dx, float* dgamma, float* dbeta) {
+template <class T>
+void batch_norm_backward(std::int64_t rows, std::int64_t channels, const T* x, const T* dy, const float* mean,
+                         const float* var, const float* gamma, const float* beta, float eps, bool batch_stats,
+                         ActivationKind activation, T* dx, float* dgamma, float* dbeta) {
   std::vector<double> sum_dy(static_cast<std::size_t>(channels)), sum_dy_xc(static_cast<std::size_t>(channels));
   batch_norm_backward_sums(rows, channels, x, dy, mean, var, gamma, beta, eps, activation, sum_dy.data(),
                            sum_dy_xc.data());
@@ -150,11 +157,12 @@ void batch_norm_backward(std::int64_t rows, std::int64_t channels, const float* 
                             sum_dy_xc.data(), dx, dgamma, dbeta);
 }
 
-void batch_norm_backward_apply(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
+template <class T>
+void batch_norm_backward_apply(std::int64_t rows, std::int64_t channels, const T* x, const T* dy,
                                const float* mean, const float* var, const float* gamma, const float* beta, float eps,
                                bool batch_stats, ActivationKind activation, const double* sum_dy,
                                const double* sum_dy_xc, double count, const double* total_dy,
-                               const double* total_dy_xc, float* dx, float* dgamma, float* dbeta) {
+                               const double* total_dy_xc, T* dx, float* dgamma, float* dbeta) {
   // dx = k * dy' + slope * (x - mean) + offset per channel; slope and offset carry the
   // gradient through the batch statistics and vanish in eval mode.
   std::vector<float> k_v(static_cast<std::size_t>(channels)), slope_v(static_cast<std::size_t>(channels)),
@@ -179,16 +187,35 @@ void batch_norm_backward_apply(std::int64_t rows, std::int64_t channels, const f
     constexpr ActivationKind K = decltype(kind)::value;
 #pragma omp parallel for schedule(static) if (rows * channels > kParallelMin)
     for (std::int64_t r = 0; r < rows; ++r) {
-      const float* xr = x + r * channels;
-      const float* gr = dy + r * channels;
-      float* dr = dx + r * channels;
+      const T* xr = x + r * channels;
+      const T* gr = dy + r * channels;
+      T* dr = dx + r * channels;
 #pragma omp simd
       for (std::int64_t c = 0; c < channels; ++c) {
-        const float g = activate_backward<K>((xr[c] - mean[c]) * scale[c] + beta[c], gr[c]);
-        dr[c] = k[c] * g + slope[c] * (xr[c] - mean[c]) + offset[c];
+        const float xc = to_float(xr[c]) - mean[c];
+        const float g = activate_backward<K>(xc * scale[c] + beta[c], to_float(gr[c]));
+        dr[c] = from_float<T>(k[c] * g + slope[c] * xc + offset[c]);
       }
     }
   });
 }
+
+#define AUTOSPACE_BATCH_NORM_INSTANCES(T)                                                                        \
+  template void batch_norm_stats<T>(std::int64_t, std::int64_t, const T*, float*, float*);                       \
+  template void batch_norm_forward<T>(std::int64_t, std::int64_t, const T*, const float*, const float*,          \
+                                      const float*, const float*, float, ActivationKind, T*);                    \
+  template void batch_norm_backward<T>(std::int64_t, std::int64_t, const T*, const T*, const float*,             \
+                                       const float*, const float*, const float*, float, bool, ActivationKind, T*, \
+                                       float*, float*);                                                          \
+  template void batch_norm_backward_sums<T>(std::int64_t, std::int64_t, const T*, const T*, const float*,        \
+                                            const float*, const float*, const float*, float, ActivationKind,     \
+                                            double*, double*);                                                   \
+  template void batch_norm_backward_apply<T>(std::int64_t, std::int64_t, const T*, const T*, const float*,       \
+                                             const float*, const float*, const float*, float, bool,              \
+                                             ActivationKind, const double*, const double*, double, const double*, \
+                                             const double*, T*, float*, float*);
+AUTOSPACE_BATCH_NORM_INSTANCES(float)
+AUTOSPACE_BATCH_NORM_INSTANCES(bf16)
+#undef AUTOSPACE_BATCH_NORM_INSTANCES
 
 }  // namespace autospace::kernels::cpu

@@ -4,8 +4,11 @@
 
 namespace autospace::kernels::cuda {
 
-void add(std::int64_t n, const float* a, const float* b, float* out) {
-  launch_map(n, [=] __device__(auto i) { out[i] = a[i] + b[i]; });
+template <class T> void add(std::int64_t n, const T* a, const T* b, T* out) {
+  launch_map(n, [=] __device__(auto i) { out[i] = from_float<T>(to_float(a[i]) + to_float(b[i])); });
 }
+
+template void add<float>(std::int64_t, const float*, const float*, float*);
+template void add<bf16>(std::int64_t, const bf16*, const bf16*, bf16*);
 
 }  // namespace autospace::kernels::cuda

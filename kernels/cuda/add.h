@@ -1,9 +1,12 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/common/bf16.h"
+
 namespace autospace::kernels::cuda {
 
-// out = a + b over n elements of device memory (out may alias a or b).
-void add(std::int64_t n, const float* a, const float* b, float* out);
+// out = a + b over n elements of T (float or bf16, added in float) of device memory (out
+// may alias a or b).
+template <class T> void add(std::int64_t n, const T* a, const T* b, T* out);
 
 }  // namespace autospace::kernels::cuda

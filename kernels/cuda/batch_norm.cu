@@ -6,19 +6,20 @@
 
 namespace autospace::kernels::cuda {
 
-void batch_norm_stats(std::int64_t rows, std::int64_t channels, const float* x, float* mean, float* var) {
+template <class T>
+void batch_norm_stats(std::int64_t rows, std::int64_t channels, const T* x, float* mean, float* var) {
   const double n = static_cast<double>(rows);
   column_reduce<2>(
       1, rows, channels,
       [=] __device__(std::int64_t, std::int64_t r, std::int64_t c, double* acc) {
-        const float d = x[r * channels + c] - x[c];
+        const float d = to_float(x[r * channels + c]) - to_float(x[c]);
         acc[0] += d;
         acc[1] += static_cast<double>(d) * d;
       },
       [=] __device__(std::int64_t, std::int64_t c, const double* total) {
         const double m = total[0] / n;
         const double v = total[1] / n - m * m;
-        mean[c] = static_cast<float>(static_cast<double>(x[c]) + m);
+        mean[c] = static_cast<float>(static_cast<double>(to_float(x[c])) + m);
         var[c] = static_cast<float>(v > 0.0 ? v : 0.0);
       });
 }
@@ -42,22 +43,22 @@ void bn_scales(std::int64_t channels, const float* gamma, const float* var, floa
   launch_map(channels, [=] __device__(auto c) { scale[c] = batch_norm_scale(gamma[c], var[c], eps); });
 }
 
-template <ActivationKind K>
-void apply(std::int64_t n, std::int64_t channels, const float* x, const float* mean, const float* scale,
-           const float* beta, float* y) {
+template <ActivationKind K, class T>
+void apply(std::int64_t n, std::int64_t channels, const T* x, const float* mean, const float* scale,
+           const float* beta, T* y) {
   launch_map(n, [=] __device__(auto i) {
     const auto c = i % static_cast<decltype(i)>(channels);
-    y[i] = activate<K>((x[i] - mean[c]) * scale[c] + beta[c]);
+    y[i] = from_float<T>(activate<K>((to_float(x[i]) - mean[c]) * scale[c] + beta[c]));
   });
 }
 
 // dx = k * dy' + slope * (x - mean) + offset per channel, dy' being dy through the
 // activation at the recomputed pre-activation; slope and offset carry the gradient
 // through the batch statistics and vanish in eval mode.
-template <ActivationKind K>
-void backward(std::int64_t rows, std::int64_t channels, const float* x, const float* dy, const float* mean,
+template <ActivationKind K, class T>
+void backward(std::int64_t rows, std::int64_t channels, const T* x, const T* dy, const float* mean,
               const float* var, const float* gamma, const float* beta, const float* scale, float eps,
-              bool batch_stats, float* coefficients, float* dx, float* dgamma, float* dbeta) {
+              bool batch_stats, float* coefficients, T* dx, float* dgamma, float* dbeta) {
   float* k = coefficients;
   float* slope = k + channels;
   float* offset = slope + channels;
@@ -66,9 +67,10 @@ void backward(std::int64_t rows, std::int64_t channels, const float* x, const fl
       1, rows, channels,
       [=] __device__(std::int64_t, std::int64_t r, std::int64_t c, double* acc) {
         const std::int64_t i = r * channels + c;
-        const float g = activate_backward_at_input<K>((x[i] - mean[c]) * scale[c] + beta[c], dy[i]);
+        const float xc = to_float(x[i]) - mean[c];
+        const float g = activate_backward_at_input<K>(xc * scale[c] + beta[c], to_float(dy[i]));
         acc[0] += g;
-        acc[1] += static_cast<double>(g * (x[i] - mean[c]));
+        acc[1] += static_cast<double>(g * xc);
       },
       [=] __device__(std::int64_t, std::int64_t c, const double* total) {
         const double invstd = 1.0 / sqrt(static_cast<double>(var[c]) + eps);
@@ -82,16 +84,17 @@ void backward(std::int64_t rows, std::int64_t channels, const float* x, const fl
   if (!dx) return;
   launch_map(rows * channels, [=] __device__(auto i) {
     const auto c = i % static_cast<decltype(i)>(channels);
-    const float g = activate_backward_at_input<K>((x[i] - mean[c]) * scale[c] + beta[c], dy[i]);
-    dx[i] = k[c] * g + slope[c] * (x[i] - mean[c]) + offset[c];
+    const float xc = to_float(x[i]) - mean[c];
+    const float g = activate_backward_at_input<K>(xc * scale[c] + beta[c], to_float(dy[i]));
+    dx[i] = from_float<T>(k[c] * g + slope[c] * xc + offset[c]);
   });
 }
 
 }  // namespace
 
-void batch_norm_forward(std::int64_t rows, std::int64_t channels, const float* x, const float* mean,
-                        const float* var, const float* gamma, const float* beta, float eps, ActivationKind activation,
-                        float* y) {
+template <class T>
+void batch_norm_forward(std::int64_t rows, std::int64_t channels, const T* x, const float* mean, const float* var,
+                        const float* gamma, const float* beta, float eps, ActivationKind activation, T* y) {
   // Centring before scaling as on the CPU.
   Scratch scale_buffer(static_cast<std::size_t>(channels) * sizeof(float));
   float* scale = scale_buffer.as<float>();
@@ -100,9 +103,10 @@ void batch_norm_forward(std::int64_t rows, std::int64_t channels, const float* x
                       [&](auto k) { apply<decltype(k)::value>(rows * channels, channels, x, mean, scale, beta, y); });
 }
 
-void batch_norm_backward(std::int64_t rows, std::int64_t channels, const float* x, const float* dy,
-                         const float* mean, const float* var, const float* gamma, const float* beta, float eps,
-                         bool batch_stats, ActivationKind activation, float* dx, float* dgamma, float* dbeta) {
+template <class T>
+void batch_norm_backward(std::int64_t rows, std::int64_t channels, const T* x, const T* dy, const float* mean,
+                         const float* var, const float* gamma, const float* beta, float eps, bool batch_stats,
+                         ActivationKind activation, T* dx, float* dgamma, float* dbeta) {
   // Scales, then k, slope and offset, per channel.
   Scratch buffer(static_cast<std::size_t>(4 * channels) * sizeof(float));
   float* scale = buffer.as<float>();
@@ -112,5 +116,16 @@ void batch_norm_backward(std::int64_t rows, std::int64_t channels, const float* 
                                  scale + channels, dx, dgamma, dbeta);
   });
 }
+
+#define AUTOSPACE_BATCH_NORM_INSTANCES(T)                                                                        \
+  template void batch_norm_stats<T>(std::int64_t, std::int64_t, const T*, float*, float*);                       \
+  template void batch_norm_forward<T>(std::int64_t, std::int64_t, const T*, const float*, const float*,          \
+                                      const float*, const float*, float, ActivationKind, T*);                    \
+  template void batch_norm_backward<T>(std::int64_t, std::int64_t, const T*, const T*, const float*,             \
+                                       const float*, const float*, const float*, float, bool, ActivationKind, T*, \
+                                       float*, float*);
+AUTOSPACE_BATCH_NORM_INSTANCES(float)
+AUTOSPACE_BATCH_NORM_INSTANCES(bf16)
+#undef AUTOSPACE_BATCH_NORM_INSTANCES
 
 }  // namespace autospace::kernels::cuda

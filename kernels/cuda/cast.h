@@ -2,9 +2,11 @@
 // f32 <-> bf16 on device arrays (kernels/common/bf16.h's rounding, as on the CPU).
 #include <cstdint>
 
+#include "kernels/common/bf16.h"
+
 namespace autospace::kernels::cuda {
 
-void f32_to_bf16(std::int64_t n, const float* in, std::uint16_t* out);
-void bf16_to_f32(std::int64_t n, const std::uint16_t* in, float* out);
+// out[i] = in[i] converted, for (From, To) = (float, bf16) and (bf16, float).
+template <class From, class To> void convert(std::int64_t n, const From* in, To* out);
 
 }  // namespace autospace::kernels::cuda

@@ -100,6 +100,13 @@ Tensor param(const Shape& shape, float lo = -1.f, float hi = 1.f) {
   return t;
 }
 
+// A bf16 leaf of random values, tracking gradients.
+Tensor param_bf16(const Shape& shape, float lo = -1.f, float hi = 1.f) {
+  Tensor t = random(shape, lo, hi).to(DType::bf16);
+  t.set_requires_grad(true);
+  return t;
+}
+
 // The GPU copy of a CPU input, tracking gradients like the original.
 Tensor to_gpu(const Tensor& t) {
   if (!t.defined()) return t;
@@ -149,7 +156,7 @@ void check_parity(const std::string& what, const std::vector<Tensor>& inputs, co
   const Tensor gpu_out = op(gpu_inputs);
   compare(what + " forward", gpu_out, cpu_out, bound);
   if (!cpu_out.requires_grad()) return;
-  const Tensor seed = random(cpu_out.shape());
+  const Tensor seed = random(cpu_out.shape()).to(cpu_out.dtype());
   cpu_out.backward(seed);
   gpu_out.backward(seed.to(gpu()));
   for (std::size_t k = 0; k < inputs.size(); ++k)
@@ -275,6 +282,35 @@ TEST_CASE("CUDA parity: batch normalisation", "[cuda]") {
                                               on_gpu ? gpu_fixed_var : fixed_var, o);
                      });
       }
+    }
+  }
+}
+
+// Both devices compute in float from the same bf16 inputs and round once; they differ by
+// the order of the statistics' sums, which can move a rounding across a bf16 boundary.
+TEST_CASE("CUDA parity: bf16 activations in add, activations and batch norm", "[cuda]") {
+  REQUIRE_GPU();
+  for (const Shape& s : {Shape{1, 7, 5, 3}, Shape{4, 9, 9, 13}, Shape{8, 16, 16, 40}}) {
+    const std::int64_t c = s.back();
+    check_parity("bf16 add " + dims(s), {param_bf16(s), param_bf16(s)},
+                 [](const std::vector<Tensor>& t) { return ops::add(t[0], t[1]); }, kBf16);
+    for (ops::Activation a : {ops::Activation::relu6, ops::Activation::hswish, ops::Activation::sigmoid})
+      check_parity(std::string("bf16 ") + ops::activation_name(a) + " " + dims(s), {param_bf16(s, -8.f, 8.f)},
+                   [a](const std::vector<Tensor>& t) { return ops::activation(t[0], a); }, kBf16);
+    for (bool training : {true, false}) {
+      const Tensor mean = random({c}, 3.f, 5.f), var = random({c}, 0.5f, 2.f);
+      const Tensor gpu_mean = mean.to(gpu()), gpu_var = var.to(gpu());
+      check_parity(std::string("bf16 batch_norm + relu6 ") + (training ? "train " : "eval ") + dims(s),
+                   {param_bf16(s, 3.f, 5.f), param({c}, 1.f, 4.f), param({c}, -2.f, 2.f)},
+                   [&](const std::vector<Tensor>& t) {
+                     const bool on_gpu = t[0].device().is_cuda();
+                     ops::BatchNormOptions o;
+                     o.training = training;
+                     o.update_running_stats = false;
+                     o.activation = ops::Activation::relu6;
+                     return ops::batch_norm(t[0], t[1], t[2], on_gpu ? gpu_mean : mean, on_gpu ? gpu_var : var, o);
+                   },
+                   kBf16);
     }
   }
 }
