@@ -15,16 +15,18 @@
 
 using namespace autospace;
 
+// Args: batch, threads, bf16 (1: the activations in bf16, engine/core/precision.h).
 static void BM_MobileNetV2TrainStep(benchmark::State& state) {
   const int batch = static_cast<int>(state.range(0));
   const int threads = static_cast<int>(state.range(1));
+  const DType activations = state.range(2) ? DType::bf16 : DType::f32;
   set_num_threads(threads);
   auto net = bench::make_mobilenet_v2({10, 1, 0.2f});
   net->initialize(1);
   net->train();
   const auto groups = nn::split_weight_decay(net->named_parameters());
   optim::SGD sgd({{groups.decay, 4e-5f, 1.f}, {groups.no_decay, 0.f, 1.f}}, {0.9f, true});
-  const Tensor x = random_normal({batch, 32, 32, 3}, {1, RngPurpose::test, 0, 0});
+  const Tensor x = random_normal({batch, 32, 32, 3}, {1, RngPurpose::test, 0, 0}).to(activations);
   std::vector<std::int64_t> y(batch);
   for (int i = 0; i < batch; ++i) y[i] = i % 10;
   const Tensor labels = Tensor::from_int64(y, {batch});
@@ -40,7 +42,13 @@ static void BM_MobileNetV2TrainStep(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * batch);
   state.counters["threads"] = threads;
 }
-BENCHMARK(BM_MobileNetV2TrainStep)->Args({64, 2})->Args({64, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_MobileNetV2TrainStep)
+    ->ArgNames({"batch", "threads", "bf16"})
+    ->Args({64, 2, 0})
+    ->Args({64, 1, 0})
+    ->Args({64, 2, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // Evaluation forward (eval mode, grad mode off) of the same network, with the BN folded
 // into each convolution (fold 1, what evaluation runs) and unfolded (fold 0), side by side.

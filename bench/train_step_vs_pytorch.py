@@ -8,9 +8,10 @@ command, and prints both throughputs and the ratio.
 
 With --eval it compares the evaluation forward instead (eval mode, no gradients):
 AutoSpace with BN folded into the convolutions and unfolded, PyTorch eager and PyTorch
-frozen TorchScript (torch.jit.freeze, which folds conv + BN too).
+frozen TorchScript (torch.jit.freeze, which folds conv + BN too). With --bf16 it also
+times AutoSpace's step on bf16 activations and PyTorch's under CPU bf16 autocast.
 
-    /usr/bin/python3 bench/train_step_vs_pytorch.py [--batch 64] [--threads 2] [--eval]
+    /usr/bin/python3 bench/train_step_vs_pytorch.py [--batch 64] [--threads 2] [--eval | --bf16]
 """
 import argparse
 import json
@@ -43,7 +44,8 @@ def pytorch_mobilenet_v2(threads):
     return net.to(memory_format=torch.channels_last)
 
 
-def pytorch_images_per_second(batch, threads, seconds):
+def pytorch_images_per_second(batch, threads, seconds, bf16=False):
+    """The step's throughput; with bf16, under CPU bf16 autocast."""
     import torch
 
     net = pytorch_mobilenet_v2(threads).train()
@@ -54,12 +56,21 @@ def pytorch_images_per_second(batch, threads, seconds):
 
     def step():
         opt.zero_grad(set_to_none=True)
-        loss = loss_fn(net(x), y)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = loss_fn(net(x), y)
         loss.backward()
         opt.step()
         return loss.item()
 
     return timed(step, batch, seconds)
+
+
+def pytorch_bf16_status(batch, threads, seconds):
+    """The step under CPU bf16 autocast, in images/s, or why it does not run."""
+    try:
+        return f"{pytorch_images_per_second(batch, threads, seconds, bf16=True):.1f} images/s"
+    except RuntimeError as e:
+        return f"does not run ({str(e).splitlines()[0]})"
 
 
 def pytorch_eval_images_per_second(batch, threads, seconds, frozen):
@@ -93,6 +104,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--binary", default=os.path.join(here, "..", "build", "bench", "bench_train_step"))
     ap.add_argument("--eval", action="store_true", help="compare the evaluation forward instead")
+    ap.add_argument("--bf16", action="store_true", help="also time the step on bf16 activations")
     a = ap.parse_args()
     import torch
     if a.eval:
@@ -111,13 +123,19 @@ def main():
         print(f"  ratio AutoSpace folded/PyTorch eager = {rows[0][1] / rows[2][1]:.2f}, "
               f"/PyTorch frozen = {rows[0][1] / rows[3][1]:.2f}, folded/unfolded = {rows[0][1] / rows[1][1]:.2f}")
         return
-    ours = autospace_images_per_second(a.binary, f"BM_MobileNetV2TrainStep/{a.batch}/{a.threads}/", a.batch,
-                                       a.threads, a.seconds)
+    def step_name(bf16):
+        return f"BM_MobileNetV2TrainStep/batch:{a.batch}/threads:{a.threads}/bf16:{bf16}/"
+
+    ours = autospace_images_per_second(a.binary, step_name(0), a.batch, a.threads, a.seconds)
     theirs = pytorch_images_per_second(a.batch, a.threads, a.seconds)
     print(f"MobileNetV2 32x32 training step, batch {a.batch}, {a.threads} threads")
     print(f"  AutoSpace          {ours:8.1f} images/s")
     print(f"  PyTorch {torch.__version__:<10} {theirs:8.1f} images/s")
     print(f"  ratio AutoSpace/PyTorch = {ours / theirs:.2f}")
+    if a.bf16:
+        ours_bf16 = autospace_images_per_second(a.binary, step_name(1), a.batch, a.threads, a.seconds)
+        print(f"  AutoSpace bf16     {ours_bf16:8.1f} images/s (bf16/f32 = {ours_bf16 / ours:.2f})")
+        print(f"  PyTorch bf16 autocast: {pytorch_bf16_status(a.batch, a.threads, a.seconds)}")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
 #include "data/model_input.h"
 
+#include "engine/core/precision.h"
+#include "engine/ops/cast.h"
 #include "engine/ops/normalize.h"
 
 namespace autospace::data {
 
 Tensor model_input(const Batch& batch, const Normalization& normalization, Device device) {
-  return ops::normalize_image(batch.images.to(device), normalization.mean, normalization.stddev);
+  const Tensor x = ops::normalize_image(batch.images.to(device), normalization.mean, normalization.stddev);
+  return ops::cast(x, activation_dtype(device));
 }
 
 }  // namespace autospace::data

@@ -25,10 +25,9 @@ Device select_device(const PhaseSetup& setup, const dist::Communicator& comm) {
   } catch (const Error& e) {
     nas::json_fail("device", e.what());
   }
-  if (b.precision != MatmulPrecision::fp32 && !device.is_cuda())
-    nas::json_fail("precision", "\"" + matmul_precision_names().at(static_cast<std::size_t>(b.precision)) +
-                                    "\": " + setup.name + " runs on " + device.str() +
-                                    ", whose kernels compute in fp32 only; tf32 and bf16 apply to CUDA devices");
+  if (b.precision == MatmulPrecision::tf32 && !device.is_cuda())
+    nas::json_fail("precision", "\"tf32\": " + setup.name + " runs on " + device.str() +
+                                    ", which has no tf32 arithmetic; tf32 applies to CUDA devices (bf16 runs on both)");
   set_matmul_precision(b.precision);  // on every start: the pipeline runs its phases in one process
   try {
     ops::set_conv_backend_setting(device.is_cuda() ? b.conv_backend : ops::ConvBackendSetting::native);

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "engine/autograd/node.h"
+#include "engine/core/precision.h"
 
 namespace autospace::nn {
 
@@ -18,8 +19,9 @@ std::vector<Latency> measure_latency(Module& model, const Shape& input_shape_one
   for (const std::int64_t batch : options.batch_sizes) {
     Shape shape = input_shape_one;
     shape[0] = batch;
-    // Dense kernels take the same time whatever the values, so zeros do.
-    const Tensor x = Tensor::zeros(shape, DType::f32, device);
+    // Dense kernels take the same time whatever the values, so zeros do; in the dtype the
+    // run's inputs have (bf16 under bf16 precision on the CPU).
+    const Tensor x = Tensor::zeros(shape, activation_dtype(device), device);
     for (int i = 0; i < options.warmup; ++i) model.forward(x).to(Device::cpu());
     std::vector<double> ms;
     for (int i = 0; i < options.runs; ++i) {

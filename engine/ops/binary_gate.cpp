@@ -12,8 +12,9 @@ namespace {
 
 // The CPU kernel works on the pair's two logits in host memory; this gives it the device
 // kernel's signature (all logits, the pair's indices, the gradient of all) for one table.
-void cpu_binary_gate_backward(std::int64_t n, const float* dy, const float* out0, const float* out1,
-                              const float* logits, std::int64_t first, std::int64_t second, float* dlogits) {
+template <class T>
+void cpu_binary_gate_backward(std::int64_t n, const T* dy, const T* out0, const T* out1, const float* logits,
+                              std::int64_t first, std::int64_t second, float* dlogits) {
   const float pair_logits[2] = {logits[first], logits[second]};
   float d[2];
   kernels::cpu::binary_gate_backward(n, dy, out0, out1, pair_logits, d);
@@ -21,10 +22,12 @@ void cpu_binary_gate_backward(std::int64_t n, const float* dy, const float* out0
   dlogits[second] = d[1];
 }
 
-const KernelTable<decltype(cpu_binary_gate_backward)> kBinaryGateBackward{
+template <class T> using BackwardKernel = decltype(cpu_binary_gate_backward<T>);
+const FloatKernelTable<BackwardKernel> kBinaryGateBackward{
     "binary_gate_backward",
-    {{DeviceKind::cpu, DType::f32, &cpu_binary_gate_backward} AUTOSPACE_IF_CUDA(
-        , {DeviceKind::cuda, DType::f32, &kernels::cuda::binary_gate_backward})}};
+    {FloatKernelTable<BackwardKernel>::entry<float>(DeviceKind::cpu, &cpu_binary_gate_backward<float>),
+     FloatKernelTable<BackwardKernel>::entry<kernels::bf16>(DeviceKind::cpu, &cpu_binary_gate_backward<kernels::bf16>)
+         AUTOSPACE_CUDA_F32_KERNEL(BackwardKernel, binary_gate_backward)}};
 
 struct BinaryGateNode : Node {
   Tensor inactive;
@@ -38,9 +41,11 @@ struct BinaryGateNode : Node {
       const Tensor& out_second = pair.first_active ? inactive : active;
       // The logits stay where they are: the kernel reads the pair's two and writes theirs.
       dlogits = Tensor::zeros(logits.shape(), DType::f32, g.device());
-      kBinaryGateBackward(g.device(), DType::f32)(g.numel(), g.data<float>(), out_first.data<float>(),
-                                                  out_second.data<float>(), logits.data<float>(), pair.first,
-                                                  pair.second, dlogits.data<float>());
+      with_float_type(g.dtype(), name(), "gradient", [&](auto t) {
+        using T = decltype(t);
+        kBinaryGateBackward.get<T>(g.device())(g.numel(), g.data<T>(), out_first.data<T>(), out_second.data<T>(),
+                                               logits.data<float>(), pair.first, pair.second, dlogits.data<float>());
+      });
     }
     return {g, dlogits};
   }
@@ -48,8 +53,9 @@ struct BinaryGateNode : Node {
 }  // namespace
 
 Tensor binary_gate(const Tensor& active, const Tensor& inactive, const Tensor& logits, const GatePair& pair) {
-  expect_f32(active, "binary_gate", "active");
-  expect_f32(inactive, "binary_gate", "inactive");
+  expect_float(active, "binary_gate", "active");
+  expect_float(inactive, "binary_gate", "inactive");
+  expect_same_dtype(active, inactive, "binary_gate");
   expect_f32(logits, "binary_gate", "logits");
   expect_rank(logits, 1, "binary_gate", "logits");
   AUTOSPACE_CHECK(active.shape() == inactive.shape(), "binary_gate: candidate outputs ", shape_str(active.shape()),

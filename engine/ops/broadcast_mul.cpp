@@ -10,20 +10,28 @@ namespace autospace::ops {
 
 namespace {
 
-const KernelTable<decltype(kernels::cpu::broadcast_mul)> kBroadcastMul{"broadcast_mul",
-                                                                       {AUTOSPACE_F32_KERNELS(broadcast_mul)}};
-const KernelTable<decltype(kernels::cpu::broadcast_mul_backward)> kBroadcastMulBackward{
-    "broadcast_mul_backward", {AUTOSPACE_F32_KERNELS(broadcast_mul_backward)}};
+template <class T> using ForwardKernel = decltype(kernels::cpu::broadcast_mul<T>);
+template <class T> using BackwardKernel = decltype(kernels::cpu::broadcast_mul_backward<T>);
+const FloatKernelTable<ForwardKernel> kBroadcastMul{
+    "broadcast_mul",
+    {AUTOSPACE_CPU_FLOAT_KERNELS(ForwardKernel, broadcast_mul) AUTOSPACE_CUDA_F32_KERNEL(ForwardKernel, broadcast_mul)}};
+const FloatKernelTable<BackwardKernel> kBroadcastMulBackward{
+    "broadcast_mul_backward",
+    {AUTOSPACE_CPU_FLOAT_KERNELS(BackwardKernel, broadcast_mul_backward)
+         AUTOSPACE_CUDA_F32_KERNEL(BackwardKernel, broadcast_mul_backward)}};
 
 struct BroadcastMulNode : Node {
   const char* name() const override { return "broadcast_mul"; }
   std::vector<Tensor> backward(const Tensor& g) override {
     const Tensor &x = inputs[0], &s = inputs[1];
-    Tensor dx = x.requires_grad() ? Tensor::empty(x.shape(), DType::f32, g.device()) : Tensor();
-    Tensor ds = s.requires_grad() ? Tensor::empty(s.shape(), DType::f32, g.device()) : Tensor();
-    kBroadcastMulBackward(g.device(), DType::f32)(
-        x.dim(0), x.dim(1) * x.dim(2), x.dim(3), x.data<float>(), s.data<float>(), g.data<float>(),
-        dx.defined() ? dx.data<float>() : nullptr, ds.defined() ? ds.data<float>() : nullptr);
+    Tensor dx = x.requires_grad() ? Tensor::empty(x.shape(), x.dtype(), g.device()) : Tensor();
+    Tensor ds = s.requires_grad() ? Tensor::empty(s.shape(), s.dtype(), g.device()) : Tensor();
+    with_float_type(x.dtype(), name(), "x", [&](auto t) {
+      using T = decltype(t);
+      kBroadcastMulBackward.get<T>(g.device())(x.dim(0), x.dim(1) * x.dim(2), x.dim(3), x.data<T>(), s.data<T>(),
+                                               g.data<T>(), dx.defined() ? dx.data<T>() : nullptr,
+                                               ds.defined() ? ds.data<T>() : nullptr);
+    });
     return {dx, ds};
   }
 };
@@ -31,16 +39,19 @@ struct BroadcastMulNode : Node {
 }  // namespace
 
 Tensor broadcast_mul(const Tensor& x, const Tensor& s) {
-  expect_f32(x, "broadcast_mul", "x");
-  expect_f32(s, "broadcast_mul", "s");
+  expect_float(x, "broadcast_mul", "x");
+  expect_float(s, "broadcast_mul", "s");
+  expect_same_dtype(x, s, "broadcast_mul");
   expect_rank(x, 4, "broadcast_mul", "x");
   const Shape want{x.dim(0), 1, 1, x.dim(3)};
   AUTOSPACE_CHECK(s.shape() == want, "broadcast_mul: s must have shape ", shape_str(want), " for x ",
                   shape_str(x.shape()), ", got ", shape_str(s.shape()));
   const Device device = common_device({&x, &s}, "broadcast_mul");
-  Tensor out = Tensor::empty(x.shape(), DType::f32, device);
-  kBroadcastMul(device, DType::f32)(x.dim(0), x.dim(1) * x.dim(2), x.dim(3), x.data<float>(), s.data<float>(),
-                                    out.data<float>());
+  Tensor out = Tensor::empty(x.shape(), x.dtype(), device);
+  with_float_type(x.dtype(), "broadcast_mul", "x", [&](auto t) {
+    using T = decltype(t);
+    kBroadcastMul.get<T>(device)(x.dim(0), x.dim(1) * x.dim(2), x.dim(3), x.data<T>(), s.data<T>(), out.data<T>());
+  });
   if (needs_grad({&x, &s})) record(std::make_shared<BroadcastMulNode>(), out, {x, s});
   return out;
 }

@@ -10,18 +10,26 @@ namespace autospace::ops {
 
 namespace {
 
-const KernelTable<decltype(kernels::cpu::channel_slice_backward)> kChannelSliceBackward{
-    "channel_slice_backward", {AUTOSPACE_F32_KERNELS(channel_slice_backward)}};
-const KernelTable<decltype(kernels::cpu::channel_slice)> kChannelSlice{"channel_slice",
-                                                                       {AUTOSPACE_F32_KERNELS(channel_slice)}};
+template <class T> using SliceKernel = decltype(kernels::cpu::channel_slice<T>);
+template <class T> using SliceBackwardKernel = decltype(kernels::cpu::channel_slice_backward<T>);
+const FloatKernelTable<SliceBackwardKernel> kChannelSliceBackward{
+    "channel_slice_backward",
+    {AUTOSPACE_CPU_FLOAT_KERNELS(SliceBackwardKernel, channel_slice_backward)
+         AUTOSPACE_CUDA_F32_KERNEL(SliceBackwardKernel, channel_slice_backward)}};
+const FloatKernelTable<SliceKernel> kChannelSlice{
+    "channel_slice",
+    {AUTOSPACE_CPU_FLOAT_KERNELS(SliceKernel, channel_slice) AUTOSPACE_CUDA_F32_KERNEL(SliceKernel, channel_slice)}};
 
 struct ChannelSliceNode : Node {
   kernels::SliceShape slice;
 
   const char* name() const override { return "channel_slice"; }
   std::vector<Tensor> backward(const Tensor& g) override {
-    Tensor dx = Tensor::empty(inputs[0].shape(), DType::f32, g.device());
-    kChannelSliceBackward(g.device(), DType::f32)(slice, g.data<float>(), dx.data<float>());
+    Tensor dx = Tensor::empty(inputs[0].shape(), g.dtype(), g.device());
+    with_float_type(g.dtype(), name(), "gradient", [&](auto t) {
+      using T = decltype(t);
+      kChannelSliceBackward.get<T>(g.device())(slice, g.data<T>(), dx.data<T>());
+    });
     return {dx};
   }
 };
@@ -29,7 +37,7 @@ struct ChannelSliceNode : Node {
 }  // namespace
 
 Tensor channel_slice(const Tensor& x, int axis, std::int64_t count) {
-  expect_f32(x, "channel_slice", "x");
+  expect_float(x, "channel_slice", "x");
   const int rank = x.ndim();
   AUTOSPACE_CHECK(axis >= -rank && axis < rank, "channel_slice: axis ", axis, " out of range for shape ",
                   shape_str(x.shape()));
@@ -50,8 +58,11 @@ Tensor channel_slice(const Tensor& x, int axis, std::int64_t count) {
   } else {
     Shape shape = x.shape();
     shape[static_cast<std::size_t>(a)] = count;
-    out = Tensor::empty(shape, DType::f32, x.device());
-    kChannelSlice(x.device(), DType::f32)(slice, x.data<float>(), out.data<float>());
+    out = Tensor::empty(shape, x.dtype(), x.device());
+    with_float_type(x.dtype(), "channel_slice", "x", [&](auto t) {
+      using T = decltype(t);
+      kChannelSlice.get<T>(x.device())(slice, x.data<T>(), out.data<T>());
+    });
   }
   if (needs_grad({&x})) {
     auto node = std::make_shared<ChannelSliceNode>();

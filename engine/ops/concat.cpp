@@ -13,10 +13,14 @@ namespace autospace::ops {
 
 namespace {
 
-const KernelTable<decltype(kernels::cpu::concat_channels)> kConcatChannels{"concat_channels",
-                                                                           {AUTOSPACE_F32_KERNELS(concat_channels)}};
-const KernelTable<decltype(kernels::cpu::split_channels)> kSplitChannels{"split_channels",
-                                                                         {AUTOSPACE_F32_KERNELS(split_channels)}};
+template <class T> using ConcatKernel = decltype(kernels::cpu::concat_channels<T>);
+template <class T> using SplitKernel = decltype(kernels::cpu::split_channels<T>);
+const FloatKernelTable<ConcatKernel> kConcatChannels{
+    "concat_channels",
+    {AUTOSPACE_CPU_FLOAT_KERNELS(ConcatKernel, concat_channels) AUTOSPACE_CUDA_F32_KERNEL(ConcatKernel, concat_channels)}};
+const FloatKernelTable<SplitKernel> kSplitChannels{
+    "split_channels",
+    {AUTOSPACE_CPU_FLOAT_KERNELS(SplitKernel, split_channels) AUTOSPACE_CUDA_F32_KERNEL(SplitKernel, split_channels)}};
 
 struct ConcatNode : Node {
   std::int64_t rows = 0;
@@ -25,14 +29,17 @@ struct ConcatNode : Node {
   const char* name() const override { return "concat_channels"; }
   std::vector<Tensor> backward(const Tensor& g) override {
     std::vector<Tensor> grads(inputs.size());
-    std::vector<float*> outs(inputs.size(), nullptr);
-    for (std::size_t k = 0; k < inputs.size(); ++k)
-      if (inputs[k].requires_grad()) {
-        grads[k] = Tensor::empty(inputs[k].shape(), DType::f32, g.device());
-        outs[k] = grads[k].data<float>();
-      }
-    kSplitChannels(g.device(), DType::f32)(rows, static_cast<std::int64_t>(widths.size()), g.data<float>(),
-                                           widths.data(), outs.data());
+    with_float_type(g.dtype(), name(), "gradient", [&](auto t) {
+      using T = decltype(t);
+      std::vector<T*> outs(inputs.size(), nullptr);
+      for (std::size_t k = 0; k < inputs.size(); ++k)
+        if (inputs[k].requires_grad()) {
+          grads[k] = Tensor::empty(inputs[k].shape(), g.dtype(), g.device());
+          outs[k] = grads[k].data<T>();
+        }
+      kSplitChannels.get<T>(g.device())(rows, static_cast<std::int64_t>(widths.size()), g.data<T>(), widths.data(),
+                                        outs.data());
+    });
     return grads;
   }
 };
@@ -44,7 +51,8 @@ Tensor concat_channels(const std::vector<Tensor>& xs) {
   const Tensor& first = xs[0];
   for (std::size_t k = 0; k < xs.size(); ++k) {
     const std::string arg = "input " + std::to_string(k);
-    expect_f32(xs[k], "concat_channels", arg.c_str());
+    expect_float(xs[k], "concat_channels", arg.c_str());
+    expect_same_dtype(first, xs[k], "concat_channels");
     AUTOSPACE_CHECK(xs[k].ndim() >= 1, "concat_channels: ", arg, " is a scalar");
     const Shape& shape = xs[k].shape();
     AUTOSPACE_CHECK(xs[k].ndim() == first.ndim() && std::equal(shape.begin(), shape.end() - 1, first.shape().begin()),
@@ -57,17 +65,20 @@ Tensor concat_channels(const std::vector<Tensor>& xs) {
 
   const std::int64_t rows = shape_numel(Shape(first.shape().begin(), first.shape().end() - 1));
   std::vector<std::int64_t> widths;
-  std::vector<const float*> srcs;
   Shape out_shape = first.shape();
   out_shape.back() = 0;
   for (const Tensor& x : xs) {
     widths.push_back(x.dim(-1));
     out_shape.back() += x.dim(-1);
   }
-  Tensor out = Tensor::empty(out_shape, DType::f32, first.device());
-  for (const Tensor& x : xs) srcs.push_back(x.data<float>());
-  kConcatChannels(first.device(), DType::f32)(rows, static_cast<std::int64_t>(xs.size()), srcs.data(), widths.data(),
-                                              out.data<float>());
+  Tensor out = Tensor::empty(out_shape, first.dtype(), first.device());
+  with_float_type(first.dtype(), "concat_channels", "input 0", [&](auto t) {
+    using T = decltype(t);
+    std::vector<const T*> srcs;
+    for (const Tensor& x : xs) srcs.push_back(x.data<T>());
+    kConcatChannels.get<T>(first.device())(rows, static_cast<std::int64_t>(xs.size()), srcs.data(), widths.data(),
+                                           out.data<T>());
+  });
 
   bool any_grad = false;
   for (const Tensor& x : xs) any_grad |= needs_grad({&x});

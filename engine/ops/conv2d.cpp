@@ -11,12 +11,20 @@ namespace autospace::ops {
 
 namespace {
 
-const KernelTable<decltype(kernels::cpu::conv2d_backward_weights)> kConv2dBackwardWeights{
-    "conv2d_backward_weights", {AUTOSPACE_F32_KERNELS(conv2d_backward_weights)}};
-const KernelTable<decltype(kernels::cpu::conv2d_forward)> kConv2dForward{"conv2d_forward",
-                                                                         {AUTOSPACE_F32_KERNELS(conv2d_forward)}};
-const KernelTable<decltype(kernels::cpu::conv2d_backward_data)> kConv2dBackwardData{
-    "conv2d_backward_data", {AUTOSPACE_F32_KERNELS(conv2d_backward_data)}};
+template <class T> using ForwardKernel = decltype(kernels::cpu::conv2d_forward<T>);
+template <class T> using BackwardDataKernel = decltype(kernels::cpu::conv2d_backward_data<T>);
+template <class T> using BackwardWeightsKernel = decltype(kernels::cpu::conv2d_backward_weights<T>);
+const FloatKernelTable<BackwardWeightsKernel> kConv2dBackwardWeights{
+    "conv2d_backward_weights",
+    {AUTOSPACE_CPU_FLOAT_KERNELS(BackwardWeightsKernel, conv2d_backward_weights)
+         AUTOSPACE_CUDA_F32_KERNEL(BackwardWeightsKernel, conv2d_backward_weights)}};
+const FloatKernelTable<ForwardKernel> kConv2dForward{
+    "conv2d_forward",
+    {AUTOSPACE_CPU_FLOAT_KERNELS(ForwardKernel, conv2d_forward) AUTOSPACE_CUDA_F32_KERNEL(ForwardKernel, conv2d_forward)}};
+const FloatKernelTable<BackwardDataKernel> kConv2dBackwardData{
+    "conv2d_backward_data",
+    {AUTOSPACE_CPU_FLOAT_KERNELS(BackwardDataKernel, conv2d_backward_data)
+         AUTOSPACE_CUDA_F32_KERNEL(BackwardDataKernel, conv2d_backward_data)}};
 
 struct Conv2dNode : Node {
   kernels::Conv2dShape shape;
@@ -27,25 +35,30 @@ struct Conv2dNode : Node {
     const Tensor &x = inputs[0], &w = inputs[1], &b = inputs[2];
     const Device device = g.device();
     Tensor gx, gw, gb;
-    if (x.requires_grad()) {
-      gx = Tensor::empty(x.shape(), DType::f32, device);
-      if (device.is_cuda())
-        prepare_conv_pass(kernels::cuda::ConvPass::backward_data, shape,
-                          {.w = w.data<float>(), .dy = g.data<float>(), .dx = gx.data<float>()});
-      kConv2dBackwardData(device, DType::f32)(shape, g.data<float>(), w.data<float>(), gx.data<float>());
-    }
-    if (w.requires_grad() || b.requires_grad()) {
-      // oneDNN computes the bias gradient in the same pass as the weight gradient; a
-      // frozen weight with a trainable bias is rare enough to pay for the weight pass.
-      gw = Tensor::empty(w.shape(), DType::f32, device);
-      if (b.requires_grad()) gb = Tensor::empty(b.shape(), DType::f32, device);
-      float* dbias = gb.defined() ? gb.data<float>() : nullptr;
-      if (device.is_cuda())
-        prepare_conv_pass(kernels::cuda::ConvPass::backward_weights, shape,
-                          {.x = x.data<float>(), .dy = g.data<float>(), .dw = gw.data<float>(), .dbias = dbias});
-      kConv2dBackwardWeights(device, DType::f32)(shape, x.data<float>(), g.data<float>(), gw.data<float>(), dbias);
-      if (!w.requires_grad()) gw = Tensor();
-    }
+    with_float_type(x.dtype(), "conv2d", "x", [&](auto t) {
+      using T = decltype(t);
+      if (x.requires_grad()) {
+        gx = Tensor::empty(x.shape(), x.dtype(), device);
+        const auto kernel = kConv2dBackwardData.get<T>(device);
+        if (device.is_cuda())
+          prepare_conv_pass(kernels::cuda::ConvPass::backward_data, shape,
+                            {.w = w.data<float>(), .dy = g.data<float>(), .dx = gx.data<float>()});
+        kernel(shape, g.data<T>(), w.data<float>(), gx.data<T>());
+      }
+      if (w.requires_grad() || b.requires_grad()) {
+        // oneDNN computes the bias gradient in the same pass as the weight gradient; a
+        // frozen weight with a trainable bias is rare enough to pay for the weight pass.
+        gw = Tensor::empty(w.shape(), DType::f32, device);
+        if (b.requires_grad()) gb = Tensor::empty(b.shape(), DType::f32, device);
+        float* dbias = gb.defined() ? gb.data<float>() : nullptr;
+        const auto kernel = kConv2dBackwardWeights.get<T>(device);
+        if (device.is_cuda())
+          prepare_conv_pass(kernels::cuda::ConvPass::backward_weights, shape,
+                            {.x = x.data<float>(), .dy = g.data<float>(), .dw = gw.data<float>(), .dbias = dbias});
+        kernel(shape, x.data<T>(), g.data<T>(), gw.data<float>(), dbias);
+        if (!w.requires_grad()) gw = Tensor();
+      }
+    });
     return {gx, gw, gb};
   }
 };
@@ -53,7 +66,7 @@ struct Conv2dNode : Node {
 }  // namespace
 
 kernels::Conv2dShape checked_conv2d_shape(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dOptions& o) {
-  expect_f32(x, "conv2d", "x");
+  expect_float(x, "conv2d", "x");
   expect_f32(w, "conv2d", "weight");
   if (b.defined()) expect_f32(b, "conv2d", "bias");
   expect_rank(x, 4, "conv2d", "x [N, H, W, Cin]");
@@ -85,12 +98,17 @@ kernels::Conv2dShape checked_conv2d_shape(const Tensor& x, const Tensor& w, cons
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dOptions& options) {
   const kernels::Conv2dShape s = checked_conv2d_shape(x, weight, bias, options);
   const Device device = common_device({&x, &weight, &bias}, "conv2d");
-  Tensor out = Tensor::empty({s.n, s.out_h(), s.out_w(), s.out_c}, DType::f32, device);
+  Tensor out = Tensor::empty({s.n, s.out_h(), s.out_w(), s.out_c}, x.dtype(), device);
   const float* b = bias.defined() ? bias.data<float>() : nullptr;
-  if (device.is_cuda())
-    prepare_conv_pass(kernels::cuda::ConvPass::forward, s,
-                      {.x = x.data<float>(), .w = weight.data<float>(), .bias = b, .y = out.data<float>()});
-  kConv2dForward(device, DType::f32)(s, x.data<float>(), weight.data<float>(), b, out.data<float>());
+  with_float_type(x.dtype(), "conv2d", "x", [&](auto t) {
+    using T = decltype(t);
+    // The lookup first: a missing kernel is its error, not the autotuner's dtype check.
+    const auto kernel = kConv2dForward.get<T>(device);
+    if (device.is_cuda())
+      prepare_conv_pass(kernels::cuda::ConvPass::forward, s,
+                        {.x = x.data<float>(), .w = weight.data<float>(), .bias = b, .y = out.data<float>()});
+    kernel(s, x.data<T>(), weight.data<float>(), b, out.data<T>());
+  });
   if (needs_grad({&x, &weight, &bias})) {
     auto node = std::make_shared<Conv2dNode>();
     node->shape = s;

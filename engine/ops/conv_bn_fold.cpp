@@ -18,8 +18,11 @@ namespace {
 
 const KernelTable<decltype(kernels::cpu::fold_batch_norm)> kFoldBatchNorm{"fold_batch_norm",
                                                                           {AUTOSPACE_F32_KERNELS(fold_batch_norm)}};
-const KernelTable<decltype(kernels::cpu::conv2d_forward_activation)> kConv2dForwardActivation{
-    "conv2d_forward_activation", {AUTOSPACE_F32_KERNELS(conv2d_forward_activation)}};
+template <class T> using ForwardActivationKernel = decltype(kernels::cpu::conv2d_forward_activation<T>);
+const FloatKernelTable<ForwardActivationKernel> kConv2dForwardActivation{
+    "conv2d_forward_activation",
+    {AUTOSPACE_CPU_FLOAT_KERNELS(ForwardActivationKernel, conv2d_forward_activation)
+         AUTOSPACE_CUDA_F32_KERNEL(ForwardActivationKernel, conv2d_forward_activation)}};
 
 std::atomic<bool> folding{true};
 
@@ -57,12 +60,15 @@ Tensor conv_batch_norm_folded(const Tensor& x, const Tensor& weight, const Tenso
                                      bias.defined() ? bias.data<float>() : nullptr, bn.gamma.data<float>(),
                                      bn.beta.data<float>(), bn.running_mean.data<float>(),
                                      bn.running_var.data<float>(), bn.eps, w.data<float>(), b.data<float>());
-  Tensor out = Tensor::empty({s.n, s.out_h(), s.out_w(), s.out_c}, DType::f32, device);
-  if (device.is_cuda())
-    prepare_conv_pass(kernels::cuda::ConvPass::forward, s,
-                      {.x = x.data<float>(), .w = w.data<float>(), .bias = b.data<float>(), .y = out.data<float>()});
-  kConv2dForwardActivation(device, DType::f32)(s, x.data<float>(), w.data<float>(), b.data<float>(),
-                                               kernel_activation(bn.activation), out.data<float>());
+  Tensor out = Tensor::empty({s.n, s.out_h(), s.out_w(), s.out_c}, x.dtype(), device);
+  with_float_type(x.dtype(), "conv_batch_norm_folded", "x", [&](auto t) {
+    using T = decltype(t);
+    const auto kernel = kConv2dForwardActivation.get<T>(device);
+    if (device.is_cuda())
+      prepare_conv_pass(kernels::cuda::ConvPass::forward, s,
+                        {.x = x.data<float>(), .w = w.data<float>(), .bias = b.data<float>(), .y = out.data<float>()});
+    kernel(s, x.data<T>(), w.data<float>(), b.data<float>(), kernel_activation(bn.activation), out.data<T>());
+  });
   return out;
 }
 

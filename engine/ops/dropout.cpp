@@ -10,7 +10,16 @@ namespace autospace::ops {
 
 namespace {
 
-const KernelTable<decltype(kernels::cpu::dropout)> kDropout{"dropout", {AUTOSPACE_F32_KERNELS(dropout)}};
+template <class T> using DropoutKernel = decltype(kernels::cpu::dropout<T>);
+const FloatKernelTable<DropoutKernel> kDropout{
+    "dropout", {AUTOSPACE_CPU_FLOAT_KERNELS(DropoutKernel, dropout) AUTOSPACE_CUDA_F32_KERNEL(DropoutKernel, dropout)}};
+
+void run_dropout(const Tensor& x, float p, const kernels::PhiloxStream& stream, const Tensor& out) {
+  with_float_type(x.dtype(), "dropout", "x", [&](auto t) {
+    using T = decltype(t);
+    kDropout.get<T>(x.device())(x.numel(), x.data<T>(), p, stream, out.data<T>());
+  });
+}
 
 // The mask is recomputed from the stream rather than stored: dropout is linear in x, so
 // the backward pass is the same kernel applied to the output gradient.
@@ -20,8 +29,8 @@ struct DropoutNode : Node {
 
   const char* name() const override { return "dropout"; }
   std::vector<Tensor> backward(const Tensor& g) override {
-    Tensor dx = Tensor::empty(g.shape(), DType::f32, g.device());
-    kDropout(g.device(), DType::f32)(g.numel(), g.data<float>(), p, stream, dx.data<float>());
+    Tensor dx = Tensor::empty(g.shape(), g.dtype(), g.device());
+    run_dropout(g, p, stream, dx);
     return {dx};
   }
 };
@@ -29,12 +38,12 @@ struct DropoutNode : Node {
 }  // namespace
 
 Tensor dropout(const Tensor& x, float p, bool training, const RngKey& key) {
-  expect_f32(x, "dropout", "x");
+  expect_float(x, "dropout", "x");
   AUTOSPACE_CHECK(p >= 0.f && p <= 1.f, "dropout: p = ", p, " outside [0, 1]");
   if (!training || p == 0.f) return x;
   const kernels::PhiloxStream stream = key.stream();
-  Tensor out = Tensor::empty(x.shape(), DType::f32, x.device());
-  kDropout(x.device(), DType::f32)(x.numel(), x.data<float>(), p, stream, out.data<float>());
+  Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
+  run_dropout(x, p, stream, out);
   if (needs_grad({&x})) {
     auto node = std::make_shared<DropoutNode>();
     node->stream = stream;

@@ -1,6 +1,7 @@
 #include "engine/ops/linear.h"
 
 #include "engine/autograd/node.h"
+#include "engine/ops/cast.h"
 #include "engine/ops/kernel_table.h"
 #include "engine/ops/op_support.h"
 #include "kernels/cpu/linear.h"
@@ -45,6 +46,9 @@ struct LinearNode : Node {
 }  // namespace
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  // bf16 activations enter the classifier as f32: it is a small part of the work, and the
+  // logits and the loss stay f32.
+  if (x.defined() && x.dtype() == DType::bf16) return linear(cast(x, DType::f32), weight, bias);
   expect_f32(x, "linear", "x");
   expect_f32(weight, "linear", "weight");
   if (bias.defined()) expect_f32(bias, "linear", "bias");

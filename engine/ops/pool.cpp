@@ -10,22 +10,37 @@ namespace autospace::ops {
 
 namespace {
 
-const KernelTable<decltype(kernels::cpu::global_avg_pool_backward)> kGlobalAvgPoolBackward{
-    "global_avg_pool_backward", {AUTOSPACE_F32_KERNELS(global_avg_pool_backward)}};
-const KernelTable<decltype(kernels::cpu::avg_pool2d_backward)> kAvgPool2dBackward{
-    "avg_pool2d_backward", {AUTOSPACE_F32_KERNELS(avg_pool2d_backward)}};
-const KernelTable<decltype(kernels::cpu::global_avg_pool_forward)> kGlobalAvgPoolForward{
-    "global_avg_pool_forward", {AUTOSPACE_F32_KERNELS(global_avg_pool_forward)}};
-const KernelTable<decltype(kernels::cpu::avg_pool2d_forward)> kAvgPool2dForward{
-    "avg_pool2d_forward", {AUTOSPACE_F32_KERNELS(avg_pool2d_forward)}};
+template <class T> using GlobalForwardKernel = decltype(kernels::cpu::global_avg_pool_forward<T>);
+template <class T> using GlobalBackwardKernel = decltype(kernels::cpu::global_avg_pool_backward<T>);
+template <class T> using ForwardKernel = decltype(kernels::cpu::avg_pool2d_forward<T>);
+template <class T> using BackwardKernel = decltype(kernels::cpu::avg_pool2d_backward<T>);
+const FloatKernelTable<GlobalBackwardKernel> kGlobalAvgPoolBackward{
+    "global_avg_pool_backward",
+    {AUTOSPACE_CPU_FLOAT_KERNELS(GlobalBackwardKernel, global_avg_pool_backward)
+         AUTOSPACE_CUDA_F32_KERNEL(GlobalBackwardKernel, global_avg_pool_backward)}};
+const FloatKernelTable<BackwardKernel> kAvgPool2dBackward{
+    "avg_pool2d_backward",
+    {AUTOSPACE_CPU_FLOAT_KERNELS(BackwardKernel, avg_pool2d_backward)
+         AUTOSPACE_CUDA_F32_KERNEL(BackwardKernel, avg_pool2d_backward)}};
+const FloatKernelTable<GlobalForwardKernel> kGlobalAvgPoolForward{
+    "global_avg_pool_forward",
+    {AUTOSPACE_CPU_FLOAT_KERNELS(GlobalForwardKernel, global_avg_pool_forward)
+         AUTOSPACE_CUDA_F32_KERNEL(GlobalForwardKernel, global_avg_pool_forward)}};
+const FloatKernelTable<ForwardKernel> kAvgPool2dForward{
+    "avg_pool2d_forward",
+    {AUTOSPACE_CPU_FLOAT_KERNELS(ForwardKernel, avg_pool2d_forward)
+         AUTOSPACE_CUDA_F32_KERNEL(ForwardKernel, avg_pool2d_forward)}};
 
 struct GlobalAvgPoolNode : Node {
   Shape input_shape;
   const char* name() const override { return "global_avg_pool"; }
   std::vector<Tensor> backward(const Tensor& g) override {
-    Tensor gx = Tensor::empty(input_shape, DType::f32, g.device());
+    Tensor gx = Tensor::empty(input_shape, g.dtype(), g.device());
     const std::int64_t n = input_shape[0], hw = input_shape[1] * input_shape[2], c = input_shape[3];
-    kGlobalAvgPoolBackward(g.device(), DType::f32)(n, hw, c, g.data<float>(), gx.data<float>());
+    with_float_type(g.dtype(), name(), "gradient", [&](auto t) {
+      using T = decltype(t);
+      kGlobalAvgPoolBackward.get<T>(g.device())(n, hw, c, g.data<T>(), gx.data<T>());
+    });
     return {gx};
   }
 };
@@ -34,14 +49,17 @@ struct AvgPool2dNode : Node {
   kernels::Pool2dShape shape;
   const char* name() const override { return "avg_pool2d"; }
   std::vector<Tensor> backward(const Tensor& g) override {
-    Tensor gx = Tensor::empty({shape.n, shape.in_h, shape.in_w, shape.c}, DType::f32, g.device());
-    kAvgPool2dBackward(g.device(), DType::f32)(shape, g.data<float>(), gx.data<float>());
+    Tensor gx = Tensor::empty({shape.n, shape.in_h, shape.in_w, shape.c}, g.dtype(), g.device());
+    with_float_type(g.dtype(), name(), "gradient", [&](auto t) {
+      using T = decltype(t);
+      kAvgPool2dBackward.get<T>(g.device())(shape, g.data<T>(), gx.data<T>());
+    });
     return {gx};
   }
 };
 
 void expect_nhwc(const Tensor& x, const char* op) {
-  expect_f32(x, op, "x");
+  expect_float(x, op, "x");
   expect_rank(x, 4, op, "x [N, H, W, C]");
   AUTOSPACE_CHECK(x.numel() > 0, op, ": x ", shape_str(x.shape()), " is empty");
 }
@@ -51,8 +69,11 @@ void expect_nhwc(const Tensor& x, const char* op) {
 Tensor global_avg_pool(const Tensor& x) {
   expect_nhwc(x, "global_avg_pool");
   const Shape& s = x.shape();
-  Tensor out = Tensor::empty({s[0], 1, 1, s[3]}, DType::f32, x.device());
-  kGlobalAvgPoolForward(x.device(), DType::f32)(s[0], s[1] * s[2], s[3], x.data<float>(), out.data<float>());
+  Tensor out = Tensor::empty({s[0], 1, 1, s[3]}, x.dtype(), x.device());
+  with_float_type(x.dtype(), "global_avg_pool", "x", [&](auto t) {
+    using T = decltype(t);
+    kGlobalAvgPoolForward.get<T>(x.device())(s[0], s[1] * s[2], s[3], x.data<T>(), out.data<T>());
+  });
   if (needs_grad({&x})) {
     auto node = std::make_shared<GlobalAvgPoolNode>();
     node->input_shape = s;
@@ -72,8 +93,11 @@ Tensor avg_pool2d(const Tensor& x, int kernel, int stride, int padding) {
   AUTOSPACE_CHECK(s.in_h + 2 * s.pad >= s.kernel && s.in_w + 2 * s.pad >= s.kernel, "avg_pool2d: x ",
                   shape_str(x.shape()), ", kernel ", kernel, ", padding ", padding,
                   ": the kernel is larger than the padded input");
-  Tensor out = Tensor::empty({s.n, s.out_h(), s.out_w(), s.c}, DType::f32, x.device());
-  kAvgPool2dForward(x.device(), DType::f32)(s, x.data<float>(), out.data<float>());
+  Tensor out = Tensor::empty({s.n, s.out_h(), s.out_w(), s.c}, x.dtype(), x.device());
+  with_float_type(x.dtype(), "avg_pool2d", "x", [&](auto t) {
+    using T = decltype(t);
+    kAvgPool2dForward.get<T>(x.device())(s, x.data<T>(), out.data<T>());
+  });
   if (needs_grad({&x})) {
     auto node = std::make_shared<AvgPool2dNode>();
     node->shape = s;

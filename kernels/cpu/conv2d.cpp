@@ -2,8 +2,10 @@
 
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "kernels/cpu/activation.h"
+#include "kernels/cpu/cast.h"
 #include "kernels/cpu/onednn.h"
 
 namespace autospace::kernels::cpu {
@@ -17,9 +19,17 @@ using onednn::wrap;
 // Weights are declared with format_tag::any and reordered to and from OHWI on every call:
 // with plain OHWI weights oneDNN 2.6 finds no JIT kernel on AVX2 and runs its reference
 // convolution, 100-1000x slower on the MobileNetV2 shapes (bench/bench_conv2d.cpp).
+//
+// bf16 activations: the source, destination and their gradients are bf16 and the weights
+// are rounded to bf16 by that same reorder (oneDNN's bf16 convolutions take bf16 weights);
+// accumulation and the bias stay f32. The weight gradient is the f32 pass's on the
+// activations widened to f32: oneDNN 2.6's bf16 weight-gradient kernels took 2.1x the f32
+// ones' time over a MobileNetV2 step on this project's AMX machine (5x at 2x2 depthwise,
+// where it falls back to a generic kernel), more than the widening costs.
 struct Key {
   Conv2dShape shape;
   bool bias;
+  memory::data_type activations = memory::data_type::f32;
   ActivationKind activation = ActivationKind::identity;  // the forward's epilogue
   auto operator<=>(const Key&) const = default;
 };
@@ -33,14 +43,14 @@ Descs descs(const Key& k) {
   const Conv2dShape& s = k.shape;
   const auto f32 = memory::data_type::f32;
   Descs d;
-  d.src = memory::desc({s.n, s.in_c, s.in_h, s.in_w}, f32, tag::nhwc);
-  d.dst = memory::desc({s.n, s.out_c, s.out_h(), s.out_w()}, f32, tag::nhwc);
+  d.src = memory::desc({s.n, s.in_c, s.in_h, s.in_w}, k.activations, tag::nhwc);
+  d.dst = memory::desc({s.n, s.out_c, s.out_h(), s.out_w()}, k.activations, tag::nhwc);
   // OHWI [Cout, kh, kw, Cin/g] is, for groups > 1, exactly gohwi over {G, Cout/G, Cin/G, kh, kw}.
   const std::int64_t g = s.groups;
   const memory::dims wdims = g == 1 ? memory::dims{s.out_c, s.in_c, s.kernel_h, s.kernel_w}
                                     : memory::dims{g, s.out_c / g, s.in_c / g, s.kernel_h, s.kernel_w};
   d.user_weights = memory::desc(wdims, f32, g == 1 ? tag::ohwi : tag::gohwi);
-  d.any_weights = memory::desc(wdims, f32, tag::any);
+  d.any_weights = memory::desc(wdims, k.activations, tag::any);
   if (k.bias) d.bias = memory::desc({s.out_c}, f32, tag::x);
   d.strides = {s.stride, s.stride};
   // Right padding = left padding: oneDNN rounds the output size down like PyTorch does.
@@ -103,8 +113,9 @@ Entry<dnnl::convolution_forward> forward_entry(const dnnl::convolution_forward::
   return {dnnl::convolution_forward(pd), pd.weights_desc(), reorder_between(d.user_weights, pd.weights_desc())};
 }
 
-void run_forward(const Entry<dnnl::convolution_forward>& e, const Descs& d, const float* x, const float* w,
-                 const float* bias, float* y) {
+template <class T>
+void run_forward(const Entry<dnnl::convolution_forward>& e, const Descs& d, const T* x, const float* w,
+                 const float* bias, T* y) {
   std::unordered_map<int, memory> args{
       {DNNL_ARG_SRC, wrap(d.src, x)}, {DNNL_ARG_WEIGHTS, weights_for(e, d, w)}, {DNNL_ARG_DST, wrap(d.dst, y)}};
   if (bias) args.emplace(DNNL_ARG_BIAS, wrap(d.bias, bias));
@@ -114,17 +125,19 @@ void run_forward(const Entry<dnnl::convolution_forward>& e, const Descs& d, cons
 
 }  // namespace
 
-void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
+template <class T> void conv2d_forward(const Conv2dShape& s, const T* x, const float* w, const float* bias, T* y) {
   static onednn::PrimitiveCache<Key, Entry<dnnl::convolution_forward>> cache;
-  const Key key{s, bias != nullptr};
+  const Key key{s, bias != nullptr, onednn::data_type<T>()};
   const Descs d = descs(key);
   run_forward(cache.get(key, [&] { return forward_entry(forward_pd(d), d); }), d, x, w, bias, y);
 }
 
-void conv2d_forward_activation(const Conv2dShape& s, const float* x, const float* w, const float* bias,
-                               ActivationKind activation, float* y) {
+template <class T>
+void conv2d_forward_activation(const Conv2dShape& s, const T* x, const float* w, const float* bias,
+                               ActivationKind activation, T* y) {
   static onednn::PrimitiveCache<Key, Entry<dnnl::convolution_forward>> cache;
-  const Key key{s, bias != nullptr, has_epilogue(activation) ? activation : ActivationKind::identity};
+  const Key key{s, bias != nullptr, onednn::data_type<T>(),
+                has_epilogue(activation) ? activation : ActivationKind::identity};
   const Descs d = descs(key);
   const auto& e = cache.get(key, [&] {
     return forward_entry({{dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, d.src,
@@ -136,9 +149,9 @@ void conv2d_forward_activation(const Conv2dShape& s, const float* x, const float
   if (!has_epilogue(activation)) cpu::activation(activation, s.n * s.out_h() * s.out_w() * s.out_c, y, y);
 }
 
-void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+template <class T> void conv2d_backward_data(const Conv2dShape& s, const T* dy, const float* w, T* dx) {
   static onednn::PrimitiveCache<Key, Entry<dnnl::convolution_backward_data>> cache;
-  const Key key{s, false};
+  const Key key{s, false, onednn::data_type<T>()};
   const Descs d = descs(key);
   const auto& e = cache.get(key, [&] {
     const dnnl::convolution_backward_data::primitive_desc pd(
@@ -153,7 +166,8 @@ void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w,
   onednn::stream().wait();
 }
 
-void conv2d_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias) {
+template <>
+void conv2d_backward_weights<float>(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias) {
   static onednn::PrimitiveCache<Key, Entry<dnnl::convolution_backward_weights>> cache;
   const Key key{s, dbias != nullptr};
   const Descs d = descs(key);
@@ -173,5 +187,26 @@ void conv2d_backward_weights(const Conv2dShape& s, const float* x, const float* 
   if (e.reorder) e.reorder->execute(onednn::stream(), diff_w, user);
   onednn::stream().wait();
 }
+
+template <>
+void conv2d_backward_weights<bf16>(const Conv2dShape& s, const bf16* x, const bf16* dy, float* dw, float* dbias) {
+  // Scratch kept per thread across calls: a step's shapes repeat.
+  thread_local std::vector<float> wide_x, wide_dy;
+  const std::int64_t nx = s.n * s.in_h * s.in_w * s.in_c, ny = s.n * s.out_h() * s.out_w() * s.out_c;
+  wide_x.resize(static_cast<std::size_t>(nx));
+  wide_dy.resize(static_cast<std::size_t>(ny));
+  convert(nx, x, wide_x.data());
+  convert(ny, dy, wide_dy.data());
+  conv2d_backward_weights<float>(s, wide_x.data(), wide_dy.data(), dw, dbias);
+}
+
+template void conv2d_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);
+template void conv2d_forward<bf16>(const Conv2dShape&, const bf16*, const float*, const float*, bf16*);
+template void conv2d_forward_activation<float>(const Conv2dShape&, const float*, const float*, const float*,
+                                               ActivationKind, float*);
+template void conv2d_forward_activation<bf16>(const Conv2dShape&, const bf16*, const float*, const float*,
+                                              ActivationKind, bf16*);
+template void conv2d_backward_data<float>(const Conv2dShape&, const float*, const float*, float*);
+template void conv2d_backward_data<bf16>(const Conv2dShape&, const bf16*, const float*, bf16*);
 
 }  // namespace autospace::kernels::cpu

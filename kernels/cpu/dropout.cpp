@@ -12,7 +12,7 @@ constexpr std::int64_t kParallelMin = 4096;
 constexpr std::int64_t kChunk = 1024;
 }  // namespace
 
-void dropout(std::int64_t n, const float* x, float p, const PhiloxStream& stream, float* y) {
+template <class T> void dropout(std::int64_t n, const T* x, float p, const PhiloxStream& stream, T* y) {
   static_assert(kChunk % 4 == 0, "chunks must hold whole Philox blocks");
   const float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
   const std::int64_t chunks = (n + kChunk - 1) / kChunk;
@@ -30,14 +30,17 @@ void dropout(std::int64_t n, const float* x, float p, const PhiloxStream& stream
       bits[4 * b + 2] = block.v[2];
       bits[4 * b + 3] = block.v[3];
     }
-    const float* xs = x + first;
-    float* ys = y + first;
+    const T* xs = x + first;
+    T* ys = y + first;
 #pragma omp simd
     for (std::int64_t i = 0; i < count; ++i) {
-      const float kept = xs[i] * scale;  // unconditional, so that the select needs no branch
-      ys[i] = PhiloxStream::to_uniform(bits[i]) < p ? 0.0f : kept;
+      const float kept = to_float(xs[i]) * scale;  // unconditional, so that the select needs no branch
+      ys[i] = from_float<T>(PhiloxStream::to_uniform(bits[i]) < p ? 0.0f : kept);
     }
   }
 }
+
+template void dropout<float>(std::int64_t, const float*, float, const PhiloxStream&, float*);
+template void dropout<bf16>(std::int64_t, const bf16*, float, const PhiloxStream&, bf16*);
 
 }  // namespace autospace::kernels::cpu

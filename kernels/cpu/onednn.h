@@ -14,8 +14,14 @@ const dnnl::engine& engine();
 dnnl::stream& stream();
 
 // A oneDNN view of a caller's buffer (oneDNN takes non-const pointers even for inputs).
-inline dnnl::memory wrap(const dnnl::memory::desc& md, const float* p) {
-  return dnnl::memory(md, engine(), const_cast<float*>(p));
+template <class T> dnnl::memory wrap(const dnnl::memory::desc& md, const T* p) {
+  return dnnl::memory(md, engine(), const_cast<T*>(p));
+}
+
+// oneDNN's name for the element type T (float or bf16).
+template <class T> constexpr dnnl::memory::data_type data_type() {
+  if constexpr (sizeof(T) == sizeof(float)) return dnnl::memory::data_type::f32;
+  else return dnnl::memory::data_type::bf16;
 }
 
 // Thread-safe map from a shape key to the primitives built for it. Entries are never

@@ -150,7 +150,7 @@ Tensor Cell::forward(const Tensor& x) {
   if (!residual_) return y;
   if (drop_path_ && is_training()) {
     const std::int64_t n = y.dim(0);
-    const Tensor keep = drop_path_->forward(Tensor::ones({n, 1, 1, 1}, y.device()));
+    const Tensor keep = drop_path_->forward(Tensor::ones({n, 1, 1, 1}, y.device()).to(y.dtype()));
     // Viewed as [N, H*W*C, 1, 1] the per-sample mask broadcasts over everything else.
     y = ops::reshape(ops::broadcast_mul(ops::reshape(y, {n, y.numel() / n, 1, 1}), keep), y.shape());
   }

@@ -130,8 +130,8 @@ Tensor GatedLayer::forward(const Tensor& x) {
     }
     // A zero candidate's output is zero, shaped like its partner's (a zero block only exists
     // where input and output shapes agree).
-    if (!active_out.defined()) active_out = Tensor::zeros(inactive_out.shape(), DType::f32, x.device());
-    if (!inactive_out.defined()) inactive_out = Tensor::zeros(active_out.shape(), DType::f32, x.device());
+    if (!active_out.defined()) active_out = Tensor::zeros(inactive_out.shape(), x.dtype(), x.device());
+    if (!inactive_out.defined()) inactive_out = Tensor::zeros(active_out.shape(), x.dtype(), x.device());
     branch = ops::binary_gate(active_out, inactive_out, logits_, pair_);
   }
   if (!branch.defined()) return x;  // the zero block alone: the layer is skipped

@@ -173,20 +173,24 @@ TEST_CASE("runner: one device rule and the class check for every phase", "[apps]
         "data: the dataset has 2 classes but the toy classifies 5");
 }
 
-TEST_CASE("runner: tf32 and bf16 are refused on the CPU, whose kernels are fp32, precision and conv_backend are read strictly",
+TEST_CASE("runner: tf32 is refused on the CPU, bf16 there means bf16 activations, precision and conv_backend are read strictly",
           "[apps][runner]") {
   const test::TempDir dir;
   RunBasics b = basics(dir / "a");
+  b.precision = MatmulPrecision::tf32;
+  CountingPhase tf32(b, 1);
+  CHECK(test::error_of([&] { run_phase(tf32, {{}, false}); }) ==
+        "precision: \"tf32\": count runs on cpu, which has no tf32 arithmetic; tf32 applies to CUDA devices (bf16 "
+        "runs on both)");
   b.precision = MatmulPrecision::bf16;
   CountingPhase bf16(b, 1);
-  CHECK(test::error_of([&] {
-          run_phase(bf16, {{}, false});
-        }) ==
-        "precision: \"bf16\": count runs on cpu, whose kernels compute in fp32 only; tf32 and bf16 apply to CUDA "
-        "devices");
+  CHECK(run_phase(bf16, {{}, false}));
+  CHECK(activation_dtype(Device::cpu()) == DType::bf16);
+  // The setting is the process's: the next phase's start sets it again.
   b.precision = MatmulPrecision::fp32;
   CountingPhase fp32(b, 1);
   CHECK(run_phase(fp32, {{}, false}));
+  CHECK(activation_dtype(Device::cpu()) == DType::f32);
 
   // Read from a description: a value outside the three is named with them; fp32, the
   // default, is left out of the resolved description (older run directories resume).

@@ -13,8 +13,14 @@
 #include "engine/ops/activation.h"
 #include "engine/ops/add.h"
 #include "engine/ops/batch_norm.h"
+#include "engine/ops/broadcast_mul.h"
 #include "engine/ops/cast.h"
+#include "engine/ops/channel_slice.h"
+#include "engine/ops/concat.h"
 #include "engine/ops/conv2d.h"
+#include "engine/ops/dropout.h"
+#include "engine/ops/pool.h"
+#include "engine/rng/rng.h"
 #include "kernels/cpu/activation.h"
 #include "tests/support/test_support.h"
 
@@ -94,6 +100,24 @@ TEST_CASE("bf16 add and activations are their f32 results rounded once", "[ops][
   }
 }
 
+TEST_CASE("bf16 pooling, dropout, squeeze-excite gating, concat and slices are their f32 results rounded once",
+          "[ops][bf16]") {
+  const Shape s{3, 9, 7, 13};
+  require_rounded_op("global_avg_pool", {random_pair(s, 30)},
+                     [](const std::vector<Tensor>& t) { return ops::global_avg_pool(t[0]); });
+  require_rounded_op("avg_pool2d", {random_pair(s, 31)},
+                     [](const std::vector<Tensor>& t) { return ops::avg_pool2d(t[0], 3, 2, 1); });
+  const RngKey key{42, RngPurpose::dropout, 3, 7};
+  require_rounded_op("dropout", {random_pair(s, 32)},
+                     [&](const std::vector<Tensor>& t) { return ops::dropout(t[0], 0.3f, true, key); });
+  require_rounded_op("broadcast_mul", {random_pair(s, 33), random_pair({3, 1, 1, 13}, 34)},
+                     [](const std::vector<Tensor>& t) { return ops::broadcast_mul(t[0], t[1]); });
+  require_rounded_op("concat_channels", {random_pair(s, 35), random_pair({3, 9, 7, 5}, 36)},
+                     [](const std::vector<Tensor>& t) { return ops::concat_channels({t[0], t[1]}); });
+  require_rounded_op("channel_slice", {random_pair(s, 37)},
+                     [](const std::vector<Tensor>& t) { return ops::channel_slice(t[0], 3, 6); });
+}
+
 TEST_CASE("bf16 batch norm is the f32 one rounded once, statistics and parameter gradients in f32", "[ops][bf16]") {
   for (const Shape& s : {Shape{1, 7, 5, 3}, Shape{4, 9, 9, 13}, Shape{2, 33}, Shape{8, 16, 16, 40}}) {
     const std::int64_t c = s.back();
@@ -133,6 +157,46 @@ TEST_CASE("bf16 batch norm is the f32 one rounded once, statistics and parameter
         CHECK(var_bf16.to_vector() == var_f32.to_vector());
       }
     }
+  }
+}
+
+TEST_CASE("bf16 convolutions match f32 ones on the same rounded values", "[ops][bf16]") {
+  // oneDNN's bf16 kernels take the weights rounded to bf16 and accumulate in f32, so the
+  // f32 reference runs on rounded weights too. Products of two bf16 values are exact in
+  // f32: the outputs differ from the reference by the order of the sums and the output's
+  // rounding (2^-9 relative), the weight and bias gradients (f32) by the order alone.
+  struct Case {
+    std::int64_t n, h, w, cin, cout, k, stride, pad, groups;
+  };
+  for (const Case& c : {Case{2, 9, 9, 5, 8, 3, 1, 1, 1}, Case{3, 8, 8, 16, 24, 1, 1, 0, 1},
+                        Case{2, 9, 7, 12, 12, 3, 2, 1, 12}, Case{1, 7, 7, 8, 8, 5, 1, 2, 8},
+                        Case{2, 6, 6, 8, 16, 3, 1, 1, 4}}) {
+    const ops::Conv2dOptions o{static_cast<int>(c.stride), static_cast<int>(c.pad), static_cast<int>(c.groups)};
+    const std::string what = "conv " + std::to_string(c.h) + "x" + std::to_string(c.w) + "x" + std::to_string(c.cin) +
+                             "->" + std::to_string(c.cout) + " k" + std::to_string(c.k) + " s" +
+                             std::to_string(c.stride) + " g" + std::to_string(c.groups);
+    INFO(what);
+    const Pair x = random_pair({c.n, c.h, c.w, c.cin}, 20);
+    Tensor w = test::random_tensor({c.cout, c.k, c.k, c.cin / c.groups}, 21).to(DType::bf16).to(DType::f32);
+    Tensor b = test::random_tensor({c.cout}, 22);
+    w.set_requires_grad(true);
+    b.set_requires_grad(true);
+    const auto run = [&](const Tensor& input) {
+      w.clear_grad();
+      b.clear_grad();
+      const Tensor y = ops::conv2d(input, w, b, o);
+      y.backward(test::random_tensor(y.shape(), 23).to(DType::bf16).to(y.dtype()));
+      return std::vector<std::vector<double>>{test::to_double(y), test::to_double(input.grad()),
+                                              test::to_double(w.grad()), test::to_double(b.grad())};
+    };
+    const auto want = run(x.f32);
+    const auto got = run(x.bf16);
+    REQUIRE(x.bf16.grad().dtype() == DType::bf16);
+    REQUIRE(w.grad().dtype() == DType::f32);
+    CHECK(test::relative_l2(got[0], want[0]) < 4e-3);
+    CHECK(test::relative_l2(got[1], want[1]) < 4e-3);
+    CHECK(test::relative_l2(got[2], want[2]) < 1e-4);
+    CHECK(test::relative_l2(got[3], want[3]) < 1e-4);
   }
 }
 
@@ -188,9 +252,10 @@ TEST_CASE("bf16 activations meet clear errors where dtypes do not fit", "[ops][b
   const Tensor a = Tensor::zeros({2, 3}), b = Tensor::zeros({2, 3}).to(DType::bf16);
   CHECK_THROWS_WITH(ops::add(a, b), Catch::Contains("add: inputs of dtypes f32 and bf16 (convert one with ops::cast)"));
   CHECK_THROWS_WITH(ops::relu(Tensor::zeros({2}, DType::i32)), Catch::Contains("relu: x must be f32 or bf16, got i32"));
-  // An op without bf16 kernels says so rather than reading the bits as floats.
+  // Parameters stay f32.
   const Tensor x = Tensor::zeros({1, 4, 4, 2}).to(DType::bf16), w = Tensor::zeros({2, 3, 3, 2});
-  CHECK_THROWS_WITH(ops::conv2d(x, w, Tensor(), {}), Catch::Contains("must be f32, got bf16"));
+  CHECK_THROWS_WITH(ops::conv2d(x, w.to(DType::bf16), Tensor(), {}),
+                    Catch::Contains("conv2d: weight must be f32, got bf16"));
   // A gradient must have its output's dtype.
   Tensor y = ops::relu(Tensor::ones({3}).to(DType::bf16).set_requires_grad(true));
   CHECK_THROWS_WITH(y.backward(Tensor::ones({3})), Catch::Contains("gradient of dtype f32 for an output of dtype bf16"));
