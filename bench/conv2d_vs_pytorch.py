@@ -5,7 +5,9 @@ in one command and prints both times and the ratio.
 Both sides time the kernels only: forward, backward data and backward weights of one
 convolution (PyTorch: aten.convolution + aten.convolution_backward, no autograd tape).
 The shapes come from the benchmark's names, so they are defined once, in the C++ file.
-Each side reports its best of several runs: the machine may be shared.
+Each side reports its best of several runs: the machine may be shared. Rows with bf16:1
+run on bf16 activations on both sides (PyTorch: bf16 tensors; AutoSpace: f32 weights rounded
+by the kernel, f32 weight gradients).
 
 usage: bench/conv2d_vs_pytorch.py [path/to/bench_conv2d] [--threads 2] [--min-time 0.5] [--repeats 3]
 """
@@ -40,8 +42,9 @@ def run_torch(a, min_time, repeats):
     h, cin, cout, k, s, g = a["H"], a["Cin"], a["Cout"], a["k"], a["s"], a["g"]
     p = k // 2
     cl = torch.channels_last
-    x = torch.full((BATCH, cin, h, h), 0.5).contiguous(memory_format=cl)
-    w = torch.full((cout, cin // g, k, k), 0.1).contiguous(memory_format=cl)
+    dtype = torch.bfloat16 if a.get("bf16") else torch.float32
+    x = torch.full((BATCH, cin, h, h), 0.5, dtype=dtype).contiguous(memory_format=cl)
+    w = torch.full((cout, cin // g, k, k), 0.1, dtype=dtype).contiguous(memory_format=cl)
     conv = (x, w, None, [s, s], [p, p], [1, 1], False, [0, 0], g)
     dy = torch.full_like(torch.ops.aten.convolution(*conv), 0.01).contiguous(memory_format=cl)
 
@@ -74,19 +77,22 @@ def main():
     print(f"conv2d forward+backward, batch {BATCH}, {opt.threads} threads, torch {torch.__version__}, "
           f"best of {opt.repeats}")
     print(f"{'shape (HxHxCin->Cout k s g)':32} {'ours ms':>9} {'torch ms':>9} {'GFLOP/s':>8} {'torch/ours':>10}")
-    total_ours = total_torch = 0.0
+    totals = {}  # per dtype: [ours, torch]
     # Interleaved shape by shape, so that load from other processes hits both sides alike.
     for name in list_ours(opt.binary):
         a = dict((k, int(v)) for k, v in re.findall(r"(\w+):(\d+)", name))
         ms = run_ours(opt.binary, name, opt.min_time, opt.repeats)
         torch_ms = run_torch(a, opt.min_time, opt.repeats)
-        total_ours += ms
-        total_torch += torch_ms
+        dtype = "bf16" if a.get("bf16") else "f32"
+        total = totals.setdefault(dtype, [0.0, 0.0])
+        total[0] += ms
+        total[1] += torch_ms
         ho = (a["H"] + 2 * (a["k"] // 2) - a["k"]) // a["s"] + 1
         flops = 3 * 2 * BATCH * ho * ho * a["Cout"] * a["k"] ** 2 * a["Cin"] // a["g"]
-        shape = f"{a['H']}x{a['H']}x{a['Cin']}->{a['Cout']} k{a['k']} s{a['s']} g{a['g']}"
+        shape = f"{a['H']}x{a['H']}x{a['Cin']}->{a['Cout']} k{a['k']} s{a['s']} g{a['g']} {dtype}"
         print(f"{shape:32} {ms:9.2f} {torch_ms:9.2f} {flops / ms * 1e-6:8.1f} {torch_ms / ms:10.2f}", flush=True)
-    print(f"{'total':32} {total_ours:9.2f} {total_torch:9.2f} {'':8} {total_torch / total_ours:10.2f}")
+    for dtype, (ours, theirs) in totals.items():
+        print(f"{'total ' + dtype:32} {ours:9.2f} {theirs:9.2f} {'':8} {theirs / ours:10.2f}")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ struct RunBasics {
   std::uint64_t seed = 0;
   std::string device = "cpu";  // "cpu", "cuda", "cuda:N" or "auto"
   int threads = 0;             // CPU kernel threads; 0: all cores
-  // The GPU's matrix-product precision ("precision": "fp32", "tf32" or "bf16").
+  // "precision": "fp32", "tf32" (GPU only) or "bf16" (engine/core/precision.h).
   MatmulPrecision precision = MatmulPrecision::fp32;
   // Which kernels serve a GPU's convolutions ("conv_backend": "native", "cudnn" or
   // "autotune"); a CPU run ignores it.

@@ -22,10 +22,11 @@ using onednn::wrap;
 //
 // bf16 activations: the source, destination and their gradients are bf16 and the weights
 // are rounded to bf16 by that same reorder (oneDNN's bf16 convolutions take bf16 weights);
-// accumulation and the bias stay f32. The weight gradient is the f32 pass's on the
-// activations widened to f32: oneDNN 2.6's bf16 weight-gradient kernels took 2.1x the f32
-// ones' time over a MobileNetV2 step on this project's AMX machine (5x at 2x2 depthwise,
-// where it falls back to a generic kernel), more than the widening costs.
+// accumulation, the bias and the weight and bias gradients stay f32. Over few output
+// positions the weight gradient is the f32 pass's on the activations widened to f32
+// (few_positions): there oneDNN 2.6's bf16 weight-gradient kernels took 2-5x the f32 ones'
+// time on this project's AMX machine (at 2x2 depthwise it falls back to a generic kernel),
+// while over many positions they win and widening would cost more than it saves.
 struct Key {
   Conv2dShape shape;
   bool bias;
@@ -35,7 +36,9 @@ struct Key {
 };
 
 struct Descs {
-  memory::desc src, dst, user_weights, any_weights, bias;
+  // any_weights: of the activations' type (the forward and data-gradient passes);
+  // any_diff_weights: f32 (the weight gradient).
+  memory::desc src, dst, user_weights, any_weights, any_diff_weights, bias;
   memory::dims strides, padding;
 };
 
@@ -51,6 +54,7 @@ Descs descs(const Key& k) {
                                     : memory::dims{g, s.out_c / g, s.in_c / g, s.kernel_h, s.kernel_w};
   d.user_weights = memory::desc(wdims, f32, g == 1 ? tag::ohwi : tag::gohwi);
   d.any_weights = memory::desc(wdims, k.activations, tag::any);
+  d.any_diff_weights = memory::desc(wdims, f32, tag::any);
   if (k.bias) d.bias = memory::desc({s.out_c}, f32, tag::x);
   d.strides = {s.stride, s.stride};
   // Right padding = left padding: oneDNN rounds the output size down like PyTorch does.
@@ -166,14 +170,21 @@ template <class T> void conv2d_backward_data(const Conv2dShape& s, const T* dy, 
   onednn::stream().wait();
 }
 
-template <>
-void conv2d_backward_weights<float>(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias) {
+namespace {
+
+// N * H_out * W_out at most 4096 (an 8x8 map at batch 64): bench/bench_conv2d's shapes and
+// the MobileNetV2 step put the crossover between 4x4 and 16x16 maps at that batch.
+bool few_positions(const Conv2dShape& s) { return s.n * s.out_h() * s.out_w() <= 4096; }
+
+template <class T>
+void run_backward_weights(const Conv2dShape& s, const T* x, const T* dy, float* dw, float* dbias) {
   static onednn::PrimitiveCache<Key, Entry<dnnl::convolution_backward_weights>> cache;
-  const Key key{s, dbias != nullptr};
+  const Key key{s, dbias != nullptr, onednn::data_type<T>()};
   const Descs d = descs(key);
   const auto& e = cache.get(key, [&] {
     const dnnl::convolution_backward_weights::primitive_desc pd(
-        {dnnl::algorithm::convolution_direct, d.src, d.any_weights, d.bias, d.dst, d.strides, d.padding, d.padding},
+        {dnnl::algorithm::convolution_direct, d.src, d.any_diff_weights, d.bias, d.dst, d.strides, d.padding,
+         d.padding},
         onednn::engine(), forward_pd(d));
     return Entry<dnnl::convolution_backward_weights>{dnnl::convolution_backward_weights(pd), pd.diff_weights_desc(),
                                                      reorder_between(pd.diff_weights_desc(), d.user_weights)};
@@ -188,8 +199,16 @@ void conv2d_backward_weights<float>(const Conv2dShape& s, const float* x, const 
   onednn::stream().wait();
 }
 
+}  // namespace
+
+template <>
+void conv2d_backward_weights<float>(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias) {
+  run_backward_weights(s, x, dy, dw, dbias);
+}
+
 template <>
 void conv2d_backward_weights<bf16>(const Conv2dShape& s, const bf16* x, const bf16* dy, float* dw, float* dbias) {
+  if (!few_positions(s)) return run_backward_weights(s, x, dy, dw, dbias);
   // Scratch kept per thread across calls: a step's shapes repeat.
   thread_local std::vector<float> wide_x, wide_dy;
   const std::int64_t nx = s.n * s.in_h * s.in_w * s.in_c, ny = s.n * s.out_h() * s.out_w() * s.out_c;
@@ -197,7 +216,7 @@ void conv2d_backward_weights<bf16>(const Conv2dShape& s, const bf16* x, const bf
   wide_dy.resize(static_cast<std::size_t>(ny));
   convert(nx, x, wide_x.data());
   convert(ny, dy, wide_dy.data());
-  conv2d_backward_weights<float>(s, wide_x.data(), wide_dy.data(), dw, dbias);
+  run_backward_weights(s, wide_x.data(), wide_dy.data(), dw, dbias);
 }
 
 template void conv2d_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);

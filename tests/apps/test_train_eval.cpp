@@ -3,6 +3,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <map>
 
 #include "apps/phases/eval/eval_phase.h"
 #include "apps/phases/train/train_phase.h"
@@ -80,6 +81,32 @@ TEST_CASE("train: a tiny run learns and writes its run directory", "[apps][train
   CHECK(again.completed);
   CHECK(again.summary.at("best") == summary.at("best"));
   CHECK(metrics(s.run_dir, "epoch").size() == 6);
+}
+
+TEST_CASE("train: bf16 precision on the CPU trains the f32 weights on bf16 activations", "[apps][train]") {
+  // The precision is the process's: put fp32 back whatever happens (the next phase's start
+  // would, but direct engine calls in later cases would not).
+  struct Fp32Again {
+    ~Fp32Again() { set_matmul_precision(MatmulPrecision::fp32); }
+  } fp32_again;
+  const test::TempDir dir;
+  std::map<MatmulPrecision, std::vector<nas::Json>> epochs;
+  for (MatmulPrecision p : {MatmulPrecision::fp32, MatmulPrecision::bf16}) {
+    RunSettings s = test::tiny_settings(dir / matmul_precision_names().at(static_cast<std::size_t>(p)));
+    s.data.augment = "none";
+    s.train.epochs = 6;
+    s.precision = p;
+    REQUIRE(run_training(s, quiet()).completed);
+    epochs[p] = metrics(s.run_dir, "epoch");
+    REQUIRE(epochs[p].size() == 6);
+  }
+  const auto& bf16 = epochs[MatmulPrecision::bf16];
+  CHECK(bf16.back().at("train_loss").get<double>() < bf16.front().at("train_loss").get<double>() - 0.05);
+  // Another rounding, another trajectory, the same learning.
+  CHECK_FALSE(test::same_tensors(dir / "bf16" / "last.safetensors", dir / "fp32" / "last.safetensors"));
+  CHECK(std::abs(bf16.back().at("train_loss").get<double>() -
+                 epochs[MatmulPrecision::fp32].back().at("train_loss").get<double>()) < 0.1);
+  for (const auto& [name, t] : io::read_safetensors(dir / "bf16" / "last.safetensors").tensors) CHECK(t.dtype() == DType::f32);
 }
 
 TEST_CASE("train: stopping mid-epoch and resuming gives bit-identical weights", "[apps][train]") {
