@@ -27,7 +27,10 @@ const FloatKernelTable<BackwardKernel> kBinaryGateBackward{
     "binary_gate_backward",
     {FloatKernelTable<BackwardKernel>::entry<float>(DeviceKind::cpu, &cpu_binary_gate_backward<float>),
      FloatKernelTable<BackwardKernel>::entry<kernels::bf16>(DeviceKind::cpu, &cpu_binary_gate_backward<kernels::bf16>)
-         AUTOSPACE_CUDA_F32_KERNEL(BackwardKernel, binary_gate_backward)}};
+         AUTOSPACE_IF_CUDA(, FloatKernelTable<BackwardKernel>::entry<float>(
+                                 DeviceKind::cuda, &kernels::cuda::binary_gate_backward<float>),
+                           FloatKernelTable<BackwardKernel>::entry<kernels::bf16>(
+                               DeviceKind::cuda, &kernels::cuda::binary_gate_backward<kernels::bf16>))}};
 
 struct BinaryGateNode : Node {
   Tensor inactive;

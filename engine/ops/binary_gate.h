@@ -18,7 +18,7 @@ struct GatePair {
   bool first_active = true;
 };
 
-// active, inactive: same shape; logits: [M] f32.
+// active, inactive: same shape and dtype (f32 or bf16); logits: [M] f32.
 Tensor binary_gate(const Tensor& active, const Tensor& inactive, const Tensor& logits, const GatePair& pair);
 
 }  // namespace autospace::ops

@@ -14,11 +14,10 @@ template <class T> using ForwardKernel = decltype(kernels::cpu::broadcast_mul<T>
 template <class T> using BackwardKernel = decltype(kernels::cpu::broadcast_mul_backward<T>);
 const FloatKernelTable<ForwardKernel> kBroadcastMul{
     "broadcast_mul",
-    {AUTOSPACE_CPU_FLOAT_KERNELS(ForwardKernel, broadcast_mul) AUTOSPACE_CUDA_F32_KERNEL(ForwardKernel, broadcast_mul)}};
+    {AUTOSPACE_FLOAT_KERNELS(ForwardKernel, broadcast_mul)}};
 const FloatKernelTable<BackwardKernel> kBroadcastMulBackward{
     "broadcast_mul_backward",
-    {AUTOSPACE_CPU_FLOAT_KERNELS(BackwardKernel, broadcast_mul_backward)
-         AUTOSPACE_CUDA_F32_KERNEL(BackwardKernel, broadcast_mul_backward)}};
+    {AUTOSPACE_FLOAT_KERNELS(BackwardKernel, broadcast_mul_backward)}};
 
 struct BroadcastMulNode : Node {
   const char* name() const override { return "broadcast_mul"; }

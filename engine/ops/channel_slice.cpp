@@ -14,11 +14,10 @@ template <class T> using SliceKernel = decltype(kernels::cpu::channel_slice<T>);
 template <class T> using SliceBackwardKernel = decltype(kernels::cpu::channel_slice_backward<T>);
 const FloatKernelTable<SliceBackwardKernel> kChannelSliceBackward{
     "channel_slice_backward",
-    {AUTOSPACE_CPU_FLOAT_KERNELS(SliceBackwardKernel, channel_slice_backward)
-         AUTOSPACE_CUDA_F32_KERNEL(SliceBackwardKernel, channel_slice_backward)}};
+    {AUTOSPACE_FLOAT_KERNELS(SliceBackwardKernel, channel_slice_backward)}};
 const FloatKernelTable<SliceKernel> kChannelSlice{
     "channel_slice",
-    {AUTOSPACE_CPU_FLOAT_KERNELS(SliceKernel, channel_slice) AUTOSPACE_CUDA_F32_KERNEL(SliceKernel, channel_slice)}};
+    {AUTOSPACE_FLOAT_KERNELS(SliceKernel, channel_slice)}};
 
 struct ChannelSliceNode : Node {
   kernels::SliceShape slice;

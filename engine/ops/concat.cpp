@@ -17,10 +17,10 @@ template <class T> using ConcatKernel = decltype(kernels::cpu::concat_channels<T
 template <class T> using SplitKernel = decltype(kernels::cpu::split_channels<T>);
 const FloatKernelTable<ConcatKernel> kConcatChannels{
     "concat_channels",
-    {AUTOSPACE_CPU_FLOAT_KERNELS(ConcatKernel, concat_channels) AUTOSPACE_CUDA_F32_KERNEL(ConcatKernel, concat_channels)}};
+    {AUTOSPACE_FLOAT_KERNELS(ConcatKernel, concat_channels)}};
 const FloatKernelTable<SplitKernel> kSplitChannels{
     "split_channels",
-    {AUTOSPACE_CPU_FLOAT_KERNELS(SplitKernel, split_channels) AUTOSPACE_CUDA_F32_KERNEL(SplitKernel, split_channels)}};
+    {AUTOSPACE_FLOAT_KERNELS(SplitKernel, split_channels)}};
 
 struct ConcatNode : Node {
   std::int64_t rows = 0;

@@ -12,7 +12,7 @@ namespace {
 
 template <class T> using DropoutKernel = decltype(kernels::cpu::dropout<T>);
 const FloatKernelTable<DropoutKernel> kDropout{
-    "dropout", {AUTOSPACE_CPU_FLOAT_KERNELS(DropoutKernel, dropout) AUTOSPACE_CUDA_F32_KERNEL(DropoutKernel, dropout)}};
+    "dropout", {AUTOSPACE_FLOAT_KERNELS(DropoutKernel, dropout)}};
 
 void run_dropout(const Tensor& x, float p, const kernels::PhiloxStream& stream, const Tensor& out) {
   with_float_type(x.dtype(), "dropout", "x", [&](auto t) {

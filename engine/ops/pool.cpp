@@ -16,20 +16,16 @@ template <class T> using ForwardKernel = decltype(kernels::cpu::avg_pool2d_forwa
 template <class T> using BackwardKernel = decltype(kernels::cpu::avg_pool2d_backward<T>);
 const FloatKernelTable<GlobalBackwardKernel> kGlobalAvgPoolBackward{
     "global_avg_pool_backward",
-    {AUTOSPACE_CPU_FLOAT_KERNELS(GlobalBackwardKernel, global_avg_pool_backward)
-         AUTOSPACE_CUDA_F32_KERNEL(GlobalBackwardKernel, global_avg_pool_backward)}};
+    {AUTOSPACE_FLOAT_KERNELS(GlobalBackwardKernel, global_avg_pool_backward)}};
 const FloatKernelTable<BackwardKernel> kAvgPool2dBackward{
     "avg_pool2d_backward",
-    {AUTOSPACE_CPU_FLOAT_KERNELS(BackwardKernel, avg_pool2d_backward)
-         AUTOSPACE_CUDA_F32_KERNEL(BackwardKernel, avg_pool2d_backward)}};
+    {AUTOSPACE_FLOAT_KERNELS(BackwardKernel, avg_pool2d_backward)}};
 const FloatKernelTable<GlobalForwardKernel> kGlobalAvgPoolForward{
     "global_avg_pool_forward",
-    {AUTOSPACE_CPU_FLOAT_KERNELS(GlobalForwardKernel, global_avg_pool_forward)
-         AUTOSPACE_CUDA_F32_KERNEL(GlobalForwardKernel, global_avg_pool_forward)}};
+    {AUTOSPACE_FLOAT_KERNELS(GlobalForwardKernel, global_avg_pool_forward)}};
 const FloatKernelTable<ForwardKernel> kAvgPool2dForward{
     "avg_pool2d_forward",
-    {AUTOSPACE_CPU_FLOAT_KERNELS(ForwardKernel, avg_pool2d_forward)
-         AUTOSPACE_CUDA_F32_KERNEL(ForwardKernel, avg_pool2d_forward)}};
+    {AUTOSPACE_FLOAT_KERNELS(ForwardKernel, avg_pool2d_forward)}};
 
 struct GlobalAvgPoolNode : Node {
   Shape input_shape;

@@ -4,13 +4,14 @@
 
 namespace autospace::kernels::cuda {
 
-void binary_gate_backward(std::int64_t n, const float* dy, const float* out0, const float* out1, const float* logits,
+template <class T>
+void binary_gate_backward(std::int64_t n, const T* dy, const T* out0, const T* out1, const float* logits,
                           std::int64_t first, std::int64_t second, float* dlogits) {
   flat_reduce<2>(
       n,
       [=] __device__(std::int64_t i, double* acc) {
-        acc[0] += static_cast<double>(dy[i]) * out0[i];
-        acc[1] += static_cast<double>(dy[i]) * out1[i];
+        acc[0] += static_cast<double>(to_float(dy[i])) * to_float(out0[i]);
+        acc[1] += static_cast<double>(to_float(dy[i])) * to_float(out1[i]);
       },
       [=] __device__(const double* dg) {
         const double l0 = logits[first], l1 = logits[second];
@@ -23,5 +24,10 @@ void binary_gate_backward(std::int64_t n, const float* dy, const float* out0, co
         dlogits[second] = static_cast<float>(-d);
       });
 }
+
+template void binary_gate_backward<float>(std::int64_t, const float*, const float*, const float*, const float*,
+                                          std::int64_t, std::int64_t, float*);
+template void binary_gate_backward<bf16>(std::int64_t, const bf16*, const bf16*, const bf16*, const float*,
+                                         std::int64_t, std::int64_t, float*);
 
 }  // namespace autospace::kernels::cuda

@@ -12,8 +12,8 @@ std::int64_t total_width(std::int64_t count, const std::int64_t* widths) {
 }
 }  // namespace
 
-void concat_channels(std::int64_t rows, std::int64_t count, const float* const* xs, const std::int64_t* widths,
-                     float* out) {
+template <class T>
+void concat_channels(std::int64_t rows, std::int64_t count, const T* const* xs, const std::int64_t* widths, T* out) {
   const std::int64_t total = total_width(count, widths);
   std::int64_t offset = 0;
   for (std::int64_t k = 0; k < count; ++k) {
@@ -22,8 +22,8 @@ void concat_channels(std::int64_t rows, std::int64_t count, const float* const* 
   }
 }
 
-void split_channels(std::int64_t rows, std::int64_t count, const float* x, const std::int64_t* widths,
-                    float* const* outs) {
+template <class T>
+void split_channels(std::int64_t rows, std::int64_t count, const T* x, const std::int64_t* widths, T* const* outs) {
   const std::int64_t total = total_width(count, widths);
   std::int64_t offset = 0;
   for (std::int64_t k = 0; k < count; ++k) {
@@ -31,5 +31,10 @@ void split_channels(std::int64_t rows, std::int64_t count, const float* x, const
     offset += widths[k];
   }
 }
+
+template void concat_channels<float>(std::int64_t, std::int64_t, const float* const*, const std::int64_t*, float*);
+template void concat_channels<bf16>(std::int64_t, std::int64_t, const bf16* const*, const std::int64_t*, bf16*);
+template void split_channels<float>(std::int64_t, std::int64_t, const float*, const std::int64_t*, float* const*);
+template void split_channels<bf16>(std::int64_t, std::int64_t, const bf16*, const std::int64_t*, bf16* const*);
 
 }  // namespace autospace::kernels::cuda

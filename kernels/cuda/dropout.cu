@@ -4,7 +4,7 @@
 
 namespace autospace::kernels::cuda {
 
-void dropout(std::int64_t n, const float* x, float p, const PhiloxStream& stream, float* y) {
+template <class T> void dropout(std::int64_t n, const T* x, float p, const PhiloxStream& stream, T* y) {
   const float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
   // One thread per Philox block: its four words decide four consecutive elements.
   launch_map((n + 3) / 4, [=] __device__(auto b) {
@@ -13,9 +13,12 @@ void dropout(std::int64_t n, const float* x, float p, const PhiloxStream& stream
 #pragma unroll
     for (int j = 0; j < 4; ++j) {
       const std::int64_t i = first + j;
-      if (i < n) y[i] = PhiloxStream::to_uniform(bits.v[j]) < p ? 0.0f : x[i] * scale;
+      if (i < n) y[i] = from_float<T>(PhiloxStream::to_uniform(bits.v[j]) < p ? 0.0f : to_float(x[i]) * scale);
     }
   });
 }
+
+template void dropout<float>(std::int64_t, const float*, float, const PhiloxStream&, float*);
+template void dropout<bf16>(std::int64_t, const bf16*, float, const PhiloxStream&, bf16*);
 
 }  // namespace autospace::kernels::cuda

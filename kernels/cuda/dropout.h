@@ -1,12 +1,13 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/common/bf16.h"
 #include "kernels/common/philox.h"
 
 namespace autospace::kernels::cuda {
 
 // Device pointers; the same contract and the same Philox numbers as
 // kernels/cpu/dropout.h, so CPU and GPU drop the same elements.
-void dropout(std::int64_t n, const float* x, float p, const PhiloxStream& stream, float* y);
+template <class T> void dropout(std::int64_t n, const T* x, float p, const PhiloxStream& stream, T* y);
 
 }  // namespace autospace::kernels::cuda

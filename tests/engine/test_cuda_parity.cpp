@@ -315,6 +315,30 @@ TEST_CASE("CUDA parity: bf16 activations in add, activations and batch norm", "[
   }
 }
 
+TEST_CASE("CUDA parity: bf16 activations in pooling, dropout, gating, concat, slices and the binary gate", "[cuda]") {
+  REQUIRE_GPU();
+  const RngKey key{7, RngPurpose::dropout, 1, 2};
+  for (const Shape& s : {Shape{1, 7, 5, 3}, Shape{4, 9, 9, 13}, Shape{8, 16, 16, 40}}) {
+    const Shape gate{s[0], 1, 1, s[3]};
+    check_parity("bf16 global_avg_pool " + dims(s), {param_bf16(s)},
+                 [](const std::vector<Tensor>& t) { return ops::global_avg_pool(t[0]); }, kBf16);
+    check_parity("bf16 avg_pool2d " + dims(s), {param_bf16(s)},
+                 [](const std::vector<Tensor>& t) { return ops::avg_pool2d(t[0], 3, 2, 1); }, kBf16);
+    check_parity("bf16 dropout " + dims(s), {param_bf16(s)},
+                 [&](const std::vector<Tensor>& t) { return ops::dropout(t[0], 0.3f, true, key); }, kBf16);
+    check_parity("bf16 broadcast_mul " + dims(s), {param_bf16(s), param_bf16(gate)},
+                 [](const std::vector<Tensor>& t) { return ops::broadcast_mul(t[0], t[1]); }, kBf16);
+    check_parity("bf16 concat_channels " + dims(s), {param_bf16(s), param_bf16({s[0], s[1], s[2], 5})},
+                 [](const std::vector<Tensor>& t) { return ops::concat_channels({t[0], t[1]}); }, kBf16);
+    check_parity("bf16 channel_slice " + dims(s), {param_bf16(s)},
+                 [](const std::vector<Tensor>& t) { return ops::channel_slice(t[0], 3, (t[0].dim(3) + 1) / 2); },
+                 kBf16);
+    check_parity("bf16 binary_gate " + dims(s), {param_bf16(s), param_bf16(s).detach(), param({4})},
+                 [](const std::vector<Tensor>& t) { return ops::binary_gate(t[0], t[1], t[2], {1, 3, true}); },
+                 kBf16);
+  }
+}
+
 TEST_CASE("CUDA parity: batch-norm input gradient over two values per channel is zero", "[cuda]") {
   REQUIRE_GPU();
   test::check_two_value_batch_norm_gradient(gpu(), fresh_seed());
