@@ -401,16 +401,19 @@ void register_train_steps() {
   // Each configuration on the native convolutions; the 224 ones also autotuned (per shape
   // and pass the fastest validated backend, measured in the warm-up steps).
   for (const Config c : {Config{224, 64, 1000, 2}, Config{32, 128, 10, 1}})
-    for (cuda::GemmPrecision p : {cuda::GemmPrecision::fp32, cuda::GemmPrecision::tf32})
+    for (cuda::GemmPrecision p : {cuda::GemmPrecision::fp32, cuda::GemmPrecision::tf32, cuda::GemmPrecision::bf16})
       for (const ops::ConvBackendSetting backend :
            {ops::ConvBackendSetting::native, ops::ConvBackendSetting::autotune}) {
-        if (backend == ops::ConvBackendSetting::autotune && (c.resolution != 224 || !cuda::cudnn_available())) continue;
+        // bf16: bf16 activations (the input cast), whose convolutions take the native kernels.
+        const bool bf16 = p == cuda::GemmPrecision::bf16;
+        if (backend == ops::ConvBackendSetting::autotune && (c.resolution != 224 || !cuda::cudnn_available() || bf16))
+          continue;
         const std::string name = "train_step/mobilenet_v2/" + std::to_string(c.resolution) + "/batch" +
                                  std::to_string(c.batch) + "/" + cuda::gemm_precision_name(p) +
                                  (backend == ops::ConvBackendSetting::autotune ? "/autotune" : "");
         benchmark::RegisterBenchmark(
             name.c_str(),
-            [c, p, backend](benchmark::State& state) {
+            [c, p, backend, bf16](benchmark::State& state) {
               cuda::set_gemm_precision(p);
               ops::set_conv_backend_setting(backend, "");  // choices in memory: measured afresh
               auto net = bench::make_mobilenet_v2({c.classes, c.stem_stride, 0.2f});
@@ -420,6 +423,7 @@ void register_train_steps() {
               const auto groups = nn::split_weight_decay(net->named_parameters());
               optim::SGD sgd({{groups.decay, 4e-5f, 1.f}, {groups.no_decay, 0.f, 1.f}}, {0.9f, true});
               const Tensor x = random_normal({c.batch, c.resolution, c.resolution, 3}, {1, RngPurpose::test, 0, 0})
+                                   .to(bf16 ? DType::bf16 : DType::f32)
                                    .to(Device::cuda());
               std::vector<std::int64_t> y(static_cast<std::size_t>(c.batch));
               for (int i = 0; i < c.batch; ++i) y[static_cast<std::size_t>(i)] = (i * 7) % c.classes;

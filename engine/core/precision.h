@@ -1,13 +1,11 @@
 #pragma once
 // The run descriptions' "precision" key (docs/run-descriptions.md, docs/engine.md): what
 // the matrix products of convolutions and linear layers may round their inputs to — fp32
-// (none), tf32 or bf16 — and, for bf16 on the CPU, the activations' storage. Accumulation,
-// the parameters (master weights), batch-norm statistics, the logits, the loss and the
-// optimiser stay fp32 in every case.
-//   CUDA: the GEMM and convolution operands are rounded on the tensor cores; activations
-//         stay f32 (the CUDA kernel tables lack bf16 entries for convolutions yet).
-//   CPU:  bf16 stores the activations in bf16 from the network's input on (oneDNN's bf16
-//         convolutions: AMX or AVX-512 BF16 where the CPU has them); tf32 does not exist.
+// (none), tf32 (GPUs only) or bf16 — and, for bf16, the activations' storage: bf16 from the
+// network's input on, on either device (oneDNN's bf16 convolutions on the CPU, cuBLAS bf16
+// GEMMs and the bf16 depthwise kernels on a GPU). Accumulation, the parameters (master
+// weights), batch-norm statistics, the logits, the loss and the optimiser stay fp32 in
+// every case.
 #include <string>
 #include <vector>
 
@@ -23,7 +21,7 @@ const std::vector<std::string>& matmul_precision_names();  // "fp32", "tf32", "b
 void set_matmul_precision(MatmulPrecision precision);
 MatmulPrecision matmul_precision();
 // The dtype a network's input is converted to on `device` (data::model_input): bf16 under
-// bf16 precision on the CPU, else f32.
+// bf16 precision, else f32 (the same on every device today).
 DType activation_dtype(Device device);
 
 }  // namespace autospace

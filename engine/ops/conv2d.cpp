@@ -1,5 +1,7 @@
 #include "engine/ops/conv2d.h"
 
+#include <type_traits>
+
 #include "engine/autograd/node.h"
 #include "engine/ops/conv_autotune.h"
 #include "engine/ops/kernel_table.h"
@@ -16,15 +18,13 @@ template <class T> using BackwardDataKernel = decltype(kernels::cpu::conv2d_back
 template <class T> using BackwardWeightsKernel = decltype(kernels::cpu::conv2d_backward_weights<T>);
 const FloatKernelTable<BackwardWeightsKernel> kConv2dBackwardWeights{
     "conv2d_backward_weights",
-    {AUTOSPACE_CPU_FLOAT_KERNELS(BackwardWeightsKernel, conv2d_backward_weights)
-         AUTOSPACE_CUDA_F32_KERNEL(BackwardWeightsKernel, conv2d_backward_weights)}};
+    {AUTOSPACE_FLOAT_KERNELS(BackwardWeightsKernel, conv2d_backward_weights)}};
 const FloatKernelTable<ForwardKernel> kConv2dForward{
     "conv2d_forward",
-    {AUTOSPACE_CPU_FLOAT_KERNELS(ForwardKernel, conv2d_forward) AUTOSPACE_CUDA_F32_KERNEL(ForwardKernel, conv2d_forward)}};
+    {AUTOSPACE_FLOAT_KERNELS(ForwardKernel, conv2d_forward)}};
 const FloatKernelTable<BackwardDataKernel> kConv2dBackwardData{
     "conv2d_backward_data",
-    {AUTOSPACE_CPU_FLOAT_KERNELS(BackwardDataKernel, conv2d_backward_data)
-         AUTOSPACE_CUDA_F32_KERNEL(BackwardDataKernel, conv2d_backward_data)}};
+    {AUTOSPACE_FLOAT_KERNELS(BackwardDataKernel, conv2d_backward_data)}};
 
 struct Conv2dNode : Node {
   kernels::Conv2dShape shape;
@@ -40,7 +40,7 @@ struct Conv2dNode : Node {
       if (x.requires_grad()) {
         gx = Tensor::empty(x.shape(), x.dtype(), device);
         const auto kernel = kConv2dBackwardData.get<T>(device);
-        if (device.is_cuda())
+        if (std::is_same_v<T, float> && device.is_cuda())
           prepare_conv_pass(kernels::cuda::ConvPass::backward_data, shape,
                             {.w = w.data<float>(), .dy = g.data<float>(), .dx = gx.data<float>()});
         kernel(shape, g.data<T>(), w.data<float>(), gx.data<T>());
@@ -52,7 +52,7 @@ struct Conv2dNode : Node {
         if (b.requires_grad()) gb = Tensor::empty(b.shape(), DType::f32, device);
         float* dbias = gb.defined() ? gb.data<float>() : nullptr;
         const auto kernel = kConv2dBackwardWeights.get<T>(device);
-        if (device.is_cuda())
+        if (std::is_same_v<T, float> && device.is_cuda())
           prepare_conv_pass(kernels::cuda::ConvPass::backward_weights, shape,
                             {.x = x.data<float>(), .dy = g.data<float>(), .dw = gw.data<float>(), .dbias = dbias});
         kernel(shape, x.data<T>(), g.data<T>(), gw.data<float>(), dbias);
@@ -102,9 +102,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   const float* b = bias.defined() ? bias.data<float>() : nullptr;
   with_float_type(x.dtype(), "conv2d", "x", [&](auto t) {
     using T = decltype(t);
-    // The lookup first: a missing kernel is its error, not the autotuner's dtype check.
     const auto kernel = kConv2dForward.get<T>(device);
-    if (device.is_cuda())
+    if (std::is_same_v<T, float> && device.is_cuda())
       prepare_conv_pass(kernels::cuda::ConvPass::forward, s,
                         {.x = x.data<float>(), .w = weight.data<float>(), .bias = b, .y = out.data<float>()});
     kernel(s, x.data<T>(), weight.data<float>(), b, out.data<T>());

@@ -2,6 +2,8 @@
 
 #include <atomic>
 
+#include <type_traits>
+
 #include "engine/autograd/node.h"
 #include "engine/ops/batch_norm.h"
 #include "engine/ops/conv_autotune.h"
@@ -21,8 +23,7 @@ const KernelTable<decltype(kernels::cpu::fold_batch_norm)> kFoldBatchNorm{"fold_
 template <class T> using ForwardActivationKernel = decltype(kernels::cpu::conv2d_forward_activation<T>);
 const FloatKernelTable<ForwardActivationKernel> kConv2dForwardActivation{
     "conv2d_forward_activation",
-    {AUTOSPACE_CPU_FLOAT_KERNELS(ForwardActivationKernel, conv2d_forward_activation)
-         AUTOSPACE_CUDA_F32_KERNEL(ForwardActivationKernel, conv2d_forward_activation)}};
+    {AUTOSPACE_FLOAT_KERNELS(ForwardActivationKernel, conv2d_forward_activation)}};
 
 std::atomic<bool> folding{true};
 
@@ -64,7 +65,7 @@ Tensor conv_batch_norm_folded(const Tensor& x, const Tensor& weight, const Tenso
   with_float_type(x.dtype(), "conv_batch_norm_folded", "x", [&](auto t) {
     using T = decltype(t);
     const auto kernel = kConv2dForwardActivation.get<T>(device);
-    if (device.is_cuda())
+    if (std::is_same_v<T, float> && device.is_cuda())
       prepare_conv_pass(kernels::cuda::ConvPass::forward, s,
                         {.x = x.data<float>(), .w = w.data<float>(), .bias = b.data<float>(), .y = out.data<float>()});
     kernel(s, x.data<T>(), w.data<float>(), b.data<float>(), kernel_activation(bn.activation), out.data<T>());

@@ -119,15 +119,9 @@ template <class F> decltype(auto) with_float_type(DType dtype, const char* op, c
                     ::autospace::ops::FloatKernelTable<Signature>::entry<::autospace::kernels::bf16>(        \
                         ::autospace::DeviceKind::cuda, &::autospace::kernels::cuda::name<::autospace::kernels::bf16>))
 
-// The same for the CPU alone.
+// The CPU entries of AUTOSPACE_FLOAT_KERNELS.
 #define AUTOSPACE_CPU_FLOAT_KERNELS(Signature, name)                                                             \
   ::autospace::ops::FloatKernelTable<Signature>::entry<float>(::autospace::DeviceKind::cpu,                      \
                                                               &::autospace::kernels::cpu::name<float>),          \
       ::autospace::ops::FloatKernelTable<Signature>::entry<::autospace::kernels::bf16>(                          \
           ::autospace::DeviceKind::cpu, &::autospace::kernels::cpu::name<::autospace::kernels::bf16>)
-
-// A CUDA backend's f32 kernel `name` (a plain function) in a FloatKernelTable<Signature>,
-// for ops whose CUDA bf16 kernels are not written yet: bf16 there is the clear error.
-#define AUTOSPACE_CUDA_F32_KERNEL(Signature, name) \
-  AUTOSPACE_IF_CUDA(, ::autospace::ops::FloatKernelTable<Signature>::entry<float>(::autospace::DeviceKind::cuda, \
-                                                                                  &::autospace::kernels::cuda::name))

@@ -8,6 +8,7 @@
 
 #include "kernels/cuda/activation.h"
 #include "kernels/cuda/bias.h"
+#include "kernels/cuda/cast.h"
 #include "kernels/cuda/depthwise_conv2d.h"
 #include "kernels/cuda/gemm.h"
 #include "kernels/cuda/cuda_check.cuh"
@@ -22,7 +23,8 @@ namespace {
 
 std::atomic<ConvBackend> backend{ConvBackend::native};
 
-// Largest im2col buffer, in floats (64 MiB): images are processed in chunks that fit. A
+// Largest im2col buffer, in elements (64 MiB of floats): images are processed in chunks
+// that fit. A
 // chunk of MobileNet-size images still gives GEMMs of 10^4+ rows.
 constexpr std::int64_t kColumnBudget = std::int64_t{16} << 20;
 
@@ -49,8 +51,8 @@ std::int64_t images_per_chunk(const Conv2dShape& s, const GemmView& v) {
 
 // col[m, g, kh, kw, ci] for the output positions m of images [n0, n0 + images); zeros
 // where the patch reaches into the padding.
-void im2col(const Conv2dShape& s, const GemmView& v, std::int64_t n0, std::int64_t images, const float* x,
-            float* col) {
+template <class T>
+void im2col(const Conv2dShape& s, const GemmView& v, std::int64_t n0, std::int64_t images, const T* x, T* col) {
   const std::int64_t oh_n = s.out_h(), ow_n = s.out_w(), row = v.groups * v.patch;
   launch_map(images * v.positions * row, [=] __device__(auto i) {
     const std::int64_t j = i % row, m = i / row;
@@ -60,16 +62,17 @@ void im2col(const Conv2dShape& s, const GemmView& v, std::int64_t n0, std::int64
     const std::int64_t ih = oh * s.stride - s.pad + kh, iw = ow * s.stride - s.pad + kw;
     col[i] = (ih >= 0 && ih < s.in_h && iw >= 0 && iw < s.in_w)
                  ? x[((n * s.in_h + ih) * s.in_w + iw) * s.in_c + g * v.in_per_group + ci]
-                 : 0.0f;
+                 : T{};
   });
 }
 
 // dx for images [n0, n0 + images) from the patch gradients: each input element gathers
-// the patch entries it was copied to, so every element has one writer.
-void col2im(const Conv2dShape& s, const GemmView& v, std::int64_t n0, std::int64_t images, const float* dcol,
-            float* dx) {
+// the patch entries it was copied to, so every element has one writer. The patch
+// gradients are float whatever dx's type T, so a bf16 dx is rounded once, from their sum.
+template <class T>
+void col2im(const Conv2dShape& s, const GemmView& v, std::int64_t n0, std::int64_t images, const float* dcol, T* dx) {
   const std::int64_t oh_n = s.out_h(), ow_n = s.out_w(), row = v.groups * v.patch;
-  float* out = dx + n0 * s.in_h * s.in_w * s.in_c;
+  T* out = dx + n0 * s.in_h * s.in_w * s.in_c;
   launch_map(images * s.in_h * s.in_w * s.in_c, [=] __device__(auto i) {
     const std::int64_t c = i % s.in_c, iw = i / s.in_c % s.in_w, ih = i / (s.in_c * s.in_w) % s.in_h,
                        n = i / (s.in_c * s.in_w * s.in_h);
@@ -85,54 +88,80 @@ void col2im(const Conv2dShape& s, const GemmView& v, std::int64_t n0, std::int64
         acc += dcol[m * row + g * v.patch + (kh * s.kernel_w + kw) * v.in_per_group + ci];
       }
     }
-    out[i] = acc;
+    out[i] = from_float<T>(acc);
   });
 }
 
 // The images in chunks whose patch matrix fits the column budget: `body(n0, images, col)`
-// gets the chunk's patch-matrix scratch, or null for a direct convolution, whose
-// activations are the patch matrix.
-template <class Body>
+// gets the chunk's patch-matrix scratch (elements of C), or null for a direct convolution,
+// whose activations are the patch matrix.
+template <class C, class Body>
 void for_each_chunk(const Conv2dShape& s, const GemmView& v, const Body& body) {
   const std::int64_t chunk = images_per_chunk(s, v);
-  Scratch col(v.direct ? 0 : static_cast<std::size_t>(chunk * v.positions * v.groups * v.patch) * sizeof(float));
+  Scratch col(v.direct ? 0 : static_cast<std::size_t>(chunk * v.positions * v.groups * v.patch) * sizeof(C));
   for (std::int64_t n0 = 0; n0 < s.n; n0 += chunk)
-    body(n0, chunk < s.n - n0 ? chunk : s.n - n0, v.direct ? nullptr : col.as<float>());
+    body(n0, chunk < s.n - n0 ? chunk : s.n - n0, v.direct ? nullptr : col.as<C>());
 }
 
 // A chunk's patch matrix: its activations themselves when direct, else im2col'd into `col`.
-const float* patch_matrix(const Conv2dShape& s, const GemmView& v, std::int64_t n0, std::int64_t images,
-                          const float* x, float* col) {
+template <class T>
+const T* patch_matrix(const Conv2dShape& s, const GemmView& v, std::int64_t n0, std::int64_t images, const T* x,
+                      T* col) {
   if (!col) return x + n0 * s.in_h * s.in_w * s.in_c;
   im2col(s, v, n0, images, x, col);
   return col;
 }
 
-void gemm_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
+// The weights as GEMM operands of T: themselves for float, rounded to bf16 into a scratch
+// buffer of their own for bf16 activations (the product's two operands share a type).
+template <class T> struct GemmWeights {
+  Scratch rounded;
+  const T* w;
+  GemmWeights(const Conv2dShape& s, const float* weights)
+      : rounded(sizeof(T) == sizeof(float) ? 0 : static_cast<std::size_t>(weight_count(s)) * sizeof(T)) {
+    if constexpr (sizeof(T) == sizeof(float)) {
+      w = weights;
+    } else {
+      convert(weight_count(s), weights, rounded.as<T>());
+      w = rounded.as<T>();
+    }
+  }
+  static std::int64_t weight_count(const Conv2dShape& s) {
+    return s.out_c * s.kernel_h * s.kernel_w * (s.in_c / s.groups);
+  }
+};
+
+template <class T> void gemm_forward(const Conv2dShape& s, const T* x, const float* weights, const float* bias, T* y) {
   const GemmView v = gemm_view(s);
-  for_each_chunk(s, v, [&](std::int64_t n0, std::int64_t images, float* col) {
+  const GemmWeights<T> w(s, weights);
+  for_each_chunk<T>(s, v, [&](std::int64_t n0, std::int64_t images, T* col) {
     // y_g [M, out_per_group] = col_g [M, patch] w_g^T, the groups as a strided batch.
     gemm(false, true, images * v.positions, v.out_per_group, v.patch, 1.0f, patch_matrix(s, v, n0, images, x, col),
-         v.groups * v.patch, w, v.patch, 0.0f, y + n0 * v.positions * s.out_c, s.out_c,
+         v.groups * v.patch, w.w, v.patch, 0.0f, y + n0 * v.positions * s.out_c, s.out_c,
          {v.groups, v.patch, v.out_per_group * v.patch, v.out_per_group});
   });
   if (bias) add_bias(s.n * v.positions, s.out_c, bias, y);
 }
 
-void gemm_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+template <class T> void gemm_backward_data(const Conv2dShape& s, const T* dy, const float* weights, T* dx) {
   const GemmView v = gemm_view(s);
-  for_each_chunk(s, v, [&](std::int64_t n0, std::int64_t images, float* dcol) {
+  const GemmWeights<T> w(s, weights);
+  for_each_chunk<float>(s, v, [&](std::int64_t n0, std::int64_t images, float* dcol) {
     // dcol_g [M, patch] = dy_g [M, out_per_group] w_g; direct: the patch gradients are dx.
-    gemm(false, false, images * v.positions, v.patch, v.out_per_group, 1.0f, dy + n0 * v.positions * s.out_c,
-         s.out_c, w, v.patch, 0.0f, dcol ? dcol : dx + n0 * s.in_h * s.in_w * s.in_c, v.groups * v.patch,
-         {v.groups, v.out_per_group, v.out_per_group * v.patch, v.patch});
-    if (dcol) col2im(s, v, n0, images, dcol, dx);
+    const auto product = [&](auto* out) {
+      gemm(false, false, images * v.positions, v.patch, v.out_per_group, 1.0f, dy + n0 * v.positions * s.out_c,
+           s.out_c, w.w, v.patch, 0.0f, out, v.groups * v.patch,
+           {v.groups, v.out_per_group, v.out_per_group * v.patch, v.patch});
+    };
+    if (!dcol) return product(dx + n0 * s.in_h * s.in_w * s.in_c);
+    product(dcol);
+    col2im(s, v, n0, images, dcol, dx);
   });
 }
 
-void gemm_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw) {
+template <class T> void gemm_backward_weights(const Conv2dShape& s, const T* x, const T* dy, float* dw) {
   const GemmView v = gemm_view(s);
-  for_each_chunk(s, v, [&](std::int64_t n0, std::int64_t images, float* col) {
+  for_each_chunk<T>(s, v, [&](std::int64_t n0, std::int64_t images, T* col) {
     // dw_g [out_per_group, patch] (+)= dy_g^T col_g, accumulating over chunks.
     gemm(true, false, v.out_per_group, v.patch, images * v.positions, 1.0f, dy + n0 * v.positions * s.out_c, s.out_c,
          patch_matrix(s, v, n0, images, x, col), v.groups * v.patch, n0 == 0 ? 0.0f : 1.0f, dw, v.patch,
@@ -229,12 +258,14 @@ void run_pass(ConvBackend b, ConvPass pass, const Conv2dShape& s, const ConvPass
 
 }  // namespace
 
-void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
+template <>
+void conv2d_forward<float>(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
   forward_on(backend_for(s, ConvPass::forward), s, x, w, bias, y);
 }
 
-void conv2d_forward_activation(const Conv2dShape& s, const float* x, const float* w, const float* bias,
-                               ActivationKind kind, float* y) {
+template <>
+void conv2d_forward_activation<float>(const Conv2dShape& s, const float* x, const float* w, const float* bias,
+                                      ActivationKind kind, float* y) {
   const ConvBackend b = backend_for(s, ConvPass::forward);
   const std::int64_t rows = s.n * s.out_h() * s.out_w();
   // The GEMM and cuDNN paths add the bias in a pass of their own, which takes the
@@ -248,12 +279,47 @@ void conv2d_forward_activation(const Conv2dShape& s, const float* x, const float
   if (kind != ActivationKind::identity) activation(kind, rows * s.out_c, y, y);
 }
 
-void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+template <>
+void conv2d_backward_data<float>(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
   backward_data_on(backend_for(s, ConvPass::backward_data), s, dy, w, dx);
 }
 
-void conv2d_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias) {
+template <>
+void conv2d_backward_weights<float>(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias) {
   backward_weights_on(backend_for(s, ConvPass::backward_weights), s, x, dy, dw, dbias);
+}
+
+// bf16 activations: the native kernels alone (the depthwise ones, or GEMMs on bf16
+// operands accumulating in fp32); cuDNN, the tiled kernels and the autotuner serve f32.
+template <>
+void conv2d_forward<bf16>(const Conv2dShape& s, const bf16* x, const float* w, const float* bias, bf16* y) {
+  if (is_depthwise(s)) depthwise_conv2d_forward(s, x, w, bias, y);
+  else gemm_forward(s, x, w, bias, y);
+}
+
+template <>
+void conv2d_forward_activation<bf16>(const Conv2dShape& s, const bf16* x, const float* w, const float* bias,
+                                     ActivationKind kind, bf16* y) {
+  const std::int64_t rows = s.n * s.out_h() * s.out_w();
+  if (bias && kind != ActivationKind::identity && !is_depthwise(s)) {
+    gemm_forward<bf16>(s, x, w, nullptr, y);
+    return add_bias_activation(rows, s.out_c, bias, kind, y);
+  }
+  conv2d_forward<bf16>(s, x, w, bias, y);
+  if (kind != ActivationKind::identity) activation(kind, rows * s.out_c, y, y);
+}
+
+template <>
+void conv2d_backward_data<bf16>(const Conv2dShape& s, const bf16* dy, const float* w, bf16* dx) {
+  if (is_depthwise(s)) depthwise_conv2d_backward_data(s, dy, w, dx);
+  else gemm_backward_data(s, dy, w, dx);
+}
+
+template <>
+void conv2d_backward_weights<bf16>(const Conv2dShape& s, const bf16* x, const bf16* dy, float* dw, float* dbias) {
+  if (dbias) bias_backward(s.n * s.out_h() * s.out_w(), s.out_c, dy, dbias);
+  if (is_depthwise(s)) depthwise_conv2d_backward_weights(s, x, dy, dw);
+  else gemm_backward_weights(s, x, dy, dw);
 }
 
 const char* conv_pass_name(ConvPass pass) {

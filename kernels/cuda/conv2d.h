@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/common/activation.h"
+#include "kernels/common/bf16.h"
 #include "kernels/common/conv2d.h"
 
 namespace autospace::kernels::cuda {
@@ -23,14 +24,20 @@ ConvBackend conv_backend();
 bool cudnn_available();
 int cudnn_version();  // of the library loaded; 0 without cuDNN
 
-void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y);
+// Activations of T: float, through the backend chosen for the shape and pass; or bf16,
+// through the native kernels alone (the depthwise ones, or GEMMs on bf16 operands with the
+// weights rounded to bf16 and fp32 accumulation; dw and dbias float) — cuDNN, the tiled
+// kernels and the autotuner below serve float.
+template <class T> void conv2d_forward(const Conv2dShape& s, const T* x, const float* w, const float* bias, T* y);
 // The contract of kernels/cpu/conv2d.h. Not fused into the kernels yet: after a GEMM or
 // cuDNN forward the activation joins the bias pass (add_bias_activation); after a
 // depthwise kernel it is a pass of its own.
-void conv2d_forward_activation(const Conv2dShape& s, const float* x, const float* w, const float* bias,
-                               ActivationKind activation, float* y);
-void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx);
-void conv2d_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias);
+template <class T>
+void conv2d_forward_activation(const Conv2dShape& s, const T* x, const float* w, const float* bias,
+                               ActivationKind activation, T* y);
+template <class T> void conv2d_backward_data(const Conv2dShape& s, const T* dy, const float* w, T* dx);
+template <class T>
+void conv2d_backward_weights(const Conv2dShape& s, const T* x, const T* dy, float* dw, float* dbias);
 
 // Per-shape choices (an autotuner's, engine/ops/conv_autotune.h): each pass of each shape
 // at each GEMM precision, on the current device, may have a backend of its own, which the

@@ -21,7 +21,7 @@ void transpose_weights(const Conv2dShape& s, const float* w, float* wt) {
   });
 }
 
-template <int K> void forward(const Conv2dShape& s, const float* x, const float* wt, const float* bias, float* y) {
+template <int K, class T> void forward(const Conv2dShape& s, const T* x, const float* wt, const float* bias, T* y) {
   const std::int64_t oh_n = s.out_h(), ow_n = s.out_w();
   launch_map(s.n * oh_n * ow_n * s.in_c, [=] __device__(auto i) {
     using I = decltype(i);
@@ -43,17 +43,17 @@ template <int K> void forward(const Conv2dShape& s, const float* x, const float*
       for (I kw = 0; kw < kw_n; ++kw) {
         const I iw = iw0 + kw;
         if (iw < 0 || iw >= w_n) continue;
-        acc += x[((n * h_n + ih) * w_n + iw) * c_n + c] * wt[(kh * kw_n + kw) * c_n + c];
+        acc += to_float(x[((n * h_n + ih) * w_n + iw) * c_n + c]) * wt[(kh * kw_n + kw) * c_n + c];
       }
     }
-    y[i] = acc;
+    y[i] = from_float<T>(acc);
   });
 }
 
 // S > 0: the stride as a compile-time constant (1 and 2, the mobile spaces' strides), so
 // that the per-tap divisibility test and division below compile to nothing or to shifts
 // instead of run-time integer division, which dominated this kernel.
-template <int K, int S> void backward_data(const Conv2dShape& s, const float* dy, const float* wt, float* dx) {
+template <int K, int S, class T> void backward_data(const Conv2dShape& s, const T* dy, const float* wt, T* dx) {
   const std::int64_t oh_n = s.out_h(), ow_n = s.out_w();
   launch_map(s.n * s.in_h * s.in_w * s.in_c, [=] __device__(auto i) {
     using I = decltype(i);
@@ -76,11 +76,11 @@ template <int K, int S> void backward_data(const Conv2dShape& s, const float* dy
         const I ow_s = iw + pad - kw;
         if (ow_s < 0 || ow_s % stride != 0 || ow_s / stride >= static_cast<I>(ow_n)) continue;
         const I ow = ow_s / stride;
-        acc += dy[((n * static_cast<I>(oh_n) + oh) * static_cast<I>(ow_n) + ow) * c_n + c] *
+        acc += to_float(dy[((n * static_cast<I>(oh_n) + oh) * static_cast<I>(ow_n) + ow) * c_n + c]) *
                wt[(kh * kw_n + kw) * c_n + c];
       }
     }
-    dx[i] = acc;
+    dx[i] = from_float<T>(acc);
   });
 }
 
@@ -124,8 +124,8 @@ std::int64_t weight_chunks(std::int64_t work, std::int64_t blocks_per_chunk, std
 // Each block sums, for 32 channels and every tap, dy * x over a chunk of output
 // positions: partial[(chunk * taps + tap) * C + c]. With K = 0 the kernel size is a
 // run-time value and each block handles the single tap blockIdx.z.
-template <int K>
-__global__ void weights_partial_kernel(Conv2dShape s, std::int64_t chunk_rows, const float* x, const float* dy,
+template <int K, class T>
+__global__ void weights_partial_kernel(Conv2dShape s, std::int64_t chunk_rows, const T* x, const T* dy,
                                        float* partial) {
   constexpr int kTaps = K > 0 ? K * K : 1;
   const std::int64_t c_n = s.in_c, oh_n = s.out_h(), ow_n = s.out_w(), rows = s.n * oh_n * ow_n;
@@ -140,13 +140,13 @@ __global__ void weights_partial_kernel(Conv2dShape s, std::int64_t chunk_rows, c
   if (c < c_n)
     for (std::int64_t r = r0 + threadIdx.y; r < r1; r += kRows) {
       const std::int64_t ow = r % ow_n, oh = r / ow_n % oh_n, n = r / (ow_n * oh_n);
-      const float g = dy[r * c_n + c];
+      const float g = to_float(dy[r * c_n + c]);
 #pragma unroll
       for (int t = 0; t < kTaps; ++t) {
         const std::int64_t tap = first_tap + t;
         const std::int64_t ih = oh * s.stride - s.pad + tap / kw_n, iw = ow * s.stride - s.pad + tap % kw_n;
         if (ih >= 0 && ih < s.in_h && iw >= 0 && iw < s.in_w)
-          acc[t] += g * x[((n * s.in_h + ih) * s.in_w + iw) * c_n + c];
+          acc[t] += g * to_float(x[((n * s.in_h + ih) * s.in_w + iw) * c_n + c]);
       }
     }
   store_tap_partials<kTaps>(acc, c, c_n, partial + (blockIdx.y * taps + first_tap) * c_n);
@@ -164,7 +164,7 @@ void add_weight_partials(const Conv2dShape& s, std::int64_t chunks, const float*
   });
 }
 
-template <int K> void backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw) {
+template <int K, class T> void backward_weights(const Conv2dShape& s, const T* x, const T* dy, float* dw) {
   const std::int64_t rows = s.n * s.out_h() * s.out_w(), c_n = s.in_c, taps = s.kernel_h * s.kernel_w;
   const std::int64_t col_tiles = (c_n + kWarp - 1) / kWarp;
   const std::int64_t z = K > 0 ? 1 : taps;
@@ -174,7 +174,7 @@ template <int K> void backward_weights(const Conv2dShape& s, const float* x, con
   Scratch partial(static_cast<std::size_t>(chunks * taps * c_n) * sizeof(float));
   float* p = partial.as<float>();
   const dim3 grid(static_cast<unsigned>(col_tiles), static_cast<unsigned>(chunks), static_cast<unsigned>(z));
-  weights_partial_kernel<K><<<grid, dim3(kWarp, kRows), 0, compute_stream()>>>(s, chunk_rows, x, dy, p);
+  weights_partial_kernel<K, T><<<grid, dim3(kWarp, kRows), 0, compute_stream()>>>(s, chunk_rows, x, dy, p);
   AUTOSPACE_CUDA_CHECK_LAUNCH();
   add_weight_partials(s, chunks, p, dw);
 }
@@ -389,13 +389,14 @@ void depthwise_conv2d_backward_weights_tiled(const Conv2dShape& s, const float* 
   });
 }
 
-void depthwise_conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
+template <class T>
+void depthwise_conv2d_forward(const Conv2dShape& s, const T* x, const float* w, const float* bias, T* y) {
   Scratch wt(static_cast<std::size_t>(s.in_c * s.kernel_h * s.kernel_w) * sizeof(float));
   transpose_weights(s, w, wt.as<float>());
   dispatch_kernel_size(s, [&](auto k) { forward<decltype(k)::value>(s, x, wt.as<float>(), bias, y); });
 }
 
-void depthwise_conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+template <class T> void depthwise_conv2d_backward_data(const Conv2dShape& s, const T* dy, const float* w, T* dx) {
   Scratch wt(static_cast<std::size_t>(s.in_c * s.kernel_h * s.kernel_w) * sizeof(float));
   transpose_weights(s, w, wt.as<float>());
   dispatch_kernel_size(s, [&](auto k) {
@@ -406,8 +407,17 @@ void depthwise_conv2d_backward_data(const Conv2dShape& s, const float* dy, const
   });
 }
 
-void depthwise_conv2d_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw) {
+template <class T>
+void depthwise_conv2d_backward_weights(const Conv2dShape& s, const T* x, const T* dy, float* dw) {
   dispatch_kernel_size(s, [&](auto k) { backward_weights<decltype(k)::value>(s, x, dy, dw); });
 }
+
+#define AUTOSPACE_DEPTHWISE_INSTANCES(T)                                                                          \
+  template void depthwise_conv2d_forward<T>(const Conv2dShape&, const T*, const float*, const float*, T*);        \
+  template void depthwise_conv2d_backward_data<T>(const Conv2dShape&, const T*, const float*, T*);                \
+  template void depthwise_conv2d_backward_weights<T>(const Conv2dShape&, const T*, const T*, float*);
+AUTOSPACE_DEPTHWISE_INSTANCES(float)
+AUTOSPACE_DEPTHWISE_INSTANCES(bf16)
+#undef AUTOSPACE_DEPTHWISE_INSTANCES
 
 }  // namespace autospace::kernels::cuda

@@ -45,6 +45,11 @@ cublasComputeType_t compute_type(GemmPrecision p) {
   AUTOSPACE_THROW("gemm: invalid precision ", static_cast<int>(p));
 }
 
+template <class T> constexpr cudaDataType_t data_type() {
+  if constexpr (sizeof(T) == sizeof(float)) return CUDA_R_32F;
+  else return CUDA_R_16BF;
+}
+
 }  // namespace
 
 void set_gemm_precision(GemmPrecision p) { precision = p; }
@@ -59,8 +64,9 @@ const char* gemm_precision_name(GemmPrecision p) {
   return "invalid";
 }
 
-void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha,
-          const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc,
+template <class AB, class TC>
+void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const AB* a,
+          std::int64_t lda, const AB* b, std::int64_t ldb, float beta, TC* c, std::int64_t ldc,
           const GemmBatch& batch) {
   if (m == 0 || n == 0 || batch.count == 0) return;
   // A row-major matrix is its transpose in cuBLAS's column-major view, so the row-major
@@ -68,9 +74,19 @@ void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, st
   // each one's transpose flag.
   const cublasOperation_t op_a = transpose_a ? CUBLAS_OP_T : CUBLAS_OP_N;
   const cublasOperation_t op_b = transpose_b ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const cublasComputeType_t compute = sizeof(AB) == sizeof(float) ? compute_type(precision) : CUBLAS_COMPUTE_32F;
   AUTOSPACE_CUBLAS_CALL(cublasGemmStridedBatchedEx_64(
-      handle(), op_b, op_a, n, m, k, &alpha, b, CUDA_R_32F, ldb, batch.stride_b, a, CUDA_R_32F, lda, batch.stride_a,
-      &beta, c, CUDA_R_32F, ldc, batch.stride_c, batch.count, compute_type(precision), CUBLAS_GEMM_DEFAULT));
+      handle(), op_b, op_a, n, m, k, &alpha, b, data_type<AB>(), ldb, batch.stride_b, a, data_type<AB>(), lda,
+      batch.stride_a, &beta, c, data_type<TC>(), ldc, batch.stride_c, batch.count, compute, CUBLAS_GEMM_DEFAULT));
 }
+
+template void gemm<float, float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, float, const float*,
+                                 std::int64_t, const float*, std::int64_t, float, float*, std::int64_t,
+                                 const GemmBatch&);
+template void gemm<bf16, bf16>(bool, bool, std::int64_t, std::int64_t, std::int64_t, float, const bf16*,
+                               std::int64_t, const bf16*, std::int64_t, float, bf16*, std::int64_t, const GemmBatch&);
+template void gemm<bf16, float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, float, const bf16*,
+                                std::int64_t, const bf16*, std::int64_t, float, float*, std::int64_t,
+                                const GemmBatch&);
 
 }  // namespace autospace::kernels::cuda

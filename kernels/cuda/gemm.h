@@ -2,6 +2,8 @@
 // cuBLAS matrix products in row-major terms, for the convolutions and linear layers.
 #include <cstdint>
 
+#include "kernels/common/bf16.h"
+
 namespace autospace::kernels::cuda {
 
 // What the tensor cores may round fp32 operands to; accumulation and storage stay fp32.
@@ -18,9 +20,12 @@ struct GemmBatch {
 };
 
 // Row-major C[m, n] = alpha * op(A)[m, k] op(B)[k, n] + beta * C on device memory, where
-// op transposes when asked; lda, ldb, ldc are the row strides of A, B, C as stored.
-void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha,
-          const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc,
+// op transposes when asked; lda, ldb, ldc are the row strides of A, B, C as stored. A and
+// B of AB, C of TC: (float, float) at the set precision, or bf16 operands (bf16 activations)
+// with a bf16 or float C, accumulating in fp32 whatever the setting.
+template <class AB, class TC>
+void gemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const AB* a,
+          std::int64_t lda, const AB* b, std::int64_t ldb, float beta, TC* c, std::int64_t ldc,
           const GemmBatch& batch = {});
 
 }  // namespace autospace::kernels::cuda

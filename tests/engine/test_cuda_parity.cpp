@@ -196,11 +196,14 @@ std::string describe(const ConvCase& c) {
   return c.bias ? s + " bias" : s;
 }
 
-void check_convolutions(const std::string& tag, double bound) {
+// activations: the input's dtype (f32, or bf16: both devices round the weights to bf16 and
+// accumulate in fp32; the outputs differ by their rounding, 2^-9 relative).
+void check_convolutions(const std::string& tag, double bound, DType activations = DType::f32) {
   for (const ConvCase& c : kConvCases) {
     const ops::Conv2dOptions options{static_cast<int>(c.stride), static_cast<int>(c.pad), static_cast<int>(c.groups)};
-    std::vector<Tensor> in{param({c.n, c.h, c.w, c.cin}), param({c.cout, c.k, c.k, c.cin / c.groups}),
-                           c.bias ? param({c.cout}) : Tensor()};
+    const Shape x_shape{c.n, c.h, c.w, c.cin};
+    std::vector<Tensor> in{activations == DType::bf16 ? param_bf16(x_shape) : param(x_shape),
+                           param({c.cout, c.k, c.k, c.cin / c.groups}), c.bias ? param({c.cout}) : Tensor()};
     check_parity(tag + describe(c), in,
                  [&](const std::vector<Tensor>& t) { return ops::conv2d(t[0], t[1], t[2], options); }, bound);
   }
@@ -313,6 +316,11 @@ TEST_CASE("CUDA parity: bf16 activations in add, activations and batch norm", "[
                    kBf16);
     }
   }
+}
+
+TEST_CASE("CUDA parity: bf16 activations in convolutions (GEMM and depthwise)", "[cuda]") {
+  REQUIRE_GPU();
+  check_convolutions("bf16 ", kBf16, DType::bf16);
 }
 
 TEST_CASE("CUDA parity: bf16 activations in pooling, dropout, gating, concat, slices and the binary gate", "[cuda]") {
