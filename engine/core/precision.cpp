@@ -29,6 +29,6 @@ void set_matmul_precision(MatmulPrecision precision) {
 
 MatmulPrecision matmul_precision() { return current.load(); }
 
-DType activation_dtype(Device) { return matmul_precision() == MatmulPrecision::bf16 ? DType::bf16 : DType::f32; }
+DType activation_dtype() { return matmul_precision() == MatmulPrecision::bf16 ? DType::bf16 : DType::f32; }
 
 }  // namespace autospace

@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "engine/core/device.h"
 #include "engine/core/dtype.h"
 
 namespace autospace {
@@ -20,8 +19,8 @@ const std::vector<std::string>& matmul_precision_names();  // "fp32", "tf32", "b
 // Sets it for this process; fp32 is the default.
 void set_matmul_precision(MatmulPrecision precision);
 MatmulPrecision matmul_precision();
-// The dtype a network's input is converted to on `device` (data::model_input): bf16 under
-// bf16 precision, else f32 (the same on every device today).
-DType activation_dtype(Device device);
+// The dtype a network's input is converted to (data::model_input): bf16 under bf16
+// precision, else f32.
+DType activation_dtype();
 
 }  // namespace autospace

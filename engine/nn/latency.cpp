@@ -21,7 +21,7 @@ std::vector<Latency> measure_latency(Module& model, const Shape& input_shape_one
     shape[0] = batch;
     // Dense kernels take the same time whatever the values, so zeros do; in the dtype the
     // run's inputs have (bf16 under bf16 precision on the CPU).
-    const Tensor x = Tensor::zeros(shape, activation_dtype(device), device);
+    const Tensor x = Tensor::zeros(shape, activation_dtype(), device);
     for (int i = 0; i < options.warmup; ++i) model.forward(x).to(Device::cpu());
     std::vector<double> ms;
     for (int i = 0; i < options.runs; ++i) {

@@ -185,12 +185,12 @@ TEST_CASE("runner: tf32 is refused on the CPU, bf16 there means bf16 activations
   b.precision = MatmulPrecision::bf16;
   CountingPhase bf16(b, 1);
   CHECK(run_phase(bf16, {{}, false}));
-  CHECK(activation_dtype(Device::cpu()) == DType::bf16);
+  CHECK(activation_dtype() == DType::bf16);
   // The setting is the process's: the next phase's start sets it again.
   b.precision = MatmulPrecision::fp32;
   CountingPhase fp32(b, 1);
   CHECK(run_phase(fp32, {{}, false}));
-  CHECK(activation_dtype(Device::cpu()) == DType::f32);
+  CHECK(activation_dtype() == DType::f32);
 
   // Read from a description: a value outside the three is named with them; fp32, the
   // default, is left out of the resolved description (older run directories resume).
