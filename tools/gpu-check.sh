@@ -7,7 +7,8 @@
 # It builds for sm_90, runs the [cuda] parity tests (ops, then the supernet steps of
 # evolve and every searcher), the quickstart pipeline with device cuda, a spos search on
 # the GPU twice (plain, then through the gradient reducer and NCCL at a world of one, the
-# two compared number by number with tools/compare_runs.py), the kernel benchmarks
+# two compared number by number with tools/compare_runs.py), the quickstart again on bf16
+# activations, the kernel benchmarks
 # (bench_cuda_kernels: each kernel against its cuBLAS/cuDNN version, the card's copy
 # bandwidth, the engine's MobileNetV2 training step), NCCL's all-reduce on the one GPU
 # (bench_allreduce) and PyTorch's MobileNetV2 step
@@ -215,6 +216,10 @@ if [ $built = 1 ]; then
     --set run_dir="$work/spos-nccl" --set data.synthetic.dir="$work/synthetic"
   run_stage "NCCL world of one = plain run" 10 115 "$out/tests.log" python3 "$root/tools/compare_runs.py" \
     "$work/spos" "$work/spos-nccl"
+  # The pipeline again on bf16 activations (precision bf16): every phase's bf16 kernels.
+  run_stage "quickstart on the GPU, bf16" 90 120 "$out/tests.log" "$build/apps/autospace" run \
+    "$root/configs/quickstart.json" --set device=cuda --set precision=bf16 --set run_dir="$work/quickstart-bf16" \
+    --set data.synthetic.dir="$work/synthetic"
   # The CPU suite on this machine too: the same binary's reference path must hold here.
   run_stage "CPU tests" 40 125 "$out/tests.log" "$build/tests/test_engine" "~[slow]~[cuda]"
   # Opt-in (slow): the op-level parity cases under compute-sanitizer's memcheck, which
@@ -368,14 +373,15 @@ if os.path.exists(tests):
     phases = re.findall(r"^(?:\[(?:evolve|search|train|pipeline)\] done:.*|  top-1 .*|  latency batch .*|"
                         r"(?:same|different): \d+ (?:of \d+ )?values.*)$", text, re.M)
     if phases:
-        parity += ["", "## Phases on the GPU (quickstart, spos search, the same over NCCL)", ""] + \
-                  [f"- {line}" for line in phases[-12:]]
+        parity += ["", "## Phases on the GPU (quickstart, spos search, the same over NCCL, quickstart in bf16)", ""] + \
+                  [f"- {line}" for line in phases[-18:]]
 
 # Each phase's training throughput on the card (its metrics.jsonl log records, the first
 # left out as warm-up): small networks at batch 32, where launch overhead and host waits
 # show most.
 throughput = {}
-for run, phase in [("quickstart", "evolve"), ("quickstart", "search"), ("quickstart", "train"), ("spos", "")]:
+for run, phase in [("quickstart", "evolve"), ("quickstart", "search"), ("quickstart", "train"), ("spos", ""),
+                   ("quickstart-bf16", "train")]:
     path = os.path.join(work, run, phase, "metrics.jsonl")
     if not os.path.exists(path):
         continue
