@@ -2,12 +2,15 @@
 // reference kernels (kernels/ref), read straight from the cell's definition (DESIGN 4.1)
 // and the bank's slot names (docs/formats.md, "Parameter names").
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <random>
 
 #include "engine/core/device.h"
 #include "engine/nn/dropout.h"
+#include "engine/ops/cast.h"
 #include "engine/rng/rng.h"
 #include "kernels/ref/activation.h"
 #include "kernels/ref/conv2d.h"
@@ -284,6 +287,59 @@ TEST_CASE("network: cell gradients match finite differences of the reference", "
           const Map x{2, c.position.height, c.position.width, c.position.in_channels, in[0]};
           return ref_cell(g, c.position, c.settings, b, x).v;
         });
+  }
+}
+
+// bf16 activations through every kind of edge, mix and squeeze-excite: the cell's output
+// stays within a few bf16 roundings of the f32 cell's (3e-2), the gradients of its input and
+// of its (f32) bank weights within 1e-1 (some ten roundings on the way back). A gradient
+// whose f32 norm is below 1e-3 of the largest one is left out: a BN bias followed by
+// another training-mode BN has a gradient of exactly zero in exact arithmetic (the second
+// BN removes any shift), so both precisions give rounding noise there.
+TEST_CASE("network: a cell on bf16 activations follows its f32 forward and gradients", "[network][bf16]") {
+  const Case cases[] = {
+      {"e3:concat:c3|id,dw3|c1,id,dw3", {4, 4, 1, 6, 6}, with(Activation::relu6)},
+      {"e3:sum:id|dw3,c1|id,zero,c3", {4, 6, 2, 7, 7}, with(Activation::hswish, 0.5)},
+      {"e6:sum:dw5|zero,id|zero,zero,id", {6, 6, 1, 5, 5}, with(Activation::swish, 0.25)},
+  };
+  for (const Case& c : cases) {
+    INFO(c.genotype);
+    auto bank = std::make_shared<WeightBank>("", 5, c.position.in_channels, c.position.out_channels, 6);
+    Cell cell(parse_genotype(c.genotype), c.position, c.settings, bank, BankUse::shared);
+    randomise(*bank, 41);
+    Tensor x = test::random_tensor({4, c.position.height, c.position.width, c.position.in_channels}, 4);
+    x.set_requires_grad(true);
+    const Tensor seed = test::random_tensor(cell(x).shape(), 6);
+    const auto run = [&](DType activations) {
+      x.clear_grad();
+      for (const auto& [name, t] : bank->named_parameters()) t.clear_grad();
+      const Tensor y = ops::cast(cell(ops::cast(x, activations)), DType::f32);
+      y.backward(seed);
+      std::map<std::string, std::vector<double>> out{{"output", test::to_double(y)}, {"d/x", test::to_double(x.grad())}};
+      for (const auto& [name, t] : bank->named_parameters())
+        if (t.grad().defined()) out[name] = test::to_double(t.grad());
+      return out;
+    };
+    const auto want = run(DType::f32);
+    const auto got = run(DType::bf16);
+    REQUIRE(got.size() == want.size());
+    const auto norm = [](const std::vector<double>& v) {
+      double sum = 0;
+      for (double e : v) sum += e * e;
+      return std::sqrt(sum);
+    };
+    double largest = 0;
+    for (const auto& [name, values] : want)
+      if (name != "output") largest = std::max(largest, norm(values));
+    int compared = 0;
+    for (const auto& [name, values] : want) {
+      INFO(name);
+      REQUIRE(got.count(name) == 1);
+      if (name != "output" && norm(values) < 1e-3 * largest) continue;
+      CHECK(test::relative_l2(got.at(name), values) < (name == "output" ? 3e-2 : 1e-1));
+      ++compared;
+    }
+    CHECK(compared >= 8);
   }
 }
 
