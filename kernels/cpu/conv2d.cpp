@@ -1,6 +1,8 @@
 #include "kernels/cpu/conv2d.h"
 
+#include <cstdio>
 #include <optional>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -127,9 +129,7 @@ void run_forward(const Entry<dnnl::convolution_forward>& e, const Descs& d, cons
   onednn::stream().wait();
 }
 
-}  // namespace
-
-template <class T> void conv2d_forward(const Conv2dShape& s, const T* x, const float* w, const float* bias, T* y) {
+template <class T> void forward_native(const Conv2dShape& s, const T* x, const float* w, const float* bias, T* y) {
   static onednn::PrimitiveCache<Key, Entry<dnnl::convolution_forward>> cache;
   const Key key{s, bias != nullptr, onednn::data_type<T>()};
   const Descs d = descs(key);
@@ -137,7 +137,7 @@ template <class T> void conv2d_forward(const Conv2dShape& s, const T* x, const f
 }
 
 template <class T>
-void conv2d_forward_activation(const Conv2dShape& s, const T* x, const float* w, const float* bias,
+void forward_activation_native(const Conv2dShape& s, const T* x, const float* w, const float* bias,
                                ActivationKind activation, T* y) {
   static onednn::PrimitiveCache<Key, Entry<dnnl::convolution_forward>> cache;
   const Key key{s, bias != nullptr, onednn::data_type<T>(),
@@ -153,7 +153,7 @@ void conv2d_forward_activation(const Conv2dShape& s, const T* x, const float* w,
   if (!has_epilogue(activation)) cpu::activation(activation, s.n * s.out_h() * s.out_w() * s.out_c, y, y);
 }
 
-template <class T> void conv2d_backward_data(const Conv2dShape& s, const T* dy, const float* w, T* dx) {
+template <class T> void backward_data_native(const Conv2dShape& s, const T* dy, const float* w, T* dx) {
   static onednn::PrimitiveCache<Key, Entry<dnnl::convolution_backward_data>> cache;
   const Key key{s, false, onednn::data_type<T>()};
   const Descs d = descs(key);
@@ -169,8 +169,6 @@ template <class T> void conv2d_backward_data(const Conv2dShape& s, const T* dy, 
                                     {DNNL_ARG_DIFF_SRC, wrap(d.src, dx)}});
   onednn::stream().wait();
 }
-
-namespace {
 
 // N * H_out * W_out at most 4096 (an 8x8 map at batch 64): bench/bench_conv2d's shapes and
 // the MobileNetV2 step put the crossover between 4x4 and 16x16 maps at that batch.
@@ -199,24 +197,89 @@ void run_backward_weights(const Conv2dShape& s, const T* x, const T* dy, float* 
   onednn::stream().wait();
 }
 
-}  // namespace
-
-template <>
-void conv2d_backward_weights<float>(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias) {
-  run_backward_weights(s, x, dy, dw, dbias);
+// Whether this CPU's oneDNN has bf16 convolutions (it needs AVX-512; an AVX2 machine has
+// none): probed once, with a notice on stderr when not, since bf16 activations then run
+// every convolution through f32 copies (correct, slower than fp32).
+bool native_bf16_convolutions() {
+  static const bool native = [] {
+    try {
+      const Key probe{{.n = 1, .in_h = 4, .in_w = 4, .in_c = 16, .out_c = 16, .kernel_h = 3, .kernel_w = 3,
+                       .stride = 1, .pad = 1, .groups = 1},
+                      false,
+                      memory::data_type::bf16};
+      forward_pd(descs(probe));
+      return true;
+    } catch (const dnnl::error&) {
+      std::fprintf(stderr,
+                   "autospace: this CPU's oneDNN has no bf16 convolutions (they need AVX-512); bf16 activations run "
+                   "them on f32 copies, slower than precision fp32\n");
+      return false;
+    }
+  }();
+  return native;
 }
 
-template <>
-void conv2d_backward_weights<bf16>(const Conv2dShape& s, const bf16* x, const bf16* dy, float* dw, float* dbias) {
-  if (!few_positions(s)) return run_backward_weights(s, x, dy, dw, dbias);
-  // Scratch kept per thread across calls: a step's shapes repeat.
-  thread_local std::vector<float> wide_x, wide_dy;
-  const std::int64_t nx = s.n * s.in_h * s.in_w * s.in_c, ny = s.n * s.out_h() * s.out_w() * s.out_c;
-  wide_x.resize(static_cast<std::size_t>(nx));
-  wide_dy.resize(static_cast<std::size_t>(ny));
-  convert(nx, x, wide_x.data());
-  convert(ny, dy, wide_dy.data());
-  run_backward_weights(s, wide_x.data(), wide_dy.data(), dw, dbias);
+// f32 scratch per thread and role, kept across calls (a step's shapes repeat).
+float* scratch(int role, std::int64_t n) {
+  thread_local std::vector<float> buffers[2];
+  std::vector<float>& b = buffers[role];
+  b.resize(static_cast<std::size_t>(n));
+  return b.data();
+}
+
+float* widened(int role, std::int64_t n, const bf16* p) {
+  float* out = scratch(role, n);
+  convert(n, p, out);
+  return out;
+}
+
+std::int64_t input_elements(const Conv2dShape& s) { return s.n * s.in_h * s.in_w * s.in_c; }
+std::int64_t output_elements(const Conv2dShape& s) { return s.n * s.out_h() * s.out_w() * s.out_c; }
+
+}  // namespace
+
+template <class T> void conv2d_forward(const Conv2dShape& s, const T* x, const float* w, const float* bias, T* y) {
+  if constexpr (std::is_same_v<T, bf16>) {
+    if (!native_bf16_convolutions()) {
+      float* out = scratch(1, output_elements(s));
+      forward_native(s, widened(0, input_elements(s), x), w, bias, out);
+      return convert(output_elements(s), out, y);
+    }
+  }
+  forward_native(s, x, w, bias, y);
+}
+
+template <class T>
+void conv2d_forward_activation(const Conv2dShape& s, const T* x, const float* w, const float* bias,
+                               ActivationKind activation, T* y) {
+  if constexpr (std::is_same_v<T, bf16>) {
+    if (!native_bf16_convolutions()) {
+      float* out = scratch(1, output_elements(s));
+      forward_activation_native(s, widened(0, input_elements(s), x), w, bias, activation, out);
+      return convert(output_elements(s), out, y);
+    }
+  }
+  forward_activation_native(s, x, w, bias, activation, y);
+}
+
+template <class T> void conv2d_backward_data(const Conv2dShape& s, const T* dy, const float* w, T* dx) {
+  if constexpr (std::is_same_v<T, bf16>) {
+    if (!native_bf16_convolutions()) {
+      float* out = scratch(1, input_elements(s));
+      backward_data_native(s, widened(0, output_elements(s), dy), w, out);
+      return convert(input_elements(s), out, dx);
+    }
+  }
+  backward_data_native(s, dy, w, dx);
+}
+
+template <class T>
+void conv2d_backward_weights(const Conv2dShape& s, const T* x, const T* dy, float* dw, float* dbias) {
+  if constexpr (std::is_same_v<T, bf16>) {
+    if (few_positions(s) || !native_bf16_convolutions())
+      return run_backward_weights(s, widened(0, input_elements(s), x), widened(1, output_elements(s), dy), dw, dbias);
+  }
+  run_backward_weights(s, x, dy, dw, dbias);
 }
 
 template void conv2d_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);
@@ -227,5 +290,7 @@ template void conv2d_forward_activation<bf16>(const Conv2dShape&, const bf16*, c
                                               ActivationKind, bf16*);
 template void conv2d_backward_data<float>(const Conv2dShape&, const float*, const float*, float*);
 template void conv2d_backward_data<bf16>(const Conv2dShape&, const bf16*, const float*, bf16*);
+template void conv2d_backward_weights<float>(const Conv2dShape&, const float*, const float*, float*, float*);
+template void conv2d_backward_weights<bf16>(const Conv2dShape&, const bf16*, const bf16*, float*, float*);
 
 }  // namespace autospace::kernels::cpu

@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <tuple>
+#include <type_traits>
 
 #include "kernels/cuda/activation.h"
 #include "kernels/cuda/bias.h"
@@ -258,69 +259,67 @@ void run_pass(ConvBackend b, ConvPass pass, const Conv2dShape& s, const ConvPass
 
 }  // namespace
 
-template <>
-void conv2d_forward<float>(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
-  forward_on(backend_for(s, ConvPass::forward), s, x, w, bias, y);
+// Float activations take the backend chosen for the shape and pass; bf16 ones the native
+// kernels alone (the depthwise ones, or GEMMs on bf16 operands accumulating in fp32), since
+// cuDNN, the tiled kernels and the autotuner serve f32.
+template <class T> void conv2d_forward(const Conv2dShape& s, const T* x, const float* w, const float* bias, T* y) {
+  if constexpr (std::is_same_v<T, float>) {
+    forward_on(backend_for(s, ConvPass::forward), s, x, w, bias, y);
+  } else if (is_depthwise(s)) {
+    depthwise_conv2d_forward(s, x, w, bias, y);
+  } else {
+    gemm_forward(s, x, w, bias, y);
+  }
 }
 
-template <>
-void conv2d_forward_activation<float>(const Conv2dShape& s, const float* x, const float* w, const float* bias,
-                                      ActivationKind kind, float* y) {
-  const ConvBackend b = backend_for(s, ConvPass::forward);
+template <class T>
+void conv2d_forward_activation(const Conv2dShape& s, const T* x, const float* w, const float* bias,
+                               ActivationKind kind, T* y) {
   const std::int64_t rows = s.n * s.out_h() * s.out_w();
   // The GEMM and cuDNN paths add the bias in a pass of their own, which takes the
   // activation along; the depthwise kernels add it themselves, so the activation is a
   // pass after them.
-  if (bias && kind != ActivationKind::identity && (b == ConvBackend::cudnn || !is_depthwise(s))) {
-    forward_on(b, s, x, w, nullptr, y);
+  const bool bias_pass = std::is_same_v<T, float> ? backend_for(s, ConvPass::forward) == ConvBackend::cudnn ||
+                                                        !is_depthwise(s)
+                                                  : !is_depthwise(s);
+  if (bias && kind != ActivationKind::identity && bias_pass) {
+    conv2d_forward<T>(s, x, w, nullptr, y);
     return add_bias_activation(rows, s.out_c, bias, kind, y);
   }
-  forward_on(b, s, x, w, bias, y);
+  conv2d_forward<T>(s, x, w, bias, y);
   if (kind != ActivationKind::identity) activation(kind, rows * s.out_c, y, y);
 }
 
-template <>
-void conv2d_backward_data<float>(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
-  backward_data_on(backend_for(s, ConvPass::backward_data), s, dy, w, dx);
-}
-
-template <>
-void conv2d_backward_weights<float>(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias) {
-  backward_weights_on(backend_for(s, ConvPass::backward_weights), s, x, dy, dw, dbias);
-}
-
-// bf16 activations: the native kernels alone (the depthwise ones, or GEMMs on bf16
-// operands accumulating in fp32); cuDNN, the tiled kernels and the autotuner serve f32.
-template <>
-void conv2d_forward<bf16>(const Conv2dShape& s, const bf16* x, const float* w, const float* bias, bf16* y) {
-  if (is_depthwise(s)) depthwise_conv2d_forward(s, x, w, bias, y);
-  else gemm_forward(s, x, w, bias, y);
-}
-
-template <>
-void conv2d_forward_activation<bf16>(const Conv2dShape& s, const bf16* x, const float* w, const float* bias,
-                                     ActivationKind kind, bf16* y) {
-  const std::int64_t rows = s.n * s.out_h() * s.out_w();
-  if (bias && kind != ActivationKind::identity && !is_depthwise(s)) {
-    gemm_forward<bf16>(s, x, w, nullptr, y);
-    return add_bias_activation(rows, s.out_c, bias, kind, y);
+template <class T> void conv2d_backward_data(const Conv2dShape& s, const T* dy, const float* w, T* dx) {
+  if constexpr (std::is_same_v<T, float>) {
+    backward_data_on(backend_for(s, ConvPass::backward_data), s, dy, w, dx);
+  } else if (is_depthwise(s)) {
+    depthwise_conv2d_backward_data(s, dy, w, dx);
+  } else {
+    gemm_backward_data(s, dy, w, dx);
   }
-  conv2d_forward<bf16>(s, x, w, bias, y);
-  if (kind != ActivationKind::identity) activation(kind, rows * s.out_c, y, y);
 }
 
-template <>
-void conv2d_backward_data<bf16>(const Conv2dShape& s, const bf16* dy, const float* w, bf16* dx) {
-  if (is_depthwise(s)) depthwise_conv2d_backward_data(s, dy, w, dx);
-  else gemm_backward_data(s, dy, w, dx);
+template <class T>
+void conv2d_backward_weights(const Conv2dShape& s, const T* x, const T* dy, float* dw, float* dbias) {
+  if constexpr (std::is_same_v<T, float>) {
+    backward_weights_on(backend_for(s, ConvPass::backward_weights), s, x, dy, dw, dbias);
+  } else {
+    if (dbias) bias_backward(s.n * s.out_h() * s.out_w(), s.out_c, dy, dbias);
+    if (is_depthwise(s)) depthwise_conv2d_backward_weights(s, x, dy, dw);
+    else gemm_backward_weights(s, x, dy, dw);
+  }
 }
 
-template <>
-void conv2d_backward_weights<bf16>(const Conv2dShape& s, const bf16* x, const bf16* dy, float* dw, float* dbias) {
-  if (dbias) bias_backward(s.n * s.out_h() * s.out_w(), s.out_c, dy, dbias);
-  if (is_depthwise(s)) depthwise_conv2d_backward_weights(s, x, dy, dw);
-  else gemm_backward_weights(s, x, dy, dw);
-}
+#define AUTOSPACE_CONV_INSTANCES(T)                                                                              \
+  template void conv2d_forward<T>(const Conv2dShape&, const T*, const float*, const float*, T*);                 \
+  template void conv2d_forward_activation<T>(const Conv2dShape&, const T*, const float*, const float*,           \
+                                             ActivationKind, T*);                                               \
+  template void conv2d_backward_data<T>(const Conv2dShape&, const T*, const float*, T*);                         \
+  template void conv2d_backward_weights<T>(const Conv2dShape&, const T*, const T*, float*, float*);
+AUTOSPACE_CONV_INSTANCES(float)
+AUTOSPACE_CONV_INSTANCES(bf16)
+#undef AUTOSPACE_CONV_INSTANCES
 
 const char* conv_pass_name(ConvPass pass) {
   switch (pass) {

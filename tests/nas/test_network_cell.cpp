@@ -291,14 +291,17 @@ TEST_CASE("network: cell gradients match finite differences of the reference", "
 }
 
 // bf16 activations through every kind of edge, mix and squeeze-excite: the cell's output
-// stays within a few bf16 roundings of the f32 cell's (3e-2), the gradients of its input and
-// of its (f32) bank weights within 1e-1 (some ten roundings on the way back). A gradient
-// whose f32 norm is below 1e-3 of the largest one is left out: a BN bias followed by
-// another training-mode BN has a gradient of exactly zero in exact arithmetic (the second
-// BN removes any shift), so both precisions give rounding noise there.
+// stays within a few bf16 roundings of the f32 cell's (3e-2 relative), the gradients of its
+// input and of its (f32) bank weights within 5e-2 (measured: at most 1.7%, with oneDNN's
+// bf16 convolutions and with the f32 copies of an AVX2 CPU), each gradient's error taken
+// relative to its norm or a tenth of the largest gradient's, whichever is larger: the
+// rounding noise is the same size in every tensor, so small gradients (a BN bias before
+// another training-mode BN has exactly zero in exact arithmetic) would otherwise be all
+// noise. Smooth activations (swish, and hswish away from its two kinks): a rounding that
+// moves a value across a ReLU6 kink changes its gradient outright (up to 11% here).
 TEST_CASE("network: a cell on bf16 activations follows its f32 forward and gradients", "[network][bf16]") {
   const Case cases[] = {
-      {"e3:concat:c3|id,dw3|c1,id,dw3", {4, 4, 1, 6, 6}, with(Activation::relu6)},
+      {"e3:concat:c3|id,dw3|c1,id,dw3", {4, 4, 1, 6, 6}, with(Activation::swish)},
       {"e3:sum:id|dw3,c1|id,zero,c3", {4, 6, 2, 7, 7}, with(Activation::hswish, 0.5)},
       {"e6:sum:dw5|zero,id|zero,zero,id", {6, 6, 1, 5, 5}, with(Activation::swish, 0.25)},
   };
@@ -331,15 +334,18 @@ TEST_CASE("network: a cell on bf16 activations follows its f32 forward and gradi
     double largest = 0;
     for (const auto& [name, values] : want)
       if (name != "output") largest = std::max(largest, norm(values));
-    int compared = 0;
     for (const auto& [name, values] : want) {
       INFO(name);
       REQUIRE(got.count(name) == 1);
-      if (name != "output" && norm(values) < 1e-3 * largest) continue;
-      CHECK(test::relative_l2(got.at(name), values) < (name == "output" ? 3e-2 : 1e-1));
-      ++compared;
+      const std::vector<double>& g = got.at(name);
+      if (name == "output") {
+        CHECK(test::relative_l2(g, values) < 3e-2);
+        continue;
+      }
+      double diff = 0;
+      for (std::size_t i = 0; i < values.size(); ++i) diff += (g[i] - values[i]) * (g[i] - values[i]);
+      CHECK(std::sqrt(diff) / std::max(norm(values), 0.1 * largest) < 5e-2);
     }
-    CHECK(compared >= 8);
   }
 }
 
