@@ -3,7 +3,8 @@
 // depthwise). Primitives are built on a shape's first use and cached. The activations x,
 // y, dy and dx are of T: float, or bf16, in which case the weights are rounded to bf16 for
 // the product (oneDNN's bf16 kernels: AMX or AVX-512 BF16 where the CPU has them) and the
-// accumulation, bias and weight gradients stay f32.
+// accumulation, bias and weight gradients stay f32. Where oneDNN has no bf16 convolutions
+// (no AVX-512) every pass runs on f32 copies of the activations, weights unrounded.
 #include "kernels/common/activation.h"
 #include "kernels/common/bf16.h"
 #include "kernels/common/conv2d.h"
