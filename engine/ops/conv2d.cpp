@@ -26,6 +26,8 @@ const FloatKernelTable<BackwardDataKernel> kConv2dBackwardData{
     "conv2d_backward_data",
     {AUTOSPACE_FLOAT_KERNELS(BackwardDataKernel, conv2d_backward_data)}};
 
+// On a GPU an f32 pass asks the autotuner for its shape's backend first (prepare_conv_pass);
+// bf16 passes take the native kernels, which need no choice (kernels/cuda/conv2d.h).
 struct Conv2dNode : Node {
   kernels::Conv2dShape shape;
   const char* name() const override { return "conv2d"; }
