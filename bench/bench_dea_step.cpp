@@ -1,7 +1,8 @@
 // Overhead of the DEA's gated supernet over the network it samples: one DEA weight step
 // (two candidates per layer, binary gates, bank slicing) against one training step of
 // the single network made of the active candidates, built standalone from its arch.json
-// description. CIFAR-size backbone of configs/evolve/cifar10-small.json, batch 64, 2 threads.
+// description. CIFAR-size backbone of configs/evolve/cifar10-small.json, batch 64, 2 threads;
+// the second argument 1 runs both on bf16 activations (engine/core/precision.h).
 // With AUTOSPACE_SAMPLED_ARCH=<file> set, the sampled network's arch.json is written there,
 // so bench/dea_step_vs_pytorch.py can time the same network in PyTorch.
 #include <benchmark/benchmark.h>
@@ -29,21 +30,28 @@ nas::DeaSettings settings() {
   return s;
 }
 
+// The benchmark's images in the dtype its second argument names.
+Tensor images(const benchmark::State& state) {
+  return bench::cifar_images().to(state.range(1) ? DType::bf16 : DType::f32);
+}
+
 }  // namespace
 
 static void BM_DeaWeightStep(benchmark::State& state) {
   set_num_threads(static_cast<int>(state.range(0)));
   nas::Evolution evo(bench::cifar_backbone(), settings(), 1, 1 << 30);
-  for (int i = 0; i < 2; ++i) evo.weight_step(bench::cifar_images(), bench::cifar_labels(), 0.05f);  // first use of each shape
-  for (auto _ : state) benchmark::DoNotOptimize(evo.weight_step(bench::cifar_images(), bench::cifar_labels(), 0.05f).loss());
+  const Tensor x = images(state);
+  for (int i = 0; i < 2; ++i) evo.weight_step(x, bench::cifar_labels(), 0.05f);  // first use of each shape
+  for (auto _ : state) benchmark::DoNotOptimize(evo.weight_step(x, bench::cifar_labels(), 0.05f).loss());
   state.SetItemsProcessed(state.iterations() * 64);
 }
-BENCHMARK(BM_DeaWeightStep)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_DeaWeightStep)->Args({2, 0})->Args({2, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 static void BM_SampledNetworkStep(benchmark::State& state) {
   set_num_threads(static_cast<int>(state.range(0)));
   nas::Evolution evo(bench::cifar_backbone(), settings(), 1, 1 << 30);
-  evo.weight_step(bench::cifar_images(), bench::cifar_labels(), 0.05f);  // samples the pairs
+  const Tensor x = images(state);
+  evo.weight_step(x, bench::cifar_labels(), 0.05f);  // samples the pairs
   std::vector<nas::Block> active;
   for (std::size_t l = 0; l < evo.supernet().layers(); ++l)
     active.push_back(evo.supernet().candidates(l)[evo.supernet().gate(l).active()]);
@@ -54,7 +62,7 @@ static void BM_SampledNetworkStep(benchmark::State& state) {
   optim::SGD sgd({{groups.decay, 4e-5f, 1.f}, {groups.no_decay, 0.f, 1.f}}, {0.9f, true});
   net->train();
   auto step = [&] {
-    Tensor loss = ops::softmax_cross_entropy(net->forward(bench::cifar_images()), bench::cifar_labels());
+    Tensor loss = ops::softmax_cross_entropy(net->forward(x), bench::cifar_labels());
     loss.backward();
     sgd.step(0.05f);
     sgd.zero_grad();
@@ -64,6 +72,6 @@ static void BM_SampledNetworkStep(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(step());
   state.SetItemsProcessed(state.iterations() * 64);
 }
-BENCHMARK(BM_SampledNetworkStep)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_SampledNetworkStep)->Args({2, 0})->Args({2, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

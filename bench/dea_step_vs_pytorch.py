@@ -34,7 +34,7 @@ def engine_step_ms(binary, threads, min_time, repeats, arch_file):
     """Median real time per iteration (ms) of BM_DeaWeightStep and BM_SampledNetworkStep
     at `threads`; the bench writes the sampled arch.json to `arch_file`."""
     env = dict(os.environ, AUTOSPACE_SAMPLED_ARCH=arch_file)
-    cmd = [binary, f"--benchmark_filter=^BM_(DeaWeightStep|SampledNetworkStep)/{threads}/",
+    cmd = [binary, f"--benchmark_filter=^BM_(DeaWeightStep|SampledNetworkStep)/{threads}/0/",
            "--benchmark_format=json", f"--benchmark_min_time={min_time}", f"--benchmark_repetitions={repeats}"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
     times = {}
