@@ -30,17 +30,12 @@ nas::DeaSettings settings() {
   return s;
 }
 
-// The benchmark's images in the dtype its second argument names.
-Tensor images(const benchmark::State& state) {
-  return bench::cifar_images().to(state.range(1) ? DType::bf16 : DType::f32);
-}
-
 }  // namespace
 
 static void BM_DeaWeightStep(benchmark::State& state) {
   set_num_threads(static_cast<int>(state.range(0)));
   nas::Evolution evo(bench::cifar_backbone(), settings(), 1, 1 << 30);
-  const Tensor x = images(state);
+  const Tensor x = bench::cifar_images_as(state.range(1));
   for (int i = 0; i < 2; ++i) evo.weight_step(x, bench::cifar_labels(), 0.05f);  // first use of each shape
   for (auto _ : state) benchmark::DoNotOptimize(evo.weight_step(x, bench::cifar_labels(), 0.05f).loss());
   state.SetItemsProcessed(state.iterations() * 64);
@@ -50,7 +45,7 @@ BENCHMARK(BM_DeaWeightStep)->Args({2, 0})->Args({2, 1})->Unit(benchmark::kMillis
 static void BM_SampledNetworkStep(benchmark::State& state) {
   set_num_threads(static_cast<int>(state.range(0)));
   nas::Evolution evo(bench::cifar_backbone(), settings(), 1, 1 << 30);
-  const Tensor x = images(state);
+  const Tensor x = bench::cifar_images_as(state.range(1));
   evo.weight_step(x, bench::cifar_labels(), 0.05f);  // samples the pairs
   std::vector<nas::Block> active;
   for (std::size_t l = 0; l < evo.supernet().layers(); ++l)

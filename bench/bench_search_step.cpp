@@ -6,7 +6,8 @@
 // over the banks) and one spos evaluation (activate, 2 BN-recalibration batches, 1
 // held-out batch). BM_SampledNetworkStep in bench_dea_step is the network-alone baseline
 // for the weight steps. Also: tabulating the 56,364-cell open space of the default
-// 21-layer ImageNet backbone (what every spos/random search over it does first).
+// 21-layer ImageNet backbone (what every spos/random search over it does first). The
+// weight and gradient steps' second argument 1 runs them on bf16 activations.
 #include <benchmark/benchmark.h>
 
 #include "bench/common/cifar_supernet.h"
@@ -43,7 +44,7 @@ nas::GatedSearch gated(nas::GatedMethod method) {
 void run_gated(benchmark::State& state, nas::GatedMethod method, bool arch_step) {
   set_num_threads(static_cast<int>(state.range(0)));
   nas::GatedSearch search = gated(method);
-  const Tensor& x = bench::cifar_images();
+  const Tensor x = bench::cifar_images_as(state.range(1));
   const Tensor& y = bench::cifar_labels();
   for (int i = 0; i < 2; ++i) search.weight_step(x, y, 0.05f), search.arch_step(x, y);  // first use of each shape
   for (auto _ : state)
@@ -54,22 +55,23 @@ void run_gated(benchmark::State& state, nas::GatedMethod method, bool arch_step)
 }  // namespace
 
 static void BM_ProxylessWeightStep(benchmark::State& state) { run_gated(state, nas::GatedMethod::gradient, false); }
-BENCHMARK(BM_ProxylessWeightStep)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ProxylessWeightStep)->Args({2, 0})->Args({2, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 static void BM_ProxylessGradientArchStep(benchmark::State& state) { run_gated(state, nas::GatedMethod::gradient, true); }
-BENCHMARK(BM_ProxylessGradientArchStep)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ProxylessGradientArchStep)->Args({2, 0})->Args({2, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 static void BM_ProxylessReinforceArchStep(benchmark::State& state) { run_gated(state, nas::GatedMethod::reinforce, true); }
-BENCHMARK(BM_ProxylessReinforceArchStep)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ProxylessReinforceArchStep)->Args({2, 0})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 static void BM_SposWeightStepOpenSpace(benchmark::State& state) {
   set_num_threads(static_cast<int>(state.range(0)));
   nas::SinglePathSupernet net(open_table(), {{nas::CostKind::madds, 8e6, 0.0, 1.0}, 0.9f, 4e-5f, 5.0}, 1);
-  for (int i = 0; i < 2; ++i) net.weight_step(bench::cifar_images(), bench::cifar_labels(), 0.05f);
-  for (auto _ : state) benchmark::DoNotOptimize(net.weight_step(bench::cifar_images(), bench::cifar_labels(), 0.05f).loss());
+  const Tensor x = bench::cifar_images_as(state.range(1));
+  for (int i = 0; i < 2; ++i) net.weight_step(x, bench::cifar_labels(), 0.05f);
+  for (auto _ : state) benchmark::DoNotOptimize(net.weight_step(x, bench::cifar_labels(), 0.05f).loss());
   state.SetItemsProcessed(state.iterations() * 64);
 }
-BENCHMARK(BM_SposWeightStepOpenSpace)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_SposWeightStepOpenSpace)->Args({2, 0})->Args({2, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 static void BM_SposEvaluationOpenSpace(benchmark::State& state) {
   set_num_threads(static_cast<int>(state.range(0)));

@@ -22,6 +22,8 @@ const Tensor& cifar_images() {
   return x;
 }
 
+Tensor cifar_images_as(bool bf16) { return cifar_images().to(bf16 ? DType::bf16 : DType::f32); }
+
 const Tensor& cifar_labels() {
   static const Tensor y = [] {
     std::vector<std::int64_t> v(64);

@@ -24,11 +24,12 @@ using onednn::wrap;
 //
 // bf16 activations: the source, destination and their gradients are bf16 and the weights
 // are rounded to bf16 by that same reorder (oneDNN's bf16 convolutions take bf16 weights);
-// accumulation, the bias and the weight and bias gradients stay f32. Over few output
-// positions the weight gradient is the f32 pass's on the activations widened to f32
-// (few_positions): there oneDNN 2.6's bf16 weight-gradient kernels took 2-5x the f32 ones'
-// time on this project's AMX machine (at 2x2 depthwise it falls back to a generic kernel),
-// while over many positions they win and widening would cost more than it saves.
+// accumulation, the bias and the weight and bias gradients stay f32. Where oneDNN 2.6's
+// bf16 weight-gradient kernels are slow the weight gradient is the f32 pass's on the
+// activations widened to f32 (widen_weight_gradient): over few output positions they took
+// 2-5x the f32 ones' time on this project's AMX machine (at 2x2 depthwise it falls back to a
+// generic kernel), and so do large grouped kernels; elsewhere they win and widening would
+// cost more than it saves.
 struct Key {
   Conv2dShape shape;
   bool bias;
@@ -170,9 +171,14 @@ template <class T> void backward_data_native(const Conv2dShape& s, const T* dy, 
   onednn::stream().wait();
 }
 
-// N * H_out * W_out at most 4096 (an 8x8 map at batch 64): bench/bench_conv2d's shapes and
-// the MobileNetV2 step put the crossover between 4x4 and 16x16 maps at that batch.
-bool few_positions(const Conv2dShape& s) { return s.n * s.out_h() * s.out_w() <= 4096; }
+// Where oneDNN 2.6's bf16 weight gradient loses to the f32 one on widened activations
+// (bench/results/2026-12-08-cpu-bf16.md): over at most 4096 output positions (an 8x8 map at
+// batch 64; bench/bench_conv2d's shapes and the MobileNetV2 step put the crossover between
+// 4x4 and 16x16 maps), and for 5x5 and larger grouped kernels at any size, which it serves
+// with a generic kernel (47 ms against 8.8 ms in f32 for a 16x16x144 5x5 depthwise, batch 64).
+bool widen_weight_gradient(const Conv2dShape& s) {
+  return s.n * s.out_h() * s.out_w() <= 4096 || (s.groups > 1 && s.kernel_h * s.kernel_w > 9);
+}
 
 template <class T>
 void run_backward_weights(const Conv2dShape& s, const T* x, const T* dy, float* dw, float* dbias) {
@@ -276,7 +282,7 @@ template <class T> void conv2d_backward_data(const Conv2dShape& s, const T* dy, 
 template <class T>
 void conv2d_backward_weights(const Conv2dShape& s, const T* x, const T* dy, float* dw, float* dbias) {
   if constexpr (std::is_same_v<T, bf16>) {
-    if (few_positions(s) || !native_bf16_convolutions())
+    if (widen_weight_gradient(s) || !native_bf16_convolutions())
       return run_backward_weights(s, widened(0, input_elements(s), x), widened(1, output_elements(s), dy), dw, dbias);
   }
   run_backward_weights(s, x, dy, dw, dbias);

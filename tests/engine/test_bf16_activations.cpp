@@ -172,9 +172,10 @@ TEST_CASE("bf16 convolutions match f32 ones on the same rounded values", "[ops][
                         Case{2, 9, 7, 12, 12, 3, 2, 1, 12}, Case{1, 7, 7, 8, 8, 5, 1, 2, 8},
                         Case{2, 6, 6, 8, 16, 3, 1, 1, 4},
                         // Over 4096 output positions: oneDNN's own bf16 weight gradient
-                        // (kernels/cpu/conv2d.cpp), below it the widened f32 one.
+                        // (kernels/cpu/conv2d.cpp), below it and for large grouped kernels
+                        // the widened f32 one.
                         Case{8, 24, 24, 8, 16, 3, 1, 1, 1}, Case{8, 24, 24, 16, 16, 3, 1, 1, 16},
-                        Case{8, 24, 24, 16, 24, 1, 1, 0, 1}}) {
+                        Case{8, 24, 24, 16, 24, 1, 1, 0, 1}, Case{8, 24, 24, 16, 16, 5, 1, 2, 16}}) {
     const ops::Conv2dOptions o{static_cast<int>(c.stride), static_cast<int>(c.pad), static_cast<int>(c.groups)};
     const std::string what = "conv " + std::to_string(c.h) + "x" + std::to_string(c.w) + "x" + std::to_string(c.cin) +
                              "->" + std::to_string(c.cout) + " k" + std::to_string(c.k) + " s" +
