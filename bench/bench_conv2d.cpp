@@ -52,6 +52,8 @@ void shapes(benchmark::internal::Benchmark* b) {
       {16, 144, 144, 3, 1, 144},
       {8, 64, 384, 1, 1, 1},
       {4, 384, 64, 1, 1, 1},
+      {16, 144, 144, 5, 1, 144},  // the IRB space's larger depthwise kernels
+      {32, 96, 96, 7, 2, 96},
   };
   for (std::int64_t bf16 : {0, 1})
     for (std::vector<std::int64_t> args : list) {

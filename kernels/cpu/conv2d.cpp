@@ -8,6 +8,7 @@
 
 #include "kernels/cpu/activation.h"
 #include "kernels/cpu/cast.h"
+#include "kernels/cpu/depthwise_conv2d.h"
 #include "kernels/cpu/onednn.h"
 
 namespace autospace::kernels::cpu {
@@ -175,7 +176,8 @@ template <class T> void backward_data_native(const Conv2dShape& s, const T* dy, 
 // (bench/results/2026-12-08-cpu-bf16.md): over at most 4096 output positions (an 8x8 map at
 // batch 64; bench/bench_conv2d's shapes and the MobileNetV2 step put the crossover between
 // 4x4 and 16x16 maps), and for 5x5 and larger grouped kernels at any size, which it serves
-// with a generic kernel (47 ms against 8.8 ms in f32 for a 16x16x144 5x5 depthwise, batch 64).
+// with a generic kernel (47 ms against 8.8 ms in f32 for a 16x16x144 5x5 depthwise, batch 64;
+// the depthwise ones take kernels/cpu/depthwise_conv2d.h's kernel in either precision).
 bool widen_weight_gradient(const Conv2dShape& s) {
   return s.n * s.out_h() * s.out_w() <= 4096 || (s.groups > 1 && s.kernel_h * s.kernel_w > 9);
 }
@@ -281,6 +283,7 @@ template <class T> void conv2d_backward_data(const Conv2dShape& s, const T* dy, 
 
 template <class T>
 void conv2d_backward_weights(const Conv2dShape& s, const T* x, const T* dy, float* dw, float* dbias) {
+  if (depthwise_weights_by_hand(s)) return depthwise_conv2d_backward_weights(s, x, dy, dw, dbias);
   if constexpr (std::is_same_v<T, bf16>) {
     if (widen_weight_gradient(s) || !native_bf16_convolutions())
       return run_backward_weights(s, widened(0, input_elements(s), x), widened(1, output_elements(s), dy), dw, dbias);

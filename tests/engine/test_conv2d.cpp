@@ -31,6 +31,9 @@ const std::vector<Case> kCases = {
     {shape(1, 7, 7, 3, 4, 7, 1, 3, 1), true},      {shape(3, 5, 7, 3, 16, 3, 1, 0, 1), true},
     {shape(2, 8, 8, 16, 16, 3, 2, 1, 16), true},   {shape(1, 8, 8, 16, 24, 1, 2, 0, 1), false},
     {shape(1, 6, 6, 16, 32, 3, 1, 1, 1), false},
+    // depthwise 5x5 and 7x7 over several images and output rows: the hand-written weight
+    // gradient's per-thread row ranges (kernels/cpu/depthwise_conv2d.h)
+    {shape(4, 12, 11, 19, 19, 5, 1, 2, 19), true}, {shape(3, 13, 13, 24, 24, 7, 2, 3, 24), false},
 };
 
 std::string describe(const Case& c) {
