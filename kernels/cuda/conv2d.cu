@@ -279,10 +279,8 @@ void conv2d_forward_activation(const Conv2dShape& s, const T* x, const float* w,
   // The GEMM and cuDNN paths add the bias in a pass of their own, which takes the
   // activation along; the depthwise kernels add it themselves, so the activation is a
   // pass after them.
-  const bool bias_pass = std::is_same_v<T, float> ? backend_for(s, ConvPass::forward) == ConvBackend::cudnn ||
-                                                        !is_depthwise(s)
-                                                  : !is_depthwise(s);
-  if (bias && kind != ActivationKind::identity && bias_pass) {
+  const bool cudnn = std::is_same_v<T, float> && backend_for(s, ConvPass::forward) == ConvBackend::cudnn;
+  if (bias && kind != ActivationKind::identity && (cudnn || !is_depthwise(s))) {
     conv2d_forward<T>(s, x, w, nullptr, y);
     return add_bias_activation(rows, s.out_c, bias, kind, y);
   }
