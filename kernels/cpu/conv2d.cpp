@@ -176,8 +176,9 @@ template <class T> void backward_data_native(const Conv2dShape& s, const T* dy, 
 // (bench/results/2026-12-08-cpu-bf16.md): over at most 4096 output positions (an 8x8 map at
 // batch 64; bench/bench_conv2d's shapes and the MobileNetV2 step put the crossover between
 // 4x4 and 16x16 maps), and for 5x5 and larger grouped kernels at any size, which it serves
-// with a generic kernel (47 ms against 8.8 ms in f32 for a 16x16x144 5x5 depthwise, batch 64;
-// the depthwise ones take kernels/cpu/depthwise_conv2d.h's kernel in either precision).
+// with a generic kernel (47 ms against 8.8 ms in f32 for a 16x16x144 5x5 depthwise, batch 64).
+// Depthwise ones never get here since kernels/cpu/depthwise_conv2d.h's kernel took them over
+// in either precision; the clause still serves other grouped convolutions.
 bool widen_weight_gradient(const Conv2dShape& s) {
   return s.n * s.out_h() * s.out_w() <= 4096 || (s.groups > 1 && s.kernel_h * s.kernel_w > 9);
 }
@@ -244,15 +245,21 @@ float* widened(int role, std::int64_t n, const bf16* p) {
 std::int64_t input_elements(const Conv2dShape& s) { return s.n * s.in_h * s.in_w * s.in_c; }
 std::int64_t output_elements(const Conv2dShape& s) { return s.n * s.out_h() * s.out_w() * s.out_c; }
 
+// An f32 pass on bf16 data: `in` (n_in elements) widened, run(wide_in, wide_out) into f32
+// scratch, its n_out elements rounded into `out`.
+template <class Run> void on_f32_copies(std::int64_t n_in, const bf16* in, std::int64_t n_out, bf16* out, Run run) {
+  float* wide_out = scratch(1, n_out);
+  run(widened(0, n_in, in), wide_out);
+  convert(n_out, wide_out, out);
+}
+
 }  // namespace
 
 template <class T> void conv2d_forward(const Conv2dShape& s, const T* x, const float* w, const float* bias, T* y) {
   if constexpr (std::is_same_v<T, bf16>) {
-    if (!native_bf16_convolutions()) {
-      float* out = scratch(1, output_elements(s));
-      forward_native(s, widened(0, input_elements(s), x), w, bias, out);
-      return convert(output_elements(s), out, y);
-    }
+    if (!native_bf16_convolutions())
+      return on_f32_copies(input_elements(s), x, output_elements(s), y,
+                           [&](const float* in, float* out) { forward_native(s, in, w, bias, out); });
   }
   forward_native(s, x, w, bias, y);
 }
@@ -261,22 +268,19 @@ template <class T>
 void conv2d_forward_activation(const Conv2dShape& s, const T* x, const float* w, const float* bias,
                                ActivationKind activation, T* y) {
   if constexpr (std::is_same_v<T, bf16>) {
-    if (!native_bf16_convolutions()) {
-      float* out = scratch(1, output_elements(s));
-      forward_activation_native(s, widened(0, input_elements(s), x), w, bias, activation, out);
-      return convert(output_elements(s), out, y);
-    }
+    if (!native_bf16_convolutions())
+      return on_f32_copies(input_elements(s), x, output_elements(s), y, [&](const float* in, float* out) {
+        forward_activation_native(s, in, w, bias, activation, out);
+      });
   }
   forward_activation_native(s, x, w, bias, activation, y);
 }
 
 template <class T> void conv2d_backward_data(const Conv2dShape& s, const T* dy, const float* w, T* dx) {
   if constexpr (std::is_same_v<T, bf16>) {
-    if (!native_bf16_convolutions()) {
-      float* out = scratch(1, input_elements(s));
-      backward_data_native(s, widened(0, output_elements(s), dy), w, out);
-      return convert(input_elements(s), out, dx);
-    }
+    if (!native_bf16_convolutions())
+      return on_f32_copies(output_elements(s), dy, input_elements(s), dx,
+                           [&](const float* in, float* out) { backward_data_native(s, in, w, out); });
   }
   backward_data_native(s, dy, w, dx);
 }

@@ -32,7 +32,7 @@ std::vector<double> to_double(const Tensor& t) {
   return std::vector<double>(v.begin(), v.end());
 }
 
-double relative_l2(const std::vector<double>& got, const std::vector<double>& want) {
+double relative_l2(const std::vector<double>& got, const std::vector<double>& want, double floor) {
   REQUIRE(got.size() == want.size());
   double num = 0, den = 0;
   for (std::size_t i = 0; i < got.size(); ++i) {
@@ -40,7 +40,7 @@ double relative_l2(const std::vector<double>& got, const std::vector<double>& wa
     num += (got[i] - want[i]) * (got[i] - want[i]);
     den += want[i] * want[i];
   }
-  return std::sqrt(num) / std::max(std::sqrt(den), 1e-12);
+  return std::sqrt(num) / std::max(std::sqrt(den), floor);
 }
 
 void check_op(const std::vector<Tensor>& inputs, const EngineForward& op, const RefForward& ref,

@@ -18,8 +18,10 @@ Tensor random_tensor(const Shape& shape, std::uint64_t seed, float lo = -1.f, fl
 Tensor random_labels(std::int64_t rows, std::int64_t classes, std::uint64_t seed);
 std::vector<double> to_double(const Tensor& t);
 
-// Relative L2 error ||got - want|| / max(||want||, tiny); NaN in got gives infinity.
-double relative_l2(const std::vector<double>& got, const std::vector<double>& want);
+// Relative L2 error ||got - want|| / max(||want||, floor); NaN in got gives infinity. A
+// floor above the tiny default makes it an error relative to a scale of the caller's where
+// ||want|| is small.
+double relative_l2(const std::vector<double>& got, const std::vector<double>& want, double floor = 1e-12);
 
 // A reference forward in double: inputs (as doubles, same order as the engine inputs) -> output.
 using RefForward = std::function<std::vector<double>(const std::vector<std::vector<double>>& inputs)>;
