@@ -93,9 +93,20 @@ void time_kernel(benchmark::State& state, const std::function<void()>& run, doub
 
 constexpr double kF = sizeof(float);
 
+// Runs a benchmark's body, an exception (out of memory, a library's status error) becoming
+// that benchmark's error: Google Benchmark does not catch, and an uncaught exception would
+// end the process with its JSON cut off, taking the group's finished benchmarks with it.
+void guarded(benchmark::State& state, const std::function<void(benchmark::State&)>& body) {
+  try {
+    body(state);
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+  }
+}
+
 // Registers a benchmark with the settings every one here shares.
 void add(const std::string& name, const std::function<void(benchmark::State&)>& body) {
-  benchmark::RegisterBenchmark(name.c_str(), [body](benchmark::State& state) { body(state); })
+  benchmark::RegisterBenchmark(name.c_str(), [body](benchmark::State& state) { guarded(state, body); })
       ->UseManualTime()
       ->Unit(benchmark::kMicrosecond)
       ->MinTime(0.05);
@@ -414,32 +425,34 @@ void register_train_steps() {
         benchmark::RegisterBenchmark(
             name.c_str(),
             [c, p, backend, bf16](benchmark::State& state) {
-              cuda::set_gemm_precision(p);
-              ops::set_conv_backend_setting(backend, "");  // choices in memory: measured afresh
-              auto net = bench::make_mobilenet_v2({c.classes, c.stem_stride, 0.2f});
-              net->initialize(1);
-              net->train();
-              net->to(Device::cuda());
-              const auto groups = nn::split_weight_decay(net->named_parameters());
-              optim::SGD sgd({{groups.decay, 4e-5f, 1.f}, {groups.no_decay, 0.f, 1.f}}, {0.9f, true});
-              const Tensor x = random_normal({c.batch, c.resolution, c.resolution, 3}, {1, RngPurpose::test, 0, 0})
-                                   .to(bf16 ? DType::bf16 : DType::f32)
-                                   .to(Device::cuda());
-              std::vector<std::int64_t> y(static_cast<std::size_t>(c.batch));
-              for (int i = 0; i < c.batch; ++i) y[static_cast<std::size_t>(i)] = (i * 7) % c.classes;
-              const Tensor labels = Tensor::from_int64(y, {c.batch}).to(Device::cuda());
-              std::uint32_t step = 0;
-              auto train_step = [&] {
-                nn::set_rng_step(*net, 0, step++);
-                const Tensor loss = ops::softmax_cross_entropy(net->forward(x), labels, 0.1f);
-                loss.backward();
-                sgd.step(0.05f);
-                sgd.zero_grad();
-                return loss.item();
-              };
-              for (int i = 0; i < 3; ++i) train_step();  // allocator, handles, cuDNN/cuBLAS plans
-              for (auto _ : state) benchmark::DoNotOptimize(train_step());
-              state.SetItemsProcessed(state.iterations() * c.batch);
+              guarded(state, [&](benchmark::State& state) {
+                cuda::set_gemm_precision(p);
+                ops::set_conv_backend_setting(backend, "");  // choices in memory: measured afresh
+                auto net = bench::make_mobilenet_v2({c.classes, c.stem_stride, 0.2f});
+                net->initialize(1);
+                net->train();
+                net->to(Device::cuda());
+                const auto groups = nn::split_weight_decay(net->named_parameters());
+                optim::SGD sgd({{groups.decay, 4e-5f, 1.f}, {groups.no_decay, 0.f, 1.f}}, {0.9f, true});
+                const Tensor x = random_normal({c.batch, c.resolution, c.resolution, 3}, {1, RngPurpose::test, 0, 0})
+                                     .to(bf16 ? DType::bf16 : DType::f32)
+                                     .to(Device::cuda());
+                std::vector<std::int64_t> y(static_cast<std::size_t>(c.batch));
+                for (int i = 0; i < c.batch; ++i) y[static_cast<std::size_t>(i)] = (i * 7) % c.classes;
+                const Tensor labels = Tensor::from_int64(y, {c.batch}).to(Device::cuda());
+                std::uint32_t step = 0;
+                auto train_step = [&] {
+                  nn::set_rng_step(*net, 0, step++);
+                  const Tensor loss = ops::softmax_cross_entropy(net->forward(x), labels, 0.1f);
+                  loss.backward();
+                  sgd.step(0.05f);
+                  sgd.zero_grad();
+                  return loss.item();
+                };
+                for (int i = 0; i < 3; ++i) train_step();  // allocator, handles, cuDNN/cuBLAS plans
+                for (auto _ : state) benchmark::DoNotOptimize(train_step());
+                state.SetItemsProcessed(state.iterations() * c.batch);
+              });
               cuda::set_gemm_precision(cuda::GemmPrecision::fp32);
               ops::set_conv_backend_setting(ops::ConvBackendSetting::native);
             })
@@ -480,13 +493,19 @@ void register_supernet_steps() {
     for (auto _ : state) benchmark::DoNotOptimize(step());
     state.SetItemsProcessed(state.iterations() * kBatch);
   };
-  benchmark::RegisterBenchmark("supernet_step/dea/mobile224/batch64", [=](benchmark::State& state) {
+  const auto supernet_step = [](const char* name, const std::function<void(benchmark::State&)>& body) {
+    benchmark::RegisterBenchmark(name, [body](benchmark::State& state) { guarded(state, body); })
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond)
+        ->MinTime(2.0);
+  };
+  supernet_step("supernet_step/dea/mobile224/batch64", [=](benchmark::State& state) {
     const nas::Backbone backbone;
     const Inputs in = inputs(backbone);
     nas::Evolution evo(backbone, dea(), 1, 1 << 30, Device::cuda());
     timed(state, [&] { return evo.weight_step(in.x, in.labels, 0.05f).loss(); });
-  })->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
-  benchmark::RegisterBenchmark("supernet_step/sampled/mobile224/batch64", [=](benchmark::State& state) {
+  });
+  supernet_step("supernet_step/sampled/mobile224/batch64", [=](benchmark::State& state) {
     const nas::Backbone backbone;
     const Inputs in = inputs(backbone);
     nas::Evolution evo(backbone, dea(), 1, 1 << 30, Device::cuda());
@@ -508,8 +527,8 @@ void register_supernet_steps() {
       sgd.zero_grad();
       return loss.item();
     });
-  })->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
-  benchmark::RegisterBenchmark("supernet_step/proxyless_g/mobile224/batch64", [=](benchmark::State& state) {
+  });
+  supernet_step("supernet_step/proxyless_g/mobile224/batch64", [=](benchmark::State& state) {
     const nas::Backbone backbone;
     const Inputs in = inputs(backbone);
     const nas::IrbSpace space(backbone, nas::IrbChoices{}, true);
@@ -518,7 +537,7 @@ void register_supernet_steps() {
     s.budget.target = static_cast<double>(table.min_cost(nas::CostKind::madds) + table.max_cost(nas::CostKind::madds)) / 2;
     nas::GatedSearch search(table, s, 1, Device::cuda());
     timed(state, [&] { return search.weight_step(in.x, in.labels, 0.05f).loss(); });
-  })->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
+  });
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #endif
 #if AUTOSPACE_WITH_NCCL
 #include "engine/dist/nccl_communicator.h"
+#include "kernels/cuda/runtime.h"
 #endif
 
 namespace autospace::dist {
@@ -43,8 +44,16 @@ std::unique_ptr<Communicator> make_world() {
   // GPU tensors over NCCL whenever there are peers; AUTOSPACE_COMMUNICATOR=nccl asks for it
   // in one process too (its GPU tests and bench_allreduce --device cuda).
   const char* asked = std::getenv("AUTOSPACE_COMMUNICATOR");
-  if (host->world() > 1 || (asked && std::string(asked) == "nccl"))
+  if (host->world() > 1 || (asked && std::string(asked) == "nccl")) {
+    // The CUDA runtime starts here, before this communicator becomes
+    // world_communicator()'s static. Exit handlers run in the reverse order of their
+    // registration, so the NCCL communicator is then finalised (its stream destroyed)
+    // before the runtime shuts down, not after it: the apps choose the device only after
+    // the world exists. The count itself does not matter here.
+    std::string why;
+    kernels::cuda::device_count(&why);
     return std::make_unique<NcclCommunicator>(std::move(host));
+  }
 #endif
   return host;
 }

@@ -20,7 +20,7 @@ void batch_norm_stats(std::int64_t rows, std::int64_t channels, const T* x, floa
         const double m = total[0] / n;
         const double v = total[1] / n - m * m;
         mean[c] = static_cast<float>(static_cast<double>(to_float(x[c])) + m);
-        var[c] = static_cast<float>(v > 0.0 ? v : 0.0);
+        var[c] = static_cast<float>(v < 0.0 ? 0.0 : v);  // as the CPU's std::max: a NaN stays NaN
       });
 }
 

@@ -21,6 +21,14 @@ void transpose_weights(const Conv2dShape& s, const float* w, float* wt) {
   });
 }
 
+// An element's offset in 64 bits. The index type I is picked from the count of the
+// elements a kernel writes, and the tensor it reads can be larger: a stride-2 input holds
+// four times its output, a data gradient's dy more than dx where the padding is wide.
+__device__ inline std::int64_t nhwc_offset(std::int64_t n, std::int64_t h, std::int64_t w, std::int64_t c,
+                                           std::int64_t h_n, std::int64_t w_n, std::int64_t c_n) {
+  return ((n * h_n + h) * w_n + w) * c_n + c;
+}
+
 template <int K, class T> void forward(const Conv2dShape& s, const T* x, const float* wt, const float* bias, T* y) {
   const std::int64_t oh_n = s.out_h(), ow_n = s.out_w();
   launch_map(s.n * oh_n * ow_n * s.in_c, [=] __device__(auto i) {
@@ -43,7 +51,7 @@ template <int K, class T> void forward(const Conv2dShape& s, const T* x, const f
       for (I kw = 0; kw < kw_n; ++kw) {
         const I iw = iw0 + kw;
         if (iw < 0 || iw >= w_n) continue;
-        acc += to_float(x[((n * h_n + ih) * w_n + iw) * c_n + c]) * wt[(kh * kw_n + kw) * c_n + c];
+        acc += to_float(x[nhwc_offset(n, ih, iw, c, h_n, w_n, c_n)]) * wt[(kh * kw_n + kw) * c_n + c];
       }
     }
     y[i] = from_float<T>(acc);
@@ -76,8 +84,7 @@ template <int K, int S, class T> void backward_data(const Conv2dShape& s, const 
         const I ow_s = iw + pad - kw;
         if (ow_s < 0 || ow_s % stride != 0 || ow_s / stride >= static_cast<I>(ow_n)) continue;
         const I ow = ow_s / stride;
-        acc += to_float(dy[((n * static_cast<I>(oh_n) + oh) * static_cast<I>(ow_n) + ow) * c_n + c]) *
-               wt[(kh * kw_n + kw) * c_n + c];
+        acc += to_float(dy[nhwc_offset(n, oh, ow, c, oh_n, ow_n, c_n)]) * wt[(kh * kw_n + kw) * c_n + c];
       }
     }
     dx[i] = from_float<T>(acc);

@@ -132,9 +132,7 @@ StepResult Evolution::score_step(const Tensor& x, const Tensor& labels) {
   // Read here: the score update (Adam, its bias correction counted on the host) and the
   // gates' write-back run on the host's decision. This read also raises the guard's abort.
   if (guard_.read().last_applied) {
-    std::vector<GatedLayer*> gates;
-    for (std::size_t l = 0; l < supernet_->layers(); ++l) gates.push_back(&supernet_->gate(l));
-    step_gate_logits(gates, *scores_, settings_.score_lr, {settings_.compensation, settings_.compensation_max});
+    step_gate_logits(supernet_->gates(), *scores_, settings_.score_lr, {settings_.compensation, settings_.compensation_max});
   } else {
     buffers.restore();
   }

@@ -5,6 +5,7 @@
 #include "engine/autograd/node.h"
 #include "engine/nn/accuracy.h"
 #include "engine/nn/buffer_snapshot.h"
+#include "engine/ops/add.h"
 #include "engine/ops/cross_entropy.h"
 #include "kernels/common/check.h"
 
@@ -120,16 +121,17 @@ ArchStepResult GatedSearch::gradient_step(const Tensor& x, const Tensor& labels)
   }
   parallel_.average_gradients(supernet_->logits());
   const double coefficient = loss.d_expected_cost;
-  for (std::size_t l = 0; l < table_.layers(); ++l) {
-    const Tensor& t = supernet_->gate(l).logits();
-    std::vector<float> g = t.grad().defined() ? t.grad().to_vector() : std::vector<float>(t.numel(), 0.f);
-    for (std::size_t k = 0; k < g.size(); ++k) g[k] += static_cast<float>(coefficient * e.d_logits[l][k]);
-    t.set_grad(Tensor::from_vector(g, t.shape()).to(t.device()));
+  const std::vector<GatedLayer*> gates = supernet_->gates();
+  std::vector<std::vector<float>> cost_terms(gates.size());
+  for (std::size_t l = 0; l < gates.size(); ++l)
+    for (const double d : e.d_logits[l]) cost_terms[l].push_back(static_cast<float>(coefficient * d));
+  const std::vector<Tensor> uploaded = upload_per_gate(gates, cost_terms);
+  for (std::size_t l = 0; l < gates.size(); ++l) {
+    const Tensor& t = gates[l]->logits();
+    t.set_grad(t.grad().defined() ? ops::add(t.grad(), uploaded[l]) : uploaded[l].clone());
   }
   r.applied = guard_.accept(r.loss, optim::grad_norm(logit_tensors()));
   if (r.applied) {
-    std::vector<GatedLayer*> gates;
-    for (std::size_t l = 0; l < supernet_->layers(); ++l) gates.push_back(&supernet_->gate(l));
     step_gate_logits(gates, *arch_, settings_.arch_lr, {false, 1.f});
     controller_.observe(r.expected_cost);
   } else {
@@ -159,17 +161,17 @@ ArchStepResult GatedSearch::reinforce_step(const Tensor& x, const Tensor& labels
   r.reward = r.accuracy * std::pow(settings_.budget.target / cost, settings_.reward_exponent) -
              r.multiplier * (cost - settings_.budget.centre()) / settings_.budget.target;
   const double advantage = r.reward - baseline_.value_or(r.reward);
-  for (std::size_t l = 0; l < table_.layers(); ++l) {
-    const Tensor& t = supernet_->gate(l).logits();
-    std::vector<float> g(t.numel());
-    for (std::size_t k = 0; k < g.size(); ++k)
-      g[k] = static_cast<float>(-advantage * ((static_cast<int>(k) == path[l] ? 1.0 : 0.0) - p[l][k]));
-    t.set_grad(Tensor::from_vector(g, t.shape()).to(t.device()));
-  }
+  const std::vector<GatedLayer*> gates = supernet_->gates();
+  std::vector<std::vector<float>> gradients(gates.size());
+  for (std::size_t l = 0; l < gates.size(); ++l)
+    for (std::size_t k = 0; k < p[l].size(); ++k)
+      gradients[l].push_back(static_cast<float>(-advantage * ((static_cast<int>(k) == path[l] ? 1.0 : 0.0) - p[l][k])));
+  const std::vector<Tensor> uploaded = upload_per_gate(gates, gradients);
+  for (std::size_t l = 0; l < gates.size(); ++l) gates[l]->logits().set_grad(uploaded[l].clone());
   r.applied = guard_.accept(r.loss, optim::grad_norm(logit_tensors()));
   if (r.applied) {
     arch_->step(settings_.arch_lr);
-    for (std::size_t l = 0; l < supernet_->layers(); ++l) supernet_->gate(l).logits_changed();
+    logits_changed(gates);
     baseline_ = baseline_ ? settings_.baseline_decay * *baseline_ + (1 - settings_.baseline_decay) * r.reward : r.reward;
     controller_.observe(r.expected_cost);
   } else {

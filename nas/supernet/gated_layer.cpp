@@ -6,6 +6,7 @@
 
 #include "engine/autograd/node.h"
 #include "engine/ops/add.h"
+#include "engine/ops/concat.h"
 #include "kernels/common/check.h"
 
 namespace autospace::nas {
@@ -22,7 +23,12 @@ GatedLayer::GatedLayer(std::vector<std::shared_ptr<nn::Module>> candidates, bool
     else ++zeros;
   }
   AUTOSPACE_CHECK(zeros == 0 || residual_, "GatedLayer: a zero candidate needs a residual layer (stride 1, Cin = Cout)");
-  logits_ = Tensor::from_vector(logits, {static_cast<std::int64_t>(logits.size())}).to(device);
+  // Equal logits (every search's start, and spos's one-candidate layers, rebuilt at every
+  // step) are a fill on the device rather than a copy from the host, which on a GPU would
+  // wait for the queued work.
+  const Shape shape{static_cast<std::int64_t>(logits.size())};
+  const bool equal = std::all_of(logits.begin(), logits.end(), [&](float v) { return v == logits[0]; });
+  logits_ = equal ? Tensor::full(shape, logits[0], device) : Tensor::from_vector(logits, shape).to(device);
   logits_.set_requires_grad(true).set_name("logits");
 }
 
@@ -34,14 +40,7 @@ const std::vector<float>& GatedLayer::host_logits() const {
   return host_;
 }
 
-void GatedLayer::set_logits(const std::vector<float>& values) {
-  AUTOSPACE_CHECK(values.size() == host_.size(), "GatedLayer::set_logits: ", values.size(), " values for ",
-                  host_.size(), " candidates");
-  host_ = values;
-  logits_.copy_from(Tensor::from_vector(values, logits_.shape()));
-}
-
-void GatedLayer::logits_changed() { host_ = logits_.to_vector(); }
+void GatedLayer::set_logits(const std::vector<float>& values) { nas::set_logits({this}, {values}); }
 
 std::vector<double> GatedLayer::probabilities() const {
   const float* a = host_logits().data();
@@ -156,9 +155,10 @@ std::array<float, 2> GatedLayer::pair_logits() const {
   return {a[pair_.first], a[pair_.second]};
 }
 
-void GatedLayer::finish_logit_update(const std::array<float, 2>& before, const std::array<float, 2>& scale) {
-  if (candidates() == 1) return logits_changed();
-  std::vector<float> a = logits_.to_vector();  // as the optimiser left them
+std::vector<float> GatedLayer::finished_logits(const std::array<float, 2>& before,
+                                               const std::array<float, 2>& scale) const {
+  std::vector<float> a = host_logits();
+  if (candidates() == 1) return a;
   const int idx[2] = {pair_.first, pair_.second};
   double updated[2];
   for (int i = 0; i < 2; ++i) updated[i] = before[i] + scale[i] * (static_cast<double>(a[idx[i]]) - before[i]);
@@ -169,7 +169,52 @@ void GatedLayer::finish_logit_update(const std::array<float, 2>& before, const s
   const double lse_old = top_old + std::log(std::exp(before[0] - top_old) + std::exp(before[1] - top_old));
   const double offset = lse_new - lse_old;
   for (int i = 0; i < 2; ++i) a[idx[i]] = static_cast<float>(updated[i] - offset);
-  set_logits(a);
+  return a;
+}
+
+void logits_changed(const std::vector<GatedLayer*>& gates) {
+  if (gates.empty()) return;
+  std::vector<Tensor> rows;
+  for (const GatedLayer* g : gates) rows.push_back(g->logits_.detach().view({1, g->logits_.numel()}));
+  const std::vector<float> all = (rows.size() == 1 ? rows[0] : ops::concat_channels(rows)).to_vector();
+  std::size_t at = 0;
+  for (GatedLayer* g : gates) {
+    const std::size_t m = g->host_.size();
+    g->host_.assign(all.begin() + static_cast<std::ptrdiff_t>(at), all.begin() + static_cast<std::ptrdiff_t>(at + m));
+    at += m;
+  }
+}
+
+std::vector<Tensor> upload_per_gate(const std::vector<GatedLayer*>& gates, const std::vector<std::vector<float>>& values) {
+  AUTOSPACE_CHECK(values.size() == gates.size(), "upload_per_gate: ", values.size(), " value lists for ", gates.size(),
+                  " gates");
+  if (gates.empty()) return {};
+  std::vector<float> all;
+  for (std::size_t l = 0; l < gates.size(); ++l) {
+    AUTOSPACE_CHECK(static_cast<std::int64_t>(values[l].size()) == gates[l]->logits().numel(), "upload_per_gate: gate ",
+                    l, " has ", gates[l]->logits().numel(), " logits, given ", values[l].size(), " values");
+    AUTOSPACE_CHECK(gates[l]->logits().device() == gates[0]->logits().device(), "upload_per_gate: gate ", l, " is on ",
+                    gates[l]->logits().device().str(), ", gate 0 on ", gates[0]->logits().device().str());
+    all.insert(all.end(), values[l].begin(), values[l].end());
+  }
+  const Tensor flat =
+      Tensor::from_vector(all, {static_cast<std::int64_t>(all.size())}).to(gates[0]->logits().device());
+  std::vector<Tensor> out;
+  std::int64_t at = 0;
+  for (const std::vector<float>& v : values) {
+    const auto m = static_cast<std::int64_t>(v.size());
+    out.push_back(flat.narrow0(at, at + m));
+    at += m;
+  }
+  return out;
+}
+
+void set_logits(const std::vector<GatedLayer*>& gates, const std::vector<std::vector<float>>& values) {
+  const std::vector<Tensor> uploaded = upload_per_gate(gates, values);
+  for (std::size_t l = 0; l < gates.size(); ++l) {
+    gates[l]->logits_.copy_from(uploaded[l]);
+    gates[l]->host_ = values[l];
+  }
 }
 
 void step_gate_logits(const std::vector<GatedLayer*>& gates, optim::Optimizer& optimizer, float lr,
@@ -177,14 +222,17 @@ void step_gate_logits(const std::vector<GatedLayer*>& gates, optim::Optimizer& o
   std::vector<std::array<float, 2>> before;
   for (const GatedLayer* g : gates) before.push_back(g->pair_logits());
   optimizer.step(lr);
+  logits_changed(gates);
+  std::vector<std::vector<float>> finished;
   for (std::size_t l = 0; l < gates.size(); ++l) {
-    GatedLayer& g = *gates[l];
+    const GatedLayer& g = *gates[l];
     std::array<float, 2> scale{1.f, 1.f};
     if (update.compensation)
       scale = {g.compensation(g.pair().first, update.compensation_max),
                g.compensation(g.pair().second, update.compensation_max)};
-    g.finish_logit_update(before[l], scale);
+    finished.push_back(g.finished_logits(before[l], scale));
   }
+  set_logits(gates, finished);
 }
 
 }  // namespace autospace::nas

@@ -11,10 +11,12 @@
 // The logits tensor lives on the layer's device (the binary gate's backward writes its
 // gradient there, the architecture optimiser steps it there); the host reads a mirror of
 // it (sampling, probabilities, the pair's values), so a GPU step copies nothing back. The
-// mirror is refreshed wherever the logits change: set_logits, finish_logit_update, and
-// logits_changed after an optimiser step that is not followed by finish_logit_update. On
-// the CPU every read checks the mirror against the tensor, so the CPU tests catch a
-// change that forgot the refresh.
+// mirror is refreshed wherever the logits change: set_logits, and logits_changed after an
+// optimiser step. An architecture step, which changes every layer's logits, does both for
+// all its gates at once (the free functions below): one copy each way, since on a GPU
+// every copy between host and device waits for the queued work. On the CPU every read
+// checks the mirror against the tensor, so the CPU tests catch a change that forgot the
+// refresh.
 #include <array>
 #include <memory>
 #include <vector>
@@ -52,10 +54,10 @@ class GatedLayer : public nn::Module {
   // Architecture logits [M] on the layer's device (requires a gradient; not among the
   // module's parameters, so a separate optimiser updates them).
   const Tensor& logits() const { return logits_; }
-  // Their values on the host (the mirror), and the two ways to change them.
+  // Their values on the host (the mirror), and new values for them (nas::set_logits for
+  // several gates at once; nas::logits_changed after the tensor was written in place).
   const std::vector<float>& host_logits() const;
   void set_logits(const std::vector<float>& values);
-  void logits_changed();  // the tensor was written in place (an optimiser step): refresh the mirror
   std::vector<double> probabilities() const;
   double entropy() const;  // of probabilities(), nats
   int argmax() const;
@@ -73,12 +75,16 @@ class GatedLayer : public nn::Module {
 
   // Pair logits as they are before the architecture optimiser's step.
   std::array<float, 2> pair_logits() const;
-  // After that step: scales each pair logit's change by its factor (Eq. 4; 1 = none), then
-  // shifts both so that their joint softmax mass — hence every other candidate's
-  // probability — is what it was before the step.
-  void finish_logit_update(const std::array<float, 2>& before, const std::array<float, 2>& scale);
+  // After that step, from the logits as the optimiser left them (the refreshed mirror):
+  // each pair logit's change scaled by its factor (Eq. 4; 1 = none), then both shifted so
+  // that their joint softmax mass — hence every other candidate's probability — is what it
+  // was before the step. The caller writes the result back (set_logits).
+  std::vector<float> finished_logits(const std::array<float, 2>& before, const std::array<float, 2>& scale) const;
 
  private:
+  friend void logits_changed(const std::vector<GatedLayer*>& gates);
+  friend void set_logits(const std::vector<GatedLayer*>& gates, const std::vector<std::vector<float>>& values);
+
   Tensor run(int k, const Tensor& x);
   void on_device_changed(Device device) override { logits_.move_to(device); }
 
@@ -94,6 +100,16 @@ class GatedLayer : public nn::Module {
   std::vector<std::int64_t> sampled_;
 };
 
+// Several gates at once (an architecture step's), one copy between host and device each,
+// whatever the number of gates; the gates share one device.
+// - logits_changed: every tensor was written in place (an optimiser step); refresh the mirrors.
+// - set_logits: new values for every gate, values[l] for gates[l].
+// - upload_per_gate: host values as one tensor per gate on the gates' device, values[l]
+//   shaped like gates[l]'s logits (gradients built on the host).
+void logits_changed(const std::vector<GatedLayer*>& gates);
+void set_logits(const std::vector<GatedLayer*>& gates, const std::vector<std::vector<float>>& values);
+std::vector<Tensor> upload_per_gate(const std::vector<GatedLayer*>& gates, const std::vector<std::vector<float>>& values);
+
 // How an architecture step treats each gate's pair after the optimiser moved its logits.
 struct GateUpdate {
   bool compensation = true;        // Eq. 4: scale candidate c's change by s_c
@@ -102,7 +118,7 @@ struct GateUpdate {
 
 // One step of `optimizer` (which holds exactly these gates' logits, their gradients
 // accumulated by a two-path forward and backward), then for every gate the compensation
-// and the re-centring of GatedLayer::finish_logit_update.
+// and the re-centring of GatedLayer::finished_logits.
 void step_gate_logits(const std::vector<GatedLayer*>& gates, optim::Optimizer& optimizer, float lr,
                       const GateUpdate& update);
 

@@ -63,6 +63,15 @@ void Supernet::set_candidates(std::size_t layer, const std::vector<Block>& block
   blocks_[layer] = blocks;
 }
 
+std::vector<GatedLayer*> Supernet::gates() {
+  std::vector<GatedLayer*> out;
+  for (std::size_t l = 0; l < gates_.size(); ++l) {
+    AUTOSPACE_CHECK(gates_[l], "supernet layer ", l, " has no candidates yet (set_candidates)");
+    out.push_back(gates_[l].get());
+  }
+  return out;
+}
+
 void Supernet::sample(Rng& rng, GatePaths paths) {
   for (auto& g : gates_) g->sample(rng, paths);
 }

@@ -34,6 +34,7 @@ class Supernet : public nn::Module {
   std::size_t layers() const { return positions_.size(); }
   const LayerPosition& position(std::size_t layer) const { return positions_[layer]; }
   GatedLayer& gate(std::size_t layer) { return *gates_.at(layer); }
+  std::vector<GatedLayer*> gates();  // every layer's, in order (an architecture step's)
   WeightBank& bank(std::size_t layer) { return *banks_.at(layer); }
   const std::vector<Block>& candidates(std::size_t layer) const { return blocks_.at(layer); }
 

@@ -135,7 +135,8 @@ TEST_CASE("gated layer: re-centring keeps the other candidates' probabilities, c
   float* a = layer->logits().data<float>();
   a[pair.first] += 0.7f;  // what an optimiser step might do
   a[pair.second] -= 0.2f;
-  layer->finish_logit_update(before, {2.f, 1.f});
+  nas::logits_changed({layer.get()});
+  layer->set_logits(layer->finished_logits(before, {2.f, 1.f}));
   const auto p_after = layer->probabilities();
   for (int k = 0; k < 4; ++k)
     if (k != pair.first && k != pair.second) CHECK(p_after[k] == Approx(p_before[k]).epsilon(1e-6));
@@ -191,4 +192,39 @@ TEST_CASE("gated layer: fixed evaluation and errors", "[gated]") {
   CHECK_THROWS_WITH(nas::GatedLayer(c, false, {0.f, 0.f}), Catch::Contains("zero candidate needs a residual"));
   auto fresh = tiny_layer(false, {0.f, 0.f, 0.f});
   CHECK_THROWS_WITH(fresh->forward(x), Catch::Contains("call sample()"));
+}
+
+TEST_CASE("gated layers: several gates' logits read, written and given host gradients in one copy each", "[gated]") {
+  auto a = tiny_layer(true, {0.5f, -0.2f, 0.3f, 0.0f}), b = tiny_layer(false, {1.f, 1.f, 1.f}),
+       c = tiny_layer(false, {-1.f, 2.f, 0.25f});
+  const std::vector<nas::GatedLayer*> gates{a.get(), b.get(), c.get()};
+  CHECK(b->host_logits() == std::vector<float>{1.f, 1.f, 1.f});  // equal logits: filled, not copied
+  CHECK(b->logits().to_vector() == b->host_logits());
+
+  // Written in place (an optimiser step), then refreshed together: each mirror gets its own
+  // gate's values, in order, and host_logits() (which compares the mirror with the tensor
+  // on the CPU) accepts them.
+  a->logits().data<float>()[2] = 7.f;
+  c->logits().data<float>()[0] = -3.f;
+  CHECK_THROWS_WITH(a->host_logits(), Catch::Contains("stale"));
+  nas::logits_changed(gates);
+  CHECK(a->host_logits() == std::vector<float>{0.5f, -0.2f, 7.f, 0.f});
+  CHECK(b->host_logits() == std::vector<float>{1.f, 1.f, 1.f});
+  CHECK(c->host_logits() == std::vector<float>{-3.f, 2.f, 0.25f});
+
+  const std::vector<std::vector<float>> values{{1.f, 2.f, 3.f, 4.f}, {5.f, 6.f, 7.f}, {8.f, 9.f, 10.f}};
+  nas::set_logits(gates, values);
+  for (std::size_t l = 0; l < gates.size(); ++l) {
+    CHECK(gates[l]->host_logits() == values[l]);
+    CHECK(gates[l]->logits().to_vector() == values[l]);
+  }
+  const std::vector<Tensor> up = nas::upload_per_gate(gates, values);
+  REQUIRE(up.size() == 3);
+  for (std::size_t l = 0; l < gates.size(); ++l) {
+    CHECK(up[l].shape() == gates[l]->logits().shape());
+    CHECK(up[l].to_vector() == values[l]);
+  }
+  CHECK_THROWS_WITH(nas::set_logits(gates, {{1.f, 2.f, 3.f, 4.f}, {5.f, 6.f}, {8.f, 9.f, 10.f}}),
+                    Catch::Contains("gate 1 has 3 logits, given 2 values"));
+  CHECK_THROWS_WITH(nas::upload_per_gate(gates, {{1.f}}), Catch::Contains("1 value lists for 3 gates"));
 }
