@@ -18,8 +18,8 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # plugins (dlopen'd, unloaded before the check) leak one-time allocations that no
 # suppression can name, as "<unknown module>". ASan and UBSan stay on for them.
 status=0
-ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1" \
+ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:allocator_may_return_null=1" \
   ctest --test-dir "$build" --output-on-failure -j 2 -LE "slow|dist" --timeout 900 "$@" || status=1
-ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:strict_string_checks=1" \
+ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:strict_string_checks=1:allocator_may_return_null=1" \
   ctest --test-dir "$build" --output-on-failure -j 2 -L dist --timeout 900 "$@" || status=1
 exit $status

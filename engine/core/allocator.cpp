@@ -43,7 +43,7 @@ class CachingPool {
       stats_.cached_bytes -= cls;
       ++stats_.reuses;
     } else {
-      p = system_allocate(cls);
+      p = system_allocate_or_flush(cls);
       ++stats_.system_allocations;
     }
     stats_.current_bytes += cls;
@@ -60,10 +60,7 @@ class CachingPool {
 
   void release_all() {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (auto& [cls, list] : free_)
-      for (void* p : list) system_free(p);
-    free_.clear();
-    stats_.cached_bytes = 0;
+    free_cached();
   }
 
   AllocatorStats stats() {
@@ -72,6 +69,35 @@ class CachingPool {
   }
 
  private:
+  // With the lock held.
+  void free_cached() {
+    for (auto& [cls, list] : free_)
+      for (void* p : list) system_free(p);
+    free_.clear();
+    stats_.cached_bytes = 0;
+  }
+
+  // A failed system allocation first gives back every cached block and tries again, as
+  // PyTorch's caching allocator does: free blocks of other size classes (a supernet's
+  // other paths, an earlier phase's shapes) may hold the memory the request needs. Only
+  // then is it an error, saying what this pool holds.
+  void* system_allocate_or_flush(std::size_t bytes) {
+    try {
+      return system_allocate(bytes);
+    } catch (const Error&) {
+      if (stats_.cached_bytes == 0) throw;
+      const std::size_t cached = stats_.cached_bytes;
+      free_cached();
+      ++stats_.cache_flushes;
+      try {
+        return system_allocate(bytes);
+      } catch (const Error& e) {
+        AUTOSPACE_THROW(e.what(), " (also after freeing the ", cached, " cached bytes; ", stats_.current_bytes,
+                        " bytes in live tensors on ", device_.str(), ")");
+      }
+    }
+  }
+
   void* system_allocate(std::size_t bytes) {
 #ifdef AUTOSPACE_WITH_CUDA
     if (pinned_) return kernels::cuda::malloc_pinned(bytes);

@@ -16,6 +16,7 @@ struct AllocatorStats {
   std::size_t cached_bytes = 0;   // held in free lists
   std::size_t system_allocations = 0;  // calls to the system allocator (malloc/cudaMalloc)
   std::size_t reuses = 0;              // requests served from a free list
+  std::size_t cache_flushes = 0;       // failed system allocations retried after freeing the cache
 };
 
 // A block of device memory owned by a caching allocator; returned to its pool on destruction.

@@ -67,6 +67,27 @@ TEST_CASE("caching allocator reuses freed blocks by size class", "[tensor][alloc
   CHECK(reinterpret_cast<std::uintptr_t>(again.raw_data()) % 64 == 0);
 }
 
+// (tools/sanitize.sh runs ASan with allocator_may_return_null=1, so that the impossible
+// request below fails as malloc does rather than ending the process.)
+TEST_CASE("allocator: a failed allocation frees the cache and tries again before it is an error",
+          "[tensor][allocator]") {
+  const Device cpu = Device::cpu();
+  { const Tensor t = Tensor::empty({1 << 20}, DType::u8); }  // a cached block
+  const AllocatorStats before = allocator_stats(cpu);
+  REQUIRE(before.cached_bytes > 0);
+  const std::int64_t impossible = std::int64_t{1} << 50;  // 1 PiB of host memory
+  CHECK_THROWS_WITH(Tensor::empty({impossible}, DType::u8),
+                    Catch::Contains("out of host memory") && Catch::Contains("also after freeing the") &&
+                        Catch::Contains("cached bytes"));
+  const AllocatorStats after = allocator_stats(cpu);
+  CHECK(after.cache_flushes == before.cache_flushes + 1);
+  CHECK(after.cached_bytes == 0);
+  CHECK(after.current_bytes == before.current_bytes);  // nothing leaked into the live count
+  // With the cache already empty there is nothing to free: the first error stands.
+  CHECK_THROWS_WITH(Tensor::empty({impossible}, DType::u8), !Catch::Contains("also after freeing"));
+  CHECK(allocator_stats(cpu).cache_flushes == after.cache_flushes);
+}
+
 TEST_CASE("pinned host tensors: a pool of their own, reused, page-locked where a GPU is usable",
           "[tensor][allocator]") {
   CHECK(pinned_memory_is_page_locked() == (cuda_device_count() > 0));
