@@ -43,11 +43,14 @@ struct Algorithms {
 };
 
 // Descriptors of one convolution shape at one precision, and the algorithms measured
-// for it. Entries live for the process (a run uses a bounded set of shapes).
+// for it. Entries live for the process (a run uses a bounded set of shapes). Each pass
+// has its own convolution descriptor, set to the math type cuDNN reported for the
+// algorithm it timed: Find tries an algorithm with and without tensor ops, and run under
+// another math type it would be another kernel, untimed, with another workspace size.
 struct Plan {
   cudnnTensorDescriptor_t x, y;
   cudnnFilterDescriptor_t w;
-  cudnnConvolutionDescriptor_t conv;
+  cudnnConvolutionDescriptor_t forward_conv, backward_data_conv, backward_filter_conv;
   Algorithms algo;
 };
 
@@ -65,12 +68,22 @@ template <class Perf> const Perf& fastest(const Perf* perf, int count, const cha
   AUTOSPACE_THROW("cuDNN found no usable ", what, " algorithm");
 }
 
+cudnnConvolutionDescriptor_t convolution_descriptor(const Conv2dShape& s, cudnnMathType_t math) {
+  const auto i = [](std::int64_t v) { return static_cast<int>(v); };
+  cudnnConvolutionDescriptor_t conv;
+  AUTOSPACE_CUDNN_CALL(cudnnCreateConvolutionDescriptor(&conv));
+  AUTOSPACE_CUDNN_CALL(cudnnSetConvolution2dDescriptor(conv, i(s.pad), i(s.pad), i(s.stride), i(s.stride), 1, 1,
+                                                       CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+  AUTOSPACE_CUDNN_CALL(cudnnSetConvolutionGroupCount(conv, i(s.groups)));
+  AUTOSPACE_CUDNN_CALL(cudnnSetConvolutionMathType(conv, math));
+  return conv;
+}
+
 Plan make_plan(const Conv2dShape& s) {
   Plan p{};
   AUTOSPACE_CUDNN_CALL(cudnnCreateTensorDescriptor(&p.x));
   AUTOSPACE_CUDNN_CALL(cudnnCreateTensorDescriptor(&p.y));
   AUTOSPACE_CUDNN_CALL(cudnnCreateFilterDescriptor(&p.w));
-  AUTOSPACE_CUDNN_CALL(cudnnCreateConvolutionDescriptor(&p.conv));
   const auto i = [](std::int64_t v) { return static_cast<int>(v); };
   AUTOSPACE_CUDNN_CALL(cudnnSetTensor4dDescriptor(p.x, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, i(s.n), i(s.in_c),
                                                   i(s.in_h), i(s.in_w)));
@@ -79,26 +92,36 @@ Plan make_plan(const Conv2dShape& s) {
   // OHWI weights are cuDNN's NHWC filter layout (K, R, S, C).
   AUTOSPACE_CUDNN_CALL(cudnnSetFilter4dDescriptor(p.w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NHWC, i(s.out_c),
                                                   i(s.in_c / s.groups), i(s.kernel_h), i(s.kernel_w)));
-  AUTOSPACE_CUDNN_CALL(cudnnSetConvolution2dDescriptor(p.conv, i(s.pad), i(s.pad), i(s.stride), i(s.stride), 1, 1,
-                                                       CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
-  AUTOSPACE_CUDNN_CALL(cudnnSetConvolutionGroupCount(p.conv, i(s.groups)));
-  AUTOSPACE_CUDNN_CALL(cudnnSetConvolutionMathType(
-      p.conv, gemm_precision() == GemmPrecision::fp32 ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH));
-
+  // Find runs under the precision's math type; each pass then gets the chosen entry's.
+  const cudnnConvolutionDescriptor_t find =
+      convolution_descriptor(s, gemm_precision() == GemmPrecision::fp32 ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH);
   constexpr int kMax = 16;
   int count = 0;
   cudnnConvolutionFwdAlgoPerf_t fwd[kMax];
-  AUTOSPACE_CUDNN_CALL(cudnnFindConvolutionForwardAlgorithm(handle(), p.x, p.w, p.conv, p.y, kMax, &count, fwd));
-  const auto& f = fastest(fwd, count, "forward");
   cudnnConvolutionBwdDataAlgoPerf_t bwd_data[kMax];
-  AUTOSPACE_CUDNN_CALL(
-      cudnnFindConvolutionBackwardDataAlgorithm(handle(), p.w, p.y, p.conv, p.x, kMax, &count, bwd_data));
-  const auto& d = fastest(bwd_data, count, "backward-data");
   cudnnConvolutionBwdFilterAlgoPerf_t bwd_filter[kMax];
-  AUTOSPACE_CUDNN_CALL(
-      cudnnFindConvolutionBackwardFilterAlgorithm(handle(), p.x, p.y, p.conv, p.w, kMax, &count, bwd_filter));
-  const auto& w = fastest(bwd_filter, count, "backward-filter");
-  p.algo = {f.algo, d.algo, w.algo, f.memory, d.memory, w.memory};
+  try {
+    AUTOSPACE_CUDNN_CALL(cudnnFindConvolutionForwardAlgorithm(handle(), p.x, p.w, find, p.y, kMax, &count, fwd));
+    const auto& f = fastest(fwd, count, "forward");
+    AUTOSPACE_CUDNN_CALL(
+        cudnnFindConvolutionBackwardDataAlgorithm(handle(), p.w, p.y, find, p.x, kMax, &count, bwd_data));
+    const auto& d = fastest(bwd_data, count, "backward-data");
+    AUTOSPACE_CUDNN_CALL(
+        cudnnFindConvolutionBackwardFilterAlgorithm(handle(), p.x, p.y, find, p.w, kMax, &count, bwd_filter));
+    const auto& w = fastest(bwd_filter, count, "backward-filter");
+    p.algo = {f.algo, d.algo, w.algo, f.memory, d.memory, w.memory};
+    p.forward_conv = convolution_descriptor(s, f.mathType);
+    p.backward_data_conv = convolution_descriptor(s, d.mathType);
+    p.backward_filter_conv = convolution_descriptor(s, w.mathType);
+  } catch (const Error&) {
+    // No plan for this shape (the autotuner then refuses cuDNN for it): no descriptors kept.
+    cudnnDestroyConvolutionDescriptor(find);
+    cudnnDestroyTensorDescriptor(p.x);
+    cudnnDestroyTensorDescriptor(p.y);
+    cudnnDestroyFilterDescriptor(p.w);
+    throw;
+  }
+  AUTOSPACE_CUDNN_CALL(cudnnDestroyConvolutionDescriptor(find));
   return p;
 }
 
@@ -123,21 +146,21 @@ int cudnn_library_version() { return static_cast<int>(cudnnGetVersion()); }
 void cudnn_conv2d_forward(const Conv2dShape& s, const float* x, const float* w, float* y) {
   const Plan& p = plan_for(s);
   Scratch workspace(p.algo.forward_bytes);
-  AUTOSPACE_CUDNN_CALL(cudnnConvolutionForward(handle(), &kOne, p.x, x, p.w, w, p.conv, p.algo.forward,
+  AUTOSPACE_CUDNN_CALL(cudnnConvolutionForward(handle(), &kOne, p.x, x, p.w, w, p.forward_conv, p.algo.forward,
                                                workspace.as<void>(), workspace.bytes(), &kZero, p.y, y));
 }
 
 void cudnn_conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
   const Plan& p = plan_for(s);
   Scratch workspace(p.algo.backward_data_bytes);
-  AUTOSPACE_CUDNN_CALL(cudnnConvolutionBackwardData(handle(), &kOne, p.w, w, p.y, dy, p.conv, p.algo.backward_data,
+  AUTOSPACE_CUDNN_CALL(cudnnConvolutionBackwardData(handle(), &kOne, p.w, w, p.y, dy, p.backward_data_conv, p.algo.backward_data,
                                                     workspace.as<void>(), workspace.bytes(), &kZero, p.x, dx));
 }
 
 void cudnn_conv2d_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw) {
   const Plan& p = plan_for(s);
   Scratch workspace(p.algo.backward_filter_bytes);
-  AUTOSPACE_CUDNN_CALL(cudnnConvolutionBackwardFilter(handle(), &kOne, p.x, x, p.y, dy, p.conv,
+  AUTOSPACE_CUDNN_CALL(cudnnConvolutionBackwardFilter(handle(), &kOne, p.x, x, p.y, dy, p.backward_filter_conv,
                                                       p.algo.backward_filter, workspace.as<void>(), workspace.bytes(),
                                                       &kZero, p.w, dw));
 }
