@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "kernels/cuda/cuda_check.cuh"
+#include "kernels/cuda/reduce.cuh"
 
 namespace autospace::kernels::cuda {
 
@@ -28,18 +29,15 @@ template <class Desc, class Apply> __global__ void multi_tensor_kernel(MultiTens
   for (std::int64_t i = begin + threadIdx.x; i < end; i += blockDim.x) apply(d, i);
 }
 
-// Calls apply(descs[k], i) on the device for every i < descs[k].n of every descriptor
-// (descriptors in host memory, each with a member n).
-template <class Desc, class Apply> void multi_tensor_apply(std::int64_t count, const Desc* descs, Apply apply) {
+// Packs the descriptors' chunks into launches, in order, and calls run(launch, blocks)
+// for each (descriptors in host memory, each with a member n).
+template <class Desc, class Run> void for_each_multi_tensor_launch(std::int64_t count, const Desc* descs, Run run) {
   // Kernel arguments are limited to 4 KB.
-  static_assert(sizeof(MultiTensorLaunch<Desc>) + sizeof(Apply) <= 4000, "descriptors too large for one launch");
+  static_assert(sizeof(MultiTensorLaunch<Desc>) <= 3800, "descriptors too large for one launch");
   MultiTensorLaunch<Desc> launch{};
   int used = 0, blocks = 0;
   const auto flush = [&] {
-    if (blocks > 0) {
-      multi_tensor_kernel<<<blocks, kBlock, 0, compute_stream()>>>(launch, apply);
-      AUTOSPACE_CUDA_CHECK_LAUNCH();
-    }
+    if (blocks > 0) run(launch, blocks);
     used = blocks = 0;
   };
   for (std::int64_t k = 0; k < count; ++k) {
@@ -57,6 +55,49 @@ template <class Desc, class Apply> void multi_tensor_apply(std::int64_t count, c
     }
   }
   flush();
+}
+
+// Calls apply(descs[k], i) on the device for every i < descs[k].n of every descriptor.
+template <class Desc, class Apply> void multi_tensor_apply(std::int64_t count, const Desc* descs, Apply apply) {
+  static_assert(sizeof(MultiTensorLaunch<Desc>) + sizeof(Apply) <= 4000, "descriptors too large for one launch");
+  for_each_multi_tensor_launch(count, descs, [&](const MultiTensorLaunch<Desc>& launch, int blocks) {
+    multi_tensor_kernel<<<blocks, kBlock, 0, compute_stream()>>>(launch, apply);
+    AUTOSPACE_CUDA_CHECK_LAUNCH();
+  });
+}
+
+template <class Desc, class Load>
+__global__ void multi_tensor_partial_kernel(MultiTensorLaunch<Desc> launch, Load load, double* partial) {
+  const Desc& d = launch.tensors[launch.tensor_of_block[blockIdx.x]];
+  const std::int64_t begin = static_cast<std::int64_t>(launch.chunk_of_block[blockIdx.x]) * kMultiTensorChunk;
+  const std::int64_t end = begin + kMultiTensorChunk < d.n ? begin + kMultiTensorChunk : d.n;
+  double acc[1] = {0.0};
+  for (std::int64_t i = begin + threadIdx.x; i < end; i += blockDim.x) acc[0] += load(d, i);
+  block_sum<1>(acc);
+  if (threadIdx.x == 0) partial[blockIdx.x] = acc[0];
+}
+
+// Blocks (chunks) a multi-tensor launch over the descriptors takes: the partials
+// multi_tensor_partials writes.
+template <class Desc> std::int64_t multi_tensor_chunks(std::int64_t count, const Desc* descs) {
+  std::int64_t chunks = 0;
+  for (std::int64_t k = 0; k < count; ++k) chunks += (descs[k].n + kMultiTensorChunk - 1) / kMultiTensorChunk;
+  return chunks;
+}
+
+// The block partials of one sum over every element of every descriptor, load(desc, i)
+// returning an element's term: partial[b] for the b-th chunk in order, written by a
+// handful of launches instead of one per tensor, for flat_finish to add in a fixed order.
+template <class Desc, class Load>
+void multi_tensor_partials(std::int64_t count, const Desc* descs, Load load, double* partial) {
+  static_assert(sizeof(MultiTensorLaunch<Desc>) + sizeof(Load) + sizeof(double*) <= 4000,
+                "descriptors too large for one launch");
+  std::int64_t first = 0;
+  for_each_multi_tensor_launch(count, descs, [&](const MultiTensorLaunch<Desc>& launch, int blocks) {
+    multi_tensor_partial_kernel<<<blocks, kBlock, 0, compute_stream()>>>(launch, load, partial + first);
+    AUTOSPACE_CUDA_CHECK_LAUNCH();
+    first += blocks;
+  });
 }
 
 }  // namespace autospace::kernels::cuda

@@ -49,6 +49,11 @@ struct ScaledTensor {
   std::int64_t n;
 };
 
+struct ConstTensor {
+  const float* x;
+  std::int64_t n;
+};
+
 }  // namespace
 
 void adam_update_many(std::int64_t count, const AdamTensor* tensors, float beta1, float beta2, float eps) {
@@ -74,21 +79,18 @@ void scale_in_place_many(std::int64_t count, float* const* xs, const std::int64_
 
 void gradient_norm(std::int64_t count, const float* const* xs, const std::int64_t* sizes, float* norm,
                    double max_norm, float* clip_scale) {
-  // Every array's block partials go to one buffer; one final pass adds them all.
-  std::vector<std::int64_t> offsets(static_cast<std::size_t>(count) + 1, 0);
+  // Every array's block partials in one buffer, from a few multi-tensor launches; one
+  // final pass adds them all.
+  std::vector<ConstTensor> tensors;
   for (std::int64_t k = 0; k < count; ++k)
-    offsets[static_cast<std::size_t>(k) + 1] =
-        offsets[static_cast<std::size_t>(k)] + (sizes[k] > 0 ? flat_blocks(sizes[k]) : 0);
-  const std::int64_t partials = offsets.back();
+    if (sizes[k] > 0) tensors.push_back({xs[k], sizes[k]});
+  const auto n = static_cast<std::int64_t>(tensors.size());
+  const std::int64_t partials = multi_tensor_chunks(n, tensors.data());
   Scratch partial((static_cast<std::size_t>(partials) + 1) * sizeof(double));
   double* p = partial.as<double>();
-  for (std::int64_t k = 0; k < count; ++k) {
-    if (sizes[k] <= 0) continue;
-    const float* x = xs[k];
-    flat_partials<1>(
-        sizes[k], [=] __device__(std::int64_t i, double* acc) { acc[0] += static_cast<double>(x[i]) * x[i]; },
-        p + offsets[static_cast<std::size_t>(k)]);
-  }
+  multi_tensor_partials(
+      n, tensors.data(),
+      [] __device__(const ConstTensor& t, std::int64_t i) { return static_cast<double>(t.x[i]) * t.x[i]; }, p);
   flat_finish<1>(partials, p, [=] __device__(const double* t) {
     const double root = sqrt(t[0]);
     norm[0] = static_cast<float>(root);

@@ -687,6 +687,22 @@ TEST_CASE("CUDA parity: optimiser updates and gradient norms", "[cuda]") {
       if (cpu_state[i].second.dtype() == DType::f32)
         compare(name + " state " + cpu_state[i].first, gpu_state[i].second, cpu_state[i].second, kFp32);
   }
+  // The norm's multi-tensor launches: more tensors than one launch holds (32) and a
+  // tensor of more chunks than one launch holds (224 of 16384 elements), so that both
+  // ways of continuing in the next launch are taken.
+  std::vector<Tensor> cpu_grads, gpu_grads;
+  for (int i = 0; i < 41; ++i) {
+    const Tensor p = random({i == 40 ? 4000003 : 1 + 37 * i}).set_requires_grad(true);
+    p.set_grad(random(p.shape()));
+    Tensor q = p.detach().to(gpu()).set_requires_grad(true);
+    q.set_grad(p.grad().to(gpu()));
+    cpu_grads.push_back(p);
+    gpu_grads.push_back(q);
+  }
+  const double cpu_norm = optim::grad_norm(cpu_grads).item(), gpu_norm = optim::grad_norm(gpu_grads).item();
+  std::printf("parity: %-60s %.3e (bound %.0e)\n", "gradient norm over 41 tensors", std::abs(gpu_norm - cpu_norm) / cpu_norm,
+              kFp32);
+  CHECK(std::abs(gpu_norm - cpu_norm) <= kFp32 * cpu_norm);
 }
 
 // The multi-tensor optimiser steps and gradient clipping over enough parameters to take
