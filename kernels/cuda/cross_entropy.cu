@@ -71,7 +71,7 @@ void softmax_cross_entropy_backward(std::int64_t rows, std::int64_t classes, con
     // The CPU computes g / rows as one float division; so does this.
     const float scale = grad_loss[0] / static_cast<float>(rows);
     const float d = scale * (expf(logits[i] - log_sum_exp[r]) - off);
-    dlogits[i] = k == static_cast<I>(labels[r]) ? d - scale * on : d;
+    dlogits[i] = static_cast<std::int64_t>(k) == labels[r] ? d - scale * on : d;  // a wild label never wraps into range
   });
 }
 
