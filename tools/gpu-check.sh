@@ -8,11 +8,10 @@
 # evolve and every searcher), the quickstart pipeline with device cuda, a spos search on
 # the GPU twice (plain, then through the gradient reducer and NCCL at a world of one, the
 # two compared number by number with tools/compare_runs.py), the quickstart again on bf16
-# activations, the kernel benchmarks
-# (bench_cuda_kernels: each kernel against its cuBLAS/cuDNN version, the card's copy
-# bandwidth, the engine's MobileNetV2 training step), NCCL's all-reduce on the one GPU
-# (bench_allreduce) and PyTorch's MobileNetV2 step
-# (bench/cuda_train_step_pytorch.py), and writes into OUTDIR: summary.md (the table,
+# activations, the engine's MobileNetV2 and supernet steps (bench_cuda_kernels), PyTorch's
+# steps on the same card (bench/cuda_train_step_pytorch.py), the kernel benchmarks (each
+# kernel against its cuBLAS/cuDNN version, the card's copy bandwidth) and NCCL's
+# all-reduce on the one GPU (bench_allreduce), and writes into OUTDIR: summary.md (the table,
 # also printed last), summary.json (its figures), build.log, tests.log, bench.log,
 # bench.json, pytorch.log, pytorch.json: eight files, the device tool's limit. Each stage has a
 # time limit inside an overall budget (AUTOSPACE_GPU_CHECK_SECONDS, default 470 s), so
@@ -229,36 +228,39 @@ if [ $built = 1 ]; then
   fi
 fi
 
-# --- Benchmarks ------------------------------------------------------------------------
-# In groups, each writing its own JSON (the summary recovers a file cut off by a time
-# limit up to its last finished benchmark). The step comparisons first: they are the
-# issue's figures, the kernel table explains them. supernet_step/sampled writes the
-# network it trains there, for PyTorch's side.
+# --- Benchmarks and PyTorch ------------------------------------------------------------
+# The priority order: the step comparisons (the engine's MobileNetV2 and supernet
+# steps, then PyTorch's on the same card), then the kernel table that explains them, then
+# NCCL. In groups, each writing its own JSON (the summary recovers a file cut off by a
+# time limit up to its last finished benchmark). supernet_step/sampled writes the network
+# it trains there, for PyTorch's side.
 export AUTOSPACE_SAMPLED_ARCH="$work/sampled.json"
+bench_group() {  # GROUP CAP RESERVE
+  run_stage "bench ${1//|/, }" "$2" "$3" "$out/bench.log" "$build/bench/bench_cuda_kernels" \
+    --benchmark_filter="^($1)/" --benchmark_out="$work/bench-${1%%|*}.json" --benchmark_out_format=json \
+    --benchmark_counters_tabular=false
+}
 if [ $built = 1 ]; then
-  for group in "train_step" "supernet_step" "copy|elementwise|batch_norm" "depthwise" "conv1x1|conv3x3|conv_bn_eval" \
-               "linear|cross_entropy|pool|optimizer"; do
-    name=${group%%|*}
-    run_stage "bench ${group//|/, }" 150 70 "$out/bench.log" "$build/bench/bench_cuda_kernels" \
-      --benchmark_filter="^($group)/" --benchmark_out="$work/bench-$name.json" --benchmark_out_format=json \
-      --benchmark_counters_tabular=false
-  done
+  for group in "train_step" "supernet_step"; do bench_group "$group" 150 130; done
 fi
 
-# NCCL on this one GPU: the latency of an all-reduce from 4 KiB to 64 MiB (a world of one
-# moves no data between ranks, so its bus bandwidth is 0 by definition).
-if [ $built = 1 ]; then
-  run_stage "nccl all-reduce" 40 60 "$out/bench.log" env AUTOSPACE_COMMUNICATOR=nccl \
-    "$build/bench/bench_allreduce" --device=cuda --max-mib=64 --seconds=0.1
-fi
-
-# --- PyTorch ---------------------------------------------------------------------------
 # 150 s: the first run on 2026-11-28 timed out at 90 s (import, CUDA start-up and cuDNN
 # autotuning of six configurations); the JSON is rewritten after each configuration.
 arch_args=()
 [ -f "$AUTOSPACE_SAMPLED_ARCH" ] && arch_args=(--arch "$AUTOSPACE_SAMPLED_ARCH")
-run_stage "pytorch" 150 10 "$out/pytorch.log" env PYTHONUNBUFFERED=1 python3 "$root/bench/cuda_train_step_pytorch.py" \
+run_stage "pytorch" 150 40 "$out/pytorch.log" env PYTHONUNBUFFERED=1 python3 "$root/bench/cuda_train_step_pytorch.py" \
   --seconds 2 --json "$out/pytorch.json" "${arch_args[@]}"
+
+if [ $built = 1 ]; then
+  for group in "copy|elementwise|batch_norm" "depthwise" "conv1x1|conv3x3|conv_bn_eval" \
+               "linear|cross_entropy|pool|optimizer"; do
+    bench_group "$group" 150 20
+  done
+  # NCCL on this one GPU: the latency of an all-reduce from 4 KiB to 64 MiB (a world of
+  # one moves no data between ranks, so its bus bandwidth is 0 by definition).
+  run_stage "nccl all-reduce" 40 10 "$out/bench.log" env AUTOSPACE_COMMUNICATOR=nccl \
+    "$build/bench/bench_allreduce" --device=cuda --max-mib=64 --seconds=0.1
+fi
 
 # --- Summary ---------------------------------------------------------------------------
 # Sections in the order that keeps the most important last: the device tool returns the
