@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/autograd/node.h"
+#include "engine/ops/concat.h"
 
 namespace autospace::dist {
 
@@ -130,19 +131,27 @@ void GradientReducer::launch_ready_buckets() {
          buckets_[next_launch_].final_count == buckets_[next_launch_].members.size()) {
     check_touched_agreement();
     Bucket& b = buckets_[next_launch_++];
+    // One flag per member after the gradients, 1 where the member has a gradient. Filled
+    // on the buffer's device, not copied from the host: on a GPU a copy from pageable
+    // memory would make the host wait here for the queued backward pass, in the middle of
+    // it, stalling the overlap the buckets exist for.
+    const auto members = static_cast<std::int64_t>(b.members.size());
+    const std::int64_t flags_at = b.buffer.numel() - members;
+    b.buffer.narrow0(flags_at, b.buffer.numel()).fill(1.f);
     std::int64_t offset = 0;
-    std::vector<float> flags(b.members.size());
-    for (std::size_t m = 0; m < b.members.size(); ++m) {
-      const std::size_t k = b.members[m];
+    for (std::int64_t m = 0; m < members; ++m) {
+      const std::size_t k = b.members[static_cast<std::size_t>(m)];
       const Tensor& grad = parameters_[k].second.grad();
       const std::int64_t n = parameters_[k].second.numel();
       const Tensor slot = b.buffer.narrow0(offset, offset + n);
-      if (!grad.defined()) slot.fill(0.f);
-      else if (!in_slot(k)) slot.copy_from(grad.view({n}));
-      flags[m] = grad.defined() ? 1.f : 0.f;
+      if (!grad.defined()) {
+        slot.fill(0.f);
+        b.buffer.narrow0(flags_at + m, flags_at + m + 1).fill(0.f);
+      } else if (!in_slot(k)) {
+        slot.copy_from(grad.view({n}));
+      }
       offset += n;
     }
-    b.buffer.narrow0(offset, b.buffer.numel()).copy_from(Tensor::from_vector(flags, {static_cast<std::int64_t>(flags.size())}));
     // Averaged as a whole: each flag arrives as the fraction of ranks that sent a gradient.
     b.wire = compress_bf16_ ? b.buffer.to(DType::bf16) : b.buffer;
     b.pending = comm_.all_reduce_async(b.wire, ReduceOp::average);
@@ -157,11 +166,23 @@ void GradientReducer::finish() {
                   " never became complete");
   check_touched_agreement();  // also when nothing was touched, so the collectives match
   const int world = comm_.world();
+  // Every bucket's averaged flags read in one copy (one wait for the device, not one per
+  // bucket).
+  std::vector<Tensor> flag_rows;
   for (Bucket& b : buckets_) {
     b.pending->wait();
     if (compress_bf16_) b.buffer.copy_from(b.wire.to(DType::f32));
     const auto members = static_cast<std::int64_t>(b.members.size());
-    const std::vector<float> flags = b.buffer.narrow0(b.buffer.numel() - members, b.buffer.numel()).to_vector();
+    flag_rows.push_back(b.buffer.narrow0(b.buffer.numel() - members, b.buffer.numel()).view({1, members}));
+  }
+  const std::vector<float> all_flags = flag_rows.empty()       ? std::vector<float>{}
+                                       : flag_rows.size() == 1 ? flag_rows[0].to_vector()
+                                                               : ops::concat_channels(flag_rows).to_vector();
+  std::size_t flags_at = 0;
+  for (Bucket& b : buckets_) {
+    const std::vector<float> flags(all_flags.begin() + static_cast<std::ptrdiff_t>(flags_at),
+                                   all_flags.begin() + static_cast<std::ptrdiff_t>(flags_at + b.members.size()));
+    flags_at += b.members.size();
     std::int64_t offset = 0;
     for (std::size_t m = 0; m < b.members.size(); ++m) {
       const auto& [name, param] = parameters_[b.members[m]];
