@@ -289,7 +289,8 @@ def load_json(path, empty):
         return json.loads(text)
     except ValueError:
         pass
-    for end, tail in (("\n    }", "\n  ]\n}"), ("\n  }", "\n]")):
+    # Google Benchmark indents its entries by four, PyTorch's script (json indent=1) by one.
+    for end, tail in (("\n    }", "\n  ]\n}"), ("\n }", "\n]")):
         cut = text.rfind(end)
         if cut < 0:
             continue
@@ -304,8 +305,19 @@ bench = []
 for path in sorted(glob.glob(os.path.join(work, "bench-*.json"))):
     data = load_json(path, {})
     bench += [b for b in data.get("benchmarks", []) if b.get("run_type", "iteration") == "iteration"]
+def finite(v):
+    """Strict JSON: a benchmark's NaN or infinity (Python writes them bare) becomes null."""
+    if isinstance(v, float):
+        return v if v == v and abs(v) != float("inf") else None
+    if isinstance(v, dict):
+        return {k: finite(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [finite(x) for x in v]
+    return v
+
+
 with open(os.path.join(out, "bench.json"), "w") as f:
-    json.dump(bench, f, indent=1)
+    json.dump(finite(bench), f, indent=1, allow_nan=False)
 kernels = []
 if bench:
     copy = next((b["GB/s"] for b in bench if b["name"].startswith("copy/device_to_device")), None)
@@ -446,17 +458,6 @@ figures = {
     "phase_images_per_second": throughput,
     "parity": {"comparisons": len(checks), "over_bound": len(failed)} if os.path.exists(tests) else None,
 }
-# Strict JSON: a benchmark's NaN or infinity (Python writes them bare) becomes null.
-def finite(v):
-    if isinstance(v, float):
-        return v if v == v and abs(v) != float("inf") else None
-    if isinstance(v, dict):
-        return {k: finite(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [finite(x) for x in v]
-    return v
-
-
 with open(os.path.join(out, "summary.json"), "w") as f:
     json.dump(finite(figures), f, indent=1, allow_nan=False)
 print(summary)

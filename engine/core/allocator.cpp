@@ -85,9 +85,13 @@ class CachingPool {
     try {
       return system_allocate(bytes);
     } catch (const Error&) {
-      if (stats_.cached_bytes == 0) throw;
+      if (stats_.cached_bytes == 0 && device_.is_cpu()) throw;
       const std::size_t cached = stats_.cached_bytes;
       free_cached();
+#ifdef AUTOSPACE_WITH_CUDA
+      // The stream-ordered scratch pool keeps its freed blocks too (keep_pool_memory).
+      if (device_.is_cuda()) kernels::cuda::trim_scratch_memory();
+#endif
       ++stats_.cache_flushes;
       try {
         return system_allocate(bytes);

@@ -9,12 +9,18 @@
 #include "kernels/common/check.h"
 #include "kernels/cuda/runtime.h"
 
+// A failure also clears the runtime's last error (cudaGetLastError), so that one caught and
+// recovered from (an allocation retried after freeing the cache, an autotune candidate
+// refused) is not reported again by the next launch's check; a sticky error (a fault
+// inside a kernel) keeps failing every later call anyway.
 #define AUTOSPACE_CUDA_CALL(expr)                                                                   \
   do {                                                                                              \
     const cudaError_t status_ = (expr);                                                             \
-    if (status_ != cudaSuccess)                                                                     \
+    if (status_ != cudaSuccess) {                                                                   \
+      (void)cudaGetLastError();                                                                     \
       AUTOSPACE_THROW(__FILE__, ":", __LINE__, ": ", #expr, " failed: ", cudaGetErrorName(status_), \
                       " (", cudaGetErrorString(status_), ")");                                      \
+    }                                                                                               \
   } while (0)
 
 // After every kernel launch: a bad configuration is reported here, at the launch site;

@@ -110,9 +110,13 @@ Plan make_plan(const Conv2dShape& s) {
         cudnnFindConvolutionBackwardFilterAlgorithm(handle(), p.x, p.y, find, p.w, kMax, &count, bwd_filter));
     const auto& w = fastest(bwd_filter, count, "backward-filter");
     p.algo = {f.algo, d.algo, w.algo, f.memory, d.memory, w.memory};
-    p.forward_conv = convolution_descriptor(s, f.mathType);
-    p.backward_data_conv = convolution_descriptor(s, d.mathType);
-    p.backward_filter_conv = convolution_descriptor(s, w.mathType);
+    // At fp32 always FMA math: a fallback entry reporting default math would permit TF32.
+    const auto math = [](cudnnMathType_t reported) {
+      return gemm_precision() == GemmPrecision::fp32 ? CUDNN_FMA_MATH : reported;
+    };
+    p.forward_conv = convolution_descriptor(s, math(f.mathType));
+    p.backward_data_conv = convolution_descriptor(s, math(d.mathType));
+    p.backward_filter_conv = convolution_descriptor(s, math(w.mathType));
   } catch (const Error&) {
     // No plan for this shape (the autotuner then refuses cuDNN for it): no descriptors kept.
     cudnnDestroyConvolutionDescriptor(find);

@@ -87,6 +87,13 @@ void* scratch_allocate(std::size_t bytes) {
   return p;
 }
 
+void trim_scratch_memory() {
+  AUTOSPACE_CUDA_CALL(cudaDeviceSynchronize());  // blocks freed on the stream become unused
+  cudaMemPool_t pool;
+  AUTOSPACE_CUDA_CALL(cudaDeviceGetDefaultMemPool(&pool, current_device()));
+  AUTOSPACE_CUDA_CALL(cudaMemPoolTrimTo(pool, 0));
+}
+
 void scratch_free(void* ptr) {
   if (!ptr) return;
   // Called from destructors, which must not throw: a failure here means the context is

@@ -31,6 +31,9 @@ void fill_bytes(void* dst, int byte, std::size_t bytes);
 // blocks cached rather than returning them at every synchronisation.
 void* scratch_allocate(std::size_t bytes);
 void scratch_free(void* ptr);
+// Waits for the current device, then gives the pool's unused blocks back to the device
+// (out-of-memory recovery: the caching allocator's flush).
+void trim_scratch_memory();
 
 // Times the device work queued on the compute stream between start() and stop_ms()
 // with a pair of CUDA events; stop_ms() waits for that work.

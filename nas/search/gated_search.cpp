@@ -122,9 +122,13 @@ ArchStepResult GatedSearch::gradient_step(const Tensor& x, const Tensor& labels)
   parallel_.average_gradients(supernet_->logits());
   const double coefficient = loss.d_expected_cost;
   const std::vector<GatedLayer*> gates = supernet_->gates();
+  // A gate without a CE gradient (no pair reached it) gets 0 + the term, as a sum would:
+  // -0 becomes +0.
   std::vector<std::vector<float>> cost_terms(gates.size());
-  for (std::size_t l = 0; l < gates.size(); ++l)
-    for (const double d : e.d_logits[l]) cost_terms[l].push_back(static_cast<float>(coefficient * d));
+  for (std::size_t l = 0; l < gates.size(); ++l) {
+    const float base = gates[l]->logits().grad().defined() ? -0.f : 0.f;  // x + -0 is x, bit for bit
+    for (const double d : e.d_logits[l]) cost_terms[l].push_back(base + static_cast<float>(coefficient * d));
+  }
   const std::vector<Tensor> uploaded = upload_per_gate(gates, cost_terms);
   for (std::size_t l = 0; l < gates.size(); ++l) {
     const Tensor& t = gates[l]->logits();

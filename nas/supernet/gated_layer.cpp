@@ -27,7 +27,9 @@ GatedLayer::GatedLayer(std::vector<std::shared_ptr<nn::Module>> candidates, bool
   // step) are a fill on the device rather than a copy from the host, which on a GPU would
   // wait for the queued work.
   const Shape shape{static_cast<std::int64_t>(logits.size())};
-  const bool equal = std::all_of(logits.begin(), logits.end(), [&](float v) { return v == logits[0]; });
+  // Bitwise, as the mirror check compares: -0 and +0 differ, a NaN takes the copy.
+  const bool equal = std::all_of(logits.begin(), logits.end(),
+                                 [&](float v) { return std::memcmp(&v, logits.data(), sizeof v) == 0; });
   logits_ = equal ? Tensor::full(shape, logits[0], device) : Tensor::from_vector(logits, shape).to(device);
   logits_.set_requires_grad(true).set_name("logits");
 }

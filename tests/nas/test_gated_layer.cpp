@@ -200,6 +200,10 @@ TEST_CASE("gated layers: several gates' logits read, written and given host grad
   const std::vector<nas::GatedLayer*> gates{a.get(), b.get(), c.get()};
   CHECK(b->host_logits() == std::vector<float>{1.f, 1.f, 1.f});  // equal logits: filled, not copied
   CHECK(b->logits().to_vector() == b->host_logits());
+  // -0 and +0 compare equal but are not the same logits: the mirror check is bitwise.
+  const auto signed_zeros = tiny_layer(false, {0.f, -0.f, 0.f});
+  CHECK(std::signbit(signed_zeros->host_logits()[1]));
+  CHECK(std::signbit(signed_zeros->logits().to_vector()[1]));
 
   // Written in place (an optimiser step), then refreshed together: each mirror gets its own
   // gate's values, in order, and host_logits() (which compares the mirror with the tensor
