@@ -38,7 +38,7 @@ const std::vector<float>& GatedLayer::host_logits() const {
   // Bitwise, so that a NaN logit compares equal to its copy.
   AUTOSPACE_CHECK(!logits_.device().is_cpu() ||
                       std::memcmp(host_.data(), logits_.data<float>(), host_.size() * sizeof(float)) == 0,
-                  "GatedLayer: the logits changed without logits_changed(); the host copy is stale");
+                  "GatedLayer: the logits changed without nas::logits_changed or set_logits; the host copy is stale");
   return host_;
 }
 
