@@ -168,21 +168,17 @@ void GradientReducer::finish() {
   const int world = comm_.world();
   // Every bucket's averaged flags read in one copy (one wait for the device, not one per
   // bucket).
-  std::vector<Tensor> flag_rows;
+  std::vector<Tensor> flag_parts;
   for (Bucket& b : buckets_) {
     b.pending->wait();
     if (compress_bf16_) b.buffer.copy_from(b.wire.to(DType::f32));
     const auto members = static_cast<std::int64_t>(b.members.size());
-    flag_rows.push_back(b.buffer.narrow0(b.buffer.numel() - members, b.buffer.numel()).view({1, members}));
+    flag_parts.push_back(b.buffer.narrow0(b.buffer.numel() - members, b.buffer.numel()));
   }
-  const std::vector<float> all_flags = flag_rows.empty()       ? std::vector<float>{}
-                                       : flag_rows.size() == 1 ? flag_rows[0].to_vector()
-                                                               : ops::concat_channels(flag_rows).to_vector();
-  std::size_t flags_at = 0;
-  for (Bucket& b : buckets_) {
-    const std::vector<float> flags(all_flags.begin() + static_cast<std::ptrdiff_t>(flags_at),
-                                   all_flags.begin() + static_cast<std::ptrdiff_t>(flags_at + b.members.size()));
-    flags_at += b.members.size();
+  const std::vector<std::vector<float>> bucket_flags = ops::values_on_host(flag_parts);
+  for (std::size_t i = 0; i < buckets_.size(); ++i) {
+    Bucket& b = buckets_[i];
+    const std::vector<float>& flags = bucket_flags[i];
     std::int64_t offset = 0;
     for (std::size_t m = 0; m < b.members.size(); ++m) {
       const auto& [name, param] = parameters_[b.members[m]];

@@ -91,4 +91,19 @@ Tensor concat_channels(const std::vector<Tensor>& xs) {
   return out;
 }
 
+std::vector<std::vector<float>> values_on_host(const std::vector<Tensor>& tensors) {
+  if (tensors.empty()) return {};
+  std::vector<Tensor> rows;
+  for (const Tensor& t : tensors) rows.push_back(t.detach().view({1, t.numel()}));
+  const std::vector<float> all = (rows.size() == 1 ? rows[0] : concat_channels(rows)).to_vector();
+  std::vector<std::vector<float>> out;
+  std::size_t at = 0;
+  for (const Tensor& t : tensors) {
+    const auto n = static_cast<std::size_t>(t.numel());
+    out.emplace_back(all.begin() + static_cast<std::ptrdiff_t>(at), all.begin() + static_cast<std::ptrdiff_t>(at + n));
+    at += n;
+  }
+  return out;
+}
+
 }  // namespace autospace::ops

@@ -175,16 +175,10 @@ std::vector<float> GatedLayer::finished_logits(const std::array<float, 2>& befor
 }
 
 void logits_changed(const std::vector<GatedLayer*>& gates) {
-  if (gates.empty()) return;
-  std::vector<Tensor> rows;
-  for (const GatedLayer* g : gates) rows.push_back(g->logits_.detach().view({1, g->logits_.numel()}));
-  const std::vector<float> all = (rows.size() == 1 ? rows[0] : ops::concat_channels(rows)).to_vector();
-  std::size_t at = 0;
-  for (GatedLayer* g : gates) {
-    const std::size_t m = g->host_.size();
-    g->host_.assign(all.begin() + static_cast<std::ptrdiff_t>(at), all.begin() + static_cast<std::ptrdiff_t>(at + m));
-    at += m;
-  }
+  std::vector<Tensor> tensors;
+  for (const GatedLayer* g : gates) tensors.push_back(g->logits_);
+  std::vector<std::vector<float>> values = ops::values_on_host(tensors);
+  for (std::size_t l = 0; l < gates.size(); ++l) gates[l]->host_ = std::move(values[l]);
 }
 
 std::vector<Tensor> upload_per_gate(const std::vector<GatedLayer*>& gates, const std::vector<std::vector<float>>& values) {

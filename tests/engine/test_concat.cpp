@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "engine/ops/concat.h"
 #include "kernels/ref/concat.h"
 #include "tests/support/test_support.h"
@@ -64,4 +66,17 @@ TEST_CASE("concat_channels rejects bad inputs", "[ops][concat]") {
                       Catch::Contains("input 1 has shape [2, 2, 4]"));
   REQUIRE_THROWS_WITH(ops::concat_channels({Tensor::zeros({2, 4}), Tensor::zeros({2, 4}, DType::i32)}),
                       Catch::Contains("concat_channels: input 1 must be f32"));
+}
+
+TEST_CASE("values on host: several tensors read in one copy, each its own vector", "[concat]") {
+  const Tensor a = Tensor::from_vector({1.f, 2.f, 3.f, 4.f, 5.f, 6.f}, {2, 3}), b = Tensor::from_vector({-0.f}, {1}),
+               c = Tensor::from_vector({7.f, 8.f}, {2});
+  const auto values = ops::values_on_host({a, b, c});
+  REQUIRE(values.size() == 3);
+  CHECK(values[0] == a.to_vector());
+  CHECK(values[1].size() == 1);
+  CHECK(std::signbit(values[1][0]));
+  CHECK(values[2] == c.to_vector());
+  CHECK(ops::values_on_host({c}) == std::vector<std::vector<float>>{{7.f, 8.f}});
+  CHECK(ops::values_on_host({}).empty());
 }
