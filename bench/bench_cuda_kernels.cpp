@@ -13,7 +13,8 @@
 // and one proxyless-g weight step of the ImageNet mobile supernet against the training
 // step of the network the DEA step sampled, built alone (the supernet's overhead; with
 // AUTOSPACE_SAMPLED_ARCH=<file> that network's arch.json is written there, for
-// cuda_train_step_pytorch.py --arch).
+// cuda_train_step_pytorch.py --arch). The evaluation forwards (eval_forward/...) time the
+// forward launched kernel by kernel against its CUDA-graph replay.
 // Without a GPU the program says so and exits successfully.
 #include <benchmark/benchmark.h>
 
@@ -29,7 +30,9 @@
 #include "nas/network/build_network.h"
 #include "nas/search/gated_search.h"
 #include "engine/core/device.h"
+#include "engine/autograd/node.h"
 #include "engine/nn/dropout.h"
+#include "engine/nn/graphed_forward.h"
 #include "engine/ops/conv_autotune.h"
 #include "engine/ops/cross_entropy.h"
 #include "engine/optim/optimizer.h"
@@ -462,6 +465,40 @@ void register_train_steps() {
       }
 }
 
+// The evaluation forward (eval mode, no gradient, BN folded) launched kernel by kernel from
+// the host against the same forward replayed from a CUDA graph (nn::GraphedForward), at
+// batch 1, where launching is most of the time (the latency tables' case), and batch 64.
+// Each forward ends in its logits read back, as a latency measurement's does.
+void register_eval_forwards() {
+  using namespace autospace;
+  for (const int batch : {1, 64})
+    for (const bool graphed : {false, true}) {
+      const std::string name = "eval_forward/mobilenet_v2/224/batch" + std::to_string(batch) + "/fp32/" +
+                               (graphed ? "graph" : "eager");
+      benchmark::RegisterBenchmark(name.c_str(),
+                                   [batch, graphed](benchmark::State& state) {
+                                     guarded(state, [&](benchmark::State& state) {
+                                       auto net = bench::make_mobilenet_v2({1000, 2, 0.2f});
+                                       net->initialize(1);
+                                       net->eval();
+                                       net->to(Device::cuda());
+                                       const NoGradGuard no_grad;
+                                       const Tensor x = random_normal({batch, 224, 224, 3}, {1, RngPurpose::test, 0, 0})
+                                                            .to(Device::cuda());
+                                       nn::GraphedForward forward(*net, graphed);
+                                       for (int i = 0; i < 3; ++i) forward(x).to(Device::cpu());
+                                       for (auto _ : state) benchmark::DoNotOptimize(forward(x).to(Device::cpu()));
+                                       state.SetItemsProcessed(state.iterations() * batch);
+                                       if (graphed && forward.recordings() != 1)
+                                         state.SkipWithError("the forward was not replayed from one graph");
+                                     });
+                                   })
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond)
+          ->MinTime(1.0);
+    }
+}
+
 // ProxylessNAS-mobile (nas::Backbone's default: 224x224, 1000 classes), batch 64, the DEA
 // settings of configs/evolve/imagenet-mobile.json.
 void register_supernet_steps() {
@@ -561,6 +598,7 @@ int main(int argc, char** argv) {
   register_conv_bn_eval();
   register_others();
   register_train_steps();
+  register_eval_forwards();
   register_supernet_steps();
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

@@ -241,7 +241,7 @@ bench_group() {  # GROUP CAP RESERVE
     --benchmark_counters_tabular=false
 }
 if [ $built = 1 ]; then
-  for group in "train_step" "supernet_step"; do bench_group "$group" 150 130; done
+  for group in "train_step|eval_forward" "supernet_step"; do bench_group "$group" 150 130; done
 fi
 
 # 150 s: the first run on 2026-11-28 timed out at 90 s (import, CUDA start-up and cuDNN
@@ -371,6 +371,21 @@ if sampled:
         supernet.append(f"| sampled network in PyTorch | {torch_sampled['ms_per_step']:.2f} | "
                         f"{torch_sampled['ms_per_step'] / sampled:.2f} |")
 
+# The evaluation forward replayed from a CUDA graph against the same forward launched
+# kernel by kernel (nn::GraphedForward; what "cuda_graphs": true changes).
+graphs = []
+forward_ms = {short(b["name"]): b["real_time"] for b in bench if b["name"].startswith("eval_forward/")}
+for eager_name, eager_ms in forward_ms.items():
+    if not eager_name.endswith("/eager"):
+        continue
+    graph_ms = forward_ms.get(eager_name[: -len("eager")] + "graph")
+    if not graphs:
+        graphs += ["## Evaluation forward, MobileNetV2 224, fp32: CUDA graph vs kernel by kernel (ms)", "",
+                   "| batch | kernel by kernel | graph | speed-up |", "|---|---|---|---|"]
+    batch = eager_name.split("/")[3].removeprefix("batch")
+    graphs.append(f"| {batch} | {eager_ms:.3f} | {f'{graph_ms:.3f}' if graph_ms else '-'} | "
+                  f"{f'{eager_ms / graph_ms:.2f}' if graph_ms else ''} |")
+
 stages = ["## Stages", "", "| stage | result | seconds |", "|---|---|---|"]
 for row in open(status_file).read().splitlines():
     stage, verdict, seconds = row.split("\t")
@@ -444,7 +459,7 @@ if os.path.exists(bench_log):
         rows = [l for l in part[1].splitlines() if l.startswith(("|", "all-reduce", "bench_allreduce"))]
         nccl = ["## NCCL all-reduce on one GPU", ""] + rows
 
-sections = [header, kernels, step, supernet, nccl, stages, parity]
+sections = [header, kernels, step, supernet, graphs, nccl, stages, parity]
 summary = "\n\n".join("\n".join(s) for s in sections if s) + "\n"
 open(os.path.join(out, "summary.md"), "w").write(summary)
 # The same figures for machines: what a later session compares against.
@@ -455,6 +470,7 @@ figures = {
                 for b in bench},
     "pytorch": runs,
     "supernet_ms": times,
+    "eval_forward_ms": forward_ms,
     "phase_images_per_second": throughput,
     "parity": {"comparisons": len(checks), "over_bound": len(failed)} if os.path.exists(tests) else None,
 }

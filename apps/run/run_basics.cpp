@@ -5,7 +5,7 @@
 namespace autospace::apps {
 
 std::vector<std::string> with_run_basics_keys(std::vector<std::string> phase_keys) {
-  std::vector<std::string> keys = {"run_dir", "seed", "device", "threads", "precision", "conv_backend", "data"};
+  std::vector<std::string> keys = {"run_dir", "seed", "device", "threads", "precision", "conv_backend", "cuda_graphs", "data"};
   keys.insert(keys.end(), phase_keys.begin(), phase_keys.end());
   return keys;
 }
@@ -20,6 +20,7 @@ void parse_run_basics(const nas::ObjectReader& r, const std::optional<std::files
   if (r.has("precision")) out.precision = static_cast<MatmulPrecision>(r.choice("precision", matmul_precision_names()));
   if (r.has("conv_backend"))
     out.conv_backend = static_cast<ops::ConvBackendSetting>(r.choice("conv_backend", ops::conv_backend_names()));
+  out.cuda_graphs = r.boolean_or("cuda_graphs", out.cuda_graphs);
   out.data = parse_data_settings(r.has("data") ? r.at("data") : nas::Json::object(), r.path_of("data"));
 }
 
@@ -32,6 +33,7 @@ void write_run_basics(const RunBasics& b, nas::Json& out) {
     out["precision"] = matmul_precision_names().at(static_cast<std::size_t>(b.precision));
   if (b.conv_backend != ops::ConvBackendSetting::native)
     out["conv_backend"] = ops::conv_backend_names().at(static_cast<std::size_t>(b.conv_backend));
+  if (b.cuda_graphs) out["cuda_graphs"] = true;
   out["data"] = to_json(b.data);
 }
 

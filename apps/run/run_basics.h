@@ -22,6 +22,9 @@ struct RunBasics {
   // Which kernels serve a GPU's convolutions ("conv_backend": "native", "cudnn" or
   // "autotune"); a CPU run ignores it.
   ops::ConvBackendSetting conv_backend = ops::ConvBackendSetting::native;
+  // Whether a GPU run's evaluation forwards replay CUDA graphs ("cuda_graphs",
+  // engine/nn/graphed_forward.h); a CPU run ignores it.
+  bool cuda_graphs = false;
   DataSettings data;
 };
 

@@ -78,11 +78,11 @@ bool never_started(const std::filesystem::path& dir) {
 
 // What must match for a run to resume: the description less the directory itself and
 // where and how the run computes (device, CPU threads, GEMM precision, convolution
-// kernels), so that a checkpoint written on a GPU resumes on the CPU and the other way
+// kernels, graphs), so that a checkpoint written on a GPU resumes on the CPU and the other way
 // round.
 nas::Json compared_part(nas::Json j) {
   if (j.is_object())
-    for (const char* key : {"run_dir", "device", "threads", "precision", "conv_backend"}) j.erase(key);
+    for (const char* key : {"run_dir", "device", "threads", "precision", "conv_backend", "cuda_graphs"}) j.erase(key);
   return j;
 }
 

@@ -7,6 +7,7 @@
 #include "apps/run/progress.h"
 #include "apps/run/stop_signal.h"
 #include "engine/core/precision.h"
+#include "engine/nn/graphed_forward.h"
 #include "kernels/common/check.h"
 
 namespace autospace::apps {
@@ -34,6 +35,7 @@ Device select_device(const PhaseSetup& setup, const dist::Communicator& comm) {
   } catch (const Error& e) {
     nas::json_fail("conv_backend", e.what());
   }
+  nn::set_forward_graphs(device.is_cuda() && b.cuda_graphs);
   // One GPU per process on a node: "cuda" and "auto" mean this rank's GPU (an explicit
   // "cuda:N" is taken as written).
   if (device.is_cuda() && comm.local_world() > 1 && (b.device == "cuda" || b.device == "auto"))

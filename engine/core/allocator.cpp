@@ -159,7 +159,89 @@ CachingPool& pinned_pool() {
 
 }  // namespace
 
-Storage::~Storage() { (pinned_ ? pinned_pool() : pool_for(device_)).release(data_, bytes_); }
+namespace detail {
+
+struct PrivateBlocks : std::enable_shared_from_this<PrivateBlocks> {
+  Device device;
+  std::mutex mutex;
+  bool open = true;  // the PrivatePool lives
+  std::unordered_map<std::size_t, std::vector<void*>> free;
+  std::size_t reserved_bytes = 0;
+
+  void* take(std::size_t cls) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      auto& list = free[cls];
+      if (!list.empty()) {
+        void* p = list.back();
+        list.pop_back();
+        return p;
+      }
+    }
+    void* p = pool_for(device).allocate(cls);
+    std::lock_guard<std::mutex> lock(mutex);
+    reserved_bytes += cls;
+    return p;
+  }
+
+  // A released block stays the pool's while it is open, else goes to the shared cache.
+  void release(void* p, std::size_t cls) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (open) {
+        free[cls].push_back(p);
+        return;
+      }
+      reserved_bytes -= cls;
+    }
+    pool_for(device).release(p, cls);
+  }
+
+  void close() {
+    std::unordered_map<std::size_t, std::vector<void*>> to_return;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      open = false;
+      to_return.swap(free);
+      for (const auto& [cls, list] : to_return) reserved_bytes -= cls * list.size();
+    }
+    for (const auto& [cls, list] : to_return)
+      for (void* p : list) pool_for(device).release(p, cls);
+  }
+};
+
+}  // namespace detail
+
+namespace {
+
+thread_local detail::PrivateBlocks* pool_in_use = nullptr;
+
+}  // namespace
+
+PrivatePool::PrivatePool(Device device) : blocks_(std::make_shared<detail::PrivateBlocks>()) {
+  blocks_->device = device;
+}
+
+PrivatePool::~PrivatePool() { blocks_->close(); }
+
+Device PrivatePool::device() const { return blocks_->device; }
+
+std::size_t PrivatePool::reserved_bytes() const {
+  std::lock_guard<std::mutex> lock(blocks_->mutex);
+  return blocks_->reserved_bytes;
+}
+
+PrivatePool::Use::Use(PrivatePool& pool) {
+  AUTOSPACE_CHECK(!pool_in_use, "PrivatePool::Use: another private pool is in use on this thread");
+  pool_in_use = pool.blocks_.get();
+}
+
+PrivatePool::Use::~Use() { pool_in_use = nullptr; }
+
+Storage::~Storage() {
+  if (owner_) owner_->release(data_, bytes_);
+  else (pinned_ ? pinned_pool() : pool_for(device_)).release(data_, bytes_);
+}
 
 bool pinned_memory_is_page_locked() {
 #ifdef AUTOSPACE_WITH_CUDA
@@ -187,7 +269,9 @@ AllocatorStats pinned_allocator_stats() { return pinned_pool().stats(); }
 std::shared_ptr<Storage> allocate_storage(std::size_t bytes, Device device) {
   if (device.is_cuda()) AUTOSPACE_CHECK(cuda_device_count() > device.index, "no such device: ", device.str());
   const std::size_t cls = allocation_size_class(bytes);
-  void* p = pool_for(device).allocate(cls);
+  std::shared_ptr<detail::PrivateBlocks> owner;
+  if (pool_in_use && pool_in_use->device == device) owner = pool_in_use->shared_from_this();
+  void* p = owner ? owner->take(cls) : pool_for(device).allocate(cls);
   if (poison) {
     if (device.is_cpu()) {
       std::memset(p, 0xFF, cls);
@@ -198,7 +282,7 @@ std::shared_ptr<Storage> allocate_storage(std::size_t bytes, Device device) {
 #endif
     }
   }
-  return std::make_shared<Storage>(p, cls, device);
+  return std::make_shared<Storage>(p, cls, device, false, std::move(owner));
 }
 
 void set_poison_allocations(bool on) { poison = on; }

@@ -19,11 +19,17 @@ struct AllocatorStats {
   std::size_t cache_flushes = 0;       // failed system allocations retried after freeing the cache
 };
 
-// A block of device memory owned by a caching allocator; returned to its pool on destruction.
+namespace detail {
+struct PrivateBlocks;
+}
+
+// A block of device memory owned by a caching allocator; returned to its pool on destruction
+// (a private pool's blocks to that pool while it lives).
 class Storage {
  public:
-  Storage(void* data, std::size_t bytes, Device device, bool pinned = false)
-      : data_(data), bytes_(bytes), device_(device), pinned_(pinned) {}
+  Storage(void* data, std::size_t bytes, Device device, bool pinned = false,
+          std::shared_ptr<detail::PrivateBlocks> owner = nullptr)
+      : data_(data), bytes_(bytes), device_(device), pinned_(pinned), owner_(std::move(owner)) {}
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -37,6 +43,39 @@ class Storage {
   std::size_t bytes_;
   Device device_;
   bool pinned_;
+  std::shared_ptr<detail::PrivateBlocks> owner_;
+};
+
+// Memory kept for one recorded sequence of device work (engine/core/device_graph.h). While
+// a PrivatePool is in use on this thread (PrivatePool::Use), allocations on its device come
+// from it: from its own freed blocks first, else from the shared cache or the system, the
+// block becoming the pool's. Its blocks, once freed, go back to it alone, never to the
+// shared cache. So no tensor allocated elsewhere can sit in memory the recording used, and
+// a replay, which writes the recording's addresses again, overwrites nothing live. A
+// recording may reuse its own freed blocks: its work is one ordered sequence. When the pool
+// is destroyed its free blocks return to the shared cache; blocks tensors still hold
+// return there when those release them.
+class PrivatePool {
+ public:
+  explicit PrivatePool(Device device);
+  ~PrivatePool();
+  PrivatePool(const PrivatePool&) = delete;
+  PrivatePool& operator=(const PrivatePool&) = delete;
+  Device device() const;
+  std::size_t reserved_bytes() const;  // every block it holds, live or free
+
+  // Routes this thread's allocations on the pool's device to the pool while it lives.
+  // Uses do not nest.
+  class Use {
+   public:
+    explicit Use(PrivatePool& pool);
+    ~Use();
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+  };
+
+ private:
+  std::shared_ptr<detail::PrivateBlocks> blocks_;
 };
 
 std::shared_ptr<Storage> allocate_storage(std::size_t bytes, Device device);

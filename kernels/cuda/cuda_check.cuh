@@ -29,10 +29,12 @@
 
 namespace autospace::kernels::cuda {
 
-// The one stream all kernels, library calls and copies run on: the legacy default
-// stream, which orders them with each other and with synchronous host copies, so the
-// engine needs no events yet. A separate copy stream would change this in one place.
-inline cudaStream_t compute_stream() { return nullptr; }
+// The one stream all kernels, library calls and device copies of the current device run
+// on, created at its first use. It is a blocking stream, not the legacy default stream,
+// because the legacy stream cannot be recorded into a CUDA graph (graph.h); being
+// blocking, it stays ordered with the synchronous host copies (cudaMemcpy), which run on
+// the legacy stream.
+cudaStream_t compute_stream();
 
 constexpr int kBlock = 256;
 

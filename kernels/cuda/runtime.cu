@@ -1,5 +1,6 @@
 #include "kernels/cuda/runtime.h"
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -8,6 +9,24 @@
 #include "kernels/cuda/cuda_check.cuh"
 
 namespace autospace::kernels::cuda {
+
+cudaStream_t compute_stream() {
+  // Looked up at every launch: an array read once created, the lock only for the creation.
+  constexpr int kMaxDevices = 64;
+  static std::atomic<cudaStream_t> streams[kMaxDevices];
+  static std::mutex mutex;
+  int device = 0;
+  AUTOSPACE_CUDA_CALL(cudaGetDevice(&device));
+  AUTOSPACE_CHECK(device >= 0 && device < kMaxDevices, "compute_stream: device ", device, " out of range");
+  if (cudaStream_t s = streams[device].load(std::memory_order_acquire)) return s;
+  const std::lock_guard<std::mutex> lock(mutex);
+  cudaStream_t s = streams[device].load(std::memory_order_relaxed);
+  if (!s) {
+    AUTOSPACE_CUDA_CALL(cudaStreamCreate(&s));  // never destroyed (process lifetime)
+    streams[device].store(s, std::memory_order_release);
+  }
+  return s;
+}
 
 int device_count(std::string* why) {
   int n = 0;
@@ -24,8 +43,15 @@ int device_count(std::string* why) {
 void set_device(int index) { AUTOSPACE_CUDA_CALL(cudaSetDevice(index)); }
 
 void* malloc_device(std::size_t bytes) {
+  // While this thread records a graph (graph.h), the strict capture mode refuses cudaMalloc,
+  // since a graph does not replay it. It need not: a block allocated then belongs to the
+  // recording's private pool (engine/core/allocator.h) for as long as the graph lives.
+  cudaStreamCaptureMode mode = cudaStreamCaptureModeRelaxed;
+  AUTOSPACE_CUDA_CALL(cudaThreadExchangeStreamCaptureMode(&mode));
   void* p = nullptr;
-  AUTOSPACE_CUDA_CALL(cudaMalloc(&p, bytes));
+  const cudaError_t status = cudaMalloc(&p, bytes);
+  AUTOSPACE_CUDA_CALL(cudaThreadExchangeStreamCaptureMode(&mode));
+  AUTOSPACE_CUDA_CALL(status);
   return p;
 }
 void free_device(void* ptr) { AUTOSPACE_CUDA_CALL(cudaFree(ptr)); }

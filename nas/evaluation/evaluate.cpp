@@ -7,6 +7,7 @@
 #include "data/uploading_batch.h"
 #include "engine/autograd/node.h"
 #include "engine/nn/accuracy.h"
+#include "engine/nn/graphed_forward.h"
 #include "engine/ops/count_nonfinite.h"
 #include "engine/ops/cross_entropy.h"
 #include "kernels/common/check.h"
@@ -39,8 +40,10 @@ Evaluation evaluate(nn::Module& model, data::Loader& loader, const data::Normali
   Evaluation e;
   // Summed on the device: no batch waits for the host to read its loss or logits.
   nn::ClassificationTotals totals(device, 5);
+  // The pass's path and weights stay as they are: on a GPU its batches may replay one graph.
+  nn::GraphedForward forward(model, device.is_cuda() && nn::forward_graphs());
   const auto run = [&](const data::Batch& batch) {
-    const Tensor logits = model.forward(data::model_input(batch, normalization, device));
+    const Tensor logits = forward(data::model_input(batch, normalization, device));
     const Tensor labels = batch.labels.to(device);
     totals.add(logits, labels, ops::softmax_cross_entropy(logits, labels));
     e.images += batch.size();

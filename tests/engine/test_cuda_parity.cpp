@@ -29,8 +29,10 @@
 #include "engine/autograd/node.h"
 #include "engine/core/allocator.h"
 #include "engine/core/device.h"
+#include "engine/core/device_graph.h"
 #include "engine/nn/accuracy.h"
 #include "engine/nn/dropout.h"
+#include "engine/nn/graphed_forward.h"
 #include "engine/nn/training_tally.h"
 #include "engine/ops/activation.h"
 #include "engine/ops/add.h"
@@ -864,4 +866,63 @@ TEST_CASE("CUDA parity: MobileNetV2 training steps", "[cuda]") {
   }
   compare_conditioned("MobileNetV2 weights and BN statistics after 3 steps", all_state(*gpu_net), all_state(*cpu_net),
                       all_state(*moved_net));
+}
+
+TEST_CASE("CUDA parity: graph replays of an evaluation forward", "[cuda]") {
+  REQUIRE_GPU();
+  // MobileNetV2 in eval mode (BN folded), 32x32, batch 4. A replay runs the eager forward's
+  // kernels on the same addresses, so it must give the eager GPU forward's values bit for
+  // bit (bound 0): for fresh inputs, after the weights changed in place (a training step's
+  // way), and after the network moved storage (a new key: eager, then a new recording).
+  const PoisonGuard poison;
+  auto cpu_net = bench::make_mobilenet_v2({10, 1, 0.2f});
+  cpu_net->initialize(11);
+  cpu_net->eval();
+  auto net = bench::make_mobilenet_v2({10, 1, 0.2f});
+  net->initialize(11);
+  net->eval();
+  net->to(gpu());
+  const NoGradGuard no_grad;
+  nn::GraphedForward forward(*net, true);
+  const auto check_inputs = [&](const std::string& when) {
+    for (int i = 0; i < 3; ++i) {
+      const Tensor x = random({4, 32, 32, 3});
+      const Tensor gx = x.to(gpu());
+      const Tensor eager = net->forward(gx);
+      const Tensor replayed = forward(gx);
+      compare("graph replay vs eager GPU forward, " + when + " input " + std::to_string(i), replayed, eager, 0);
+      compare("graph replay vs CPU forward, " + when + " input " + std::to_string(i), replayed, cpu_net->forward(x),
+              kNetwork);
+    }
+  };
+  check_inputs("first");  // input 0 is the warm-up (eager), 1 records, 2 replays
+  CHECK(forward.recordings() == 1);
+  const auto scale_weights = [](nn::Module& m) {
+    for (const Tensor& p : m.parameters()) {
+      const Tensor host = p.to(Device::cpu()).clone();
+      float* d = host.data<float>();
+      for (std::int64_t i = 0; i < host.numel(); ++i) d[i] *= 0.9f;
+      p.copy_from(host);
+    }
+  };
+  scale_weights(*net);
+  scale_weights(*cpu_net);
+  check_inputs("weights changed,");
+  CHECK(forward.recordings() == 1);
+  net->to(Device::cpu());
+  net->to(gpu());
+  check_inputs("storage moved,");
+  CHECK(forward.recordings() == 2);
+}
+
+TEST_CASE("CUDA parity: a recording that reads back to the host fails cleanly", "[cuda]") {
+  REQUIRE_GPU();
+  // A copy to pageable host memory waits for the device, which a graph cannot hold: the
+  // recording must fail with the CUDA error named, and the stream must work afterwards.
+  const Tensor x = random({1000}).to(gpu());
+  DeviceGraph graph(gpu());
+  CHECK_THROWS_WITH(graph.record([&] { (void)x.to(Device::cpu()); }), Catch::Contains("cuda"));
+  CHECK_FALSE(graph.recorded());
+  const Tensor doubled = ops::add(x, x);
+  compare("add after a refused recording", doubled, ops::add(x.to(Device::cpu()), x.to(Device::cpu())), kFp32);
 }

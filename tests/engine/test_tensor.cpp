@@ -154,3 +154,37 @@ TEST_CASE("a pinned tensor uploads to the GPU and back byte for byte", "[tensor]
   back.copy_from(on_gpu);
   CHECK(std::memcmp(back.raw_data(), values.raw_data(), values.nbytes()) == 0);
 }
+
+TEST_CASE("allocator: a private pool keeps its blocks out of the shared cache until it is destroyed",
+          "[tensor][allocator]") {
+  const Device cpu = Device::cpu();
+  const std::int64_t n = 3 * 1024 * 1024 + 11;  // a size class no other test here uses
+  const std::size_t cls = allocation_size_class(static_cast<std::size_t>(n));
+  void* recorded = nullptr;
+  Tensor outlives_pool;
+  {
+    PrivatePool pool(cpu);
+    {
+      const PrivatePool::Use use(pool);
+      { const Tensor t = Tensor::empty({n}, DType::u8); recorded = t.raw_data(); }
+      // Freed inside, reused inside: the pool's work is one ordered sequence.
+      const Tensor again = Tensor::empty({n}, DType::u8);
+      CHECK(again.raw_data() == recorded);
+      CHECK_THROWS_WITH(PrivatePool::Use(pool), Catch::Contains("another private pool is in use"));
+      outlives_pool = Tensor::empty({n}, DType::u8);
+      CHECK(outlives_pool.raw_data() != recorded);
+    }
+    CHECK(pool.reserved_bytes() == 2 * cls);
+    // Outside, the pool's free block is out of reach: a replay may still write it.
+    const Tensor outside = Tensor::empty({n}, DType::u8);
+    CHECK(outside.raw_data() != recorded);
+    CHECK(outside.raw_data() != outlives_pool.raw_data());
+  }
+  // Destroyed: its free block went back to the shared cache, and a block a tensor still
+  // held goes there when the tensor lets go.
+  const Tensor after = Tensor::empty({n}, DType::u8);
+  CHECK(after.raw_data() == recorded);
+  void* held = outlives_pool.raw_data();
+  outlives_pool = Tensor();
+  CHECK(Tensor::empty({n}, DType::u8).raw_data() == held);
+}
