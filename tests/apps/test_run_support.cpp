@@ -73,6 +73,14 @@ TEST_CASE("run directory keeps its description, refuses a different one and appe
   nas::Json respelled = config;
   respelled["run_dir"] = "./elsewhere/../run";
   CHECK_NOTHROW(RunDirectory(dir, respelled));
+  // Where and how it computes may change on resume: the same numbers come out.
+  nas::Json elsewhere = config;
+  elsewhere["device"] = "auto";
+  elsewhere["threads"] = 1;
+  elsewhere["precision"] = "bf16";
+  elsewhere["conv_backend"] = "autotune";
+  elsewhere["cuda_graphs"] = true;
+  CHECK_NOTHROW(RunDirectory(dir, elsewhere));
 }
 
 TEST_CASE("run directory: a failed start takes a corrected description, stale temporaries go", "[apps]") {

@@ -4,6 +4,7 @@
 
 #include "apps/run/phase_main.h"
 #include "apps/run/runner.h"
+#include "engine/nn/graphed_forward.h"
 #include "tests/apps/test_train_eval_support.h"
 
 using namespace autospace;
@@ -225,6 +226,25 @@ TEST_CASE("runner: tf32 is refused on the CPU, bf16 there means bf16 activations
   CountingPhase autotuned(b, 1);
   CHECK(run_phase(autotuned, {{}, false}));
   CHECK(ops::conv_backend_setting() == ops::ConvBackendSetting::native);
+
+  // cuda_graphs: a boolean, false (the default) left out; a CPU run leaves graphs off.
+  CHECK(test::error_of([&] { parse({{"cuda_graphs", "yes"}}); }).starts_with("cuda_graphs: "));
+  read = RunBasics{};
+  parse({{"cuda_graphs", true}});
+  CHECK(read.cuda_graphs);
+  written = nas::Json::object();
+  write_run_basics(read, written);
+  CHECK(written["cuda_graphs"] == true);
+  read = RunBasics{};
+  parse(nas::Json::object());
+  written = nas::Json::object();
+  write_run_basics(read, written);
+  CHECK_FALSE(written.contains("cuda_graphs"));
+  b = basics(dir / "c");
+  b.cuda_graphs = true;
+  CountingPhase graphed(b, 1);
+  CHECK(run_phase(graphed, {{}, false}));
+  CHECK_FALSE(nn::forward_graphs());
 }
 
 TEST_CASE("phase_main: exit status 2 for a bad command line, 1 for a bad description", "[apps][runner]") {
