@@ -24,7 +24,8 @@ GraphedForward::Key GraphedForward::key_for(const Tensor& x) const {
           .dtype = x.dtype(),
           .device = x.device(),
           .precision = static_cast<int>(matmul_precision()),
-          .conv_backend = static_cast<int>(ops::conv_backend_setting())};
+          .conv_backend = static_cast<int>(ops::conv_backend_setting()),
+          .state = {}};
   for (const Tensor& p : module_.parameters()) key.state.push_back(p.raw_data());
   for (const BufferSlot& slot : module_.buffer_slots()) key.state.push_back(slot.tensor.raw_data());
   return key;

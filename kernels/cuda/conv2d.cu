@@ -214,17 +214,34 @@ ConvBackend backend_for(const Conv2dShape& s, ConvPass pass) {
   return it == choices.end() ? backend.load() : it->second;
 }
 
-void forward_on(ConvBackend b, const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
+// y = act(y + bias) after a convolution written without its bias, in one pass (none when
+// there is nothing to do).
+template <class T> void add_bias_then_activation(const Conv2dShape& s, const float* bias, ActivationKind act, T* y) {
+  const std::int64_t rows = s.n * s.out_h() * s.out_w();
+  if (bias) add_bias_activation(rows, s.out_c, bias, act, y);
+  else if (act != ActivationKind::identity) activation(act, rows * s.out_c, y, y);
+}
+
+// y = act(conv(x, w) + bias): inside the depthwise kernels, else in the pass after the GEMM
+// or cuDNN that adds the bias (a GEMM without an activation adds the bias itself).
+template <class T>
+void forward_on(ConvBackend b, const Conv2dShape& s, const T* x, const float* w, const float* bias, T* y,
+                ActivationKind act = ActivationKind::identity) {
 #if AUTOSPACE_WITH_CUDNN
-  if (b == ConvBackend::cudnn) {
-    cudnn_conv2d_forward(s, x, w, y);
-    if (bias) add_bias(s.n * s.out_h() * s.out_w(), s.out_c, bias, y);
-    return;
+  if constexpr (std::is_same_v<T, float>) {
+    if (b == ConvBackend::cudnn) {
+      cudnn_conv2d_forward(s, x, w, y);
+      return add_bias_then_activation(s, bias, act, y);
+    }
   }
 #endif
-  if (b == ConvBackend::native_tiled) return depthwise_conv2d_forward_tiled(s, x, w, bias, y);
-  if (is_depthwise(s)) depthwise_conv2d_forward(s, x, w, bias, y);
-  else gemm_forward(s, x, w, bias, y);
+  if constexpr (std::is_same_v<T, float>) {
+    if (b == ConvBackend::native_tiled) return depthwise_conv2d_forward_tiled(s, x, w, bias, y, act);
+  }
+  if (is_depthwise(s)) return depthwise_conv2d_forward(s, x, w, bias, y, act);
+  if (act == ActivationKind::identity) return gemm_forward(s, x, w, bias, y);
+  gemm_forward(s, x, w, nullptr, y);
+  add_bias_then_activation(s, bias, act, y);
 }
 
 void backward_data_on(ConvBackend b, const Conv2dShape& s, const float* dy, const float* w, float* dx) {
@@ -263,29 +280,14 @@ void run_pass(ConvBackend b, ConvPass pass, const Conv2dShape& s, const ConvPass
 // kernels alone (the depthwise ones, or GEMMs on bf16 operands accumulating in fp32), since
 // cuDNN, the tiled kernels and the autotuner serve f32.
 template <class T> void conv2d_forward(const Conv2dShape& s, const T* x, const float* w, const float* bias, T* y) {
-  if constexpr (std::is_same_v<T, float>) {
-    forward_on(backend_for(s, ConvPass::forward), s, x, w, bias, y);
-  } else if (is_depthwise(s)) {
-    depthwise_conv2d_forward(s, x, w, bias, y);
-  } else {
-    gemm_forward(s, x, w, bias, y);
-  }
+  forward_on(std::is_same_v<T, float> ? backend_for(s, ConvPass::forward) : ConvBackend::native, s, x, w, bias, y);
 }
 
 template <class T>
 void conv2d_forward_activation(const Conv2dShape& s, const T* x, const float* w, const float* bias,
                                ActivationKind kind, T* y) {
-  const std::int64_t rows = s.n * s.out_h() * s.out_w();
-  // The GEMM and cuDNN paths add the bias in a pass of their own, which takes the
-  // activation along; the depthwise kernels add it themselves, so the activation is a
-  // pass after them.
-  const bool cudnn = std::is_same_v<T, float> && backend_for(s, ConvPass::forward) == ConvBackend::cudnn;
-  if (bias && kind != ActivationKind::identity && (cudnn || !is_depthwise(s))) {
-    conv2d_forward<T>(s, x, w, nullptr, y);
-    return add_bias_activation(rows, s.out_c, bias, kind, y);
-  }
-  conv2d_forward<T>(s, x, w, bias, y);
-  if (kind != ActivationKind::identity) activation(kind, rows * s.out_c, y, y);
+  forward_on(std::is_same_v<T, float> ? backend_for(s, ConvPass::forward) : ConvBackend::native, s, x, w, bias, y,
+             kind);
 }
 
 template <class T> void conv2d_backward_data(const Conv2dShape& s, const T* dy, const float* w, T* dx) {

@@ -29,9 +29,9 @@ int cudnn_version();  // of the library loaded; 0 without cuDNN
 // weights rounded to bf16 and fp32 accumulation; dw and dbias float) — cuDNN, the tiled
 // kernels and the autotuner below serve float.
 template <class T> void conv2d_forward(const Conv2dShape& s, const T* x, const float* w, const float* bias, T* y);
-// The contract of kernels/cpu/conv2d.h. Not fused into the kernels yet: after a GEMM or
-// cuDNN forward the activation joins the bias pass (add_bias_activation); after a
-// depthwise kernel it is a pass of its own.
+// The contract of kernels/cpu/conv2d.h. The depthwise kernels (tiled or not) apply the
+// activation as they store each output; after a GEMM or cuDNN forward it joins the bias
+// pass (add_bias_activation), since cuBLAS's own epilogues have no ReLU6 or hard swish.
 template <class T>
 void conv2d_forward_activation(const Conv2dShape& s, const T* x, const float* w, const float* bias,
                                ActivationKind activation, T* y);

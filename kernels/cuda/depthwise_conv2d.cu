@@ -1,5 +1,6 @@
 #include "kernels/cuda/depthwise_conv2d.h"
 
+#include "kernels/cuda/activation.cuh"
 #include "kernels/cuda/reduce.cuh"
 
 namespace autospace::kernels::cuda {
@@ -29,7 +30,8 @@ __device__ inline std::int64_t nhwc_offset(std::int64_t n, std::int64_t h, std::
   return ((n * h_n + h) * w_n + w) * c_n + c;
 }
 
-template <int K, class T> void forward(const Conv2dShape& s, const T* x, const float* wt, const float* bias, T* y) {
+template <int K, class T>
+void forward(const Conv2dShape& s, const T* x, const float* wt, const float* bias, ActivationKind act, T* y) {
   const std::int64_t oh_n = s.out_h(), ow_n = s.out_w();
   launch_map(s.n * oh_n * ow_n * s.in_c, [=] __device__(auto i) {
     using I = decltype(i);
@@ -54,7 +56,7 @@ template <int K, class T> void forward(const Conv2dShape& s, const T* x, const f
         acc += to_float(x[nhwc_offset(n, ih, iw, c, h_n, w_n, c_n)]) * wt[(kh * kw_n + kw) * c_n + c];
       }
     }
-    y[i] = from_float<T>(acc);
+    y[i] = from_float<T>(activate(act, acc));
   });
 }
 
@@ -208,7 +210,8 @@ template <class F> void dispatch_kernel_size(const Conv2dShape& s, F&& f) {
 // (a zero between neighbours, as the stride-2 data gradient sees dy): s.in_h x s.in_w is the
 // dilated size, x holds its even positions.
 template <int K, int S, int T, int D>
-__global__ void forward_tiled_kernel(Conv2dShape s, const float* x, const float* wt, const float* bias, float* y) {
+__global__ void forward_tiled_kernel(Conv2dShape s, const float* x, const float* wt, const float* bias,
+                                     ActivationKind act, float* y) {
   constexpr int kSpan = (T - 1) * S + K;
   const std::int64_t c_n = s.in_c, h_n = s.in_h, w_n = s.in_w, oh_n = s.out_h(), ow_n = s.out_w();
   const std::int64_t stored_h = (h_n + D - 1) / D, stored_w = (w_n + D - 1) / D;
@@ -246,14 +249,16 @@ __global__ void forward_tiled_kernel(Conv2dShape s, const float* x, const float*
     float* out = y + ((n * oh_n + oh) * ow_n + ow0) * c_n + c;
 #pragma unroll
     for (int t = 0; t < T; ++t)
-      if (ow0 + t < ow_n) out[t * c_n] = acc[t];
+      if (ow0 + t < ow_n) out[t * c_n] = activate(act, acc[t]);
   }
 }
 
 template <int K, int S, int D = 1>
-void forward_tiled(const Conv2dShape& s, const float* x, const float* wt, const float* bias, float* y) {
+void forward_tiled(const Conv2dShape& s, const float* x, const float* wt, const float* bias, ActivationKind act,
+                   float* y) {
   const std::int64_t items = s.n * s.out_h() * ((s.out_w() + kDepthwiseTile - 1) / kDepthwiseTile) * s.in_c;
-  forward_tiled_kernel<K, S, kDepthwiseTile, D><<<grid_for(items), kBlock, 0, compute_stream()>>>(s, x, wt, bias, y);
+  forward_tiled_kernel<K, S, kDepthwiseTile, D>
+      <<<grid_for(items), kBlock, 0, compute_stream()>>>(s, x, wt, bias, act, y);
   AUTOSPACE_CUDA_CHECK_LAUNCH();
 }
 
@@ -359,12 +364,12 @@ bool depthwise_tiled_backward_data_supported(const Conv2dShape& s) {
 }
 
 void depthwise_conv2d_forward_tiled(const Conv2dShape& s, const float* x, const float* w, const float* bias,
-                                    float* y) {
+                                    float* y, ActivationKind activation) {
   AUTOSPACE_CHECK(depthwise_tiled_forward_supported(s), "depthwise_conv2d_forward_tiled: unsupported shape");
   Scratch wt(static_cast<std::size_t>(s.in_c * s.kernel_h * s.kernel_w) * sizeof(float));
   transpose_weights(s, w, wt.as<float>());
   dispatch_tiled(s, [&](auto k, auto stride) {
-    forward_tiled<decltype(k)::value, decltype(stride)::value>(s, x, wt.as<float>(), bias, y);
+    forward_tiled<decltype(k)::value, decltype(stride)::value>(s, x, wt.as<float>(), bias, activation, y);
   });
 }
 
@@ -384,8 +389,8 @@ void depthwise_conv2d_backward_data_tiled(const Conv2dShape& s, const float* dy,
   over_dy.in_w = s.stride == 1 ? s.out_w() : s.in_w + 2 * s.pad - s.kernel_w + 1;
   dispatch_tiled(over_dy, [&](auto k, auto) {
     constexpr int K = decltype(k)::value;
-    if (s.stride == 1) forward_tiled<K, 1, 1>(over_dy, dy, wt.as<float>(), nullptr, dx);
-    else forward_tiled<K, 1, 2>(over_dy, dy, wt.as<float>(), nullptr, dx);
+    if (s.stride == 1) forward_tiled<K, 1, 1>(over_dy, dy, wt.as<float>(), nullptr, ActivationKind::identity, dx);
+    else forward_tiled<K, 1, 2>(over_dy, dy, wt.as<float>(), nullptr, ActivationKind::identity, dx);
   });
 }
 
@@ -397,10 +402,11 @@ void depthwise_conv2d_backward_weights_tiled(const Conv2dShape& s, const float* 
 }
 
 template <class T>
-void depthwise_conv2d_forward(const Conv2dShape& s, const T* x, const float* w, const float* bias, T* y) {
+void depthwise_conv2d_forward(const Conv2dShape& s, const T* x, const float* w, const float* bias, T* y,
+                              ActivationKind activation) {
   Scratch wt(static_cast<std::size_t>(s.in_c * s.kernel_h * s.kernel_w) * sizeof(float));
   transpose_weights(s, w, wt.as<float>());
-  dispatch_kernel_size(s, [&](auto k) { forward<decltype(k)::value>(s, x, wt.as<float>(), bias, y); });
+  dispatch_kernel_size(s, [&](auto k) { forward<decltype(k)::value>(s, x, wt.as<float>(), bias, activation, y); });
 }
 
 template <class T> void depthwise_conv2d_backward_data(const Conv2dShape& s, const T* dy, const float* w, T* dx) {
@@ -420,7 +426,8 @@ void depthwise_conv2d_backward_weights(const Conv2dShape& s, const T* x, const T
 }
 
 #define AUTOSPACE_DEPTHWISE_INSTANCES(T)                                                                          \
-  template void depthwise_conv2d_forward<T>(const Conv2dShape&, const T*, const float*, const float*, T*);        \
+  template void depthwise_conv2d_forward<T>(const Conv2dShape&, const T*, const float*, const float*, T*,         \
+                                            ActivationKind);                                                     \
   template void depthwise_conv2d_backward_data<T>(const Conv2dShape&, const T*, const float*, T*);                \
   template void depthwise_conv2d_backward_weights<T>(const Conv2dShape&, const T*, const T*, float*);
 AUTOSPACE_DEPTHWISE_INSTANCES(float)

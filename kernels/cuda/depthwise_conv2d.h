@@ -4,6 +4,7 @@
 // element with channels fastest, so a warp reads 32 consecutive channels; weights are
 // first transposed to [kh, kw, C] so that their reads coalesce too. Kernels 1, 3, 5 and
 // 7 (square) are unrolled at compile time, other sizes take a generic path.
+#include "kernels/common/activation.h"
 #include "kernels/common/bf16.h"
 #include "kernels/common/conv2d.h"
 
@@ -13,9 +14,11 @@ bool is_depthwise(const Conv2dShape& s);
 
 // Activations x, y, dy, dx of T (float or bf16, computed in float); weights, bias and dw
 // float.
-// y = dwconv(x, w) + bias (bias may be null).
+// y = activation(dwconv(x, w) + bias) (bias may be null): the activation is applied as
+// each output is stored (the folded evaluation convolution's epilogue, conv2d.h).
 template <class T>
-void depthwise_conv2d_forward(const Conv2dShape& s, const T* x, const float* w, const float* bias, T* y);
+void depthwise_conv2d_forward(const Conv2dShape& s, const T* x, const float* w, const float* bias, T* y,
+                              ActivationKind activation = ActivationKind::identity);
 // dx from dy (overwritten), gathering the outputs each input position feeds.
 template <class T> void depthwise_conv2d_backward_data(const Conv2dShape& s, const T* dy, const float* w, T* dx);
 // dw from x and dy (overwritten): per-channel, per-tap sums over all output positions,
@@ -37,7 +40,8 @@ void depthwise_conv2d_backward_weights(const Conv2dShape& s, const T* x, const T
 constexpr int kDepthwiseTile = 4;
 bool depthwise_tiled_forward_supported(const Conv2dShape& s);
 bool depthwise_tiled_backward_data_supported(const Conv2dShape& s);
-void depthwise_conv2d_forward_tiled(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y);
+void depthwise_conv2d_forward_tiled(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
+                                    ActivationKind activation = ActivationKind::identity);
 void depthwise_conv2d_backward_data_tiled(const Conv2dShape& s, const float* dy, const float* w, float* dx);
 // Every shape the tiled forward covers.
 void depthwise_conv2d_backward_weights_tiled(const Conv2dShape& s, const float* x, const float* dy, float* dw);

@@ -470,6 +470,15 @@ TEST_CASE("CUDA parity: register-tiled depthwise kernels", "[cuda]") {
     check_parity("tiled " + describe(c),
                  {param({c.n, c.h, c.w, c.cin}), param({c.cout, c.k, c.k, 1}), c.bias ? param({c.cout}) : Tensor()},
                  [&](const std::vector<Tensor>& t) { return ops::conv2d(t[0], t[1], t[2], options); });
+    // The folded evaluation convolution, its activation applied inside the tiled kernel.
+    const NoGradGuard no_grad;
+    check_parity("tiled conv+bn folded hswish " + describe(c),
+                 {random({c.n, c.h, c.w, c.cin}), random({c.cout, c.k, c.k, 1}), c.bias ? random({c.cout}) : Tensor(),
+                  random({c.cout}, 0.5f, 2.f), random({c.cout}), random({c.cout}), random({c.cout}, 0.2f, 2.f)},
+                 [&](const std::vector<Tensor>& t) {
+                   return ops::conv_batch_norm_folded(t[0], t[1], t[2], options,
+                                                      {t[3], t[4], t[5], t[6], 1e-5f, ops::Activation::hswish});
+                 });
   }
   CHECK(covered >= 6);
 #endif
