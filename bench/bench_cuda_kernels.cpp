@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <functional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "bench/common/mobilenet_v2.h"
@@ -42,6 +43,7 @@
 #include "kernels/cuda/activation.h"
 #include "kernels/cuda/add.h"
 #include "kernels/cuda/batch_norm.h"
+#include "kernels/cuda/cast.h"
 #include "kernels/cuda/conv2d.h"
 #include "kernels/cuda/conv_bn_fold.h"
 #include "kernels/cuda/cross_entropy.h"
@@ -55,26 +57,33 @@
 
 namespace cuda = autospace::kernels::cuda;
 using autospace::kernels::ActivationKind;
+using autospace::kernels::bf16;
 using autospace::kernels::Conv2dShape;
 
 namespace {
 
-// Device memory holding n random floats in [lo, hi).
-class Buffer {
+// Device memory of n random elements of T in [lo, hi) (bf16: the float values rounded).
+template <class T> class BufferOf {
  public:
-  explicit Buffer(std::int64_t n, float lo = -1.f, float hi = 1.f)
-      : data_(static_cast<float*>(cuda::malloc_device(static_cast<std::size_t>(n) * sizeof(float)))) {
+  explicit BufferOf(std::int64_t n, float lo = -1.f, float hi = 1.f)
+      : data_(static_cast<T*>(cuda::malloc_device(static_cast<std::size_t>(n) * sizeof(T)))) {
     static std::uint32_t stream_id = 0;
-    cuda::fill_uniform(data_, n, {0x5eed, 0, ++stream_id, 0, 0}, lo, hi);
+    if constexpr (std::is_same_v<T, float>) {
+      cuda::fill_uniform(data_, n, {0x5eed, 0, ++stream_id, 0, 0}, lo, hi);
+    } else {
+      const BufferOf<float> values(n, lo, hi);
+      cuda::convert(n, values.get(), data_);
+    }
   }
-  ~Buffer() { cuda::free_device(data_); }
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-  float* get() const { return data_; }
+  ~BufferOf() { cuda::free_device(data_); }
+  BufferOf(const BufferOf&) = delete;
+  BufferOf& operator=(const BufferOf&) = delete;
+  T* get() const { return data_; }
 
  private:
-  float* data_;
+  T* data_;
 };
+using Buffer = BufferOf<float>;
 
 // Times `run` with device events per iteration, after two warm-up calls (library handle
 // creation, cuDNN algorithm search and module loading stay out of the numbers).
@@ -242,7 +251,9 @@ std::string conv_name(const Conv2dShape& s) {
 }
 
 // Forward, backward-data and backward-weights of one convolution on one backend and
-// precision; depthwise ones report GB/s, the others TFLOP/s.
+// precision, activations of E (float, or bf16 for the depthwise rows at bf16); depthwise
+// ones report GB/s, the others TFLOP/s.
+template <class E = float>
 void register_conv(const std::string& family, const Conv2dShape& s, cuda::ConvBackend backend,
                    cuda::GemmPrecision precision) {
   const std::string tag = family + "/" + conv_name(s) + "/" + cuda::conv_backend_name(backend) + "/" +
@@ -252,7 +263,10 @@ void register_conv(const std::string& family, const Conv2dShape& s, cuda::ConvBa
   const bool depthwise = cuda::is_depthwise(s);
   const double macs_per_output = static_cast<double>(s.kernel_h * s.kernel_w * s.in_c / s.groups);
   const double flops = 2.0 * static_cast<double>(y_n) * macs_per_output;
-  auto with = [=](const std::function<void(benchmark::State&, const Buffer&, const Buffer&, const Buffer&)>& body) {
+  const double bytes = depthwise ? static_cast<double>(x_n + y_n) * sizeof(E) + static_cast<double>(w_n) * kF : 0;
+  using Activations = BufferOf<E>;
+  auto with = [=](const std::function<void(benchmark::State&, const Activations&, const Buffer&, const Activations&)>&
+                      body) {
     return [=](benchmark::State& state) {
       if (backend == cuda::ConvBackend::cudnn && !cuda::cudnn_available()) {
         state.SkipWithError("built without cuDNN");
@@ -270,25 +284,27 @@ void register_conv(const std::string& family, const Conv2dShape& s, cuda::ConvBa
       } else {
         cuda::set_conv_backend(backend);
       }
-      Buffer x(x_n), w(w_n), y(y_n);
+      Activations x(x_n), y(y_n);
+      Buffer w(w_n);
       body(state, x, w, y);
       cuda::set_conv_backend(cuda::ConvBackend::native);
       cuda::clear_conv_backend_choices();
       cuda::set_gemm_precision(cuda::GemmPrecision::fp32);
     };
   };
-  add(tag + "/forward", with([=](benchmark::State& state, const Buffer& x, const Buffer& w, const Buffer& y) {
-        time_kernel(state, [&] { cuda::conv2d_forward(s, x.get(), w.get(), nullptr, y.get()); },
-                    depthwise ? (x_n + y_n + w_n) * kF : 0, depthwise ? 0 : flops);
+  add(tag + "/forward", with([=](benchmark::State& state, const Activations& x, const Buffer& w, const Activations& y) {
+        time_kernel(state, [&] { cuda::conv2d_forward(s, x.get(), w.get(), nullptr, y.get()); }, bytes,
+                    depthwise ? 0 : flops);
       }));
-  add(tag + "/backward_data", with([=](benchmark::State& state, const Buffer& dx, const Buffer& w, const Buffer& dy) {
-        time_kernel(state, [&] { cuda::conv2d_backward_data(s, dy.get(), w.get(), dx.get()); },
-                    depthwise ? (x_n + y_n + w_n) * kF : 0, depthwise ? 0 : flops);
+  add(tag + "/backward_data",
+      with([=](benchmark::State& state, const Activations& dx, const Buffer& w, const Activations& dy) {
+        time_kernel(state, [&] { cuda::conv2d_backward_data(s, dy.get(), w.get(), dx.get()); }, bytes,
+                    depthwise ? 0 : flops);
       }));
   add(tag + "/backward_weights",
-      with([=](benchmark::State& state, const Buffer& x, const Buffer& dw, const Buffer& dy) {
-        time_kernel(state, [&] { cuda::conv2d_backward_weights(s, x.get(), dy.get(), dw.get(), nullptr); },
-                    depthwise ? (x_n + y_n + w_n) * kF : 0, depthwise ? 0 : flops);
+      with([=](benchmark::State& state, const Activations& x, const Buffer& dw, const Activations& dy) {
+        time_kernel(state, [&] { cuda::conv2d_backward_weights(s, x.get(), dy.get(), dw.get(), nullptr); }, bytes,
+                    depthwise ? 0 : flops);
       }));
 }
 
@@ -296,11 +312,15 @@ void register_convolutions() {
   using cuda::ConvBackend;
   using cuda::GemmPrecision;
   // Depthwise: the hand-written kernels (one output per thread, and register-tiled)
-  // against cuDNN (fp32 only: no GEMM inside).
+  // against cuDNN at fp32 (no GEMM inside: tf32 would repeat it), and both hand-written
+  // ones on bf16 activations.
   for (const Conv2dShape& s : {conv(64, 112, 96, 96, 3, 2, 96), conv(64, 56, 144, 144, 3, 1, 144),
                                conv(64, 28, 240, 240, 5, 1, 240), conv(64, 14, 480, 480, 7, 1, 480)})
-    for (ConvBackend b : {ConvBackend::native, ConvBackend::native_tiled, ConvBackend::cudnn})
+    for (ConvBackend b : {ConvBackend::native, ConvBackend::native_tiled, ConvBackend::cudnn}) {
       register_conv("depthwise", s, b, GemmPrecision::fp32);
+      // bf16 activations (precision bf16): the native and tiled kernels (cuDNN's bf16 path is not written).
+      if (b != ConvBackend::cudnn) register_conv<bf16>("depthwise", s, b, GemmPrecision::bf16);
+    }
   // 1x1 (a plain GEMM on the activations) and dense 3x3 (im2col + GEMM): cuBLAS against
   // cuDNN at each precision.
   for (const Conv2dShape& s : {conv(64, 56, 24, 144, 1, 1, 1), conv(64, 56, 144, 24, 1, 1, 1),
@@ -418,10 +438,10 @@ void register_train_steps() {
     for (cuda::GemmPrecision p : {cuda::GemmPrecision::fp32, cuda::GemmPrecision::tf32, cuda::GemmPrecision::bf16})
       for (const ops::ConvBackendSetting backend :
            {ops::ConvBackendSetting::native, ops::ConvBackendSetting::autotune}) {
-        // bf16: bf16 activations (the input cast), whose convolutions take the native kernels.
+        // bf16: bf16 activations (the input cast); autotuned, their depthwise passes choose
+        // between the native and the tiled kernels (cuDNN serves float only).
         const bool bf16 = p == cuda::GemmPrecision::bf16;
-        if (backend == ops::ConvBackendSetting::autotune && (c.resolution != 224 || !cuda::cudnn_available() || bf16))
-          continue;
+        if (backend == ops::ConvBackendSetting::autotune && c.resolution != 224) continue;
         const std::string name = "train_step/mobilenet_v2/" + std::to_string(c.resolution) + "/batch" +
                                  std::to_string(c.batch) + "/" + cuda::gemm_precision_name(p) +
                                  (backend == ops::ConvBackendSetting::autotune ? "/autotune" : "");

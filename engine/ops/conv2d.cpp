@@ -26,8 +26,7 @@ const FloatKernelTable<BackwardDataKernel> kConv2dBackwardData{
     "conv2d_backward_data",
     {AUTOSPACE_FLOAT_KERNELS(BackwardDataKernel, conv2d_backward_data)}};
 
-// On a GPU an f32 pass asks the autotuner for its shape's backend first (prepare_conv_pass);
-// bf16 passes take the native kernels, which need no choice (kernels/cuda/conv2d.h).
+// On a GPU each pass asks the autotuner for its shape's backend first (prepare_conv_pass).
 struct Conv2dNode : Node {
   kernels::Conv2dShape shape;
   const char* name() const override { return "conv2d"; }
@@ -42,9 +41,9 @@ struct Conv2dNode : Node {
       if (x.requires_grad()) {
         gx = Tensor::empty(x.shape(), x.dtype(), device);
         const auto kernel = kConv2dBackwardData.get<T>(device);
-        if (std::is_same_v<T, float> && device.is_cuda())
-          prepare_conv_pass(kernels::cuda::ConvPass::backward_data, shape,
-                            {.w = w.data<float>(), .dy = g.data<float>(), .dx = gx.data<float>()});
+        if (device.is_cuda())
+          prepare_conv_pass<T>(kernels::cuda::ConvPass::backward_data, shape,
+                               {.w = w.data<float>(), .dy = g.data<T>(), .dx = gx.data<T>()});
         kernel(shape, g.data<T>(), w.data<float>(), gx.data<T>());
       }
       if (w.requires_grad() || b.requires_grad()) {
@@ -54,9 +53,9 @@ struct Conv2dNode : Node {
         if (b.requires_grad()) gb = Tensor::empty(b.shape(), DType::f32, device);
         float* dbias = gb.defined() ? gb.data<float>() : nullptr;
         const auto kernel = kConv2dBackwardWeights.get<T>(device);
-        if (std::is_same_v<T, float> && device.is_cuda())
-          prepare_conv_pass(kernels::cuda::ConvPass::backward_weights, shape,
-                            {.x = x.data<float>(), .dy = g.data<float>(), .dw = gw.data<float>(), .dbias = dbias});
+        if (device.is_cuda())
+          prepare_conv_pass<T>(kernels::cuda::ConvPass::backward_weights, shape,
+                               {.x = x.data<T>(), .dy = g.data<T>(), .dw = gw.data<float>(), .dbias = dbias});
         kernel(shape, x.data<T>(), g.data<T>(), gw.data<float>(), dbias);
         if (!w.requires_grad()) gw = Tensor();
       }
@@ -105,9 +104,9 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   with_float_type(x.dtype(), "conv2d", "x", [&](auto t) {
     using T = decltype(t);
     const auto kernel = kConv2dForward.get<T>(device);
-    if (std::is_same_v<T, float> && device.is_cuda())
-      prepare_conv_pass(kernels::cuda::ConvPass::forward, s,
-                        {.x = x.data<float>(), .w = weight.data<float>(), .bias = b, .y = out.data<float>()});
+    if (device.is_cuda())
+      prepare_conv_pass<T>(kernels::cuda::ConvPass::forward, s,
+                           {.x = x.data<T>(), .w = weight.data<float>(), .bias = b, .y = out.data<T>()});
     kernel(s, x.data<T>(), weight.data<float>(), b, out.data<T>());
   });
   if (needs_grad({&x, &weight, &bias})) {

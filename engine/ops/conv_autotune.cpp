@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <type_traits>
 
 #include "engine/io/autotune_cache.h"
 #include "kernels/common/check.h"
@@ -24,16 +25,16 @@ std::unique_ptr<io::AutotuneCache> cache;  // opened at the first pass to tune
 // Timed runs per backend: enough to average out launch jitter on shapes of 10-1000 us.
 constexpr int kRuns = 5;
 // How close a backend's result must come to the native kernels' (relative L2): ten times
-// the parity tests' fp32 bound, and for cuDNN at tf32 or bf16 ten times theirs (1e-3),
-// since each algorithm rounds its operands in its own order. The tiled kernels compute in
-// fp32 at every precision, as the native depthwise ones they replace do, so they are held
-// to the fp32 bound: a slip touching a few border elements must not hide under 1e-2. A
-// broken kernel misses by O(1).
-double agreement(kernels::cuda::ConvBackend backend) {
-  return backend == kernels::cuda::ConvBackend::native_tiled ||
-                 kernels::cuda::gemm_precision() == kernels::cuda::GemmPrecision::fp32
-             ? 1e-4
-             : 1e-2;
+// the parity tests' fp32 bound, and for cuDNN at tf32 ten times theirs (1e-3), since each
+// algorithm rounds its operands in its own order. The tiled kernels compute in fp32 at every
+// precision, as the native depthwise ones they replace do, so they are held to the fp32
+// bound on float activations, and on bf16 ones to 1e-3: both kernels round the same float
+// sums to bf16, and only the few that lie within their summation-order difference of a
+// rounding boundary round apart, by one bf16 step (2^-8 relative). A slip touching a few
+// border elements must not hide under 1e-2; a broken kernel misses by O(1).
+double agreement(kernels::cuda::ConvBackend backend, bool bf16_activations) {
+  if (backend == kernels::cuda::ConvBackend::native_tiled) return bf16_activations ? 1e-3 : 1e-4;
+  return kernels::cuda::gemm_precision() == kernels::cuda::GemmPrecision::fp32 ? 1e-4 : 1e-2;
 }
 
 // What the timings depend on: the GPU and the libraries.
@@ -44,8 +45,10 @@ std::string context() {
          std::to_string(kernels::cuda::cudnn_version());
 }
 
-std::string key_of(kernels::cuda::ConvPass pass, const kernels::Conv2dShape& s) {
-  return std::string("conv2d ") + kernels::cuda::conv_pass_name(pass) + " " +
+// bf16 activations add a word, so that float keys written before they could be tuned stay valid.
+std::string key_of(kernels::cuda::ConvPass pass, const kernels::Conv2dShape& s, bool bf16_activations) {
+  return std::string("conv2d ") + kernels::cuda::conv_pass_name(pass) +
+         (bf16_activations ? " bf16-activations " : " ") +
          kernels::cuda::gemm_precision_name(kernels::cuda::gemm_precision()) + " n" +
          std::to_string(s.n) + " " + std::to_string(s.in_h) + "x" + std::to_string(s.in_w) + "x" +
          std::to_string(s.in_c) + "->" + std::to_string(s.out_c) + " k" + std::to_string(s.kernel_h) + "x" +
@@ -85,18 +88,22 @@ ConvBackendSetting conv_backend_setting() {
   return setting;
 }
 
+template <class T>
 void prepare_conv_pass(kernels::cuda::ConvPass pass, const kernels::Conv2dShape& s,
-                       const kernels::cuda::ConvPassBuffers& buffers) {
+                       const kernels::cuda::ConvPassBuffersOf<T>& buffers) {
 #ifdef AUTOSPACE_WITH_CUDA
   namespace cuda = kernels::cuda;
-  if (conv_backend_setting() != ConvBackendSetting::autotune || cuda::has_conv_backend_for(s, pass)) return;
-  const std::vector<cuda::ConvBackend> backends = cuda::conv_backends_available(s, pass);
-  if (backends.size() == 1) return cuda::set_conv_backend_for(s, pass, backends[0]);  // nothing to measure
+  constexpr bool bf16_activations = std::is_same_v<T, kernels::bf16>;
+  if (conv_backend_setting() != ConvBackendSetting::autotune || cuda::has_conv_backend_for(s, pass, bf16_activations))
+    return;
+  const std::vector<cuda::ConvBackend> backends = cuda::conv_backends_available(s, pass, bf16_activations);
+  if (backends.size() == 1)  // nothing to measure
+    return cuda::set_conv_backend_for(s, pass, backends[0], bf16_activations);
   std::vector<std::string> names;
   for (const cuda::ConvBackend b : backends) names.emplace_back(cuda::conv_backend_name(b));
   std::lock_guard lock(mutex);
   if (!cache) cache = std::make_unique<io::AutotuneCache>(cache_file, context());
-  const std::string key = key_of(pass, s);
+  const std::string key = key_of(pass, s, bf16_activations);
   // Validate, then time (llm.c's order): a backend is trusted with a shape only once its
   // result matches the native kernels' on this very input.
   // A candidate that throws (cuDNN finding no algorithm for a shape, a library status
@@ -115,7 +122,7 @@ void prepare_conv_pass(kernels::cuda::ConvPass pass, const kernels::Conv2dShape&
       refused(i, e);
       return false;
     }
-    if (difference <= agreement(backend)) return true;
+    if (difference <= agreement(backend, bf16_activations)) return true;
     std::fprintf(stderr, "autospace: autotune: %s on %s differs from native by %.3g (relative L2); not used\n",
                  key.c_str(), names[static_cast<std::size_t>(i)].c_str(), difference);
     return false;
@@ -137,10 +144,15 @@ void prepare_conv_pass(kernels::cuda::ConvPass pass, const kernels::Conv2dShape&
   // A choice read from the file was validated by the build that measured it: this one
   // checks it again, once per process, since its kernels may differ.
   if (remembered && choice > 0 && !agrees(choice)) choice = 0;
-  cuda::set_conv_backend_for(s, pass, backends[static_cast<std::size_t>(choice)]);
+  cuda::set_conv_backend_for(s, pass, backends[static_cast<std::size_t>(choice)], bf16_activations);
 #else
   (void)pass, (void)s, (void)buffers;
 #endif
 }
+
+template void prepare_conv_pass<float>(kernels::cuda::ConvPass, const kernels::Conv2dShape&,
+                                       const kernels::cuda::ConvPassBuffersOf<float>&);
+template void prepare_conv_pass<kernels::bf16>(kernels::cuda::ConvPass, const kernels::Conv2dShape&,
+                                               const kernels::cuda::ConvPassBuffersOf<kernels::bf16>&);
 
 }  // namespace autospace::ops

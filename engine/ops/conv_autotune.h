@@ -27,9 +27,12 @@ void set_conv_backend_setting(ConvBackendSetting setting,
                               const std::filesystem::path& cache_file = default_conv_autotune_file());
 ConvBackendSetting conv_backend_setting();
 
-// Called by ops::conv2d before each pass on a GPU: under autotune, makes sure the pass's
-// shape has its backend chosen (measured now, or read from the cache file).
+// Called by ops::conv2d before each pass on a GPU, with activations of T (float or bf16):
+// under autotune, makes sure the pass's shape has its backend chosen (measured now, or read
+// from the cache file). A choice is per shape, pass and GEMM precision; at bf16 precision
+// the activations are bf16 and the candidates native and the tiled depthwise kernels.
+template <class T>
 void prepare_conv_pass(kernels::cuda::ConvPass pass, const kernels::Conv2dShape& s,
-                       const kernels::cuda::ConvPassBuffers& buffers);
+                       const kernels::cuda::ConvPassBuffersOf<T>& buffers);
 
 }  // namespace autospace::ops

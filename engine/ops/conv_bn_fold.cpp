@@ -65,9 +65,9 @@ Tensor conv_batch_norm_folded(const Tensor& x, const Tensor& weight, const Tenso
   with_float_type(x.dtype(), "conv_batch_norm_folded", "x", [&](auto t) {
     using T = decltype(t);
     const auto kernel = kConv2dForwardActivation.get<T>(device);
-    if (std::is_same_v<T, float> && device.is_cuda())
-      prepare_conv_pass(kernels::cuda::ConvPass::forward, s,
-                        {.x = x.data<float>(), .w = w.data<float>(), .bias = b.data<float>(), .y = out.data<float>()});
+    if (device.is_cuda())
+      prepare_conv_pass<T>(kernels::cuda::ConvPass::forward, s,
+                           {.x = x.data<T>(), .w = w.data<float>(), .bias = b.data<float>(), .y = out.data<T>()});
     kernel(s, x.data<T>(), w.data<float>(), b.data<float>(), kernel_activation(bn.activation), out.data<T>());
   });
   return out;

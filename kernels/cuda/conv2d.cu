@@ -197,18 +197,19 @@ int cudnn_version() {
 
 namespace {
 
-using ChoiceKey = std::tuple<int, GemmPrecision, Conv2dShape, ConvPass>;
+// A choice is per device, GEMM precision, shape, pass and activations' element type (bf16 or not).
+using ChoiceKey = std::tuple<int, GemmPrecision, Conv2dShape, ConvPass, bool>;
 std::mutex choices_mutex;
 std::map<ChoiceKey, ConvBackend> choices;
 
-ChoiceKey choice_key(const Conv2dShape& s, ConvPass pass) {
+ChoiceKey choice_key(const Conv2dShape& s, ConvPass pass, bool bf16_activations) {
   int device = 0;
   AUTOSPACE_CUDA_CALL(cudaGetDevice(&device));
-  return {device, gemm_precision(), s, pass};
+  return {device, gemm_precision(), s, pass, bf16_activations};
 }
 
-ConvBackend backend_for(const Conv2dShape& s, ConvPass pass) {
-  const ChoiceKey key = choice_key(s, pass);
+template <class T> ConvBackend backend_for(const Conv2dShape& s, ConvPass pass) {
+  const ChoiceKey key = choice_key(s, pass, std::is_same_v<T, bf16>);
   std::lock_guard lock(choices_mutex);
   const auto it = choices.find(key);
   return it == choices.end() ? backend.load() : it->second;
@@ -235,38 +236,36 @@ void forward_on(ConvBackend b, const Conv2dShape& s, const T* x, const float* w,
     }
   }
 #endif
-  if constexpr (std::is_same_v<T, float>) {
-    if (b == ConvBackend::native_tiled) return depthwise_conv2d_forward_tiled(s, x, w, bias, y, act);
-  }
+  if (b == ConvBackend::native_tiled) return depthwise_conv2d_forward_tiled(s, x, w, bias, y, act);
   if (is_depthwise(s)) return depthwise_conv2d_forward(s, x, w, bias, y, act);
   if (act == ActivationKind::identity) return gemm_forward(s, x, w, bias, y);
   gemm_forward(s, x, w, nullptr, y);
   add_bias_then_activation(s, bias, act, y);
 }
 
-void backward_data_on(ConvBackend b, const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+template <class T> void backward_data_on(ConvBackend b, const Conv2dShape& s, const T* dy, const float* w, T* dx) {
 #if AUTOSPACE_WITH_CUDNN
-  if (b == ConvBackend::cudnn) return cudnn_conv2d_backward_data(s, dy, w, dx);
+  if constexpr (std::is_same_v<T, float>)
+    if (b == ConvBackend::cudnn) return cudnn_conv2d_backward_data(s, dy, w, dx);
 #endif
   if (b == ConvBackend::native_tiled) return depthwise_conv2d_backward_data_tiled(s, dy, w, dx);
   if (is_depthwise(s)) depthwise_conv2d_backward_data(s, dy, w, dx);
   else gemm_backward_data(s, dy, w, dx);
 }
 
-void backward_weights_on(ConvBackend b, const Conv2dShape& s, const float* x, const float* dy, float* dw,
-                         float* dbias) {
+template <class T>
+void backward_weights_on(ConvBackend b, const Conv2dShape& s, const T* x, const T* dy, float* dw, float* dbias) {
   if (dbias) bias_backward(s.n * s.out_h() * s.out_w(), s.out_c, dy, dbias);
 #if AUTOSPACE_WITH_CUDNN
-  if (b == ConvBackend::cudnn) return cudnn_conv2d_backward_weights(s, x, dy, dw);
-#else
-  (void)b;
+  if constexpr (std::is_same_v<T, float>)
+    if (b == ConvBackend::cudnn) return cudnn_conv2d_backward_weights(s, x, dy, dw);
 #endif
   if (b == ConvBackend::native_tiled) depthwise_conv2d_backward_weights_tiled(s, x, dy, dw);
   else if (is_depthwise(s)) depthwise_conv2d_backward_weights(s, x, dy, dw);
   else gemm_backward_weights(s, x, dy, dw);
 }
 
-void run_pass(ConvBackend b, ConvPass pass, const Conv2dShape& s, const ConvPassBuffers& u) {
+template <class T> void run_pass(ConvBackend b, ConvPass pass, const Conv2dShape& s, const ConvPassBuffersOf<T>& u) {
   switch (pass) {
     case ConvPass::forward: return forward_on(b, s, u.x, u.w, u.bias, u.y);
     case ConvPass::backward_data: return backward_data_on(b, s, u.dy, u.w, u.dx);
@@ -276,39 +275,26 @@ void run_pass(ConvBackend b, ConvPass pass, const Conv2dShape& s, const ConvPass
 
 }  // namespace
 
-// Float activations take the backend chosen for the shape and pass; bf16 ones the native
-// kernels alone (the depthwise ones, or GEMMs on bf16 operands accumulating in fp32), since
-// cuDNN, the tiled kernels and the autotuner serve f32.
+// Every pass takes the backend chosen for it, or the process's. cuDNN serves float
+// activations only (its bf16 path is not written): a bf16 pass under the process-wide cuDNN
+// backend takes the native kernels.
 template <class T> void conv2d_forward(const Conv2dShape& s, const T* x, const float* w, const float* bias, T* y) {
-  forward_on(std::is_same_v<T, float> ? backend_for(s, ConvPass::forward) : ConvBackend::native, s, x, w, bias, y);
+  forward_on(backend_for<T>(s, ConvPass::forward), s, x, w, bias, y);
 }
 
 template <class T>
 void conv2d_forward_activation(const Conv2dShape& s, const T* x, const float* w, const float* bias,
                                ActivationKind kind, T* y) {
-  forward_on(std::is_same_v<T, float> ? backend_for(s, ConvPass::forward) : ConvBackend::native, s, x, w, bias, y,
-             kind);
+  forward_on(backend_for<T>(s, ConvPass::forward), s, x, w, bias, y, kind);
 }
 
 template <class T> void conv2d_backward_data(const Conv2dShape& s, const T* dy, const float* w, T* dx) {
-  if constexpr (std::is_same_v<T, float>) {
-    backward_data_on(backend_for(s, ConvPass::backward_data), s, dy, w, dx);
-  } else if (is_depthwise(s)) {
-    depthwise_conv2d_backward_data(s, dy, w, dx);
-  } else {
-    gemm_backward_data(s, dy, w, dx);
-  }
+  backward_data_on(backend_for<T>(s, ConvPass::backward_data), s, dy, w, dx);
 }
 
 template <class T>
 void conv2d_backward_weights(const Conv2dShape& s, const T* x, const T* dy, float* dw, float* dbias) {
-  if constexpr (std::is_same_v<T, float>) {
-    backward_weights_on(backend_for(s, ConvPass::backward_weights), s, x, dy, dw, dbias);
-  } else {
-    if (dbias) bias_backward(s.n * s.out_h() * s.out_w(), s.out_c, dy, dbias);
-    if (is_depthwise(s)) depthwise_conv2d_backward_weights(s, x, dy, dw);
-    else gemm_backward_weights(s, x, dy, dw);
-  }
+  backward_weights_on(backend_for<T>(s, ConvPass::backward_weights), s, x, dy, dw, dbias);
 }
 
 #define AUTOSPACE_CONV_INSTANCES(T)                                                                              \
@@ -349,24 +335,26 @@ bool tiled_covers(const Conv2dShape& s, ConvPass pass) {
 
 }  // namespace
 
-std::vector<ConvBackend> conv_backends_available(const Conv2dShape& s, ConvPass pass) {
+std::vector<ConvBackend> conv_backends_available(const Conv2dShape& s, ConvPass pass, bool bf16_activations) {
   std::vector<ConvBackend> out{ConvBackend::native};
   if (tiled_covers(s, pass)) out.push_back(ConvBackend::native_tiled);
-  if (cudnn_available() && gemm_precision() != GemmPrecision::bf16) out.push_back(ConvBackend::cudnn);
+  if (cudnn_available() && !bf16_activations && gemm_precision() != GemmPrecision::bf16)
+    out.push_back(ConvBackend::cudnn);
   return out;
 }
 
-void set_conv_backend_for(const Conv2dShape& s, ConvPass pass, ConvBackend b) {
+void set_conv_backend_for(const Conv2dShape& s, ConvPass pass, ConvBackend b, bool bf16_activations) {
   AUTOSPACE_CHECK(b != ConvBackend::cudnn || cudnn_available(), "conv backend cudnn: this build has no cuDNN");
   AUTOSPACE_CHECK(b != ConvBackend::native_tiled || tiled_covers(s, pass),
                   "conv backend native_tiled has no kernel for this shape's ", conv_pass_name(pass), " pass");
-  const ChoiceKey key = choice_key(s, pass);
+  AUTOSPACE_CHECK(b != ConvBackend::cudnn || !bf16_activations, "conv backend cudnn: no bf16 path");
+  const ChoiceKey key = choice_key(s, pass, bf16_activations);
   std::lock_guard lock(choices_mutex);
   choices[key] = b;
 }
 
-bool has_conv_backend_for(const Conv2dShape& s, ConvPass pass) {
-  const ChoiceKey key = choice_key(s, pass);
+bool has_conv_backend_for(const Conv2dShape& s, ConvPass pass, bool bf16_activations) {
+  const ChoiceKey key = choice_key(s, pass, bf16_activations);
   std::lock_guard lock(choices_mutex);
   return choices.count(key) > 0;
 }
@@ -376,32 +364,19 @@ void clear_conv_backend_choices() {
   choices.clear();
 }
 
-double conv2d_pass_difference(ConvBackend b, ConvPass pass, const Conv2dShape& s, const ConvPassBuffers& u) {
-  std::int64_t n = 0;
-  float* out = nullptr;
-  ConvPassBuffers reference = u;
-  switch (pass) {
-    case ConvPass::forward: n = s.n * s.out_h() * s.out_w() * s.out_c, out = u.y; break;
-    case ConvPass::backward_data: n = s.n * s.in_h * s.in_w * s.in_c, out = u.dx; break;
-    case ConvPass::backward_weights: n = s.out_c * s.kernel_h * s.kernel_w * (s.in_c / s.groups), out = u.dw; break;
-  }
-  Scratch want(static_cast<std::size_t>(n) * sizeof(float));
-  Scratch bias_grad(u.dbias ? static_cast<std::size_t>(s.out_c) * sizeof(float) : 0);
-  if (pass == ConvPass::forward) reference.y = want.as<float>();
-  if (pass == ConvPass::backward_data) reference.dx = want.as<float>();
-  if (pass == ConvPass::backward_weights) reference.dw = want.as<float>(), reference.dbias = bias_grad.as<float>();
-  run_pass(ConvBackend::native, pass, s, reference);
-  run_pass(b, pass, s, u);
-  const float* got = out;
-  const float* expected = want.as<float>();
+namespace {
+
+// Relative L2 distance of got from expected over n elements, in double on the device.
+template <class O> double relative_difference(const O* got, const O* expected, std::int64_t n) {
   Scratch sums(2 * sizeof(double));
   double* totals = sums.as<double>();
   flat_reduce<2>(
       n,
       [=] __device__(std::int64_t i, double* acc) {
-        const double d = static_cast<double>(got[i]) - expected[i];
+        const double want = to_float(expected[i]);
+        const double d = static_cast<double>(to_float(got[i])) - want;
         acc[0] += d * d;
-        acc[1] += static_cast<double>(expected[i]) * expected[i];
+        acc[1] += want * want;
       },
       [=] __device__(const double* t) {
         totals[0] = t[0];
@@ -413,7 +388,44 @@ double conv2d_pass_difference(ConvBackend b, ConvPass pass, const Conv2dShape& s
   return std::sqrt(host[0] / (host[1] > 1e-300 ? host[1] : 1e-300));
 }
 
-float time_conv2d_pass(ConvBackend b, ConvPass pass, const Conv2dShape& s, const ConvPassBuffers& u, int runs) {
+}  // namespace
+
+template <class T>
+double conv2d_pass_difference(ConvBackend b, ConvPass pass, const Conv2dShape& s, const ConvPassBuffersOf<T>& u) {
+  ConvPassBuffersOf<T> reference = u;
+  Scratch bias_grad(u.dbias ? static_cast<std::size_t>(s.out_c) * sizeof(float) : 0);
+  switch (pass) {
+    case ConvPass::forward: {
+      const std::int64_t n = s.n * s.out_h() * s.out_w() * s.out_c;
+      Scratch want(static_cast<std::size_t>(n) * sizeof(T));
+      reference.y = want.as<T>();
+      run_pass(ConvBackend::native, pass, s, reference);
+      run_pass(b, pass, s, u);
+      return relative_difference(u.y, want.as<T>(), n);
+    }
+    case ConvPass::backward_data: {
+      const std::int64_t n = s.n * s.in_h * s.in_w * s.in_c;
+      Scratch want(static_cast<std::size_t>(n) * sizeof(T));
+      reference.dx = want.as<T>();
+      run_pass(ConvBackend::native, pass, s, reference);
+      run_pass(b, pass, s, u);
+      return relative_difference(u.dx, want.as<T>(), n);
+    }
+    case ConvPass::backward_weights: {
+      const std::int64_t n = s.out_c * s.kernel_h * s.kernel_w * (s.in_c / s.groups);
+      Scratch want(static_cast<std::size_t>(n) * sizeof(float));
+      reference.dw = want.as<float>();
+      reference.dbias = bias_grad.as<float>();
+      run_pass(ConvBackend::native, pass, s, reference);
+      run_pass(b, pass, s, u);
+      return relative_difference(u.dw, want.as<float>(), n);
+    }
+  }
+  AUTOSPACE_THROW("conv2d_pass_difference: invalid pass ", static_cast<int>(pass));
+}
+
+template <class T>
+float time_conv2d_pass(ConvBackend b, ConvPass pass, const Conv2dShape& s, const ConvPassBuffersOf<T>& u, int runs) {
   AUTOSPACE_CHECK(runs >= 1, "time_conv2d_pass: runs = ", runs);
   run_pass(b, pass, s, u);
   DeviceTimer timer;
@@ -421,5 +433,13 @@ float time_conv2d_pass(ConvBackend b, ConvPass pass, const Conv2dShape& s, const
   for (int i = 0; i < runs; ++i) run_pass(b, pass, s, u);
   return timer.stop_ms() / static_cast<float>(runs);
 }
+
+#define AUTOSPACE_PASS_INSTANCES(T)                                                                              \
+  template double conv2d_pass_difference<T>(ConvBackend, ConvPass, const Conv2dShape&,                           \
+                                            const ConvPassBuffersOf<T>&);                                         \
+  template float time_conv2d_pass<T>(ConvBackend, ConvPass, const Conv2dShape&, const ConvPassBuffersOf<T>&, int);
+AUTOSPACE_PASS_INSTANCES(float)
+AUTOSPACE_PASS_INSTANCES(bf16)
+#undef AUTOSPACE_PASS_INSTANCES
 
 }  // namespace autospace::kernels::cuda

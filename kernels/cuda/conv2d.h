@@ -24,10 +24,10 @@ ConvBackend conv_backend();
 bool cudnn_available();
 int cudnn_version();  // of the library loaded; 0 without cuDNN
 
-// Activations of T: float, through the backend chosen for the shape and pass; or bf16,
-// through the native kernels alone (the depthwise ones, or GEMMs on bf16 operands with the
-// weights rounded to bf16 and fp32 accumulation; dw and dbias float) — cuDNN, the tiled
-// kernels and the autotuner below serve float.
+// Activations of T (float, or bf16: GEMMs on bf16 operands with the weights rounded to bf16
+// and fp32 accumulation, the depthwise kernels loading bf16 and accumulating in float; dw and
+// dbias float), through the backend chosen for the shape and pass. cuDNN serves float only:
+// a bf16 pass with a cuDNN choice takes the native kernels.
 template <class T> void conv2d_forward(const Conv2dShape& s, const T* x, const float* w, const float* bias, T* y);
 // The contract of kernels/cpu/conv2d.h. The depthwise kernels (tiled or not) apply the
 // activation as they store each output; after a GEMM or cuDNN forward it joins the bias
@@ -40,32 +40,42 @@ template <class T>
 void conv2d_backward_weights(const Conv2dShape& s, const T* x, const T* dy, float* dw, float* dbias);
 
 // Per-shape choices (an autotuner's, engine/ops/conv_autotune.h): each pass of each shape
-// at each GEMM precision, on the current device, may have a backend of its own, which the
-// three calls above take before the process-wide one.
+// at each GEMM precision and activation type, on the current device, may have a backend of
+// its own, which the calls above take before the process-wide one.
 enum class ConvPass { forward, backward_data, backward_weights };
 const char* conv_pass_name(ConvPass pass);  // "forward", "backward_data", "backward_weights"
 const char* conv_backend_name(ConvBackend backend);  // "native", "cudnn", "native_tiled"
 // The backends that can serve a pass of a shape at the current GEMM precision, the
 // reference (native) first: native_tiled where the tiled depthwise kernels cover the
-// pass, cuDNN when built in and the precision is not bf16 (its bf16 path is not written).
-std::vector<ConvBackend> conv_backends_available(const Conv2dShape& s, ConvPass pass);
-void set_conv_backend_for(const Conv2dShape& s, ConvPass pass, ConvBackend backend);
-bool has_conv_backend_for(const Conv2dShape& s, ConvPass pass);
+// pass, cuDNN when built in, on float activations and the precision is not bf16 (its bf16
+// path is not written).
+std::vector<ConvBackend> conv_backends_available(const Conv2dShape& s, ConvPass pass, bool bf16_activations = false);
+// A choice holds for float or for bf16 activations (bf16_activations), each validated apart.
+void set_conv_backend_for(const Conv2dShape& s, ConvPass pass, ConvBackend backend, bool bf16_activations = false);
+bool has_conv_backend_for(const Conv2dShape& s, ConvPass pass, bool bf16_activations = false);
 void clear_conv_backend_choices();
 
 // The buffers of one pass (those it does not use may be null): forward reads x, w, bias
 // and writes y; backward_data reads dy, w and writes dx; backward_weights reads x, dy and
-// writes dw (and dbias).
-struct ConvPassBuffers {
-  const float *x = nullptr, *w = nullptr, *bias = nullptr, *dy = nullptr;
-  float *y = nullptr, *dx = nullptr, *dw = nullptr, *dbias = nullptr;
+// writes dw (and dbias). Activations of T (float or bf16), weights and their gradients float.
+template <class T> struct ConvPassBuffersOf {
+  const T* x = nullptr;
+  const float *w = nullptr, *bias = nullptr;
+  const T* dy = nullptr;
+  T *y = nullptr, *dx = nullptr;
+  float *dw = nullptr, *dbias = nullptr;
 };
+using ConvPassBuffers = ConvPassBuffersOf<float>;
 // Device milliseconds of one pass on `backend`, overwriting its outputs: one untimed run
 // (cuDNN's algorithm search, first-use costs), then the mean of `runs`.
-float time_conv2d_pass(ConvBackend backend, ConvPass pass, const Conv2dShape& s, const ConvPassBuffers& b, int runs);
+template <class T>
+float time_conv2d_pass(ConvBackend backend, ConvPass pass, const Conv2dShape& s, const ConvPassBuffersOf<T>& b,
+                       int runs);
 // Relative L2 difference between the pass's output (y, dx or dw) on `backend` and on the
 // native backend, both run on b's inputs (b's output is overwritten): what the autotuner
 // checks before it trusts a backend with a shape.
-double conv2d_pass_difference(ConvBackend backend, ConvPass pass, const Conv2dShape& s, const ConvPassBuffers& b);
+template <class T>
+double conv2d_pass_difference(ConvBackend backend, ConvPass pass, const Conv2dShape& s,
+                              const ConvPassBuffersOf<T>& b);
 
 }  // namespace autospace::kernels::cuda

@@ -209,9 +209,9 @@ template <class F> void dispatch_kernel_size(const Conv2dShape& s, F&& f) {
 // input position coalesce across 32 channels. With D = 2 the input is x dilated by two
 // (a zero between neighbours, as the stride-2 data gradient sees dy): s.in_h x s.in_w is the
 // dilated size, x holds its even positions.
-template <int K, int S, int T, int D>
-__global__ void forward_tiled_kernel(Conv2dShape s, const float* x, const float* wt, const float* bias,
-                                     ActivationKind act, float* y) {
+template <int K, int S, int T, int D, class E>
+__global__ void forward_tiled_kernel(Conv2dShape s, const E* x, const float* wt, const float* bias,
+                                     ActivationKind act, E* y) {
   constexpr int kSpan = (T - 1) * S + K;
   const std::int64_t c_n = s.in_c, h_n = s.in_h, w_n = s.in_w, oh_n = s.out_h(), ow_n = s.out_w();
   const std::int64_t stored_h = (h_n + D - 1) / D, stored_w = (w_n + D - 1) / D;
@@ -234,30 +234,29 @@ __global__ void forward_tiled_kernel(Conv2dShape s, const float* x, const float*
     for (int kh = 0; kh < K; ++kh) {
       const std::int64_t ih = oh * S - s.pad + kh;
       if (ih < 0 || ih >= h_n || ih % D != 0) continue;
-      const float* row = x + (n * stored_h + ih / D) * stored_w * c_n + c;
+      const E* row = x + (n * stored_h + ih / D) * stored_w * c_n + c;
       float in[kSpan];
 #pragma unroll
       for (int j = 0; j < kSpan; ++j) {
         const std::int64_t iw = iw0 + j;
-        in[j] = iw >= 0 && iw < w_n && iw % D == 0 ? row[iw / D * c_n] : 0.0f;
+        in[j] = iw >= 0 && iw < w_n && iw % D == 0 ? to_float(row[iw / D * c_n]) : 0.0f;
       }
 #pragma unroll
       for (int t = 0; t < T; ++t)
 #pragma unroll
         for (int kw = 0; kw < K; ++kw) acc[t] += in[t * S + kw] * w[kh * K + kw];
     }
-    float* out = y + ((n * oh_n + oh) * ow_n + ow0) * c_n + c;
+    E* out = y + ((n * oh_n + oh) * ow_n + ow0) * c_n + c;
 #pragma unroll
     for (int t = 0; t < T; ++t)
-      if (ow0 + t < ow_n) out[t * c_n] = activate(act, acc[t]);
+      if (ow0 + t < ow_n) out[t * c_n] = from_float<E>(activate(act, acc[t]));
   }
 }
 
-template <int K, int S, int D = 1>
-void forward_tiled(const Conv2dShape& s, const float* x, const float* wt, const float* bias, ActivationKind act,
-                   float* y) {
+template <int K, int S, int D = 1, class E>
+void forward_tiled(const Conv2dShape& s, const E* x, const float* wt, const float* bias, ActivationKind act, E* y) {
   const std::int64_t items = s.n * s.out_h() * ((s.out_w() + kDepthwiseTile - 1) / kDepthwiseTile) * s.in_c;
-  forward_tiled_kernel<K, S, kDepthwiseTile, D>
+  forward_tiled_kernel<K, S, kDepthwiseTile, D, E>
       <<<grid_for(items), kBlock, 0, compute_stream()>>>(s, x, wt, bias, act, y);
   AUTOSPACE_CUDA_CHECK_LAUNCH();
 }
@@ -294,9 +293,9 @@ template <class F> void dispatch_tiled(const Conv2dShape& s, F&& f) {
 // adds the K x K products into its registers: (T + K * ((T - 1) * S + K)) loads for T
 // outputs' K * K taps, against T * (1 + K * K) one position at a time, and the position's
 // divisions once per tile. Partials as weights_partial_kernel writes them.
-template <int K, int S, int T>
-__global__ void weights_partial_tiled_kernel(Conv2dShape s, std::int64_t chunk_items, const float* x,
-                                             const float* dy, float* partial) {
+template <int K, int S, int T, class E>
+__global__ void weights_partial_tiled_kernel(Conv2dShape s, std::int64_t chunk_items, const E* x, const E* dy,
+                                             float* partial) {
   constexpr int kTaps = K * K, kSpan = (T - 1) * S + K;
   const std::int64_t c_n = s.in_c, h_n = s.in_h, w_n = s.in_w, oh_n = s.out_h(), ow_n = s.out_w();
   const std::int64_t tiles = (ow_n + T - 1) / T, items = s.n * oh_n * tiles;
@@ -311,20 +310,20 @@ __global__ void weights_partial_tiled_kernel(Conv2dShape s, std::int64_t chunk_i
       const std::int64_t tile = i % tiles, rest = i / tiles;
       const std::int64_t oh = rest % oh_n, n = rest / oh_n;
       const std::int64_t ow0 = tile * T, iw0 = ow0 * S - s.pad;
-      const float* g_row = dy + ((n * oh_n + oh) * ow_n + ow0) * c_n + c;
+      const E* g_row = dy + ((n * oh_n + oh) * ow_n + ow0) * c_n + c;
       float g[T];
 #pragma unroll
-      for (int t = 0; t < T; ++t) g[t] = ow0 + t < ow_n ? g_row[t * c_n] : 0.0f;
+      for (int t = 0; t < T; ++t) g[t] = ow0 + t < ow_n ? to_float(g_row[t * c_n]) : 0.0f;
 #pragma unroll
       for (int kh = 0; kh < K; ++kh) {
         const std::int64_t ih = oh * S - s.pad + kh;
         if (ih < 0 || ih >= h_n) continue;
-        const float* row = x + (n * h_n + ih) * w_n * c_n + c;
+        const E* row = x + (n * h_n + ih) * w_n * c_n + c;
         float in[kSpan];
 #pragma unroll
         for (int j = 0; j < kSpan; ++j) {
           const std::int64_t iw = iw0 + j;
-          in[j] = iw >= 0 && iw < w_n ? row[iw * c_n] : 0.0f;
+          in[j] = iw >= 0 && iw < w_n ? to_float(row[iw * c_n]) : 0.0f;
         }
 #pragma unroll
         for (int t = 0; t < T; ++t)
@@ -335,7 +334,7 @@ __global__ void weights_partial_tiled_kernel(Conv2dShape s, std::int64_t chunk_i
   store_tap_partials<kTaps>(acc, c, c_n, partial + blockIdx.y * kTaps * c_n);
 }
 
-template <int K, int S> void backward_weights_tiled(const Conv2dShape& s, const float* x, const float* dy, float* dw) {
+template <int K, int S, class E> void backward_weights_tiled(const Conv2dShape& s, const E* x, const E* dy, float* dw) {
   constexpr int T = kDepthwiseTile;
   const std::int64_t items = s.n * s.out_h() * ((s.out_w() + T - 1) / T), c_n = s.in_c;
   const std::int64_t col_tiles = (c_n + kWarp - 1) / kWarp;
@@ -344,7 +343,7 @@ template <int K, int S> void backward_weights_tiled(const Conv2dShape& s, const 
   const std::int64_t chunk_items = (items + chunks - 1) / chunks;
   Scratch partial(static_cast<std::size_t>(chunks * K * K * c_n) * sizeof(float));
   const dim3 grid(static_cast<unsigned>(col_tiles), static_cast<unsigned>(chunks));
-  weights_partial_tiled_kernel<K, S, T>
+  weights_partial_tiled_kernel<K, S, T, E>
       <<<grid, dim3(kWarp, kRows), 0, compute_stream()>>>(s, chunk_items, x, dy, partial.as<float>());
   AUTOSPACE_CUDA_CHECK_LAUNCH();
   add_weight_partials(s, chunks, partial.as<float>(), dw);
@@ -363,8 +362,9 @@ bool depthwise_tiled_backward_data_supported(const Conv2dShape& s) {
   return depthwise_tiled_forward_supported(s) && s.pad <= s.kernel_h - 1;
 }
 
-void depthwise_conv2d_forward_tiled(const Conv2dShape& s, const float* x, const float* w, const float* bias,
-                                    float* y, ActivationKind activation) {
+template <class T>
+void depthwise_conv2d_forward_tiled(const Conv2dShape& s, const T* x, const float* w, const float* bias, T* y,
+                                    ActivationKind activation) {
   AUTOSPACE_CHECK(depthwise_tiled_forward_supported(s), "depthwise_conv2d_forward_tiled: unsupported shape");
   Scratch wt(static_cast<std::size_t>(s.in_c * s.kernel_h * s.kernel_w) * sizeof(float));
   transpose_weights(s, w, wt.as<float>());
@@ -373,7 +373,8 @@ void depthwise_conv2d_forward_tiled(const Conv2dShape& s, const float* x, const 
   });
 }
 
-void depthwise_conv2d_backward_data_tiled(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+template <class T>
+void depthwise_conv2d_backward_data_tiled(const Conv2dShape& s, const T* dy, const float* w, T* dx) {
   AUTOSPACE_CHECK(depthwise_tiled_backward_data_supported(s), "depthwise_conv2d_backward_data_tiled: unsupported shape");
   Scratch wt(static_cast<std::size_t>(s.in_c * s.kernel_h * s.kernel_w) * sizeof(float));
   transpose_flipped_weights(s, w, wt.as<float>());
@@ -394,7 +395,8 @@ void depthwise_conv2d_backward_data_tiled(const Conv2dShape& s, const float* dy,
   });
 }
 
-void depthwise_conv2d_backward_weights_tiled(const Conv2dShape& s, const float* x, const float* dy, float* dw) {
+template <class T>
+void depthwise_conv2d_backward_weights_tiled(const Conv2dShape& s, const T* x, const T* dy, float* dw) {
   AUTOSPACE_CHECK(depthwise_tiled_forward_supported(s), "depthwise_conv2d_backward_weights_tiled: unsupported shape");
   dispatch_tiled(s, [&](auto k, auto stride) {
     backward_weights_tiled<decltype(k)::value, decltype(stride)::value>(s, x, dy, dw);
@@ -429,7 +431,11 @@ void depthwise_conv2d_backward_weights(const Conv2dShape& s, const T* x, const T
   template void depthwise_conv2d_forward<T>(const Conv2dShape&, const T*, const float*, const float*, T*,         \
                                             ActivationKind);                                                     \
   template void depthwise_conv2d_backward_data<T>(const Conv2dShape&, const T*, const float*, T*);                \
-  template void depthwise_conv2d_backward_weights<T>(const Conv2dShape&, const T*, const T*, float*);
+  template void depthwise_conv2d_backward_weights<T>(const Conv2dShape&, const T*, const T*, float*);              \
+  template void depthwise_conv2d_forward_tiled<T>(const Conv2dShape&, const T*, const float*, const float*, T*,   \
+                                                  ActivationKind);                                               \
+  template void depthwise_conv2d_backward_data_tiled<T>(const Conv2dShape&, const T*, const float*, T*);         \
+  template void depthwise_conv2d_backward_weights_tiled<T>(const Conv2dShape&, const T*, const T*, float*);
 AUTOSPACE_DEPTHWISE_INSTANCES(float)
 AUTOSPACE_DEPTHWISE_INSTANCES(bf16)
 #undef AUTOSPACE_DEPTHWISE_INSTANCES

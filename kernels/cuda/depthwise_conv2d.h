@@ -40,10 +40,13 @@ void depthwise_conv2d_backward_weights(const Conv2dShape& s, const T* x, const T
 constexpr int kDepthwiseTile = 4;
 bool depthwise_tiled_forward_supported(const Conv2dShape& s);
 bool depthwise_tiled_backward_data_supported(const Conv2dShape& s);
-void depthwise_conv2d_forward_tiled(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
+// Activations of T (float or bf16) as above, loaded into and accumulated in float.
+template <class T>
+void depthwise_conv2d_forward_tiled(const Conv2dShape& s, const T* x, const float* w, const float* bias, T* y,
                                     ActivationKind activation = ActivationKind::identity);
-void depthwise_conv2d_backward_data_tiled(const Conv2dShape& s, const float* dy, const float* w, float* dx);
+template <class T> void depthwise_conv2d_backward_data_tiled(const Conv2dShape& s, const T* dy, const float* w, T* dx);
 // Every shape the tiled forward covers.
-void depthwise_conv2d_backward_weights_tiled(const Conv2dShape& s, const float* x, const float* dy, float* dw);
+template <class T>
+void depthwise_conv2d_backward_weights_tiled(const Conv2dShape& s, const T* x, const T* dy, float* dw);
 
 }  // namespace autospace::kernels::cuda

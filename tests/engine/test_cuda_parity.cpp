@@ -462,14 +462,22 @@ TEST_CASE("CUDA parity: register-tiled depthwise kernels", "[cuda]") {
     if (!cuda::depthwise_tiled_forward_supported(shape)) continue;
     ++covered;
     cuda::clear_conv_backend_choices();
-    cuda::set_conv_backend_for(shape, cuda::ConvPass::forward, cuda::ConvBackend::native_tiled);
-    cuda::set_conv_backend_for(shape, cuda::ConvPass::backward_weights, cuda::ConvBackend::native_tiled);
-    if (cuda::depthwise_tiled_backward_data_supported(shape))
-      cuda::set_conv_backend_for(shape, cuda::ConvPass::backward_data, cuda::ConvBackend::native_tiled);
+    for (const bool bf16 : {false, true}) {
+      cuda::set_conv_backend_for(shape, cuda::ConvPass::forward, cuda::ConvBackend::native_tiled, bf16);
+      cuda::set_conv_backend_for(shape, cuda::ConvPass::backward_weights, cuda::ConvBackend::native_tiled, bf16);
+      if (cuda::depthwise_tiled_backward_data_supported(shape))
+        cuda::set_conv_backend_for(shape, cuda::ConvPass::backward_data, cuda::ConvBackend::native_tiled, bf16);
+    }
     const ops::Conv2dOptions options{static_cast<int>(c.stride), static_cast<int>(c.pad), static_cast<int>(c.groups)};
+    const auto conv = [&](const std::vector<Tensor>& t) { return ops::conv2d(t[0], t[1], t[2], options); };
     check_parity("tiled " + describe(c),
                  {param({c.n, c.h, c.w, c.cin}), param({c.cout, c.k, c.k, 1}), c.bias ? param({c.cout}) : Tensor()},
-                 [&](const std::vector<Tensor>& t) { return ops::conv2d(t[0], t[1], t[2], options); });
+                 conv);
+    // bf16 activations: both devices round the same float sums to bf16.
+    check_parity("tiled bf16 " + describe(c),
+                 {param_bf16({c.n, c.h, c.w, c.cin}), param({c.cout, c.k, c.k, 1}),
+                  c.bias ? param({c.cout}) : Tensor()},
+                 conv, kBf16);
     // The folded evaluation convolution, its activation applied inside the tiled kernel.
     const NoGradGuard no_grad;
     check_parity("tiled conv+bn folded hswish " + describe(c),
@@ -513,6 +521,16 @@ TEST_CASE("CUDA parity: autotuned convolution backends", "[cuda]") {
                                                        static_cast<int>(c.groups)});
                });
   CHECK(kernels::cuda::has_conv_backend_for(shape, kernels::cuda::ConvPass::forward));
+  // bf16 activations are tuned apart (native against the tiled kernels; cuDNN serves float),
+  // under keys of their own in the same file.
+  check_convolutions("autotune bf16 ", kBf16, DType::bf16);
+  std::ifstream again(file);
+  const nlohmann::json with_bf16 = nlohmann::json::parse(again);
+  std::size_t bf16_entries = 0;
+  for (const auto& [key, entry] : with_bf16.at("entries").items())
+    if (key.find("bf16-activations") != std::string::npos) ++bf16_entries;
+  CHECK(bf16_entries > 0);
+  CHECK(with_bf16.at("entries").size() == 3 * kConvCases.size() + bf16_entries);
 #endif
 }
 
