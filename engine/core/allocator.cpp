@@ -86,6 +86,11 @@ class CachingPool {
       return system_allocate(bytes);
     } catch (const Error&) {
       if (stats_.cached_bytes == 0 && device_.is_cpu()) throw;
+#ifdef AUTOSPACE_WITH_CUDA
+      // Freeing waits for the device, which a recording graph cannot hold: the error stands
+      // (the recording fails, and its caller runs the work eagerly).
+      if (device_.is_cuda() && kernels::cuda::compute_stream_capturing()) throw;
+#endif
       const std::size_t cached = stats_.cached_bytes;
       free_cached();
 #ifdef AUTOSPACE_WITH_CUDA

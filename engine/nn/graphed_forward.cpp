@@ -6,6 +6,7 @@
 #include "engine/autograd/node.h"
 #include "engine/core/precision.h"
 #include "engine/ops/conv_autotune.h"
+#include "engine/ops/conv_bn_fold.h"
 #include "kernels/common/check.h"
 
 namespace autospace::nn {
@@ -25,9 +26,17 @@ GraphedForward::Key GraphedForward::key_for(const Tensor& x) const {
           .device = x.device(),
           .precision = static_cast<int>(matmul_precision()),
           .conv_backend = static_cast<int>(ops::conv_backend_setting()),
-          .state = {}};
-  for (const Tensor& p : module_.parameters()) key.state.push_back(p.raw_data());
-  for (const BufferSlot& slot : module_.buffer_slots()) key.state.push_back(slot.tensor.raw_data());
+          .bn_folded = ops::fold_conv_batch_norm(false),
+          .state = {},
+          .sizes = {}};
+  // A replaced tensor of another size may get the old one's block back (the cache hands out
+  // the last freed block first), so the sizes are in the key beside the addresses.
+  const auto add = [&](const Tensor& t) {
+    key.state.push_back(t.raw_data());
+    key.sizes.push_back(t.numel());
+  };
+  for (const Tensor& p : module_.parameters()) add(p);
+  for (const BufferSlot& slot : module_.buffer_slots()) add(slot.tensor);
   return key;
 }
 
@@ -51,6 +60,7 @@ Tensor GraphedForward::operator()(const Tensor& x) {
       std::fprintf(stderr, "autospace: cuda_graphs: recording the evaluation forward failed, running it eagerly: %s\n",
                    e.what());
       input_ = output_ = Tensor();
+      graph.reset();  // its pool's blocks back to the shared cache before the eager run needs them
       enabled_ = false;
       return module_.forward(x);
     }

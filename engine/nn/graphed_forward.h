@@ -2,13 +2,13 @@
 // A module's evaluation forward pass replayed from a graph (engine/core/device_graph.h):
 // on a GPU its hundreds of kernels are queued by one launch instead of one host call
 // each, which is most of the time of a forward at batch 1. Evaluations (nas::evaluate)
-// and latency measurements use it on a GPU when the run description's "cuda_graphs" is
-// true (set_forward_graphs).
+// use it on a GPU when the run description's "cuda_graphs" is true (set_forward_graphs).
+// Latency measurements do not: a latency table adds up parts each timed kernel by kernel.
 //
 // What makes a replay right: a network's evaluation forward decides nothing on the host
 // from values, so its kernels and their arguments depend only on the input's shape and
-// dtype, the precision settings and where the parameters and buffers live. Those form the
-// recording's key; a call whose key differs from the previous call's runs eagerly and
+// dtype, the precision settings, whether batch norm is folded, and where the parameters
+// and buffers live and how large they are. Those form the recording's key; a call whose key differs from the previous call's runs eagerly and
 // drops the graph. The parameters' values may change between calls (a training step
 // updates them in place): the replay reads them where they are. A supernet's path, chosen
 // on the host, is not in the key: a caller replays only while the path stays the one it
@@ -47,7 +47,9 @@ class GraphedForward {
     DType dtype = DType::f32;
     Device device;
     int precision = 0, conv_backend = 0;
+    bool bn_folded = false;          // evaluation folds BN into convolutions (ops::fold_conv_batch_norm)
     std::vector<const void*> state;  // every parameter's and buffer's data
+    std::vector<std::int64_t> sizes;  // and its element count
     bool operator==(const Key&) const = default;
   };
   Key key_for(const Tensor& x) const;

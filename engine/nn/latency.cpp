@@ -5,7 +5,6 @@
 
 #include "engine/autograd/node.h"
 #include "engine/core/precision.h"
-#include "engine/nn/graphed_forward.h"
 
 namespace autospace::nn {
 
@@ -22,14 +21,14 @@ std::vector<Latency> measure_latency(Module& model, const Shape& input_shape_one
     shape[0] = batch;
     // Dense kernels take the same time whatever the values, so zeros do; in the dtype the
     // run's inputs have (bf16 under bf16 precision on the CPU).
+    // Launched kernel by kernel even where evaluations replay graphs (cuda_graphs): latency
+    // tables add up parts measured this way, and a table must not mix the two.
     const Tensor x = Tensor::zeros(shape, activation_dtype(), device);
-    // With graphs on, the second warm-up run records one and the timed runs replay it.
-    GraphedForward forward(model, device.is_cuda() && forward_graphs());
-    for (int i = 0; i < options.warmup; ++i) forward(x).to(Device::cpu());
+    for (int i = 0; i < options.warmup; ++i) model.forward(x).to(Device::cpu());
     std::vector<double> ms;
     for (int i = 0; i < options.runs; ++i) {
       const auto start = Clock::now();
-      forward(x).to(Device::cpu());
+      model.forward(x).to(Device::cpu());
       ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
     }
     std::sort(ms.begin(), ms.end());

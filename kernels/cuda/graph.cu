@@ -10,6 +10,7 @@ namespace {
 
 cudaGraph_t as_graph(void* p) { return static_cast<cudaGraph_t>(p); }
 cudaGraphExec_t as_exec(void* p) { return static_cast<cudaGraphExec_t>(p); }
+cudaStream_t as_stream(void* p) { return static_cast<cudaStream_t>(p); }
 
 }  // namespace
 
@@ -21,8 +22,9 @@ void StreamGraph::discard() noexcept {
     if (status != cudaSuccess) std::fprintf(stderr, "autospace: %s failed: %s\n", what, cudaGetErrorString(status));
   };
   if (capturing_) {
+    // The recorded stream itself, whichever device is current now.
     cudaGraph_t broken = nullptr;
-    const cudaError_t status = cudaStreamEndCapture(compute_stream(), &broken);
+    const cudaError_t status = cudaStreamEndCapture(as_stream(stream_), &broken);
     if (status != cudaSuccess) (void)cudaGetLastError();  // an invalidated recording ends with an error
     if (broken) report("cudaGraphDestroy", cudaGraphDestroy(broken));
     capturing_ = false;
@@ -35,18 +37,24 @@ void StreamGraph::discard() noexcept {
 void StreamGraph::begin_capture() {
   AUTOSPACE_CHECK(!capturing_ && !exec_, "StreamGraph: already recorded");
   AUTOSPACE_CUDA_CALL(cudaGetDevice(&device_));
-  AUTOSPACE_CUDA_CALL(cudaStreamBeginCapture(compute_stream(), cudaStreamCaptureModeThreadLocal));
+  stream_ = compute_stream();
+  AUTOSPACE_CUDA_CALL(cudaStreamBeginCapture(as_stream(stream_), cudaStreamCaptureModeThreadLocal));
   capturing_ = true;
 }
 
 void StreamGraph::end_capture() {
   AUTOSPACE_CHECK(capturing_, "StreamGraph: end_capture without begin_capture");
+  // The recording ends first, on the stream it began on: a check failing before it would
+  // leave that stream recording, every later launch on it queued into a graph, not run.
+  cudaGraph_t graph = nullptr;
+  const cudaError_t ended = cudaStreamEndCapture(as_stream(stream_), &graph);
+  capturing_ = false;
   int device = 0;
   AUTOSPACE_CUDA_CALL(cudaGetDevice(&device));
-  AUTOSPACE_CHECK(device == device_, "StreamGraph: recording began on cuda:", device_, " and ends on cuda:", device);
-  cudaGraph_t graph = nullptr;
-  const cudaError_t ended = cudaStreamEndCapture(compute_stream(), &graph);
-  capturing_ = false;
+  if (device != device_) {
+    if (graph) (void)cudaGraphDestroy(graph);
+    AUTOSPACE_THROW("StreamGraph: recording began on cuda:", device_, " and ended on cuda:", device);
+  }
   if (ended != cudaSuccess) {
     (void)cudaGetLastError();
     if (graph) (void)cudaGraphDestroy(graph);
@@ -62,7 +70,7 @@ void StreamGraph::end_capture() {
 void StreamGraph::launch() const {
   AUTOSPACE_CHECK(exec_, "StreamGraph: launch before a recording ended");
   AUTOSPACE_CUDA_CALL(cudaSetDevice(device_));
-  AUTOSPACE_CUDA_CALL(cudaGraphLaunch(as_exec(exec_), compute_stream()));
+  AUTOSPACE_CUDA_CALL(cudaGraphLaunch(as_exec(exec_), as_stream(stream_)));
 }
 
 }  // namespace autospace::kernels::cuda

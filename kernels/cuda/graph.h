@@ -15,9 +15,10 @@ class StreamGraph {
   StreamGraph(const StreamGraph&) = delete;
   StreamGraph& operator=(const StreamGraph&) = delete;
 
-  // Starts recording the current device's compute stream. Only this thread's work is
-  // recorded, and anything on it that a graph cannot hold (a copy to pageable host memory,
-  // a synchronisation) breaks the recording with an error instead of waiting.
+  // Starts recording the current device's compute stream: whatever any thread queues on it
+  // until end_capture (the engine queues from one thread). This thread's calls that a graph
+  // cannot hold (a copy to pageable host memory, a synchronisation) break the recording with
+  // an error instead of waiting.
   void begin_capture();
   // Stops recording and makes the graph launchable. A broken recording throws here (the
   // CUDA error named); the stream is usable again either way.
@@ -29,8 +30,9 @@ class StreamGraph {
  private:
   void discard() noexcept;
 
-  void* graph_ = nullptr;  // cudaGraph_t
-  void* exec_ = nullptr;   // cudaGraphExec_t
+  void* graph_ = nullptr;   // cudaGraph_t
+  void* exec_ = nullptr;    // cudaGraphExec_t
+  void* stream_ = nullptr;  // cudaStream_t: the compute stream recorded, of device_
   int device_ = -1;
   bool capturing_ = false;
 };

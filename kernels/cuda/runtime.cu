@@ -118,6 +118,13 @@ void trim_scratch_memory() {
   cudaMemPool_t pool;
   AUTOSPACE_CUDA_CALL(cudaDeviceGetDefaultMemPool(&pool, current_device()));
   AUTOSPACE_CUDA_CALL(cudaMemPoolTrimTo(pool, 0));
+  AUTOSPACE_CUDA_CALL(cudaDeviceGraphMemTrim(current_device()));
+}
+
+bool compute_stream_capturing() {
+  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+  AUTOSPACE_CUDA_CALL(cudaStreamIsCapturing(compute_stream(), &status));
+  return status != cudaStreamCaptureStatusNone;
 }
 
 void scratch_free(void* ptr) {

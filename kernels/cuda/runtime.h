@@ -31,9 +31,13 @@ void fill_bytes(void* dst, int byte, std::size_t bytes);
 // blocks cached rather than returning them at every synchronisation.
 void* scratch_allocate(std::size_t bytes);
 void scratch_free(void* ptr);
-// Waits for the current device, then gives the pool's unused blocks back to the device
-// (out-of-memory recovery: the caching allocator's flush).
+// Waits for the current device, then gives the pool's unused blocks back to the device, and
+// the graph allocations' memory no live graph uses (out-of-memory recovery: the caching
+// allocator's flush).
 void trim_scratch_memory();
+// Whether the current device's compute stream is being recorded into a graph (graph.h),
+// when nothing may wait for the device or free memory.
+bool compute_stream_capturing();
 
 // Times the device work queued on the compute stream between start() and stop_ms()
 // with a pair of CUDA events; stop_ms() waits for that work.
