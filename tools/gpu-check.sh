@@ -6,8 +6,9 @@
 #
 # It builds for sm_90, runs the [cuda] parity tests (ops, then the supernet steps of
 # evolve and every searcher), the quickstart pipeline with device cuda, a spos search on
-# the GPU twice (plain, then through the gradient reducer and NCCL at a world of one, the
-# two compared number by number with tools/compare_runs.py), the quickstart again on bf16
+# the GPU three times (plain, then through the gradient reducer and NCCL at a world of one,
+# then scoring candidates by CUDA-graph replays; each compared with the plain one number by
+# number, tools/compare_runs.py), the quickstart again on bf16
 # activations, the engine's MobileNetV2 and supernet steps (bench_cuda_kernels), PyTorch's
 # steps on the same card (bench/cuda_train_step_pytorch.py), the kernel benchmarks (each
 # kernel against its cuBLAS/cuDNN version, the card's copy bandwidth) and NCCL's
@@ -215,6 +216,13 @@ if [ $built = 1 ]; then
     --set run_dir="$work/spos-nccl" --set data.synthetic.dir="$work/synthetic"
   run_stage "NCCL world of one = plain run" 10 115 "$out/tests.log" python3 "$root/tools/compare_runs.py" \
     "$work/spos" "$work/spos-nccl"
+  # And with cuda_graphs (spos scores each candidate by replaying one graph of its forward):
+  # a replay runs the eager kernels, so this too must end exactly where the plain run did.
+  run_stage "spos search with CUDA graphs" 60 115 "$out/tests.log" "$build/apps/autospace-search" \
+    "$root/configs/search/quick-synthetic-spos.json" --set device=cuda --set cuda_graphs=true \
+    --set run_dir="$work/spos-graphs" --set data.synthetic.dir="$work/synthetic"
+  run_stage "CUDA graphs = plain run" 10 115 "$out/tests.log" python3 "$root/tools/compare_runs.py" \
+    "$work/spos" "$work/spos-graphs"
   # The pipeline again on bf16 activations (precision bf16): every phase's bf16 kernels.
   run_stage "quickstart on the GPU, bf16" 90 120 "$out/tests.log" "$build/apps/autospace" run \
     "$root/configs/quickstart.json" --set device=cuda --set precision=bf16 --set run_dir="$work/quickstart-bf16" \
@@ -423,8 +431,8 @@ if os.path.exists(tests):
     phases = re.findall(r"^(?:\[(?:evolve|search|train|pipeline)\] done:.*|  top-1 .*|  latency batch .*|"
                         r"(?:same|different): \d+ (?:of \d+ )?values.*)$", text, re.M)
     if phases:
-        parity += ["", "## Phases on the GPU (quickstart, spos search, the same over NCCL, quickstart in bf16)", ""] + \
-                  [f"- {line}" for line in phases[-18:]]
+        parity += ["", "## Phases on the GPU (quickstart, spos search, the same over NCCL and with CUDA graphs, "
+                   "quickstart in bf16)", ""] + [f"- {line}" for line in phases[-20:]]
 
 # Each phase's training throughput on the card (its metrics.jsonl log records, the first
 # left out as warm-up): small networks at batch 32, where launch overhead and host waits

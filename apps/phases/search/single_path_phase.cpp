@@ -8,6 +8,7 @@
 #include "apps/phases/search/searcher_phase.h"
 #include "engine/autograd/node.h"
 #include "engine/nn/accuracy.h"
+#include "engine/nn/graphed_forward.h"
 #include "kernels/common/check.h"
 #include "nas/evaluation/bn_recalibration.h"
 #include "nas/search/arch_evolution.h"
@@ -82,10 +83,13 @@ class SinglePathPhase final : public SearcherPhase {
     }
     model.eval();
     nn::ClassificationTotals totals(c.device, 1);  // one read for all held-out batches
+    // One path and one set of BN statistics over all held-out batches: on a GPU they may
+    // replay one graph of the forward.
+    nn::GraphedForward forward(model, c.device.is_cuda() && nn::forward_graphs());
     std::int64_t seen = 0;
     for (std::int64_t i = 0; i < held_batches_; ++i) {
       const data::Batch batch = held_->at(i);
-      totals.add(model.forward(c.input(batch)), c.labels(batch));
+      totals.add(forward(c.input(batch)), c.labels(batch));
       seen += batch.size();
     }
     std::int64_t correct = totals.sums().top1;
