@@ -273,14 +273,16 @@ void register_conv(const std::string& family, const Conv2dShape& s, cuda::ConvBa
         return;
       }
       cuda::set_gemm_precision(precision);
-      // The tiled kernels are a per-shape choice; the passes they lack stay native.
+      // The tiled kernels are a per-shape choice, for this element type's passes; the
+      // passes they lack stay native.
       if (backend == cuda::ConvBackend::native_tiled) {
+        constexpr bool bf16_activations = std::is_same_v<E, bf16>;
         if (cuda::depthwise_tiled_forward_supported(s)) {
-          cuda::set_conv_backend_for(s, cuda::ConvPass::forward, backend);
-          cuda::set_conv_backend_for(s, cuda::ConvPass::backward_weights, backend);
+          cuda::set_conv_backend_for(s, cuda::ConvPass::forward, backend, bf16_activations);
+          cuda::set_conv_backend_for(s, cuda::ConvPass::backward_weights, backend, bf16_activations);
         }
         if (cuda::depthwise_tiled_backward_data_supported(s))
-          cuda::set_conv_backend_for(s, cuda::ConvPass::backward_data, backend);
+          cuda::set_conv_backend_for(s, cuda::ConvPass::backward_data, backend, bf16_activations);
       } else {
         cuda::set_conv_backend(backend);
       }

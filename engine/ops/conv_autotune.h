@@ -29,8 +29,9 @@ ConvBackendSetting conv_backend_setting();
 
 // Called by ops::conv2d before each pass on a GPU, with activations of T (float or bf16):
 // under autotune, makes sure the pass's shape has its backend chosen (measured now, or read
-// from the cache file). A choice is per shape, pass and GEMM precision; at bf16 precision
-// the activations are bf16 and the candidates native and the tiled depthwise kernels.
+// from the cache file). A choice is per shape, pass, GEMM precision and activation type;
+// for bf16 activations (bf16 precision's, or bf16 tensors at another precision) the
+// candidates are the native and the tiled depthwise kernels.
 template <class T>
 void prepare_conv_pass(kernels::cuda::ConvPass pass, const kernels::Conv2dShape& s,
                        const kernels::cuda::ConvPassBuffersOf<T>& buffers);

@@ -27,7 +27,8 @@ int cudnn_version();  // of the library loaded; 0 without cuDNN
 // Activations of T (float, or bf16: GEMMs on bf16 operands with the weights rounded to bf16
 // and fp32 accumulation, the depthwise kernels loading bf16 and accumulating in float; dw and
 // dbias float), through the backend chosen for the shape and pass. cuDNN serves float only:
-// a bf16 pass with a cuDNN choice takes the native kernels.
+// a bf16 pass takes the native kernels under the process-wide cuDNN backend, and a per-shape
+// cuDNN choice for bf16 activations is refused.
 template <class T> void conv2d_forward(const Conv2dShape& s, const T* x, const float* w, const float* bias, T* y);
 // The contract of kernels/cpu/conv2d.h. The depthwise kernels (tiled or not) apply the
 // activation as they store each output; after a GEMM or cuDNN forward it joins the bias
