@@ -11,6 +11,7 @@
 #include "engine/core/device_graph.h"
 #include "engine/core/precision.h"
 #include "engine/nn/graphed_forward.h"
+#include "engine/ops/conv_bn_fold.h"
 #include "tests/support/test_support.h"
 
 using namespace autospace;
@@ -83,6 +84,15 @@ TEST_CASE("graphed forward: the eager forward's values, recorded once per key, f
   CHECK(values(forward(c16)) == eager_c16);
   set_matmul_precision(MatmulPrecision::fp32);
   CHECK(forward.recordings() == 3);
+  // And so is BN folding switched off: the forward runs other kernels.
+  {
+    const ops::ConvBatchNormFolding unfolded(false);
+    const std::vector<float> eager_unfolded = values(net->forward(c));
+    CHECK(values(forward(c)) == eager_unfolded);
+    CHECK(forward.recordings() == 3);
+    CHECK(values(forward(c)) == eager_unfolded);
+    CHECK(forward.recordings() == 4);
+  }
 }
 
 TEST_CASE("graphed forward: refuses training mode and gradients, and disabled it is the plain forward", "[graph]") {
