@@ -394,32 +394,23 @@ template <class T>
 double conv2d_pass_difference(ConvBackend b, ConvPass pass, const Conv2dShape& s, const ConvPassBuffersOf<T>& u) {
   ConvPassBuffersOf<T> reference = u;
   Scratch bias_grad(u.dbias ? static_cast<std::size_t>(s.out_c) * sizeof(float) : 0);
+  reference.dbias = bias_grad.as<float>();  // null when u has none
+  // The native kernels write the pass's output (u's member `out`, n elements) into scratch,
+  // then the backend writes u's own; their distance.
+  const auto against_native = [&](auto out, std::int64_t n) {
+    using O = std::remove_pointer_t<std::remove_reference_t<decltype(u.*out)>>;
+    Scratch want(static_cast<std::size_t>(n) * sizeof(O));
+    reference.*out = want.as<O>();
+    run_pass(ConvBackend::native, pass, s, reference);
+    run_pass(b, pass, s, u);
+    return relative_difference(u.*out, want.as<O>(), n);
+  };
+  using Buffers = ConvPassBuffersOf<T>;
   switch (pass) {
-    case ConvPass::forward: {
-      const std::int64_t n = s.n * s.out_h() * s.out_w() * s.out_c;
-      Scratch want(static_cast<std::size_t>(n) * sizeof(T));
-      reference.y = want.as<T>();
-      run_pass(ConvBackend::native, pass, s, reference);
-      run_pass(b, pass, s, u);
-      return relative_difference(u.y, want.as<T>(), n);
-    }
-    case ConvPass::backward_data: {
-      const std::int64_t n = s.n * s.in_h * s.in_w * s.in_c;
-      Scratch want(static_cast<std::size_t>(n) * sizeof(T));
-      reference.dx = want.as<T>();
-      run_pass(ConvBackend::native, pass, s, reference);
-      run_pass(b, pass, s, u);
-      return relative_difference(u.dx, want.as<T>(), n);
-    }
-    case ConvPass::backward_weights: {
-      const std::int64_t n = s.out_c * s.kernel_h * s.kernel_w * (s.in_c / s.groups);
-      Scratch want(static_cast<std::size_t>(n) * sizeof(float));
-      reference.dw = want.as<float>();
-      reference.dbias = bias_grad.as<float>();
-      run_pass(ConvBackend::native, pass, s, reference);
-      run_pass(b, pass, s, u);
-      return relative_difference(u.dw, want.as<float>(), n);
-    }
+    case ConvPass::forward: return against_native(&Buffers::y, s.n * s.out_h() * s.out_w() * s.out_c);
+    case ConvPass::backward_data: return against_native(&Buffers::dx, s.n * s.in_h * s.in_w * s.in_c);
+    case ConvPass::backward_weights:
+      return against_native(&Buffers::dw, s.out_c * s.kernel_h * s.kernel_w * (s.in_c / s.groups));
   }
   AUTOSPACE_THROW("conv2d_pass_difference: invalid pass ", static_cast<int>(pass));
 }

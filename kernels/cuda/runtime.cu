@@ -10,22 +10,46 @@
 
 namespace autospace::kernels::cuda {
 
-cudaStream_t compute_stream() {
-  // Looked up at every launch: an array read once created, the lock only for the creation.
-  constexpr int kMaxDevices = 64;
-  static std::atomic<cudaStream_t> streams[kMaxDevices];
-  static std::mutex mutex;
+namespace {
+
+int current_device() {
   int device = 0;
   AUTOSPACE_CUDA_CALL(cudaGetDevice(&device));
-  AUTOSPACE_CHECK(device >= 0 && device < kMaxDevices, "compute_stream: device ", device, " out of range");
-  if (cudaStream_t s = streams[device].load(std::memory_order_acquire)) return s;
-  const std::lock_guard<std::mutex> lock(mutex);
-  cudaStream_t s = streams[device].load(std::memory_order_relaxed);
-  if (!s) {
-    AUTOSPACE_CUDA_CALL(cudaStreamCreate(&s));  // never destroyed (process lifetime)
-    streams[device].store(s, std::memory_order_release);
+  return device;
+}
+
+// One stream per device, created with `flags` at its first use there and never destroyed
+// (process lifetime). Looked up at every launch: an array read once created, the lock only
+// for the creation.
+class StreamPerDevice {
+ public:
+  explicit StreamPerDevice(unsigned flags) : flags_(flags) {}
+
+  cudaStream_t current() {
+    const int device = current_device();
+    AUTOSPACE_CHECK(device >= 0 && device < kMaxDevices, "stream: device ", device, " out of range");
+    if (cudaStream_t s = streams_[device].load(std::memory_order_acquire)) return s;
+    const std::lock_guard<std::mutex> lock(mutex_);
+    cudaStream_t s = streams_[device].load(std::memory_order_relaxed);
+    if (!s) {
+      AUTOSPACE_CUDA_CALL(cudaStreamCreateWithFlags(&s, flags_));
+      streams_[device].store(s, std::memory_order_release);
+    }
+    return s;
   }
-  return s;
+
+ private:
+  static constexpr int kMaxDevices = 64;
+  unsigned flags_;
+  std::atomic<cudaStream_t> streams_[kMaxDevices] = {};
+  std::mutex mutex_;
+};
+
+}  // namespace
+
+cudaStream_t compute_stream() {
+  static StreamPerDevice streams(cudaStreamDefault);  // blocking: ordered with the legacy stream
+  return streams.current();
 }
 
 int device_count(std::string* why) {
@@ -84,12 +108,6 @@ void fill_bytes(void* dst, int byte, std::size_t bytes) {
 
 namespace {
 
-int current_device() {
-  int device = 0;
-  AUTOSPACE_CUDA_CALL(cudaGetDevice(&device));
-  return device;
-}
-
 // The default pool releases its memory at every synchronisation unless told to keep
 // it; a training step synchronises at least once (the loss), so keep everything.
 void keep_pool_memory(int device) {
@@ -139,14 +157,8 @@ void scratch_free(void* ptr) {
 namespace {
 
 cudaStream_t copy_stream() {
-  static std::mutex mutex;
-  static std::map<int, cudaStream_t> streams;  // per device, never destroyed (process lifetime)
-  int device = 0;
-  AUTOSPACE_CUDA_CALL(cudaGetDevice(&device));
-  const std::lock_guard<std::mutex> lock(mutex);
-  cudaStream_t& s = streams[device];
-  if (!s) AUTOSPACE_CUDA_CALL(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
-  return s;
+  static StreamPerDevice streams(cudaStreamNonBlocking);  // the legacy stream does not wait for it
+  return streams.current();
 }
 
 cudaEvent_t new_event() {

@@ -16,12 +16,6 @@
 
 using namespace autospace;
 
-namespace {
-
-std::vector<float> values(const Tensor& t) { return t.to(DType::f32).to_vector(); }
-
-}  // namespace
-
 TEST_CASE("device graph: recording runs nothing and each replay runs the work", "[graph]") {
   DeviceGraph graph(Device::cpu());
   int runs = 0;
@@ -45,14 +39,14 @@ TEST_CASE("graphed forward: the eager forward's values, recorded once per key, f
   nn::GraphedForward forward(*net, true);
   const Tensor a = test::random_tensor({2, 32, 32, 3}, 1), b = test::random_tensor({2, 32, 32, 3}, 2);
 
-  const std::vector<float> eager_a = values(net->forward(a)), eager_b = values(net->forward(b));
-  CHECK(values(forward(a)) == eager_a);  // the warm-up: eager
+  const std::vector<double> eager_a = test::to_double(net->forward(a)), eager_b = test::to_double(net->forward(b));
+  CHECK(test::to_double(forward(a)) == eager_a);  // the warm-up: eager
   CHECK(forward.recordings() == 0);
   const Tensor first = forward(a);  // recorded, then replayed
   CHECK(forward.recordings() == 1);
-  CHECK(values(first) == eager_a);
-  CHECK(values(forward(b)) == eager_b);  // the input is copied in: b's values, not a's
-  CHECK(values(first) == eager_a);       // what was handed out is the caller's copy
+  CHECK(test::to_double(first) == eager_a);
+  CHECK(test::to_double(forward(b)) == eager_b);  // the input is copied in: b's values, not a's
+  CHECK(test::to_double(first) == eager_a);       // what was handed out is the caller's copy
   CHECK(forward.recordings() == 1);
 
   // A training step changes the weights in place: the replay reads them where they are.
@@ -62,35 +56,35 @@ TEST_CASE("graphed forward: the eager forward's values, recorded once per key, f
     for (std::int64_t i = 0; i < scaled.numel(); ++i) d[i] *= 0.9f;
     p.copy_from(scaled);
   }
-  const std::vector<float> changed = values(net->forward(a));
+  const std::vector<double> changed = test::to_double(net->forward(a));
   REQUIRE(changed != eager_a);
-  CHECK(values(forward(a)) == changed);
+  CHECK(test::to_double(forward(a)) == changed);
   CHECK(forward.recordings() == 1);
 
   // Another input shape is another key: eager once, then a new recording.
   const Tensor c = test::random_tensor({3, 32, 32, 3}, 4);
-  const std::vector<float> eager_c = values(net->forward(c));
-  CHECK(values(forward(c)) == eager_c);
+  const std::vector<double> eager_c = test::to_double(net->forward(c));
+  CHECK(test::to_double(forward(c)) == eager_c);
   CHECK(forward.recordings() == 1);
-  CHECK(values(forward(c)) == eager_c);
+  CHECK(test::to_double(forward(c)) == eager_c);
   CHECK(forward.recordings() == 2);
 
   // So is another precision (its kernels differ). (Parameters moved to another storage are
   // too: the [cuda] case moves the network off the GPU and back.)
   set_matmul_precision(MatmulPrecision::bf16);
   const Tensor c16 = c.to(DType::bf16);
-  const std::vector<float> eager_c16 = values(net->forward(c16));
-  CHECK(values(forward(c16)) == eager_c16);
-  CHECK(values(forward(c16)) == eager_c16);
+  const std::vector<double> eager_c16 = test::to_double(net->forward(c16));
+  CHECK(test::to_double(forward(c16)) == eager_c16);
+  CHECK(test::to_double(forward(c16)) == eager_c16);
   set_matmul_precision(MatmulPrecision::fp32);
   CHECK(forward.recordings() == 3);
   // And so is BN folding switched off: the forward runs other kernels.
   {
     const ops::ConvBatchNormFolding unfolded(false);
-    const std::vector<float> eager_unfolded = values(net->forward(c));
-    CHECK(values(forward(c)) == eager_unfolded);
+    const std::vector<double> eager_unfolded = test::to_double(net->forward(c));
+    CHECK(test::to_double(forward(c)) == eager_unfolded);
     CHECK(forward.recordings() == 3);
-    CHECK(values(forward(c)) == eager_unfolded);
+    CHECK(test::to_double(forward(c)) == eager_unfolded);
     CHECK(forward.recordings() == 4);
   }
 }
@@ -107,7 +101,7 @@ TEST_CASE("graphed forward: refuses training mode and gradients, and disabled it
   CHECK_THROWS_WITH(forward(x), Catch::Contains("training mode"));
   net->eval();
   nn::GraphedForward off(*net, false);
-  const std::vector<float> eager = values(net->forward(x));
-  for (int i = 0; i < 3; ++i) CHECK(values(off(x)) == eager);
+  const std::vector<double> eager = test::to_double(net->forward(x));
+  for (int i = 0; i < 3; ++i) CHECK(test::to_double(off(x)) == eager);
   CHECK(off.recordings() == 0);
 }
